@@ -1,0 +1,84 @@
+package domain
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Error codes of DOMAIN.md; the HTTP layer maps each to a status in one table
+// (platform/httpx). One name for one thing: these strings are the API's codes.
+const (
+	CodeValidation              = "validation_failed"
+	CodePhoneInvalid            = "phone_invalid"
+	CodePhoneNotRussianMobile   = "phone_not_russian_mobile"
+	CodeEmailInvalid            = "email_invalid"
+	CodeEmailDisposable         = "email_disposable"
+	CodeContactTaken            = "contact_taken"
+	CodeContactMissing          = "contact_missing"
+	CodeContactAlreadyConfirmed = "contact_already_confirmed"
+	CodeNoCodeRequested         = "code_not_requested"
+	CodeCodeInvalid             = "code_invalid"
+	CodeCodeExpired             = "code_expired"
+	CodeConfirmationLocked      = "confirmation_locked"
+	CodeResendTooSoon           = "resend_too_soon"
+	CodeAccountNotFound         = "account_not_found"
+	CodeAccountClosed           = "account_closed"
+	CodeInvalidTransition       = "invalid_transition"
+)
+
+// FieldError names one invalid input field.
+type FieldError struct {
+	Field   string `json:"field"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Error is a refusal by a domain rule. Code is a stable DOMAIN.md code;
+// Details carries code-specific facts (attempts_left, retry_after, both
+// statuses of an invalid transition, …) that the API returns as extra fields.
+type Error struct {
+	Code    string
+	Message string
+	Fields  []FieldError
+	Details map[string]any
+}
+
+func (e *Error) Error() string {
+	if len(e.Fields) == 0 {
+		return fmt.Sprintf("%s: %s", e.Code, e.Message)
+	}
+	parts := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		parts[i] = f.Field + ": " + f.Code
+	}
+	return fmt.Sprintf("%s: %s (%s)", e.Code, e.Message, strings.Join(parts, ", "))
+}
+
+// Is lets errors.Is match domain errors by code: errors.Is(err, &Error{Code: CodeCodeExpired}).
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Code == e.Code
+}
+
+// NewError builds a domain error with a code and a human message.
+func NewError(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// WithDetail returns e with one more detail set.
+func (e *Error) WithDetail(key string, v any) *Error {
+	if e.Details == nil {
+		e.Details = map[string]any{}
+	}
+	e.Details[key] = v
+	return e
+}
+
+// ValidationError collects field errors into one refusal with CodeValidation,
+// or nil when there are none.
+func ValidationError(fields []FieldError) error {
+	if len(fields) == 0 {
+		return nil
+	}
+	return &Error{Code: CodeValidation, Message: "some fields are invalid", Fields: fields}
+}
