@@ -1,0 +1,91 @@
+// Package sqldb opens the SQL databases Kabinet keeps its events, read models
+// and journal in: an embedded SQLite file or a PostgreSQL server, both through bun.
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+)
+
+// Kind names a SQL backend.
+type Kind string
+
+const (
+	// SQLite is the embedded backend.
+	SQLite Kind = "sqlite"
+	// Postgres is the server backend.
+	Postgres Kind = "postgres"
+)
+
+// DB is a bun database together with its backend kind and the DSN it came from.
+type DB struct {
+	*bun.DB
+	Kind Kind
+	DSN  string
+}
+
+// IsPostgres reports whether db is PostgreSQL.
+func (db *DB) IsPostgres() bool { return db.Kind == Postgres }
+
+// Open opens dsn: "postgres://…" (or "postgresql://…") for PostgreSQL, anything
+// else is a SQLite file path (optionally prefixed "sqlite:"). SQLite files are
+// opened in WAL mode with synchronous=FULL so a commit is durable when it returns.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return openPostgres(ctx, dsn)
+	}
+	return OpenSQLite(ctx, strings.TrimPrefix(dsn, "sqlite:"), true)
+}
+
+// OpenSQLite opens a SQLite file. durable selects synchronous=FULL (every
+// commit reaches the disk) over NORMAL (WAL-consistent, may lose the last
+// commits on power loss: fine for rebuildable read models).
+func OpenSQLite(ctx context.Context, path string, durable bool) (*DB, error) {
+	sync := "NORMAL"
+	if durable {
+		sync = "FULL"
+	}
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous("+sync+")")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(ON)")
+	q.Set("_txlock", "immediate")
+	sqldb, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	if err := sqldb.PingContext(ctx); err != nil {
+		sqldb.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	return &DB{DB: bun.NewDB(sqldb, sqlitedialect.New()), Kind: SQLite, DSN: path}, nil
+}
+
+func openPostgres(ctx context.Context, dsn string) (*DB, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("parse postgres dsn: %w", err)
+	}
+	sqldb := stdlib.OpenDB(*cfg)
+	sqldb.SetMaxOpenConns(16)
+	sqldb.SetConnMaxIdleTime(5 * time.Minute)
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := sqldb.PingContext(pctx); err != nil {
+		sqldb.Close()
+		return nil, fmt.Errorf("connect postgres: %w", err)
+	}
+	return &DB{DB: bun.NewDB(sqldb, pgdialect.New()), Kind: Postgres, DSN: dsn}, nil
+}
