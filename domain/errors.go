@@ -82,3 +82,18 @@ func ValidationError(fields []FieldError) error {
 	}
 	return &Error{Code: CodeValidation, Message: "some fields are invalid", Fields: fields}
 }
+
+// Error codes of the value rules: identifiers, names, dates and scans (DOMAIN.md §3, §5).
+const (
+	CodeSnilsInvalid      = "snils_invalid"
+	CodeSnilsChecksum     = "snils_checksum"
+	CodeInnInvalid        = "inn_invalid"
+	CodeInnChecksum       = "inn_checksum"
+	CodeInnNotPersonal    = "inn_not_personal"
+	CodeTranslitMismatch  = "translit_mismatch"
+	CodeDateInvalid       = "date_invalid"
+	CodeBirthDateInFuture = "birth_date_in_future"
+	CodeTooYoung          = "too_young"
+	CodeFileType          = "file_type"
+	CodeFileTooLarge      = "file_too_large"
+)
