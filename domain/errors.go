@@ -97,3 +97,11 @@ const (
 	CodeFileType          = "file_type"
 	CodeFileTooLarge      = "file_too_large"
 )
+
+// Field-level and registration codes (ForeignerAccount registration).
+const (
+	CodeRequired           = "required"
+	CodeTooLong            = "too_long"
+	CodeNameInvalid        = "name_invalid"
+	CodeCitizenshipInvalid = "citizenship_invalid"
+)
