@@ -1,0 +1,195 @@
+package esbus
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/google/uuid"
+
+	"github.com/kabinet/kabinet/platform/eventstore"
+)
+
+// Metadata keys the Subscriber sets on every message from the event's place
+// in the store. They override keys of the same name in the event's own
+// metadata, and the Publisher drops them from the metadata it stores.
+const (
+	MetadataEventType     = "event_type"
+	MetadataStreamID      = "stream_id"
+	MetadataVersion       = "version"
+	MetadataPosition      = "position"
+	MetadataSchemaVersion = "schema_version"
+	MetadataOccurredAt    = "occurred_at"
+)
+
+// Metadata keys the Publisher reads.
+const (
+	// MetadataStreamSuffix picks the stream a published message is appended
+	// to: "<topic>-<suffix>" (DefaultStreamSuffix when absent).
+	MetadataStreamSuffix = "stream_id_suffix"
+	// MetadataMessageUUID keeps a message UUID that is not a canonical UUID
+	// (watermill allows any string); the Subscriber restores it as the
+	// message's UUID.
+	MetadataMessageUUID = "message_uuid"
+)
+
+// DefaultEventType is the event type of a published message without
+// MetadataEventType.
+const DefaultEventType = "Message"
+
+// AllTopic is the topic that delivers every event of the global log.
+const AllTopic = "$all"
+
+// storeKeys are the metadata keys that describe where an event is stored;
+// they are facts of the store, never copied from a message.
+var storeKeys = []string{
+	MetadataEventType, MetadataStreamID, MetadataVersion, MetadataPosition,
+	MetadataSchemaVersion, MetadataOccurredAt, MetadataStreamSuffix,
+}
+
+// InTopic reports whether the stream belongs to topic (see the package
+// documentation): AllTopic holds every stream, any other topic t holds the
+// streams named "t-…".
+func InTopic(topic, streamID string) bool {
+	if topic == AllTopic {
+		return true
+	}
+	return len(streamID) > len(topic)+1 && strings.HasPrefix(streamID, topic) && streamID[len(topic)] == '-'
+}
+
+// Position returns the global position a message was delivered from (its
+// MetadataPosition), for consumers that save their checkpoint themselves.
+func Position(msg *message.Message) (uint64, error) {
+	v := msg.Metadata.Get(MetadataPosition)
+	p, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("message %s: position %q: %w", msg.UUID, v, err)
+	}
+	return p, nil
+}
+
+// Event rebuilds the recorded event a message was made from, for consumers
+// such as projectors that work on eventstore.RecordedEvent. Metadata is the
+// message's metadata less the store's own keys, as a JSON object.
+func Event(msg *message.Message) (eventstore.RecordedEvent, error) {
+	pos, err := Position(msg)
+	if err != nil {
+		return eventstore.RecordedEvent{}, err
+	}
+	md := msg.Metadata
+	ev := eventstore.RecordedEvent{
+		Position: pos,
+		StreamID: md.Get(MetadataStreamID),
+		Type:     md.Get(MetadataEventType),
+		Data:     msg.Payload,
+	}
+	if ev.Version, err = strconv.ParseInt(md.Get(MetadataVersion), 10, 64); err != nil {
+		return ev, fmt.Errorf("message %s: version: %w", msg.UUID, err)
+	}
+	if ev.SchemaVersion, err = strconv.Atoi(md.Get(MetadataSchemaVersion)); err != nil {
+		return ev, fmt.Errorf("message %s: schema version: %w", msg.UUID, err)
+	}
+	if ev.OccurredAt, err = time.Parse(time.RFC3339Nano, md.Get(MetadataOccurredAt)); err != nil {
+		return ev, fmt.Errorf("message %s: occurred at: %w", msg.UUID, err)
+	}
+	if ev.ID, err = uuid.Parse(msg.UUID); err != nil {
+		return ev, fmt.Errorf("message %s: event id: %w", msg.UUID, err)
+	}
+	if ev.Metadata, err = json.Marshal(userMetadata(md)); err != nil {
+		return ev, fmt.Errorf("message %s: metadata: %w", msg.UUID, err)
+	}
+	return ev, nil
+}
+
+// toMessage turns a recorded event into a fresh, unacknowledged message.
+func toMessage(ev eventstore.RecordedEvent) *message.Message {
+	md := message.Metadata{}
+	if len(ev.Metadata) > 0 {
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(ev.Metadata, &obj); err == nil {
+			for k, raw := range obj {
+				md[k] = rawString(raw)
+			}
+		} else {
+			// Not an object: keep it whole rather than lose it.
+			md["metadata"] = string(ev.Metadata)
+		}
+	}
+	id := ev.ID.String()
+	if orig := md[MetadataMessageUUID]; orig != "" {
+		id = orig
+		delete(md, MetadataMessageUUID)
+	}
+	md[MetadataEventType] = ev.Type
+	md[MetadataStreamID] = ev.StreamID
+	md[MetadataVersion] = strconv.FormatInt(ev.Version, 10)
+	md[MetadataPosition] = strconv.FormatUint(ev.Position, 10)
+	md[MetadataSchemaVersion] = strconv.Itoa(ev.SchemaVersion)
+	md[MetadataOccurredAt] = ev.OccurredAt.UTC().Format(time.RFC3339Nano)
+
+	msg := message.NewMessage(id, ev.Data)
+	msg.Metadata = md
+	return msg
+}
+
+// rawString renders one JSON metadata value as a watermill metadata string:
+// strings unquoted, null empty, anything else as its JSON text.
+func rawString(raw json.RawMessage) string {
+	var s string
+	if err := json.Unmarshal(raw, &s); err == nil {
+		return s
+	}
+	if string(raw) == "null" {
+		return ""
+	}
+	return string(raw)
+}
+
+// userMetadata is md less the keys that describe where an event is stored.
+func userMetadata(md message.Metadata) map[string]string {
+	out := make(map[string]string, len(md))
+	for k, v := range md {
+		out[k] = v
+	}
+	for _, k := range storeKeys {
+		delete(out, k)
+	}
+	return out
+}
+
+// toEvent turns a message into an event to append. The event id is the
+// message UUID when it is a canonical UUID, else a new UUIDv7 and the
+// original is kept in MetadataMessageUUID.
+func toEvent(msg *message.Message, now time.Time, newID func() (uuid.UUID, error)) (eventstore.EventData, error) {
+	md := userMetadata(msg.Metadata)
+	id, err := uuid.Parse(msg.UUID)
+	if err != nil || id.String() != msg.UUID {
+		if id, err = newID(); err != nil {
+			return eventstore.EventData{}, fmt.Errorf("message %s: new event id: %w", msg.UUID, err)
+		}
+		md[MetadataMessageUUID] = msg.UUID
+	}
+	meta, err := json.Marshal(md)
+	if err != nil {
+		return eventstore.EventData{}, fmt.Errorf("message %s: metadata: %w", msg.UUID, err)
+	}
+	typ := msg.Metadata.Get(MetadataEventType)
+	if typ == "" {
+		typ = DefaultEventType
+	}
+	schema := 1
+	if s, err := strconv.Atoi(msg.Metadata.Get(MetadataSchemaVersion)); err == nil && s > 0 {
+		schema = s
+	}
+	return eventstore.EventData{
+		ID:            id,
+		Type:          typ,
+		SchemaVersion: schema,
+		Data:          msg.Payload,
+		Metadata:      meta,
+		OccurredAt:    now,
+	}, nil
+}
