@@ -114,32 +114,41 @@ func checkName(field, s string, required bool) (string, *Error) {
 	if utf8.RuneCountInString(s) > MaxNameLen {
 		return "", fieldError(field, CodeTooLong, field+" is longer than 100 characters")
 	}
-	var cyrillic, latin bool
-	prev := ' '
-	for i, r := range s {
+	var cyrillic, latin, afterLetter bool
+	for _, r := range s {
 		switch {
 		case unicode.Is(unicode.Cyrillic, r) && unicode.IsLetter(r):
-			cyrillic = true
+			cyrillic, afterLetter = true, true
 		case unicode.Is(unicode.Latin, r) && unicode.IsLetter(r):
-			latin = true
-		case unicode.Is(unicode.Mn, r) && unicode.IsLetter(prev):
+			latin, afterLetter = true, true
+		case unicode.Is(unicode.Mn, r) && afterLetter:
 			// a combining accent typed after its letter (decomposed input)
-		case r == ' ' || r == '-' || r == '\'' || r == '’':
-			if i == 0 || !unicode.IsLetter(prev) && !unicode.Is(unicode.Mn, prev) {
+		case r == ' ' || r == '-' || isNameApostrophe(r):
+			if !afterLetter {
 				return "", fieldError(field, CodeNameInvalid, field+" must start with a letter and not repeat separators")
 			}
+			afterLetter = false
 		default:
 			return "", fieldError(field, CodeNameInvalid, field+" may contain only letters, spaces, hyphens and apostrophes")
 		}
-		prev = r
 	}
 	if cyrillic && latin {
 		return "", fieldError(field, CodeNameInvalid, field+" mixes Cyrillic and Latin letters")
 	}
-	if !unicode.IsLetter(prev) && !unicode.Is(unicode.Mn, prev) {
+	if !afterLetter {
 		return "", fieldError(field, CodeNameInvalid, field+" must end with a letter")
 	}
 	return s, nil
+}
+
+// isNameApostrophe accepts the apostrophes people actually type, including the
+// modifier letters of Uzbek Latin (Oʻ, Gʻ) and typographic quotes.
+func isNameApostrophe(r rune) bool {
+	switch r {
+	case '\'', '’', '‘', 'ʼ', 'ʻ':
+		return true
+	}
+	return false
 }
 
 // checkCitizenship accepts an ISO 3166-1 alpha-2 code other than RU: the
