@@ -30,11 +30,17 @@ const (
 	// MetadataStreamSuffix picks the stream a published message is appended
 	// to: "<topic>-<suffix>" (DefaultStreamSuffix when absent).
 	MetadataStreamSuffix = "stream_id_suffix"
-	// MetadataMessageUUID keeps a message UUID that is not a canonical UUID
-	// (watermill allows any string); the Subscriber restores it as the
-	// message's UUID.
+	// MetadataMessageUUID keeps the UUID of a published message in its
+	// event's metadata; the Subscriber restores it as the message's UUID.
 	MetadataMessageUUID = "message_uuid"
 )
+
+// MetadataEventID is the id of the event a message was made from. It equals
+// the message's UUID except for events written by the Publisher.
+const MetadataEventID = "event_id"
+
+// publishedIDSpace is the UUIDv5 name space of the ids of published events.
+var publishedIDSpace = uuid.MustParse("0b6f2a55-64a5-4d5e-9c3e-6b1d5a0e7a11")
 
 // DefaultEventType is the event type of a published message without
 // MetadataEventType.
@@ -47,7 +53,7 @@ const AllTopic = "$all"
 // they are facts of the store, never copied from a message.
 var storeKeys = []string{
 	MetadataEventType, MetadataStreamID, MetadataVersion, MetadataPosition,
-	MetadataSchemaVersion, MetadataOccurredAt, MetadataStreamSuffix,
+	MetadataSchemaVersion, MetadataOccurredAt, MetadataStreamSuffix, MetadataEventID,
 }
 
 // InTopic reports whether the stream belongs to topic (see the package
@@ -95,7 +101,7 @@ func Event(msg *message.Message) (eventstore.RecordedEvent, error) {
 	if ev.OccurredAt, err = time.Parse(time.RFC3339Nano, md.Get(MetadataOccurredAt)); err != nil {
 		return ev, fmt.Errorf("message %s: occurred at: %w", msg.UUID, err)
 	}
-	if ev.ID, err = uuid.Parse(msg.UUID); err != nil {
+	if ev.ID, err = uuid.Parse(md.Get(MetadataEventID)); err != nil {
 		return ev, fmt.Errorf("message %s: event id: %w", msg.UUID, err)
 	}
 	if ev.Metadata, err = json.Marshal(userMetadata(md)); err != nil {
@@ -123,6 +129,7 @@ func toMessage(ev eventstore.RecordedEvent) *message.Message {
 		id = orig
 		delete(md, MetadataMessageUUID)
 	}
+	md[MetadataEventID] = ev.ID.String()
 	md[MetadataEventType] = ev.Type
 	md[MetadataStreamID] = ev.StreamID
 	md[MetadataVersion] = strconv.FormatInt(ev.Version, 10)
@@ -160,18 +167,16 @@ func userMetadata(md message.Metadata) map[string]string {
 	return out
 }
 
-// toEvent turns a message into an event to append. The event id is the
-// message UUID when it is a canonical UUID, else a new UUIDv7 and the
-// original is kept in MetadataMessageUUID.
-func toEvent(msg *message.Message, now time.Time, newID func() (uuid.UUID, error)) (eventstore.EventData, error) {
+// toEvent turns a message bound for stream into an event to append.
+//
+// The event id is derived from (stream, message UUID) rather than being the
+// message UUID: event ids are unique across the whole store, while watermill
+// lets one message (one UUID) go to several topics. Derived ids keep a
+// retried Publish idempotent; the message UUID travels in
+// MetadataMessageUUID and comes back as the delivered message's UUID.
+func toEvent(stream string, msg *message.Message, now time.Time) (eventstore.EventData, error) {
 	md := userMetadata(msg.Metadata)
-	id, err := uuid.Parse(msg.UUID)
-	if err != nil || id.String() != msg.UUID {
-		if id, err = newID(); err != nil {
-			return eventstore.EventData{}, fmt.Errorf("message %s: new event id: %w", msg.UUID, err)
-		}
-		md[MetadataMessageUUID] = msg.UUID
-	}
+	md[MetadataMessageUUID] = msg.UUID
 	meta, err := json.Marshal(md)
 	if err != nil {
 		return eventstore.EventData{}, fmt.Errorf("message %s: metadata: %w", msg.UUID, err)
@@ -185,7 +190,7 @@ func toEvent(msg *message.Message, now time.Time, newID func() (uuid.UUID, error
 		schema = s
 	}
 	return eventstore.EventData{
-		ID:            id,
+		ID:            uuid.NewSHA1(publishedIDSpace, []byte(stream+"\n"+msg.UUID)),
 		Type:          typ,
 		SchemaVersion: schema,
 		Data:          msg.Payload,

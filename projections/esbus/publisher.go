@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
-	"github.com/google/uuid"
 
 	"github.com/kabinet/kabinet/platform/eventstore"
 )
@@ -20,9 +19,6 @@ const DefaultStreamSuffix = "messages"
 type PublisherConfig struct {
 	// Now stamps OccurredAt on published events (time.Now when nil).
 	Now func() time.Time
-	// NewID makes the event id of a message whose UUID is not a canonical
-	// UUID (uuid.NewV7 when nil).
-	NewID func() (uuid.UUID, error)
 }
 
 // Publisher is a watermill message.Publisher that appends each message as an
@@ -30,7 +26,7 @@ type PublisherConfig struct {
 // the message's MetadataStreamSuffix or DefaultStreamSuffix, so the
 // Subscriber delivers it on topic. The event type is the message's
 // MetadataEventType (DefaultEventType when absent), the data its payload and
-// the metadata its metadata as a JSON object.
+// the metadata its metadata as a JSON object (see toEvent for the event id).
 type Publisher struct {
 	store eventstore.Store
 	cfg   PublisherConfig
@@ -48,9 +44,6 @@ func NewPublisher(store eventstore.Store, cfg PublisherConfig) (*Publisher, erro
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
-	}
-	if cfg.NewID == nil {
-		cfg.NewID = uuid.NewV7
 	}
 	return &Publisher{store: store, cfg: cfg}, nil
 }
@@ -95,7 +88,7 @@ func (p *Publisher) append(stream string, msgs []*message.Message) error {
 	now := p.cfg.Now().UTC()
 	events := make([]eventstore.EventData, 0, len(msgs))
 	for _, msg := range msgs {
-		ev, err := toEvent(msg, now, p.cfg.NewID)
+		ev, err := toEvent(stream, msg, now)
 		if err != nil {
 			return fmt.Errorf("esbus: publish to %s: %w", stream, err)
 		}
