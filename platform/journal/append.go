@@ -1,0 +1,172 @@
+package journal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/transparency-dev/merkle/compact"
+	"github.com/uptrace/bun"
+
+	"github.com/kabinet/kabinet/platform/sqldb"
+)
+
+// insertChunk bounds the rows of one INSERT statement.
+const insertChunk = 500
+
+// Append journals entries in one transaction of its own and returns their
+// seqs. Seq is assigned by the journal; At defaults to the journal's clock.
+// A batch that reaches CheckpointEvery new entries also issues a checkpoint,
+// in the same transaction.
+func (j *Journal) Append(ctx context.Context, entries ...Entry) ([]uint64, error) {
+	if len(entries) == 0 {
+		return nil, nil
+	}
+	var seqs []uint64
+	err := j.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		seqs, err = j.appendTx(ctx, tx, entries)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("journal: append: %w", err)
+	}
+	return seqs, nil
+}
+
+// AppendTx journals entries inside the caller's transaction tx, so that they
+// commit (or roll back) together with the caller's own writes, e.g. a journal
+// writer's checkpoint in the event log. Everything the append changes — the
+// entries, their tree nodes, the writer state row and any checkpoint — is
+// written through tx, and the journal holds no tree state in memory: after a
+// rollback the journal is exactly as before, and the next append reads the
+// committed state again. On PostgreSQL the state row stays locked until tx
+// ends, which serialises writers; on SQLite the transaction is exclusive.
+func (j *Journal) AppendTx(ctx context.Context, tx bun.IDB, entries ...Entry) ([]uint64, error) {
+	switch tx.(type) {
+	case *bun.DB, *sqldb.DB, bun.Conn, *bun.Conn:
+		return nil, errors.New("journal: append: AppendTx needs a transaction, not a database or connection")
+	}
+	if len(entries) == 0 {
+		return nil, nil
+	}
+	seqs, err := j.appendTx(ctx, tx, entries)
+	if err != nil {
+		return nil, fmt.Errorf("journal: append: %w", err)
+	}
+	return seqs, nil
+}
+
+func (j *Journal) appendTx(ctx context.Context, tx bun.IDB, entries []Entry) ([]uint64, error) {
+	st, err := readState(ctx, tx, true)
+	if err != nil {
+		return nil, err
+	}
+	r, err := rangeFactory.NewRange(0, st.size, st.hashes)
+	if err != nil {
+		return nil, fmt.Errorf("restore compact range: %w", err)
+	}
+	now := j.now()
+	rows := make([]entryRow, len(entries))
+	nodes := make([]nodeRow, 0, 2*len(entries)+8)
+	visit := func(id compact.NodeID, h []byte) {
+		nodes = append(nodes, nodeRow{Level: int16(id.Level), Idx: int64(id.Index), Hash: h})
+	}
+	lh := newLeafHasher()
+	var buf []byte
+	seqs := make([]uint64, len(entries))
+	for i := range entries {
+		seq := st.size + uint64(i)
+		if err := prepareRow(&rows[i], &entries[i], seq, now); err != nil {
+			return nil, fmt.Errorf("entry %d: %w", i, err)
+		}
+		f := rows[i].leafFields()
+		buf = appendLeaf(buf[:0], &f)
+		rows[i].LeafHash = lh.sum(nil, buf)
+		if err := r.Append(rows[i].LeafHash, visit); err != nil {
+			return nil, fmt.Errorf("grow tree: %w", err)
+		}
+		seqs[i] = seq
+	}
+	if err := insertRows(ctx, tx, rows, nodes); err != nil {
+		return nil, err
+	}
+	next := state{size: r.End(), hashes: r.Hashes(), cpSize: st.cpSize, cpAtUS: st.cpAtUS}
+	if next.size-uint64(max(st.cpSize, 0)) >= j.every {
+		if next, err = j.issue(ctx, tx, next, r); err != nil {
+			return nil, err
+		}
+	}
+	if err := writeState(ctx, tx, next, st.size); err != nil {
+		return nil, err
+	}
+	return seqs, nil
+}
+
+func insertRows(ctx context.Context, tx bun.IDB, rows []entryRow, nodes []nodeRow) error {
+	for i := 0; i < len(rows); i += insertChunk {
+		chunk := rows[i:min(i+insertChunk, len(rows))]
+		if _, err := tx.NewInsert().Model(&chunk).Exec(ctx); err != nil {
+			return fmt.Errorf("insert entries: %w", err)
+		}
+	}
+	for i := 0; i < len(nodes); i += 2 * insertChunk {
+		chunk := nodes[i:min(i+2*insertChunk, len(nodes))]
+		if _, err := tx.NewInsert().Model(&chunk).Exec(ctx); err != nil {
+			return fmt.Errorf("insert tree nodes: %w", err)
+		}
+	}
+	return nil
+}
+
+// prepareRow validates e and fills row with its stored form at seq.
+func prepareRow(row *entryRow, e *Entry, seq uint64, now time.Time) error {
+	if e.Action == "" {
+		return errors.New("action is required")
+	}
+	if !e.Outcome.Valid() {
+		return fmt.Errorf("outcome %q is not done, refused or denied", e.Outcome)
+	}
+	at := e.At
+	if at.IsZero() {
+		at = now
+	}
+	ip, err := sealPersonal(clean(e.IP))
+	if err != nil {
+		return err
+	}
+	ua, err := sealPersonal(clean(e.UserAgent))
+	if err != nil {
+		return err
+	}
+	*row = entryRow{
+		Seq:            int64(seq),
+		AtUS:           at.UnixMicro(),
+		ActorID:        clean(e.ActorID),
+		ActorRole:      clean(e.ActorRole),
+		Action:         clean(e.Action),
+		AccountID:      clean(e.AccountID),
+		Outcome:        string(e.Outcome),
+		Reason:         clean(e.Reason),
+		CorrelationID:  clean(e.CorrelationID),
+		EventPositions: formatPositions(e.EventPositions),
+		IP:             ip.value, IPSalt: ip.salt, IPHash: ip.hash,
+		UserAgent: ua.value, UASalt: ua.salt, UAHash: ua.hash,
+	}
+	return nil
+}
+
+// clean makes s valid UTF-8, so the leaf's encoding of it is injective.
+func clean(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
+
+// leafFields is what the row's leaf commits to.
+func (r *entryRow) leafFields() leafFields[string] {
+	return leafFields[string]{
+		seq: uint64(r.Seq), atMicros: r.AtUS,
+		actorID: r.ActorID, actorRole: r.ActorRole, action: r.Action, accountID: r.AccountID,
+		outcome: r.Outcome, reason: r.Reason, correlationID: r.CorrelationID,
+		eventPositions: r.EventPositions, ipHash: r.IPHash, uaHash: r.UAHash,
+	}
+}

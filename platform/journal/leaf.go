@@ -1,0 +1,236 @@
+package journal
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// leafVersion is the "v" field of the canonical leaf.
+const leafVersion = 1
+
+// saltSize is the length of the random salt of a personal field.
+const saltSize = 16
+
+// timeLayout renders At in the leaf: UTC, always six fractional digits.
+const timeLayout = "2006-01-02T15:04:05.000000Z"
+
+// text is a stored text value: a string when appending, the scanned bytes
+// when verifying (no allocation per row).
+type text interface{ ~string | ~[]byte }
+
+// leafFields is what the canonical leaf commits to: the entry with its
+// personal fields replaced by their salted hashes.
+type leafFields[T text] struct {
+	seq            uint64
+	atMicros       int64
+	actorID        T
+	actorRole      T
+	action         T
+	accountID      T
+	outcome        T
+	reason         T
+	correlationID  T
+	eventPositions T // stored form: decimal positions separated by ","
+	ipHash         []byte
+	uaHash         []byte
+}
+
+// appendLeaf appends the canonical leaf encoding of f to b.
+func appendLeaf[T text](b []byte, f *leafFields[T]) []byte {
+	b = append(b, `{"v":`...)
+	b = strconv.AppendInt(b, leafVersion, 10)
+	b = append(b, `,"seq":`...)
+	b = strconv.AppendUint(b, f.seq, 10)
+	b = append(b, `,"at":"`...)
+	b = time.UnixMicro(f.atMicros).UTC().AppendFormat(b, timeLayout)
+	b = append(b, `","actor_id":`...)
+	b = appendJSONString(b, f.actorID)
+	b = append(b, `,"actor_role":`...)
+	b = appendJSONString(b, f.actorRole)
+	b = append(b, `,"action":`...)
+	b = appendJSONString(b, f.action)
+	b = append(b, `,"account_id":`...)
+	b = appendJSONString(b, f.accountID)
+	b = append(b, `,"outcome":`...)
+	b = appendJSONString(b, f.outcome)
+	b = append(b, `,"reason":`...)
+	b = appendJSONString(b, f.reason)
+	b = append(b, `,"correlation_id":`...)
+	b = appendJSONString(b, f.correlationID)
+	b = append(b, `,"event_positions":[`...)
+	b = append(b, f.eventPositions...) // digits and commas only, checked on read
+	b = append(b, `],"ip_hash":"`...)
+	b = hex.AppendEncode(b, f.ipHash)
+	b = append(b, `","user_agent_hash":"`...)
+	b = hex.AppendEncode(b, f.uaHash)
+	b = append(b, `"}`...)
+	return b
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string, escaped exactly as
+// encoding/json does with HTML escaping off, so the encoding is canonical.
+func appendJSONString[T text](b []byte, s T) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(string(s[i:min(i+utf8.UTFMax, len(s))]))
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// formatPositions renders event positions in their stored form.
+func formatPositions(ps []uint64) string {
+	if len(ps) == 0 {
+		return ""
+	}
+	b := make([]byte, 0, len(ps)*8)
+	for i, p := range ps {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendUint(b, p, 10)
+	}
+	return string(b)
+}
+
+// parsePositions parses the stored form of event positions; it refuses
+// anything but the canonical form, so a stored value cannot smuggle JSON
+// into a recomputed leaf.
+func parsePositions(s string) ([]uint64, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var out []uint64
+	start := 0
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && s[i] != ',' {
+			continue
+		}
+		part := s[start:i]
+		p, err := strconv.ParseUint(part, 10, 64)
+		if err != nil || strconv.FormatUint(p, 10) != part {
+			return nil, fmt.Errorf("event positions %q are not canonical", s)
+		}
+		out = append(out, p)
+		start = i + 1
+	}
+	return out, nil
+}
+
+// canonicalPositions reports whether s is in the canonical stored form,
+// without allocating.
+func canonicalPositions[T text](s T) bool {
+	if len(s) == 0 {
+		return true
+	}
+	digits := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			if digits == 0 && c == '0' && i+1 < len(s) && s[i+1] != ',' {
+				return false // leading zero
+			}
+			digits++
+		case c == ',' && digits > 0 && i+1 < len(s):
+			digits = 0
+		default:
+			return false
+		}
+		if digits > 20 {
+			return false
+		}
+	}
+	return digits > 0
+}
+
+// personal is a personal field as stored: value, salt and salted hash.
+type personal struct {
+	value string
+	salt  []byte // nil when value is "" or erased
+	hash  []byte // nil when no value was ever given
+}
+
+// sealPersonal salts and hashes v; an empty v has no salt and no hash.
+func sealPersonal(v string) (personal, error) {
+	if v == "" {
+		return personal{}, nil
+	}
+	salt := make([]byte, saltSize)
+	if _, err := rand.Read(salt); err != nil {
+		return personal{}, fmt.Errorf("salt: %w", err)
+	}
+	return personal{value: v, salt: salt, hash: saltedHash(sha256.New(), nil, salt, v)}, nil
+}
+
+// saltedHash appends SHA-256(salt‖value) to dst using h (reset first).
+func saltedHash(h hash.Hash, dst, salt []byte, value string) []byte {
+	h.Reset()
+	h.Write(salt)
+	h.Write([]byte(value))
+	return h.Sum(dst)
+}
+
+// leafHasher computes RFC 6962 leaf hashes, reusing one SHA-256 state; it is
+// equal to rfc6962.DefaultHasher.HashLeaf without its allocations.
+type leafHasher struct{ h hash.Hash }
+
+func newLeafHasher() *leafHasher { return &leafHasher{h: sha256.New()} }
+
+// sum appends the leaf hash of leaf to dst.
+func (l *leafHasher) sum(dst, leaf []byte) []byte {
+	l.h.Reset()
+	l.h.Write([]byte{0})
+	l.h.Write(leaf)
+	return l.h.Sum(dst)
+}

@@ -1,0 +1,145 @@
+package journal
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// DefaultLimit and MaxLimit bound a page of Entries.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 1000
+)
+
+// Filter selects journal entries; zero fields do not filter.
+type Filter struct {
+	AccountID string
+	ActorID   string
+	Action    string
+	Outcome   Outcome
+	From      time.Time // At ≥ From
+	To        time.Time // At < To
+	FromSeq   uint64    // cursor: entries with Seq ≥ FromSeq
+	Limit     int       // default DefaultLimit, at most MaxLimit
+}
+
+// Entries returns the entries f selects in seq order.
+func (j *Journal) Entries(ctx context.Context, f Filter) ([]Entry, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	limit = min(limit, MaxLimit)
+	var rows []entryRow
+	q := j.db.NewSelect().Model(&rows).Where("seq >= ?", int64(f.FromSeq))
+	if f.AccountID != "" {
+		q = q.Where("account_id = ?", f.AccountID)
+	}
+	if f.ActorID != "" {
+		q = q.Where("actor_id = ?", f.ActorID)
+	}
+	if f.Action != "" {
+		q = q.Where("action = ?", f.Action)
+	}
+	if f.Outcome != "" {
+		q = q.Where("outcome = ?", string(f.Outcome))
+	}
+	if !f.From.IsZero() {
+		q = q.Where("at_us >= ?", f.From.UnixMicro())
+	}
+	if !f.To.IsZero() {
+		q = q.Where("at_us < ?", f.To.UnixMicro())
+	}
+	if err := q.OrderExpr("seq ASC").Limit(int64(limit)).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("journal: entries: %w", err)
+	}
+	out := make([]Entry, len(rows))
+	for i := range rows {
+		e, err := rows[i].entry()
+		if err != nil {
+			return nil, fmt.Errorf("journal: entries: seq %d: %w", rows[i].Seq, err)
+		}
+		out[i] = e
+	}
+	return out, nil
+}
+
+// Entry returns the entry at seq; ErrNotFound when there is none.
+func (j *Journal) Entry(ctx context.Context, seq uint64) (Entry, error) {
+	var row entryRow
+	err := j.db.NewSelect().Model(&row).Where("seq = ?", int64(seq)).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Entry{}, fmt.Errorf("journal: entry %d: %w", seq, ErrNotFound)
+	}
+	if err != nil {
+		return Entry{}, fmt.Errorf("journal: entry %d: %w", seq, err)
+	}
+	e, err := row.entry()
+	if err != nil {
+		return Entry{}, fmt.Errorf("journal: entry %d: %w", seq, err)
+	}
+	return e, nil
+}
+
+func (r *entryRow) entry() (Entry, error) {
+	ps, err := parsePositions(r.EventPositions)
+	if err != nil {
+		return Entry{}, err
+	}
+	return Entry{
+		Seq:            uint64(r.Seq),
+		At:             time.UnixMicro(r.AtUS).UTC(),
+		ActorID:        r.ActorID,
+		ActorRole:      r.ActorRole,
+		Action:         r.Action,
+		AccountID:      r.AccountID,
+		Outcome:        Outcome(r.Outcome),
+		Reason:         r.Reason,
+		CorrelationID:  r.CorrelationID,
+		EventPositions: ps,
+		IP:             r.IP,
+		UserAgent:      r.UserAgent,
+		IPHash:         r.IPHash,
+		UserAgentHash:  r.UAHash,
+		Erased:         (r.IPHash != nil && r.IPSalt == nil) || (r.UAHash != nil && r.UASalt == nil),
+		LeafHash:       r.LeafHash,
+	}, nil
+}
+
+// Erase makes the personal fields (IP, user agent) of the entry at seq
+// unreadable by deleting their values and salts. The salted hashes stay, so
+// the entry's leaf, the tree and every proof stay valid.
+func (j *Journal) Erase(ctx context.Context, seq uint64) error {
+	res, err := j.db.ExecContext(ctx, eraseSQL+` WHERE seq = ?`, int64(seq))
+	if err != nil {
+		return fmt.Errorf("journal: erase %d: %w", seq, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("journal: erase %d: %w", seq, err)
+	} else if n == 0 {
+		return fmt.Errorf("journal: erase %d: %w", seq, ErrNotFound)
+	}
+	return nil
+}
+
+// EraseAccount erases the personal fields of every entry about accountID
+// (see Erase) and returns how many entries it touched.
+func (j *Journal) EraseAccount(ctx context.Context, accountID string) (int64, error) {
+	if accountID == "" {
+		return 0, fmt.Errorf("journal: erase account: %w: empty account id", ErrBadRequest)
+	}
+	res, err := j.db.ExecContext(ctx, eraseSQL+` WHERE account_id = ?`, accountID)
+	if err != nil {
+		return 0, fmt.Errorf("journal: erase account %s: %w", accountID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("journal: erase account %s: %w", accountID, err)
+	}
+	return n, nil
+}
+
+const eraseSQL = `UPDATE journal_entries SET ip = NULL, ip_salt = NULL, user_agent = NULL, ua_salt = NULL`

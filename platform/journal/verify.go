@@ -1,0 +1,302 @@
+package journal
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"fmt"
+	"hash"
+	"unicode/utf8"
+
+	"github.com/transparency-dev/merkle/compact"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+)
+
+// VerifyResult is the outcome of Verify.
+type VerifyResult struct {
+	OK          bool
+	Entries     uint64 // entries checked
+	Checkpoints int    // checkpoints whose signature and root were checked
+	RootHash    []byte // root of the tree rebuilt from the entries (when OK)
+	// FirstBadSeq is the first entry found bad: edited, missing, out of
+	// place, beyond the tree, or — when only a checkpoint or the stored tree
+	// caught it — the first leaf of the smallest stored subtree that differs.
+	FirstBadSeq *uint64
+	// FirstBadCheckpoint is the size of the first checkpoint that is badly
+	// signed or whose root the entries no longer produce.
+	FirstBadCheckpoint *uint64
+	Reason             string
+}
+
+// verifyColumns is the stored entry, in the order verifyRow scans it.
+const verifyColumns = `seq, at_us, actor_id, actor_role, action, account_id, outcome, reason,
+	correlation_id, event_positions, ip, ip_salt, ip_hash, user_agent, ua_salt, ua_hash, leaf_hash`
+
+// verifyRow holds one scanned row; its buffers are reused from row to row.
+type verifyRow struct {
+	seq, atUS                                 int64
+	actorID, actorRole, action, accountID     sql.RawBytes
+	outcome, reason, correlationID, positions sql.RawBytes
+	ip, ipSalt, ipHash, ua, uaSalt, uaHash    sql.RawBytes
+	leafHash                                  sql.RawBytes
+	dest                                      []any
+}
+
+func newVerifyRow() *verifyRow {
+	v := &verifyRow{}
+	v.dest = []any{&v.seq, &v.atUS, &v.actorID, &v.actorRole, &v.action, &v.accountID, &v.outcome,
+		&v.reason, &v.correlationID, &v.positions, &v.ip, &v.ipSalt, &v.ipHash, &v.ua, &v.uaSalt,
+		&v.uaHash, &v.leafHash}
+	return v
+}
+
+// verifier is one run of Verify.
+type verifier struct {
+	j     *Journal
+	tx    bun.IDB
+	st    state
+	cps   []verifiedCheckpoint // ascending size
+	next  int                  // cps[next] is the next checkpoint to reach
+	tree  *compact.Range
+	good  *compact.Range // the tree at the last checkpoint that matched
+	res   VerifyResult
+	leaf  []byte
+	lh    *leafHasher
+	sum   []byte
+	h     hash.Hash
+	nodeH func(l, r []byte) []byte
+}
+
+// verifiedCheckpoint is a stored checkpoint and what its signature says.
+type verifiedCheckpoint struct {
+	size uint64
+	root []byte // signed root; nil when err is set
+	err  error
+}
+
+// Verify re-derives the journal from its stored entries: it streams every
+// entry in seq order, checks the seqs run 0, 1, 2…, re-encodes each leaf and
+// compares it with the stored leaf hash, checks each personal value against
+// its salted hash, rebuilds the tree and compares it with every stored
+// checkpoint (signature, origin and root) and with the writer state. It stops
+// at the first fault and names it. It reads one consistent snapshot and
+// blocks no writer.
+func (j *Journal) Verify(ctx context.Context) (VerifyResult, error) {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if j.db.Dialect().Name() == dialect.PG {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	var res VerifyResult
+	err := j.db.RunInTx(ctx, opts, func(ctx context.Context, tx bun.Tx) error {
+		v := &verifier{j: j, tx: tx, lh: newLeafHasher(), h: sha256.New(), nodeH: rangeFactory.Hash}
+		var err error
+		res, err = v.run(ctx)
+		return err
+	})
+	if err != nil {
+		return VerifyResult{}, fmt.Errorf("journal: verify: %w", err)
+	}
+	return res, nil
+}
+
+func (v *verifier) run(ctx context.Context) (VerifyResult, error) {
+	var err error
+	if v.st, err = readState(ctx, v.tx, false); err != nil {
+		return v.res, err
+	}
+	if err := v.loadCheckpoints(ctx); err != nil {
+		return v.res, err
+	}
+	v.tree = rangeFactory.NewEmptyRange(0)
+	v.good = rangeFactory.NewEmptyRange(0)
+	if done, err := v.reachCheckpoints(ctx); done || err != nil { // size-0 checkpoints
+		return v.res, err
+	}
+	if done, err := v.stream(ctx); done || err != nil {
+		return v.res, err
+	}
+	return v.finish(ctx)
+}
+
+func (v *verifier) loadCheckpoints(ctx context.Context) error {
+	cps, err := v.j.Checkpoints(ctx, 0, 0)
+	if err != nil {
+		return err
+	}
+	v.cps = make([]verifiedCheckpoint, len(cps))
+	for i, c := range cps {
+		root, err := v.j.openCheckpoint(c)
+		v.cps[i] = verifiedCheckpoint{size: c.Size, root: root, err: err}
+	}
+	return nil
+}
+
+// stream checks every stored entry; done reports a fault was found.
+func (v *verifier) stream(ctx context.Context) (done bool, err error) {
+	rows, err := v.tx.QueryContext(ctx, `SELECT `+verifyColumns+` FROM journal_entries ORDER BY seq`)
+	if err != nil {
+		return false, fmt.Errorf("read entries: %w", err)
+	}
+	defer rows.Close()
+	row := newVerifyRow()
+	for rows.Next() {
+		if err := rows.Scan(row.dest...); err != nil {
+			return false, fmt.Errorf("read entry after seq %d: %w", v.tree.End(), err)
+		}
+		if done, err := v.check(ctx, row); done || err != nil {
+			return done, err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return false, fmt.Errorf("read entries: %w", err)
+	}
+	return false, nil
+}
+
+// check verifies one row and adds its leaf to the tree.
+func (v *verifier) check(ctx context.Context, r *verifyRow) (bool, error) {
+	want := v.tree.End()
+	switch {
+	case r.seq < 0 || uint64(r.seq) > want:
+		return v.fail(want, fmt.Sprintf("entry %d is missing (found %d next)", want, r.seq)), nil
+	case want >= v.st.size:
+		return v.fail(want, fmt.Sprintf("entry %d lies beyond the tree size %d", want, v.st.size)), nil
+	}
+	if reason := v.checkFields(r); reason != "" {
+		return v.fail(want, fmt.Sprintf("entry %d: %s", want, reason)), nil
+	}
+	f := leafFields[[]byte]{
+		seq: want, atMicros: r.atUS,
+		actorID: r.actorID, actorRole: r.actorRole, action: r.action, accountID: r.accountID,
+		outcome: r.outcome, reason: r.reason, correlationID: r.correlationID,
+		eventPositions: r.positions, ipHash: r.ipHash, uaHash: r.uaHash,
+	}
+	v.leaf = appendLeaf(v.leaf[:0], &f)
+	leafHash := v.lh.sum(make([]byte, 0, hashSize), v.leaf)
+	if !bytes.Equal(leafHash, r.leafHash) {
+		return v.fail(want, fmt.Sprintf("entry %d does not match its stored leaf hash (edited or moved)", want)), nil
+	}
+	if err := v.tree.Append(leafHash, nil); err != nil {
+		return false, fmt.Errorf("rebuild tree: %w", err)
+	}
+	v.res.Entries++
+	return v.reachCheckpoints(ctx)
+}
+
+// checkFields checks what the leaf encoding alone would not: text is valid
+// UTF-8, positions are canonical, personal values match their salted hashes.
+func (v *verifier) checkFields(r *verifyRow) string {
+	for _, t := range [...]sql.RawBytes{r.actorID, r.actorRole, r.action, r.accountID, r.outcome, r.reason, r.correlationID} {
+		if !utf8.Valid(t) {
+			return "a text field is not valid UTF-8"
+		}
+	}
+	if !canonicalPositions(r.positions) {
+		return "event positions are not canonical"
+	}
+	if reason := v.checkPersonal("ip", r.ip, r.ipSalt, r.ipHash); reason != "" {
+		return reason
+	}
+	return v.checkPersonal("user agent", r.ua, r.uaSalt, r.uaHash)
+}
+
+func (v *verifier) checkPersonal(name string, value, salt, sum []byte) string {
+	switch {
+	case sum == nil:
+		if salt != nil || len(value) > 0 {
+			return name + " is stored without its salted hash"
+		}
+	case len(sum) != sha256.Size:
+		return name + " hash has the wrong size"
+	case salt == nil:
+		if len(value) > 0 {
+			return name + " is stored without its salt"
+		}
+	default:
+		v.h.Reset()
+		v.h.Write(salt)
+		v.h.Write(value)
+		v.sum = v.h.Sum(v.sum[:0])
+		if !bytes.Equal(v.sum, sum) {
+			return name + " does not match its salted hash"
+		}
+	}
+	return ""
+}
+
+// reachCheckpoints compares the tree with every checkpoint at its size.
+func (v *verifier) reachCheckpoints(ctx context.Context) (bool, error) {
+	for v.next < len(v.cps) && v.cps[v.next].size == v.tree.End() {
+		cp := v.cps[v.next]
+		if cp.err != nil {
+			return v.failCheckpoint(cp.size, nil, cp.err.Error()), nil
+		}
+		root, err := rootOf(v.tree)
+		if err != nil {
+			return false, fmt.Errorf("rebuild tree: %w", err)
+		}
+		if !bytes.Equal(root, cp.root) {
+			return v.narrow(ctx, cp.size, fmt.Sprintf("checkpoint %d: the entries no longer produce its signed root", cp.size))
+		}
+		v.res.Checkpoints++
+		v.next++
+		v.good = clone(v.tree)
+	}
+	return false, nil
+}
+
+// finish checks what the stream cannot: missing tail entries, checkpoints
+// beyond the tree, and the writer state's compact range.
+func (v *verifier) finish(ctx context.Context) (VerifyResult, error) {
+	if end := v.tree.End(); end < v.st.size {
+		v.fail(end, fmt.Sprintf("entry %d is missing (the tree has %d entries)", end, v.st.size))
+		return v.res, nil
+	}
+	if v.next < len(v.cps) {
+		cp := v.cps[v.next]
+		v.failCheckpoint(cp.size, nil, fmt.Sprintf("checkpoint %d lies beyond the tree size %d", cp.size, v.st.size))
+		return v.res, nil
+	}
+	if !equalHashes(v.tree.Hashes(), v.st.hashes) {
+		if _, err := v.narrow(ctx, 0, "the entries no longer produce the writer state's tree"); err != nil {
+			return v.res, err
+		}
+		return v.res, nil
+	}
+	root, err := rootOf(v.tree)
+	if err != nil {
+		return v.res, fmt.Errorf("rebuild tree: %w", err)
+	}
+	v.res.OK, v.res.RootHash = true, root
+	return v.res, nil
+}
+
+func (v *verifier) fail(seq uint64, reason string) bool {
+	v.res.FirstBadSeq, v.res.Reason = &seq, reason
+	return true
+}
+
+func (v *verifier) failCheckpoint(size uint64, seq *uint64, reason string) bool {
+	v.res.FirstBadCheckpoint, v.res.FirstBadSeq, v.res.Reason = &size, seq, reason
+	return true
+}
+
+func clone(r *compact.Range) *compact.Range {
+	hs := append([][]byte(nil), r.Hashes()...)
+	c, _ := rangeFactory.NewRange(r.Begin(), r.End(), hs) // same shape: cannot fail
+	return c
+}
+
+func equalHashes(a, b [][]byte) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !bytes.Equal(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}
