@@ -16,8 +16,8 @@ type Event interface {
 	EventType() string
 }
 
-// AccountRegistered: a foreign citizen registered with a name, citizenship and
-// at least one contact (normalised; either may be empty).
+// AccountRegistered records that a foreign citizen registered with a name,
+// citizenship and at least one contact (normalised; either may be empty).
 type AccountRegistered struct {
 	AccountID   uuid.UUID `json:"account_id"`
 	Surname     string    `json:"surname"`
@@ -29,8 +29,9 @@ type AccountRegistered struct {
 	OccurredAt  time.Time `json:"occurred_at"`
 }
 
-// ContactConfirmationRequested: a one-time code was issued for a contact; it
-// voids any earlier code and restores the attempts. Only the code's hash is kept.
+// ContactConfirmationRequested records that a one-time code was issued for a
+// contact; it voids any earlier code and restores the attempts. Only the
+// code's hash is kept.
 type ContactConfirmationRequested struct {
 	Channel     Channel   `json:"channel"`
 	Value       string    `json:"value"`
@@ -40,22 +41,22 @@ type ContactConfirmationRequested struct {
 	OccurredAt  time.Time `json:"occurred_at"`
 }
 
-// ContactConfirmationFailed: a wrong code was entered for a contact.
+// ContactConfirmationFailed records that a wrong code was entered for a contact.
 type ContactConfirmationFailed struct {
 	Channel      Channel   `json:"channel"`
 	AttemptsLeft int       `json:"attempts_left"`
 	OccurredAt   time.Time `json:"occurred_at"`
 }
 
-// ContactConfirmationLocked: the attempts ran out; the pending code is void
-// and no code may be requested or entered for the contact until Until.
+// ContactConfirmationLocked records that the attempts ran out: the pending
+// code is void and no code may be requested or entered for the contact until Until.
 type ContactConfirmationLocked struct {
 	Channel    Channel   `json:"channel"`
 	Until      time.Time `json:"until"`
 	OccurredAt time.Time `json:"occurred_at"`
 }
 
-// ContactConfirmed: the citizen proved they hold the contact.
+// ContactConfirmed records that the citizen proved they hold the contact.
 type ContactConfirmed struct {
 	Channel    Channel   `json:"channel"`
 	Value      string    `json:"value"`
@@ -92,9 +93,9 @@ func EventTime(e Event) time.Time {
 	return time.Time{}
 }
 
-// registry holds every event type and its current schema version.
+// knownEvents holds every event type and its current schema version.
 // Adding an event: one line here and its case in Account.apply.
-var registry = newEventRegistry(
+var knownEvents = newEventRegistry(
 	[]eventType{
 		typeOf[AccountRegistered](1),
 		typeOf[ContactConfirmationRequested](1),
@@ -112,21 +113,21 @@ var registry = newEventRegistry(
 // EncodeEvent serialises e for the store: its type name, current schema
 // version and JSON payload. An unregistered event type is an error.
 func EncodeEvent(e Event) (typ string, schemaVersion int, data []byte, err error) {
-	return registry.encode(e)
+	return knownEvents.encode(e)
 }
 
 // DecodeEvent rebuilds an event from the store, upcasting a payload written
 // under an older schema version to the current one first. An unknown type,
 // a version from the future or a missing upcaster is an error.
 func DecodeEvent(typ string, schemaVersion int, data []byte) (Event, error) {
-	return registry.decode(typ, schemaVersion, data)
+	return knownEvents.decode(typ, schemaVersion, data)
 }
 
 // EventTypes lists every registered event type name, sorted; subscribers use
 // it to know what the domain can emit.
 func EventTypes() []string {
-	names := make([]string, 0, len(registry.types))
-	for n := range registry.types {
+	names := make([]string, 0, len(knownEvents.types))
+	for n := range knownEvents.types {
 		names = append(names, n)
 	}
 	sort.Strings(names)

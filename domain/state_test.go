@@ -98,3 +98,59 @@ func TestLevel_AtLeastFollowsTheLadder(t *testing.T) {
 	assert.False(t, LevelSimplified.AtLeast(LevelStandard))
 	assert.False(t, LevelStandard.AtLeast(LevelConfirmed))
 }
+
+// scenario runs a full confirmation story and returns the account with all
+// its events unsaved, so replay can be compared with the live state.
+func scenario(t *testing.T) *Account {
+	a, err := Register(acctID, validRegistration(), acctT0)
+	require.NoError(t, err)
+	requestCode(t, a, ChannelPhone, acctT0.Add(time.Minute))
+	for range 3 {
+		_ = a.ConfirmContact(ChannelPhone, "000000", acctT0.Add(2*time.Minute), hasher)
+	}
+	code := requestCode(t, a, ChannelEmail, acctT0.Add(3*time.Minute))
+	require.Error(t, a.ConfirmContact(ChannelEmail, "000001", acctT0.Add(4*time.Minute), hasher))
+	require.NoError(t, a.ConfirmContact(ChannelEmail, code, acctT0.Add(5*time.Minute), hasher))
+	return a
+}
+
+func TestNewAccountFromHistory_ReproducesState(t *testing.T) {
+	live := scenario(t)
+	history := live.Changes()
+	require.Len(t, history, 9)
+
+	// Through the store's encoding, as the repository would load it.
+	var stored []Event
+	for _, e := range history {
+		typ, v, data, err := EncodeEvent(e)
+		require.NoError(t, err)
+		back, err := DecodeEvent(typ, v, data)
+		require.NoError(t, err)
+		stored = append(stored, back)
+	}
+	replayed := NewAccountFromHistory(acctID, stored)
+
+	assert.Equal(t, live.State(), replayed.State())
+	assert.Equal(t, int64(8), replayed.Version())
+	assert.Empty(t, replayed.Changes())
+
+	wantJSON, err := json.Marshal(live.State())
+	require.NoError(t, err)
+	gotJSON, err := json.Marshal(replayed.State())
+	require.NoError(t, err)
+	assert.JSONEq(t, string(wantJSON), string(gotJSON))
+}
+
+func TestNewAccountFromHistory_EmptyIsANewAccount(t *testing.T) {
+	a := NewAccountFromHistory(acctID, nil)
+	assert.Equal(t, int64(-1), a.Version())
+	assert.Equal(t, acctID, a.ID())
+	assert.Empty(t, a.State().Contacts)
+	assert.Equal(t, LevelNone, a.State().Level)
+}
+
+func TestNewAccountFromHistory_IgnoresEventsOfOtherConcerns(t *testing.T) {
+	a := NewAccountFromHistory(acctID, append(registeredHistory(t), strangeEvent{}))
+	assert.Equal(t, int64(1), a.Version(), "still counted for the expected version")
+	assert.Equal(t, "Каримов", a.State().Surname)
+}
