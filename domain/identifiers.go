@@ -23,14 +23,14 @@ func ParseSnils(s string) (Snils, error) {
 	if !ok {
 		return Snils{}, NewError(CodeSnilsInvalid, "SNILS must be 11 digits, e.g. 112-233-445 95")
 	}
-	number := atoi(digits[:9])
+	number := decimal(digits[:9])
 	if number == 0 {
 		// 000-000-000 was never issued; accepting it would let "nothing" pass as a number.
 		return Snils{}, NewError(CodeSnilsInvalid, "SNILS 000-000-000 does not exist")
 	}
 	if number >= snilsCheckFrom {
 		want := snilsCheck(digits[:9])
-		if got := atoi(digits[9:]); got != want {
+		if got := decimal(digits[9:]); got != want {
 			return Snils{}, NewError(CodeSnilsChecksum, "SNILS check number does not match: the number has a typo")
 		}
 	}
@@ -190,8 +190,8 @@ func digitsOnly(s string, n int) (string, bool) {
 	return b.String(), b.Len() == n
 }
 
-// atoi reads a short string of ASCII digits.
-func atoi(digits string) int {
+// decimal reads a short string of ASCII digits.
+func decimal(digits string) int {
 	v := 0
 	for i := 0; i < len(digits); i++ {
 		v = v*10 + int(digits[i]-'0')
