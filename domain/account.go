@@ -40,6 +40,9 @@ type Account struct {
 	patronymic   string
 	citizenship  string
 	contacts     map[Channel]*contact
+
+	identity identity     // personal data, documents, verification, SNILS/INN (identity.go)
+	apps     applications // applications and their lifecycle (applications.go)
 }
 
 // contact is one phone or email and its confirmation progress.
@@ -144,6 +147,9 @@ func (a *Account) apply(e Event) {
 		c.value = e.Value
 		c.confirmed = true
 		c.voidCode()
+	default:
+		a.identity.apply(e)
+		a.apps.apply(e)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"time"
 
@@ -96,19 +97,26 @@ func EventTime(e Event) time.Time {
 // knownEvents holds every event type and its current schema version.
 // Adding an event: one line here and its case in Account.apply.
 var knownEvents = newEventRegistry(
-	[]eventType{
-		typeOf[AccountRegistered](1),
-		typeOf[ContactConfirmationRequested](1),
-		typeOf[ContactConfirmationFailed](1),
-		typeOf[ContactConfirmationLocked](1),
-		typeOf[ContactConfirmed](1),
-	},
-	// Upcasters lift a stored payload one version up. When an event moves to
-	// v2, bump its version above and add
-	//   {"ContactConfirmed", 1}: func(v1 []byte) ([]byte, error) { … return v2, nil },
-	// so payloads stored as v1 still decode into today's struct.
-	map[upcastKey]upcaster{},
+	slices.Concat(accountEventTypes, identityEventTypes, applicationEventTypes),
+	upcasters,
 )
+
+// accountEventTypes are registration and contact events.
+var accountEventTypes = []eventType{
+	typeOf[AccountRegistered](1),
+	typeOf[ContactConfirmationRequested](1),
+	typeOf[ContactConfirmationFailed](1),
+	typeOf[ContactConfirmationLocked](1),
+	typeOf[ContactConfirmed](1),
+}
+
+// upcasters lift a stored payload one version up. When an event moves to
+// v2, bump its version in its list and add
+//
+//	{"ContactConfirmed", 1}: func(v1 []byte) ([]byte, error) { … return v2, nil },
+//
+// so payloads stored as v1 still decode into today's struct.
+var upcasters = map[upcastKey]upcaster{}
 
 // EncodeEvent serialises e for the store: its type name, current schema
 // version and JSON payload. An unregistered event type is an error.
