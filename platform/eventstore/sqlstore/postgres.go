@@ -1,0 +1,122 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// pgBackend writes on PostgreSQL, where several processes may append to one
+// database. Each group transaction starts by locking the head row (SELECT …
+// FOR UPDATE) and assigns positions from it; the lock is held until commit,
+// so transactions take positions in the order they commit and a reader
+// following "position > checkpoint" can never see position n+1 committed
+// while n is still in flight (the trap of positions from a sequence). Lists
+// go in as arrays (unnest, = ANY) so each statement is prepared once.
+type pgBackend struct {
+	head, versions, ids, insert, streams, setHd *sql.Stmt
+	channel                                     string
+}
+
+func newPostgres(ctx context.Context, db *sql.DB, opts *Options) (*pgBackend, error) {
+	if opts.NotifyChannel == "" {
+		var schema string
+		if err := db.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+			return nil, fmt.Errorf("read current schema: %w", err)
+		}
+		opts.NotifyChannel = "kabinet_events_" + schema
+	}
+	if len(opts.NotifyChannel) > 63 { // PostgreSQL's identifier limit
+		opts.NotifyChannel = opts.NotifyChannel[:63]
+	}
+	b := &pgBackend{channel: opts.NotifyChannel}
+	err := prepareAll(ctx, db, []prep{
+		{&b.head, `SELECT position FROM event_head WHERE id = 1 FOR UPDATE`},
+		{&b.versions, `SELECT stream_id, version FROM event_streams WHERE stream_id = ANY($1::text[])`},
+		{&b.ids, `SELECT event_id, stream_id, version, position FROM events WHERE event_id = ANY($1::uuid[])`},
+		{&b.insert, `INSERT INTO events (position, stream_id, version, event_id, type, schema_version,
+			data, metadata, occurred_at, recorded_at)
+			SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::uuid[], $5::text[],
+				$6::integer[], $7::bytea[], $8::bytea[], $9::timestamptz[], $10::timestamptz[])`},
+		{&b.streams, `INSERT INTO event_streams (stream_id, version)
+			SELECT * FROM unnest($1::text[], $2::bigint[])
+			ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version`},
+		// NOTIFY inside the transaction is delivered only if and when it
+		// commits: listeners never wake for events they cannot read yet.
+		{&b.setHd, `WITH moved AS (UPDATE event_head SET position = $1 WHERE id = 1)
+			SELECT pg_notify($2, $3)`},
+	})
+	if err != nil {
+		b.close()
+		return nil, err
+	}
+	return b, nil
+}
+
+func (b *pgBackend) lockHead(ctx context.Context, tx *sql.Tx) (int64, error) {
+	var head int64
+	err := tx.StmtContext(ctx, b.head).QueryRowContext(ctx).Scan(&head)
+	return head, err
+}
+
+func (b *pgBackend) streamVersions(ctx context.Context, tx *sql.Tx, streams []string) (map[string]int64, error) {
+	rows, err := tx.StmtContext(ctx, b.versions).QueryContext(ctx, streams)
+	if err != nil {
+		return nil, err
+	}
+	return scanVersions(rows, len(streams))
+}
+
+func (b *pgBackend) findIDs(ctx context.Context, tx *sql.Tx, ids []uuid.UUID) (map[uuid.UUID]eventLoc, error) {
+	if len(ids) == 0 {
+		return map[uuid.UUID]eventLoc{}, nil
+	}
+	rows, err := tx.StmtContext(ctx, b.ids).QueryContext(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	return scanLocs(rows, len(ids))
+}
+
+func (b *pgBackend) insertEvents(ctx context.Context, tx *sql.Tx, rows []row) error {
+	n := len(rows)
+	var (
+		pos, ver       = make([]int64, n), make([]int64, n)
+		stream, typ    = make([]string, n), make([]string, n)
+		ids            = make([]uuid.UUID, n)
+		schema         = make([]int32, n)
+		data, meta     = make([][]byte, n), make([][]byte, n)
+		occurred, recd = make([]time.Time, n), make([]time.Time, n)
+	)
+	for i, r := range rows {
+		e := r.event
+		pos[i], stream[i], ver[i], ids[i], typ[i] = r.position, r.stream, r.version, e.ID, e.Type
+		schema[i] = int32(e.SchemaVersion)
+		data[i], meta[i] = nonNil(e.Data), nonNil(e.Metadata)
+		occurred[i], recd[i] = e.OccurredAt.UTC().Truncate(time.Microsecond), r.recorded
+	}
+	_, err := tx.StmtContext(ctx, b.insert).ExecContext(ctx, pos, stream, ver, ids, typ, schema, data, meta, occurred, recd)
+	return err
+}
+
+func (b *pgBackend) setStreams(ctx context.Context, tx *sql.Tx, streams []string, versions []int64) error {
+	_, err := tx.StmtContext(ctx, b.streams).ExecContext(ctx, streams, versions)
+	return err
+}
+
+func (b *pgBackend) setHead(ctx context.Context, tx *sql.Tx, head int64) error {
+	_, err := tx.StmtContext(ctx, b.setHd).ExecContext(ctx, head, b.channel, strconv.FormatInt(head, 10))
+	return err
+}
+
+func (b *pgBackend) close() {
+	for _, st := range []*sql.Stmt{b.head, b.versions, b.ids, b.insert, b.streams, b.setHd} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}

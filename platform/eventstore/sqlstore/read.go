@@ -1,0 +1,143 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math"
+
+	"github.com/kabinet/kabinet/platform/eventstore"
+)
+
+const eventColumns = `position, stream_id, version, event_id, type, schema_version,
+	data, metadata, occurred_at, recorded_at`
+
+// readStmts are the read queries, prepared once. Reads run outside any
+// transaction: each is one statement, which sees one committed state.
+type readStmts struct {
+	all, forward, backward, head *sql.Stmt
+}
+
+func (r *readStmts) prepare(ctx context.Context, db *sql.DB) error {
+	err := prepareAll(ctx, db, []prep{
+		{&r.all, `SELECT ` + eventColumns + ` FROM events
+			WHERE position > $1 ORDER BY position LIMIT $2`},
+		{&r.forward, `SELECT ` + eventColumns + ` FROM events
+			WHERE stream_id = $1 AND version >= $2 ORDER BY version LIMIT $3`},
+		{&r.backward, `SELECT ` + eventColumns + ` FROM events
+			WHERE stream_id = $1 AND version <= $2 ORDER BY version DESC LIMIT $3`},
+		{&r.head, `SELECT position FROM event_head WHERE id = 1`},
+	})
+	if err != nil {
+		r.close()
+	}
+	return err
+}
+
+func (r *readStmts) close() {
+	for _, st := range []*sql.Stmt{r.all, r.forward, r.backward, r.head} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+// ReadStream returns up to limit events of stream from version from
+// (inclusive) in direction dir; Backward with from < 0 starts at the end.
+// A missing stream reads as no events.
+func (s *Store) ReadStream(ctx context.Context, stream string, dir eventstore.Direction, from int64, limit int) ([]eventstore.RecordedEvent, error) {
+	if s.isDone.Load() {
+		return nil, fmt.Errorf("read %s: %w", stream, eventstore.ErrClosed)
+	}
+	var (
+		rows *sql.Rows
+		err  error
+	)
+	switch dir {
+	case eventstore.Forward:
+		rows, err = s.reads.forward.QueryContext(ctx, stream, max(from, 0), sqlLimit(limit))
+	case eventstore.Backward:
+		if from < 0 {
+			from = math.MaxInt64
+		}
+		rows, err = s.reads.backward.QueryContext(ctx, stream, from, sqlLimit(limit))
+	default:
+		return nil, fmt.Errorf("read %s: unknown direction %d", stream, dir)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", stream, err)
+	}
+	evs, err := scanEvents(rows, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", stream, err)
+	}
+	return evs, nil
+}
+
+// ReadAll returns up to limit events of the global log after position after.
+func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) ([]eventstore.RecordedEvent, error) {
+	if s.isDone.Load() {
+		return nil, fmt.Errorf("read all: %w", eventstore.ErrClosed)
+	}
+	if after > math.MaxInt64 {
+		return nil, nil
+	}
+	rows, err := s.reads.all.QueryContext(ctx, int64(after), sqlLimit(limit))
+	if err != nil {
+		return nil, fmt.Errorf("read all after %d: %w", after, err)
+	}
+	evs, err := scanEvents(rows, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read all after %d: %w", after, err)
+	}
+	return evs, nil
+}
+
+// Head returns the last committed global position (0 when the log is empty).
+func (s *Store) Head(ctx context.Context) (uint64, error) {
+	if s.isDone.Load() {
+		return 0, fmt.Errorf("head: %w", eventstore.ErrClosed)
+	}
+	var head int64
+	if err := s.reads.head.QueryRowContext(ctx).Scan(&head); err != nil {
+		return 0, fmt.Errorf("head: %w", err)
+	}
+	return uint64(head), nil
+}
+
+// sqlLimit turns "limit <= 0: no limit" into a LIMIT both databases take.
+func sqlLimit(limit int) int64 {
+	if limit <= 0 {
+		return math.MaxInt64
+	}
+	return int64(limit)
+}
+
+func scanEvents(rows *sql.Rows, hint int) ([]eventstore.RecordedEvent, error) {
+	defer rows.Close()
+	var out []eventstore.RecordedEvent
+	if hint > 0 && hint <= 4096 {
+		out = make([]eventstore.RecordedEvent, 0, hint)
+	}
+	for rows.Next() {
+		var (
+			e                  eventstore.RecordedEvent
+			pos                int64
+			occurred, recorded any
+		)
+		err := rows.Scan(&pos, &e.StreamID, &e.Version, &e.ID, &e.Type, &e.SchemaVersion,
+			&e.Data, &e.Metadata, &occurred, &recorded)
+		if err != nil {
+			return nil, err
+		}
+		e.Position = uint64(pos)
+		if e.OccurredAt, err = parseTime(occurred); err != nil {
+			return nil, err
+		}
+		if e.RecordedAt, err = parseTime(recorded); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,131 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/kabinet/kabinet/platform/eventstore"
+)
+
+// Request states: a queued request is taken by the writer or cancelled by
+// its caller, whichever comes first; the loser of the race backs off.
+const (
+	queued int32 = iota
+	taken
+	cancelled
+)
+
+// request is one Append waiting for the writer.
+type request struct {
+	stream   string
+	expected eventstore.ExpectedVersion
+	events   []eventstore.EventData
+	state    atomic.Int32
+
+	res  eventstore.AppendResult
+	err  error
+	done chan struct{} // closed once res/err are final
+}
+
+// Append queues the append for the writer and waits until its group has
+// committed (or failed).
+//
+// Cancelling ctx while the request still waits in the queue withdraws it:
+// nothing is written and ctx's error is returned. Once the writer has taken
+// the request into a group it is no longer withdrawn; Append then waits for
+// the group's outcome and reports it, so a caller never sees a ctx error for
+// events that were in fact written.
+func (s *Store) Append(ctx context.Context, stream string, expected eventstore.ExpectedVersion, events []eventstore.EventData) (eventstore.AppendResult, error) {
+	if err := validate(stream, expected, events); err != nil {
+		return eventstore.AppendResult{}, fmt.Errorf("append %s: %w", stream, err)
+	}
+	r := &request{stream: stream, expected: expected, events: events, done: make(chan struct{})}
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return eventstore.AppendResult{}, fmt.Errorf("append %s: %w", stream, eventstore.ErrClosed)
+	}
+	select {
+	case s.reqs <- r:
+		s.mu.RUnlock()
+	case <-ctx.Done():
+		s.mu.RUnlock()
+		return eventstore.AppendResult{}, fmt.Errorf("append %s: %w", stream, ctx.Err())
+	}
+	select {
+	case <-r.done:
+	case <-ctx.Done():
+		if r.state.CompareAndSwap(queued, cancelled) {
+			return eventstore.AppendResult{}, fmt.Errorf("append %s: %w", stream, ctx.Err())
+		}
+		<-r.done
+	}
+	return r.res, r.err
+}
+
+// runWriter is the single writer: it takes whatever requests are queued (up
+// to MaxBatch), commits them as one group, and repeats. Requests arriving
+// while a group commits form the next group, so the group size follows the
+// load without any timer. On Close it commits what is still queued and stops.
+func (s *Store) runWriter() {
+	defer close(s.wrote)
+	batch := make([]*request, 0, s.opts.MaxBatch)
+	for {
+		select {
+		case r := <-s.reqs:
+			batch = s.drain(append(batch[:0], r))
+			s.commitGroup(batch)
+		case <-s.closing:
+			for {
+				batch = s.drain(batch[:0])
+				if len(batch) == 0 {
+					return
+				}
+				s.commitGroup(batch)
+			}
+		}
+	}
+}
+
+// drain adds queued requests to batch without waiting, up to MaxBatch.
+func (s *Store) drain(batch []*request) []*request {
+	for len(batch) < s.opts.MaxBatch {
+		select {
+		case r := <-s.reqs:
+			batch = append(batch, r)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// commitGroup writes the live requests of batch in one transaction and
+// answers them. A request whose precondition fails is answered with its own
+// error while the others commit; a failure of the transaction itself is
+// every request's error.
+func (s *Store) commitGroup(batch []*request) {
+	live := batch[:0]
+	for _, r := range batch {
+		if r.state.CompareAndSwap(queued, taken) {
+			live = append(live, r)
+		}
+	}
+	if len(live) == 0 {
+		return
+	}
+	wrote, err := s.writeGroup(context.Background(), live)
+	for _, r := range live {
+		if err != nil {
+			r.res, r.err = eventstore.AppendResult{}, fmt.Errorf("append %s: %w", r.stream, err)
+		}
+		close(r.done)
+	}
+	if err == nil && wrote {
+		s.wake.notify()
+	}
+	for i := range batch {
+		batch[i] = nil // let answered requests be collected
+	}
+}
