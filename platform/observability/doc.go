@@ -1,0 +1,21 @@
+// Package observability gives Kabinet its metrics and its logs: the
+// Prometheus collectors every layer reports to, the HTTP middleware that
+// labels requests by route, the correlation id that ties one request's log
+// lines, events and journal entries together, and the access log.
+//
+// # What may be logged
+//
+// Kabinet handles personal data of foreign citizens (152-FZ), so logs hold
+// only what is needed to operate the service:
+//
+//   - the method, the chi route pattern (/v1/accounts/{id}/cabinet), never the
+//     raw path, which carries account ids, phone numbers in lookups or
+//     application numbers;
+//   - the status, the duration, the bytes written and the correlation id;
+//   - never query strings, request or response bodies, headers (tokens,
+//     cookies), client IP addresses or anything typed by a user.
+//
+// Handlers log through the request's logger (LoggerFrom) with attributes
+// they choose deliberately: ids of aggregates are fine, names, contacts,
+// document numbers and codes are not.
+package observability
