@@ -82,8 +82,10 @@ func ParseKey(skey string) (note.Signer, note.Verifier, string, error) {
 	if err != nil {
 		return nil, nil, "", fmt.Errorf("parse signing key: %w", err)
 	}
-	// NewSigner checked the format; the last field is alg‖seed.
-	raw, err := base64.StdEncoding.DecodeString(skey[strings.LastIndexByte(skey, '+')+1:])
+	// NewSigner checked the format: PRIVATE+KEY+name+hash+base64(alg‖seed),
+	// and the base64 may itself hold '+'.
+	fields := strings.SplitN(skey, "+", 5)
+	raw, err := base64.StdEncoding.DecodeString(fields[len(fields)-1])
 	if err != nil || len(raw) != 1+ed25519.SeedSize || raw[0] != algEd25519 {
 		return nil, nil, "", errors.New("parse signing key: not an Ed25519 key")
 	}

@@ -234,3 +234,16 @@ func (l *leafHasher) sum(dst, leaf []byte) []byte {
 	l.h.Write(leaf)
 	return l.h.Sum(dst)
 }
+
+// CanonicalLeaf returns the canonical leaf of e as read from the journal
+// (its IPHash and UserAgentHash stand for the personal fields); its RFC 6962
+// leaf hash is e.LeafHash unless the entry was tampered with.
+func CanonicalLeaf(e Entry) []byte {
+	f := leafFields[string]{
+		seq: e.Seq, atMicros: e.At.UnixMicro(),
+		actorID: e.ActorID, actorRole: e.ActorRole, action: e.Action, accountID: e.AccountID,
+		outcome: string(e.Outcome), reason: e.Reason, correlationID: e.CorrelationID,
+		eventPositions: formatPositions(e.EventPositions), ipHash: e.IPHash, uaHash: e.UserAgentHash,
+	}
+	return appendLeaf(nil, &f)
+}

@@ -8,18 +8,14 @@ import (
 	"github.com/transparency-dev/merkle/compact"
 )
 
-// narrow handles a tree that no longer matches a signed checkpoint (end > 0:
-// its size) or the writer state (end == 0): every entry matched its own leaf
+// narrow handles a tree of size end that no longer matches a signed
+// checkpoint (isCheckpoint) or the writer state: every entry matched its own leaf
 // hash, so a row was edited together with its leaf hash. The tree nodes
 // stored as the tree grew still hold the original hashes; comparing them
 // with the tree rebuilt from the entries, from the last good checkpoint on,
 // names the first bad seq (exactly when the leaf nodes are intact, else the
 // first leaf of the smallest stored subtree that differs).
-func (v *verifier) narrow(ctx context.Context, end uint64, reason string) (bool, error) {
-	isCheckpoint := end > 0
-	if !isCheckpoint {
-		end = v.tree.End()
-	}
+func (v *verifier) narrow(ctx context.Context, end uint64, isCheckpoint bool, reason string) (bool, error) {
 	begin := v.good.End()
 	seq, detail, err := v.firstStoredDifference(ctx, begin, end)
 	if err != nil {

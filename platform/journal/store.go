@@ -19,7 +19,7 @@ const hashSize = 32
 // rangeFactory builds compact ranges with RFC 6962 node hashing.
 var rangeFactory = &compact.RangeFactory{Hash: rfc6962.DefaultHasher.HashChildren}
 
-// schema is the DDL; %[1]s is the binary type, %[2]s the nodes table suffix.
+// schema is the DDL; {blob} is the binary type, {suffix} the nodes table suffix.
 var schema = []string{
 	`CREATE TABLE IF NOT EXISTS journal_entries (
 		seq BIGINT PRIMARY KEY,
@@ -32,9 +32,9 @@ var schema = []string{
 		reason TEXT NOT NULL,
 		correlation_id TEXT NOT NULL,
 		event_positions TEXT NOT NULL,
-		ip TEXT, ip_salt %[1]s, ip_hash %[1]s,
-		user_agent TEXT, ua_salt %[1]s, ua_hash %[1]s,
-		leaf_hash %[1]s NOT NULL)`,
+		ip TEXT, ip_salt {blob}, ip_hash {blob},
+		user_agent TEXT, ua_salt {blob}, ua_hash {blob},
+		leaf_hash {blob} NOT NULL)`,
 	`CREATE INDEX IF NOT EXISTS journal_entries_account ON journal_entries (account_id, seq)`,
 	`CREATE INDEX IF NOT EXISTS journal_entries_actor ON journal_entries (actor_id, seq)`,
 	`CREATE INDEX IF NOT EXISTS journal_entries_at ON journal_entries (at_us)`,
@@ -43,11 +43,11 @@ var schema = []string{
 	`CREATE TABLE IF NOT EXISTS journal_nodes (
 		level SMALLINT NOT NULL,
 		idx BIGINT NOT NULL,
-		hash %[1]s NOT NULL,
-		PRIMARY KEY (level, idx))%[2]s`,
+		hash {blob} NOT NULL,
+		PRIMARY KEY (level, idx)){suffix}`,
 	`CREATE TABLE IF NOT EXISTS journal_checkpoints (
 		size BIGINT PRIMARY KEY,
-		root_hash %[1]s NOT NULL,
+		root_hash {blob} NOT NULL,
 		note TEXT NOT NULL,
 		issued_at_us BIGINT NOT NULL)`,
 	// The writer state: tree size, the compact range [0, size) as concatenated
@@ -55,7 +55,7 @@ var schema = []string{
 	`CREATE TABLE IF NOT EXISTS journal_state (
 		id INTEGER PRIMARY KEY,
 		size BIGINT NOT NULL,
-		range_hashes %[1]s NOT NULL,
+		range_hashes {blob} NOT NULL,
 		cp_size BIGINT NOT NULL,
 		cp_at_us BIGINT NOT NULL)`,
 	`INSERT INTO journal_state (id, size, range_hashes, cp_size, cp_at_us)
@@ -67,8 +67,9 @@ func createSchema(ctx context.Context, db *sqldb.DB) error {
 	if db.IsPostgres() {
 		blob, suffix = "BYTEA", ""
 	}
+	r := strings.NewReplacer("{blob}", blob, "{suffix}", suffix)
 	for _, ddl := range schema {
-		if _, err := db.ExecContext(ctx, fmt.Sprintf(ddl, blob, suffix), []byte{}); err != nil {
+		if _, err := db.ExecContext(ctx, r.Replace(ddl), []byte{}); err != nil {
 			return fmt.Errorf("create journal schema: %w", err)
 		}
 	}

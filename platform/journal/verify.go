@@ -67,6 +67,14 @@ type verifier struct {
 	sum   []byte
 	h     hash.Hash
 	nodeH func(l, r []byte) []byte
+	// pending is a checkpoint mismatch found while streaming, narrowed down
+	// once the stream is closed (one connection runs one query at a time).
+	pending *narrowing
+}
+
+type narrowing struct {
+	end    uint64
+	reason string
 }
 
 // verifiedCheckpoint is a stored checkpoint and what its signature says.
@@ -111,11 +119,19 @@ func (v *verifier) run(ctx context.Context) (VerifyResult, error) {
 	}
 	v.tree = rangeFactory.NewEmptyRange(0)
 	v.good = rangeFactory.NewEmptyRange(0)
-	if done, err := v.reachCheckpoints(ctx); done || err != nil { // size-0 checkpoints
+	done, err := v.reachCheckpoints(ctx) // checkpoints of the empty tree
+	if err == nil && !done {
+		done, err = v.stream(ctx)
+	}
+	if err != nil {
 		return v.res, err
 	}
-	if done, err := v.stream(ctx); done || err != nil {
+	if v.pending != nil { // after the stream, so its rows are closed
+		_, err := v.narrow(ctx, v.pending.end, true, v.pending.reason)
 		return v.res, err
+	}
+	if done {
+		return v.res, nil
 	}
 	return v.finish(ctx)
 }
@@ -238,7 +254,8 @@ func (v *verifier) reachCheckpoints(ctx context.Context) (bool, error) {
 			return false, fmt.Errorf("rebuild tree: %w", err)
 		}
 		if !bytes.Equal(root, cp.root) {
-			return v.narrow(ctx, cp.size, fmt.Sprintf("checkpoint %d: the entries no longer produce its signed root", cp.size))
+			v.pending = &narrowing{cp.size, fmt.Sprintf("checkpoint %d: the entries no longer produce its signed root", cp.size)}
+			return true, nil
 		}
 		v.res.Checkpoints++
 		v.next++
@@ -260,7 +277,7 @@ func (v *verifier) finish(ctx context.Context) (VerifyResult, error) {
 		return v.res, nil
 	}
 	if !equalHashes(v.tree.Hashes(), v.st.hashes) {
-		if _, err := v.narrow(ctx, 0, "the entries no longer produce the writer state's tree"); err != nil {
+		if _, err := v.narrow(ctx, v.tree.End(), false, "the entries no longer produce the writer state's tree"); err != nil {
 			return v.res, err
 		}
 		return v.res, nil
