@@ -109,7 +109,7 @@ func TestSubscribe_DeliversTheTopicsEventsInOrderWithTheirMetadata(t *testing.T)
 	assert.Equal(t, message.Metadata{
 		"event_id": a1.ID.String(), "event_type": "AccountRegistered", "stream_id": "account-1",
 		"version": "0", "position": "1", "schema_version": "2",
-		"occurred_at": "2025-03-01T09:30:00.123456789Z",
+		"occurred_at":    "2025-03-01T09:30:00.123456789Z",
 		"correlation_id": "c-1", "actor_id": "u-7", "attempt": "3",
 	}, first.Metadata)
 	assert.Equal(t, "c-1", middleware.MessageCorrelationID(first))
