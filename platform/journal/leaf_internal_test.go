@@ -1,0 +1,69 @@
+package journal
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// stdJSON encodes s as encoding/json does with HTML escaping off.
+func stdJSON(t testing.TB, s string) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	require.NoError(t, enc.Encode(s))
+	return string(bytes.TrimSuffix(b.Bytes(), []byte("\n")))
+}
+
+func TestAppendJSONString_EscapesExactlyAsEncodingJSON(t *testing.T) {
+	for _, s := range []string{
+		"", "plain", `quote " and \ backslash`, "tab\tnl\ncr\rbs\bff\f", "\x00\x01\x1f\x7f",
+		"<html>&amp;", "кириллица ✓ 𝄞", "sep\u2028\u2029", "bad \xff utf8 \xc3", "\xed\xa0\x80",
+	} {
+		assert.Equal(t, stdJSON(t, s), string(appendJSONString(nil, s)), "%q", s)
+		assert.Equal(t, stdJSON(t, s), string(appendJSONString(nil, []byte(s))), "%q as bytes", s)
+	}
+}
+
+func FuzzAppendJSONString(f *testing.F) {
+	f.Add("a\"b\\c\u2028\xff")
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := string(appendJSONString(nil, s)), stdJSON(t, s); got != want {
+			t.Fatalf("%q: got %s want %s", s, got, want)
+		}
+	})
+}
+
+func TestCanonicalLeaf_IsValidJSONInTheDocumentedOrder(t *testing.T) {
+	f := leafFields[string]{
+		seq: 7, atMicros: 1_700_000_000_123_456, actorID: "u1", actorRole: "operator", action: "GET cabinet",
+		accountID: "a1", outcome: "denied", reason: "forbidden", correlationID: "c1", eventPositions: "3,4",
+		ipHash: []byte{0xab, 0xcd}, uaHash: nil,
+	}
+	got := string(appendLeaf(nil, &f))
+	want := `{"v":1,"seq":7,"at":"2023-11-14T22:13:20.123456Z","actor_id":"u1","actor_role":"operator",` +
+		`"action":"GET cabinet","account_id":"a1","outcome":"denied","reason":"forbidden","correlation_id":"c1",` +
+		`"event_positions":[3,4],"ip_hash":"abcd","user_agent_hash":""}`
+	assert.Equal(t, want, got)
+	assert.True(t, json.Valid([]byte(got)))
+}
+
+func TestPositions_OnlyTheCanonicalFormIsAccepted(t *testing.T) {
+	for s, ok := range map[string]bool{
+		"": true, "0": true, "1,2,30": true, "18446744073709551615": true,
+		"01": false, "1,,2": false, ",1": false, "1,": false, "1, 2": false, "1]": false, "-1": false,
+		"1,0": true, "123456789012345678901": false,
+	} {
+		assert.Equal(t, ok, canonicalPositions(s), "%q", s)
+		_, err := parsePositions(s)
+		if s != "123456789012345678901" { // over uint64: parse refuses, canonical form check allows 20 digits max
+			assert.Equal(t, ok, err == nil, "parse %q", s)
+		}
+	}
+	ps, err := parsePositions(formatPositions([]uint64{5, 0, 12}))
+	require.NoError(t, err)
+	assert.Equal(t, []uint64{5, 0, 12}, ps)
+}
