@@ -105,3 +105,28 @@ const (
 	CodeNameInvalid        = "name_invalid"
 	CodeCitizenshipInvalid = "citizenship_invalid"
 )
+
+// Codes of applications and their forms (DOMAIN.md §6). no_legal_stay and
+// document_expired are also verification rejection reasons (§4): one name
+// for one thing.
+const (
+	CodeUnknownField          = "unknown_field"
+	CodeFieldType             = "field_type"
+	CodeEnum                  = "enum"
+	CodePattern               = "pattern"
+	CodeOutOfRange            = "out_of_range"
+	CodeDateInFuture          = "date_in_future"
+	CodeDateInPast            = "date_in_past"
+	CodeDateOrder             = "date_order"
+	CodeNotificationLate      = "notification_late"
+	CodeServiceUnknown        = "service_unknown"
+	CodeLevelTooLow           = "level_too_low"
+	CodeNoLegalStay           = "no_legal_stay"
+	CodeDocumentUnknown       = "document_unknown"
+	CodeDocumentExpired       = "document_expired"
+	CodeDocumentsMissing      = "documents_missing"
+	CodeApplicationNotFound   = "application_not_found"
+	CodeApplicationExists     = "application_exists"
+	CodePaymentAmountMismatch = "payment_amount_mismatch"
+	CodeClarificationNotDue   = "clarification_not_due"
+)
