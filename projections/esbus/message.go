@@ -79,7 +79,8 @@ func Position(msg *message.Message) (uint64, error) {
 
 // Event rebuilds the recorded event a message was made from, for consumers
 // such as projectors that work on eventstore.RecordedEvent. Metadata is the
-// message's metadata less the store's own keys, as a JSON object.
+// message's metadata less the store's own keys, as a JSON object;
+// RecordedAt is not carried and stays zero.
 func Event(msg *message.Message) (eventstore.RecordedEvent, error) {
 	pos, err := Position(msg)
 	if err != nil {

@@ -124,6 +124,10 @@ func Migrate(ctx context.Context, db bun.IDB) error {
 // rebuild) updates its entry and makes it pending again.
 func (q *Queue) Publish(topic string, msgs ...*message.Message) error {
 	for _, msg := range msgs {
+		// The message's own context on purpose: when the subscription is
+		// shutting down, Retry gives up with "context canceled"; the insert
+		// then fails too, so the message is nacked and redelivered after the
+		// restart instead of being poisoned for a reason of ours.
 		r := q.toRow(topic, msg)
 		_, err := q.db.NewInsert().Model(r).
 			On("CONFLICT (consumer, message_uuid) DO UPDATE").
