@@ -121,6 +121,8 @@ var statusForCode = map[string]int{
 	domain.CodeConfirmationLocked:      http.StatusLocked,
 	domain.CodeResendTooSoon:           http.StatusTooManyRequests,
 	domain.CodeAccountNotFound:         http.StatusNotFound,
+	domain.CodeApplicationNotFound:     http.StatusNotFound,
+	domain.CodeApplicationExists:       http.StatusConflict,
 }
 
 // StatusFor is the status WriteError answers err with: the table for domain

@@ -40,6 +40,9 @@ func TestStatusFor_DomainCodes(t *testing.T) {
 		domain.CodeConfirmationLocked:      423,
 		domain.CodeResendTooSoon:           429,
 		domain.CodeAccountNotFound:         404,
+		domain.CodeApplicationNotFound:     404,
+		domain.CodeApplicationExists:       409,
+		domain.CodeDocumentsMissing:        422,
 	} {
 		t.Run(code, func(t *testing.T) {
 			err := fmt.Errorf("confirm contact: %w", domain.NewError(code, "refused"))
