@@ -1,0 +1,218 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/kabinet/kabinet/commands"
+	"github.com/kabinet/kabinet/domain"
+	"github.com/kabinet/kabinet/platform/auth"
+	"github.com/kabinet/kabinet/platform/eventstore"
+	"github.com/kabinet/kabinet/platform/eventstore/sqlstore"
+	"github.com/kabinet/kabinet/platform/httpx"
+	"github.com/kabinet/kabinet/platform/observability"
+	"github.com/kabinet/kabinet/platform/sqldb"
+	"github.com/kabinet/kabinet/projections"
+	"github.com/kabinet/kabinet/projections/cabinet"
+	"github.com/kabinet/kabinet/projections/esbus"
+	"github.com/kabinet/kabinet/projections/poison"
+	"github.com/kabinet/kabinet/readapi"
+)
+
+// App is one wired Kabinet: stores, handlers, projections and the router.
+type App struct {
+	Config   Config
+	Logger   *slog.Logger
+	Events   *sqldb.DB
+	Read     *sqldb.DB
+	Store    eventstore.Store
+	Runner   *projections.Runner
+	Handler  http.Handler
+	Issuer   *auth.Issuer
+	Metrics  *observability.Metrics
+	outbox   *commands.OutboxFile
+	closers  []func() error
+}
+
+func newID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
+
+// ensureDataDir creates the data dir private to the service's user.
+func ensureDataDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
+	}
+	return nil
+}
+
+// jwtSecret is KABINET_JWT_SECRET when set, else the data dir's dev secret.
+func jwtSecret(c Config) ([]byte, error) {
+	if c.JWTSecret != "" {
+		return auth.SecretFromEnv(c.JWTSecret)
+	}
+	return auth.LoadOrCreateSecret(c.DataDir)
+}
+
+// openStores opens the event store and the read-model database.
+func openStores(ctx context.Context, c Config) (*sqldb.DB, *sqldb.DB, *sqlstore.Store, error) {
+	if strings.HasPrefix(c.EventStore, "kurrentdb://") || strings.HasPrefix(c.EventStore, "esdb://") {
+		return nil, nil, nil, errors.New("the KurrentDB event store is not built yet (issue 6); use SQLite or postgres://")
+	}
+	events, err := sqldb.Open(ctx, c.EventStore)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	read := events
+	if c.ReadStore != c.EventStore {
+		if strings.HasPrefix(c.ReadStore, "postgres") {
+			read, err = sqldb.Open(ctx, c.ReadStore)
+		} else {
+			// Read models are rebuildable: WAL-consistent commits are enough.
+			read, err = sqldb.OpenSQLite(ctx, strings.TrimPrefix(c.ReadStore, "sqlite:"), false)
+		}
+		if err != nil {
+			events.Close()
+			return nil, nil, nil, err
+		}
+	}
+	store, err := sqlstore.New(ctx, events, sqlstore.Options{})
+	if err != nil {
+		events.Close()
+		read.Close()
+		return nil, nil, nil, err
+	}
+	return events, read, store, nil
+}
+
+// buildApp wires everything for serve (and for tests).
+func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
+	if err := ensureDataDir(c.DataDir); err != nil {
+		return nil, err
+	}
+	level := slog.LevelInfo
+	_ = level.UnmarshalText([]byte(c.LogLevel))
+	logger := observability.NewLogger(logOut, level, c.LogFormat != "text")
+	secret, err := jwtSecret(c)
+	if err != nil {
+		return nil, err
+	}
+	eventsDB, readDB, store, err := openStores(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Config: c, Logger: logger, Events: eventsDB, Read: readDB, Store: store}
+	a.closers = append(a.closers, store.Close, eventsDB.Close)
+	if readDB != eventsDB {
+		a.closers = append(a.closers, readDB.Close)
+	}
+	fail := func(err error) (*App, error) { a.Close(); return nil, err }
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a.Metrics = observability.NewMetrics(reg)
+
+	outbox, err := commands.OpenOutboxFile(c.DataDir)
+	if err != nil {
+		return fail(err)
+	}
+	a.closers = append([]func() error{outbox.Close}, a.closers...)
+	hasher, err := domain.NewHMACCodeHasher(secret)
+	if err != nil {
+		return fail(err)
+	}
+	clock := func() time.Time { return time.Now().UTC() }
+	deps := commands.Deps{
+		Repo:     commands.NewRepository(store, newID),
+		Claims:   commands.NewContactClaims(store, secret, newID),
+		Notifier: outbox, Clock: clock, Random: rand.Reader, Hasher: hasher, NewID: newID,
+	}
+	app := commands.NewApplication(deps)
+	idem, err := commands.NewIdempotency(ctx, readDB, clock)
+	if err != nil {
+		return fail(err)
+	}
+
+	cps, err := esbus.NewSQLCheckpoints(ctx, readDB)
+	if err != nil {
+		return fail(err)
+	}
+	pq, err := poison.New(ctx, readDB, poison.Options{})
+	if err != nil {
+		return fail(err)
+	}
+	tracker := projections.NewTracker(readDB)
+	a.Runner = &projections.Runner{
+		DB: readDB, Store: store, Checkpoint: cps, Poison: pq, Tracker: tracker, Logger: logger,
+		Projectors: []projections.Projector{cabinet.NewProjector()}, Observer: a.Metrics,
+	}
+	if err := a.Runner.Migrate(ctx); err != nil {
+		return fail(err)
+	}
+
+	a.Issuer = &auth.Issuer{Secret: secret, Clock: clock}
+	verifier := auth.NewVerifier(secret, clock)
+	guard := auth.NewGuard()
+	cmdHTTP := commands.NewHTTP(app, a.Issuer, guard, newID)
+	query := readapi.New(readapi.Config{
+		Cabinet: cabinet.NewReader(readDB), Tracker: tracker, Guard: guard,
+		MinPositionWait: c.MinPositionWait, Ready: a.ready,
+	})
+
+	r := chi.NewRouter()
+	r.Use(observability.CorrelationID, a.Metrics.Middleware, observability.AccessLog(logger), httpx.Recoverer)
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) { httpx.WriteError(w, r, httpx.NotFound("no such route")) })
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		httpx.WriteError(w, r, httpx.MethodNotAllowed())
+	})
+	r.Group(func(r chi.Router) {
+		r.Use(auth.Optional(verifier))
+		query.PublicRoutes(r)
+		r.Method(http.MethodGet, "/metrics", observability.Handler(reg))
+		r.With(idem.Middleware).Group(cmdHTTP.PublicRoutes)
+	})
+	r.Group(func(r chi.Router) {
+		r.Use(auth.Authenticate(verifier))
+		query.Routes(r)
+		r.With(idem.Middleware).Group(cmdHTTP.Routes)
+	})
+	a.Handler = r
+	return a, nil
+}
+
+// ready reports whether the stores answer.
+func (a *App) ready(ctx context.Context) error {
+	if err := a.Events.PingContext(ctx); err != nil {
+		return fmt.Errorf("event store: %w", err)
+	}
+	if err := a.Read.PingContext(ctx); err != nil {
+		return fmt.Errorf("read store: %w", err)
+	}
+	return nil
+}
+
+// Close releases every store, newest first.
+func (a *App) Close() error {
+	var errs []error
+	for _, c := range a.closers {
+		if err := c(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	a.closers = nil
+	return errors.Join(errs...)
+}
+
+var _ = filepath.Join

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+)
+
+// Config is everything `kabinet serve` and the tools read, parsed once.
+type Config struct {
+	Addr            string
+	DataDir         string
+	EventStore      string // DSN: empty = <data-dir>/events.db
+	ReadStore       string // DSN: empty = <data-dir>/read.db
+	JWTSecret       string
+	Role            string // api, worker, all
+	LogLevel        string
+	LogFormat       string
+	MinPositionWait time.Duration
+	ShutdownTimeout time.Duration
+}
+
+// setting documents one configuration value: its flag, env var and default.
+type setting struct {
+	flag, env, def, help string
+}
+
+// settings is the configuration table; README's table mirrors it.
+var settings = []setting{
+	{"addr", "KABINET_ADDR", "127.0.0.1:8080", "HTTP listen address"},
+	{"data-dir", "KABINET_DATA_DIR", "./data", "directory for embedded stores, secrets and the outbox"},
+	{"eventstore", "KABINET_EVENTSTORE", "", "event store DSN: postgres://… (empty: SQLite file <data-dir>/events.db)"},
+	{"readstore", "KABINET_READSTORE", "", "read-model DSN: postgres://… (empty: SQLite file <data-dir>/read.db)"},
+	{"role", "KABINET_ROLE", "all", "api (HTTP only), worker (projections only) or all"},
+	{"log-level", "KABINET_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"log-format", "KABINET_LOG_FORMAT", "json", "json or text"},
+	{"min-position-wait", "KABINET_MIN_POSITION_WAIT", "2s", "longest wait for X-Kabinet-Min-Position before 503"},
+	{"shutdown-timeout", "KABINET_SHUTDOWN_TIMEOUT", "15s", "time to drain in-flight requests on SIGTERM"},
+}
+
+func envOr(env, def string) string {
+	if v, ok := os.LookupEnv(env); ok {
+		return v
+	}
+	return def
+}
+
+// parseConfig reads flags (which override env vars, which override defaults).
+func parseConfig(name string, args []string) (Config, *flag.FlagSet, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	vals := map[string]*string{}
+	for _, s := range settings {
+		vals[s.flag] = fs.String(s.flag, envOr(s.env, s.def), s.help+" (env "+s.env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return Config{}, fs, usageError{err.Error()}
+	}
+	c := Config{
+		Addr: *vals["addr"], DataDir: *vals["data-dir"], EventStore: *vals["eventstore"],
+		ReadStore: *vals["readstore"], Role: *vals["role"], LogLevel: *vals["log-level"],
+		LogFormat: *vals["log-format"], JWTSecret: os.Getenv("KABINET_JWT_SECRET"),
+	}
+	var err error
+	if c.MinPositionWait, err = time.ParseDuration(*vals["min-position-wait"]); err != nil {
+		return c, fs, usageError{fmt.Sprintf("min-position-wait: %v", err)}
+	}
+	if c.ShutdownTimeout, err = time.ParseDuration(*vals["shutdown-timeout"]); err != nil {
+		return c, fs, usageError{fmt.Sprintf("shutdown-timeout: %v", err)}
+	}
+	switch c.Role {
+	case "api", "worker", "all":
+	default:
+		return c, fs, usageError{"role must be api, worker or all, not " + strconv.Quote(c.Role)}
+	}
+	if c.EventStore == "" {
+		c.EventStore = filepath.Join(c.DataDir, "events.db")
+	}
+	if c.ReadStore == "" {
+		c.ReadStore = filepath.Join(c.DataDir, "read.db")
+	}
+	return c, fs, nil
+}

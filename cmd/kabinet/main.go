@@ -1,0 +1,67 @@
+// Command kabinet is the Kabinet service and its operator tools in one
+// binary: serve, token, migrate, projections rebuild (see API.md).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `kabinet — the personal cabinet of foreign citizens (event-sourced backend)
+
+Usage:
+  kabinet serve [--addr 127.0.0.1:8080] [--data-dir ./data]
+  kabinet token --data-dir DIR --role ROLE --sub ID [--account ID] [--ttl 1h]
+  kabinet migrate [--data-dir ./data]
+  kabinet projections rebuild [NAME] [--data-dir ./data]
+
+Every flag also reads an environment variable (see README, "Configuration").
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(os.Stderr, "kabinet: %v\n\n%s", err, usage)
+			os.Exit(2)
+		}
+		fmt.Fprintf(os.Stderr, "kabinet: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usageError{"no command given"}
+	}
+	switch args[0] {
+	case "serve":
+		return cmdServe(ctx, args[1:], stderr)
+	case "token":
+		return cmdToken(args[1:], stdout)
+	case "migrate":
+		return cmdMigrate(ctx, args[1:], stdout)
+	case "projections":
+		if len(args) < 2 || args[1] != "rebuild" {
+			return usageError{"usage: kabinet projections rebuild [NAME]"}
+		}
+		return cmdRebuild(ctx, args[2:], stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		return usageError{fmt.Sprintf("unknown command %q", args[0])}
+	}
+}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// cmdServe runs the service until SIGINT/SIGTERM: then it stops accepting,
+// drains in-flight requests, stops the projections at a checkpoint and
+// closes the stores, so a restart continues where it stopped.
+func cmdServe(ctx context.Context, args []string, logOut io.Writer) error {
+	c, _, err := parseConfig("serve", args)
+	if err != nil {
+		return err
+	}
+	a, err := buildApp(ctx, c, logOut)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return a.Serve(ctx, nil)
+}
+
+// Serve runs the app's roles until ctx ends. If ln is nil it listens on the
+// configured address.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	c := a.Config
+	runCtx, stopRunner := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopRunner()
+	var wg sync.WaitGroup
+	errc := make(chan error, 2)
+	if c.Role != "api" {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := a.Runner.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
+				errc <- fmt.Errorf("projections: %w", err)
+			}
+		}()
+	}
+	var srv *http.Server
+	if c.Role != "worker" {
+		if ln == nil {
+			var err error
+			if ln, err = net.Listen("tcp", c.Addr); err != nil {
+				stopRunner()
+				wg.Wait()
+				return fmt.Errorf("listen %s: %w", c.Addr, err)
+			}
+		}
+		srv = &http.Server{Handler: a.Handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+		a.Logger.Info("kabinet serving", "addr", ln.Addr().String(), "role", c.Role, "data_dir", c.DataDir)
+		go func() {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("http: %w", err)
+			}
+		}()
+	}
+	var runErr error
+	select {
+	case <-ctx.Done():
+		a.Logger.Info("shutting down: draining requests")
+	case runErr = <-errc:
+		a.Logger.Error("stopping after failure", "err", runErr)
+	}
+	if srv != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), c.ShutdownTimeout)
+		if err := srv.Shutdown(sctx); err != nil {
+			a.Logger.Warn("drain incomplete", "err", err)
+		}
+		cancel()
+	}
+	stopRunner()
+	wg.Wait()
+	a.Logger.Info("stopped: projections at their checkpoints, stores closing")
+	return runErr
+}

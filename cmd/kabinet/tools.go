@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/kabinet/kabinet/platform/auth"
+	"github.com/kabinet/kabinet/projections"
+)
+
+// cmdToken prints a dev token signed with the data dir's secret.
+func cmdToken(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("token", flag.ContinueOnError)
+	dataDir := fs.String("data-dir", envOr("KABINET_DATA_DIR", "./data"), "data dir holding jwt.secret")
+	role := fs.String("role", "", "citizen, operator, auditor, security or admin")
+	sub := fs.String("sub", "", "subject (actor id)")
+	account := fs.String("account", "", "account id (citizen tokens)")
+	ttl := fs.Duration("ttl", time.Hour, "lifetime")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	r, err := auth.RoleFromString(*role)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	if *sub == "" {
+		return usageError{"--sub is required"}
+	}
+	p := auth.Principal{Subject: *sub, Role: r}
+	if *account != "" {
+		if p.AccountID, err = uuid.Parse(*account); err != nil {
+			return usageError{"--account: " + err.Error()}
+		}
+	}
+	if r == auth.RoleCitizen && p.AccountID == uuid.Nil {
+		return usageError{"citizen tokens need --account"}
+	}
+	c := Config{DataDir: *dataDir}
+	if err := ensureDataDir(c.DataDir); err != nil {
+		return err
+	}
+	secret, err := jwtSecret(Config{DataDir: *dataDir, JWTSecret: envOr("KABINET_JWT_SECRET", "")})
+	if err != nil {
+		return err
+	}
+	tok, err := (&auth.Issuer{Secret: secret, Clock: time.Now}).Mint(p, *ttl)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, tok)
+	return nil
+}
+
+// cmdMigrate creates every table the service needs, then exits.
+func cmdMigrate(ctx context.Context, args []string, stdout io.Writer) error {
+	c, _, err := parseConfig("migrate", args)
+	if err != nil {
+		return err
+	}
+	a, err := buildApp(ctx, c, io.Discard)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	fmt.Fprintf(stdout, "migrated: events %s, read models %s\n", c.EventStore, c.ReadStore)
+	return nil
+}
+
+// cmdRebuild rebuilds one projection (or all) from position 0 with a progress bar.
+func cmdRebuild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var name string
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		name, args = args[0], args[1:]
+	}
+	c, _, err := parseConfig("projections rebuild", args)
+	if err != nil {
+		return err
+	}
+	a, err := buildApp(ctx, c, io.Discard)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	found := false
+	for _, p := range a.Runner.Projectors {
+		if name != "" && p.Name() != name {
+			continue
+		}
+		found = true
+		head, err := a.Store.Head(ctx)
+		if err != nil {
+			return err
+		}
+		bar := progressbar.NewOptions64(int64(head), progressbar.OptionSetWriter(stderr),
+			progressbar.OptionSetDescription("rebuild "+p.Name()), progressbar.OptionShowCount(),
+			progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionShowIts())
+		start := time.Now()
+		err = projections.Rebuild(ctx, a.Read, a.Store, a.Runner.Checkpoint, p, func(done, _ uint64) { bar.Set64(int64(done)) })
+		bar.Finish()
+		fmt.Fprintln(stderr)
+		if err != nil {
+			return err
+		}
+		el := time.Since(start)
+		fmt.Fprintf(stdout, "rebuilt %s: %d events in %s (%.0f events/s)\n", p.Name(), head, el.Round(time.Millisecond), float64(head)/el.Seconds())
+	}
+	if !found {
+		return errors.New("no projection named " + name)
+	}
+	return nil
+}

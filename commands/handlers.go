@@ -1,0 +1,44 @@
+package commands
+
+import (
+	"io"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/kabinet/kabinet/domain"
+)
+
+// Deps are the ports and adapters the command handlers share.
+type Deps struct {
+	Repo     *Repository
+	Claims   *ContactClaims
+	Notifier Notifier
+	Clock    func() time.Time
+	Random   io.Reader // crypto/rand.Reader in production
+	Hasher   domain.CodeHasher
+	NewID    func() uuid.UUID
+}
+
+func (d Deps) check(name string) {
+	if d.Repo == nil || d.Claims == nil || d.Notifier == nil || d.Clock == nil ||
+		d.Random == nil || d.Hasher == nil || d.NewID == nil {
+		panic("commands." + name + ": nil dependency")
+	}
+}
+
+// Application is the whole write-side surface on one screen.
+type Application struct {
+	RegisterAccount    *RegisterAccountHandler
+	RequestContactCode *RequestContactCodeHandler
+	ConfirmContact     *ConfirmContactHandler
+}
+
+// NewApplication builds every command handler over deps.
+func NewApplication(d Deps) Application {
+	return Application{
+		RegisterAccount:    NewRegisterAccountHandler(d),
+		RequestContactCode: NewRequestContactCodeHandler(d),
+		ConfirmContact:     NewConfirmContactHandler(d),
+	}
+}

@@ -1,0 +1,160 @@
+package commands
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+
+	"github.com/kabinet/kabinet/domain"
+	"github.com/kabinet/kabinet/platform/auth"
+	"github.com/kabinet/kabinet/platform/httpx"
+	"github.com/kabinet/kabinet/platform/observability"
+)
+
+// HTTP is the command side's transport: it only translates requests into
+// commands and results or errors into answers.
+type HTTP struct {
+	app      Application
+	issuer   *auth.Issuer
+	tokenTTL time.Duration
+	guard    *auth.Guard
+	newID    func() uuid.UUID
+}
+
+// NewHTTP builds the transport. issuer mints the citizen token a
+// registration answers with; guard decides who may act on an account.
+func NewHTTP(app Application, issuer *auth.Issuer, guard *auth.Guard, newID func() uuid.UUID) *HTTP {
+	if issuer == nil || guard == nil || newID == nil {
+		panic("commands.NewHTTP: nil dependency")
+	}
+	return &HTTP{app: app, issuer: issuer, tokenTTL: 24 * time.Hour, guard: guard, newID: newID}
+}
+
+// PublicRoutes mounts the commands anyone may send.
+func (h *HTTP) PublicRoutes(r chi.Router) {
+	r.Post("/v1/accounts", h.register)
+}
+
+// Routes mounts the commands that need an authenticated principal.
+func (h *HTTP) Routes(r chi.Router) {
+	r.Post("/v1/accounts/{id}/contacts/{channel}/code", h.requestCode)
+	r.Post("/v1/accounts/{id}/contacts/{channel}/confirm", h.confirm)
+}
+
+type registerRequest struct {
+	Surname     string `json:"surname"`
+	GivenNames  string `json:"given_names"`
+	Patronymic  string `json:"patronymic"`
+	Citizenship string `json:"citizenship"`
+	Phone       string `json:"phone"`
+	Email       string `json:"email"`
+}
+
+type commandAnswer struct {
+	AccountID string `json:"account_id"`
+	Position  uint64 `json:"position"`
+	Token     string `json:"token,omitempty"`
+}
+
+func (h *HTTP) register(w http.ResponseWriter, r *http.Request) {
+	var req registerRequest
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	ctx := h.withMetadata(r)
+	res, err := h.app.RegisterAccount.Handle(ctx, RegisterAccount{Registration: domain.Registration{
+		Surname: req.Surname, GivenNames: req.GivenNames, Patronymic: req.Patronymic,
+		Citizenship: req.Citizenship, Phone: req.Phone, Email: req.Email,
+	}})
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	tok, err := h.issuer.Mint(auth.Principal{Subject: res.AccountID.String(), Role: auth.RoleCitizen, AccountID: res.AccountID}, h.tokenTTL)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	h.answer(w, http.StatusCreated, res, tok)
+}
+
+func (h *HTTP) requestCode(w http.ResponseWriter, r *http.Request) {
+	id, ch, ok := h.accountAndChannel(w, r)
+	if !ok {
+		return
+	}
+	res, err := h.app.RequestContactCode.Handle(h.withMetadata(r), RequestContactCode{AccountID: id, Channel: ch})
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	h.answer(w, http.StatusAccepted, res, "")
+}
+
+type confirmRequest struct {
+	Code string `json:"code"`
+}
+
+func (h *HTTP) confirm(w http.ResponseWriter, r *http.Request) {
+	id, ch, ok := h.accountAndChannel(w, r)
+	if !ok {
+		return
+	}
+	var req confirmRequest
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	res, err := h.app.ConfirmContact.Handle(h.withMetadata(r), ConfirmContact{AccountID: id, Channel: ch, Code: req.Code})
+	if err != nil {
+		if res.Position > 0 {
+			w.Header().Set("X-Kabinet-Position", strconv.FormatUint(res.Position, 10))
+		}
+		httpx.WriteError(w, r, err)
+		return
+	}
+	h.answer(w, http.StatusOK, res, "")
+}
+
+// accountAndChannel resolves the path and applies the owner rule: only the
+// account's citizen may act on its contacts; anyone else learns nothing (404).
+func (h *HTTP) accountAndChannel(w http.ResponseWriter, r *http.Request) (uuid.UUID, domain.Channel, bool) {
+	id, err := uuid.Parse(chi.URLParam(r, "id"))
+	if err != nil || !h.guard.Owner(w, r, id) {
+		if err != nil {
+			h.guard.Deny(w, r, http.StatusNotFound, "not_found")
+		}
+		return uuid.Nil, domain.Channel{}, false
+	}
+	ch, err := domain.ChannelFromString(chi.URLParam(r, "channel"))
+	if err != nil {
+		httpx.WriteError(w, r, httpx.NotFound("unknown contact channel"))
+		return uuid.Nil, domain.Channel{}, false
+	}
+	return id, ch, true
+}
+
+func (h *HTTP) answer(w http.ResponseWriter, status int, res Result, token string) {
+	w.Header().Set("X-Kabinet-Position", strconv.FormatUint(res.Position, 10))
+	httpx.WriteJSON(w, status, commandAnswer{AccountID: res.AccountID.String(), Position: res.Position, Token: token})
+}
+
+// withMetadata puts the request's actor, correlation and origin on ctx.
+func (h *HTTP) withMetadata(r *http.Request) context.Context {
+	md := Metadata{
+		CorrelationID: observability.CorrelationIDFrom(r.Context()),
+		CommandID:     h.newID().String(),
+		SourceIP:      httpx.ClientIP(r),
+		UserAgent:     r.UserAgent(),
+	}
+	md.CausationID = md.CommandID
+	if p, ok := auth.FromContext(r.Context()); ok {
+		md.ActorID, md.ActorRole = p.Subject, p.Role.String()
+	}
+	return WithMetadata(r.Context(), md)
+}

@@ -1,0 +1,165 @@
+package commands
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/kabinet/kabinet/platform/auth"
+	"github.com/kabinet/kabinet/platform/httpx"
+	"github.com/kabinet/kabinet/platform/sqldb"
+)
+
+// idempotencyRecord is one Idempotency-Key and the first answer given to it.
+type idempotencyRecord struct {
+	bun.BaseModel `bun:"table:idempotency_keys"`
+
+	Scope       string    `bun:"scope,pk"`
+	Key         string    `bun:"key,pk"`
+	RequestHash string    `bun:"request_hash,notnull"`
+	Done        bool      `bun:"done,notnull"`
+	Status      int       `bun:"status,notnull"`
+	ContentType string    `bun:"content_type,notnull"`
+	Position    string    `bun:"position,notnull"`
+	Body        []byte    `bun:"body"`
+	CreatedAt   time.Time `bun:"created_at,notnull"`
+}
+
+// Idempotency makes commands repeatable under an Idempotency-Key header: a
+// repeat with the same key and request returns the first answer and runs
+// nothing; the same key with another request is 409.
+type Idempotency struct {
+	db  *sqldb.DB
+	now func() time.Time
+}
+
+// MaxIdempotentBody bounds the request bodies the middleware buffers to hash.
+const MaxIdempotentBody = 12 << 20
+
+// NewIdempotency creates the key table if needed.
+func NewIdempotency(ctx context.Context, db *sqldb.DB, now func() time.Time) (*Idempotency, error) {
+	if _, err := db.NewCreateTable().Model((*idempotencyRecord)(nil)).IfNotExists().Exec(ctx); err != nil {
+		return nil, fmt.Errorf("create idempotency table: %w", err)
+	}
+	return &Idempotency{db: db, now: now}, nil
+}
+
+var (
+	errKeyReused     = errors.New("idempotency key reused with another request")
+	errKeyInProgress = errors.New("a request with this idempotency key is still in progress")
+)
+
+// Middleware applies the Idempotency-Key contract to the wrapped route.
+func (i *Idempotency) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := r.Header.Get("Idempotency-Key")
+		if key == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if len(key) > 200 {
+			httpx.WriteError(w, r, httpx.BadRequest("idempotency_key_invalid", "Idempotency-Key is longer than 200 characters"))
+			return
+		}
+		body, err := io.ReadAll(io.LimitReader(r.Body, MaxIdempotentBody+1))
+		if err != nil {
+			httpx.WriteError(w, r, fmt.Errorf("read body: %w", err))
+			return
+		}
+		if len(body) > MaxIdempotentBody {
+			httpx.WriteError(w, r, httpx.ErrBodyTooLarge)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		h := sha256.New()
+		fmt.Fprintf(h, "%s %s %s\n", r.Method, r.URL.Path, r.Header.Get("Content-Type"))
+		h.Write(body)
+		hash := hex.EncodeToString(h.Sum(nil))
+		scope := "anonymous"
+		if p, ok := auth.FromContext(r.Context()); ok {
+			scope = p.Subject
+		}
+		ctx := r.Context()
+		rec := &idempotencyRecord{Scope: scope, Key: key, RequestHash: hash, CreatedAt: i.now()}
+		res, err := i.db.NewInsert().Model(rec).On("CONFLICT DO NOTHING").Exec(ctx)
+		if err != nil {
+			httpx.WriteError(w, r, fmt.Errorf("reserve idempotency key: %w", err))
+			return
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			i.replay(w, r, scope, key, hash)
+			return
+		}
+		cw := &capture{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(cw, r)
+		if cw.status >= 500 {
+			// Nothing was promised: free the key so the client can retry.
+			i.db.NewDelete().Model((*idempotencyRecord)(nil)).
+				Where("scope = ? AND key = ?", scope, key).Exec(context.WithoutCancel(ctx))
+			return
+		}
+		_, err = i.db.NewUpdate().Model((*idempotencyRecord)(nil)).
+			Set("done = ?", true).Set("status = ?", cw.status).
+			Set("content_type = ?", cw.Header().Get("Content-Type")).
+			Set("position = ?", cw.Header().Get("X-Kabinet-Position")).
+			Set("body = ?", cw.body.Bytes()).
+			Where("scope = ? AND key = ?", scope, key).Exec(context.WithoutCancel(ctx))
+		if err != nil {
+			httpx.Logger(r).Error("store idempotent answer", "err", err)
+		}
+	})
+}
+
+func (i *Idempotency) replay(w http.ResponseWriter, r *http.Request, scope, key, hash string) {
+	var rec idempotencyRecord
+	err := i.db.NewSelect().Model(&rec).Where("scope = ? AND key = ?", scope, key).Scan(r.Context())
+	if err != nil {
+		httpx.WriteError(w, r, fmt.Errorf("load idempotency key: %w", err))
+		return
+	}
+	switch {
+	case rec.RequestHash != hash:
+		httpx.WriteError(w, r, httpx.Conflict("idempotency_key_reused", errKeyReused.Error()))
+	case !rec.Done:
+		httpx.WriteError(w, r, httpx.Conflict("idempotency_in_progress", errKeyInProgress.Error()))
+	default:
+		if rec.ContentType != "" {
+			w.Header().Set("Content-Type", rec.ContentType)
+		}
+		if rec.Position != "" {
+			w.Header().Set("X-Kabinet-Position", rec.Position)
+		}
+		w.Header().Set("Idempotent-Replayed", "true")
+		w.WriteHeader(rec.Status)
+		w.Write(rec.Body)
+	}
+}
+
+// capture records an answer while passing it through.
+type capture struct {
+	http.ResponseWriter
+	status int
+	body   bytes.Buffer
+	wrote  bool
+}
+
+func (c *capture) WriteHeader(s int) {
+	if !c.wrote {
+		c.status, c.wrote = s, true
+	}
+	c.ResponseWriter.WriteHeader(s)
+}
+
+func (c *capture) Write(b []byte) (int, error) {
+	c.wrote = true
+	c.body.Write(b)
+	return c.ResponseWriter.Write(b)
+}

@@ -1,0 +1,48 @@
+package commands
+
+import (
+	"context"
+	"encoding/json"
+)
+
+// Metadata is carried by every event a command writes (DOMAIN.md §8), and
+// is what the journal derives an accepted command's entry from.
+type Metadata struct {
+	ActorID       string `json:"actor_id"`
+	ActorRole     string `json:"actor_role"`
+	CorrelationID string `json:"correlation_id"`
+	CausationID   string `json:"causation_id"`
+	SourceIP      string `json:"source_ip,omitempty"`
+	UserAgent     string `json:"user_agent,omitempty"`
+	// Command names the command that wrote the event (the journal's action).
+	Command string `json:"command"`
+	// CommandID identifies one execution of a command; every event it wrote
+	// shares it.
+	CommandID string `json:"command_id"`
+}
+
+// Encode returns the JSON form stored with events.
+func (m Metadata) Encode() ([]byte, error) { return json.Marshal(m) }
+
+// DecodeMetadata parses stored event metadata.
+func DecodeMetadata(b []byte) (Metadata, error) {
+	var m Metadata
+	if len(b) == 0 {
+		return m, nil
+	}
+	err := json.Unmarshal(b, &m)
+	return m, err
+}
+
+type metadataKey struct{}
+
+// WithMetadata returns ctx carrying the metadata of the command being run.
+func WithMetadata(ctx context.Context, m Metadata) context.Context {
+	return context.WithValue(ctx, metadataKey{}, m)
+}
+
+// MetadataFrom returns the metadata ctx carries (zero when none).
+func MetadataFrom(ctx context.Context) Metadata {
+	m, _ := ctx.Value(metadataKey{}).(Metadata)
+	return m
+}

@@ -1,0 +1,68 @@
+package commands
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// Notification is one message to a person through one channel.
+type Notification struct {
+	Channel   string    `json:"channel"` // sms, email, push
+	To        string    `json:"to"`
+	AccountID string    `json:"account_id"`
+	Text      string    `json:"text"`
+	Code      string    `json:"code,omitempty"` // present when it carries a one-time code
+	Kind      string    `json:"kind,omitempty"`
+	At        time.Time `json:"at"`
+}
+
+// Notifier delivers notifications (SMS gateway, SMTP, push in production).
+type Notifier interface {
+	Notify(ctx context.Context, n Notification) error
+}
+
+// OutboxFile is the embedded notifier: it appends one JSON object a line to
+// <data-dir>/outbox.jsonl and syncs, so a developer can read the codes sent.
+type OutboxFile struct {
+	mu   sync.Mutex
+	f    *os.File
+	path string
+}
+
+// OpenOutboxFile opens (creating, mode 0600: codes are secrets) the outbox in dataDir.
+func OpenOutboxFile(dataDir string) (*OutboxFile, error) {
+	path := filepath.Join(dataDir, "outbox.jsonl")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open outbox: %w", err)
+	}
+	return &OutboxFile{f: f, path: path}, nil
+}
+
+// Notify appends n as one line and syncs it to disk.
+func (o *OutboxFile) Notify(_ context.Context, n Notification) error {
+	b, err := json.Marshal(n)
+	if err != nil {
+		return fmt.Errorf("encode notification: %w", err)
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if _, err := o.f.Write(append(b, '\n')); err != nil {
+		return fmt.Errorf("write outbox: %w", err)
+	}
+	if err := o.f.Sync(); err != nil {
+		return fmt.Errorf("sync outbox: %w", err)
+	}
+	return nil
+}
+
+// Path is the outbox file's path.
+func (o *OutboxFile) Path() string { return o.path }
+
+// Close closes the file.
+func (o *OutboxFile) Close() error { return o.f.Close() }

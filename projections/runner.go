@@ -1,0 +1,125 @@
+package projections
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/uptrace/bun"
+
+	"github.com/kabinet/kabinet/platform/eventstore"
+	"github.com/kabinet/kabinet/platform/sqldb"
+	"github.com/kabinet/kabinet/projections/esbus"
+	"github.com/kabinet/kabinet/projections/poison"
+)
+
+// Observer is told where each projection stands (metrics).
+type Observer interface {
+	SetProjection(name string, position, head uint64)
+	ProjectionError(name string)
+}
+
+// Runner keeps every projector up to date: it first catches up in large
+// batches, then follows the live log through a watermill router, one
+// message per transaction together with the projector's checkpoint.
+type Runner struct {
+	DB         *sqldb.DB
+	Store      eventstore.Store
+	Checkpoint *esbus.SQLCheckpoints
+	Poison     *poison.Queue
+	Projectors []Projector
+	Tracker    *Tracker
+	Logger     *slog.Logger
+	Observer   Observer // optional
+}
+
+// Migrate creates every projector's tables.
+func (r *Runner) Migrate(ctx context.Context) error {
+	for _, p := range r.Projectors {
+		if err := p.Migrate(ctx, r.DB); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Run catches up and then follows the log until ctx ends (then it returns
+// nil); on return every handler has finished its message and committed its
+// checkpoint.
+func (r *Runner) Run(ctx context.Context) error {
+	if err := r.Migrate(ctx); err != nil {
+		return err
+	}
+	for _, p := range r.Projectors {
+		pos, err := r.Checkpoint.Load(ctx, p.Name())
+		if err != nil {
+			return fmt.Errorf("load checkpoint %s: %w", p.Name(), err)
+		}
+		err = CatchUp(ctx, r.DB, r.Store, r.Checkpoint, p, pos, func(done, _ uint64) { r.Tracker.Set(p.Name(), done) })
+		if ctx.Err() != nil {
+			return nil // stopped while catching up: the checkpoint holds what was done
+		}
+		if err != nil {
+			return err
+		}
+		if pos, err = r.Checkpoint.Load(ctx, p.Name()); err == nil {
+			r.Tracker.Set(p.Name(), pos)
+		}
+	}
+	logger := watermill.NewSlogLogger(r.Logger)
+	router, err := esbus.NewRouter(logger, r.Poison, esbus.RetryConfig{MaxRetries: 3, InitialInterval: 50 * time.Millisecond, Multiplier: 2, MaxInterval: time.Second})
+	if err != nil {
+		return fmt.Errorf("projection router: %w", err)
+	}
+	var subs []*esbus.Subscriber
+	for _, p := range r.Projectors {
+		sub, err := esbus.NewSubscriber(r.Store, esbus.SubscriberConfig{
+			ConsumerGroup: p.Name(), Checkpoints: r.Checkpoint, SaveOnAck: false, Logger: logger,
+		})
+		if err != nil {
+			return fmt.Errorf("projection subscriber %s: %w", p.Name(), err)
+		}
+		subs = append(subs, sub)
+		router.AddNoPublisherHandler(p.Name(), esbus.AllTopic, sub, r.handler(p))
+	}
+	err = router.Run(ctx)
+	for _, s := range subs {
+		s.Close()
+	}
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+func (r *Runner) handler(p Projector) message.NoPublishHandlerFunc {
+	return func(msg *message.Message) error {
+		rec, err := esbus.Event(msg)
+		if err != nil {
+			return err
+		}
+		ctx := msg.Context()
+		err = r.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			if err := p.Project(ctx, tx, []eventstore.RecordedEvent{rec}); err != nil {
+				return err
+			}
+			return r.Checkpoint.SaveTx(ctx, tx, p.Name(), rec.Position)
+		})
+		if err != nil {
+			if r.Observer != nil {
+				r.Observer.ProjectionError(p.Name())
+			}
+			return fmt.Errorf("project %s at %d: %w", p.Name(), rec.Position, err)
+		}
+		r.Tracker.Set(p.Name(), rec.Position)
+		if r.Observer != nil {
+			head, _ := r.Store.Head(ctx)
+			r.Observer.SetProjection(p.Name(), rec.Position, head)
+		}
+		return nil
+	}
+}
+

@@ -1,0 +1,144 @@
+// Package readapi is Kabinet's query side: chi routes that serve the read
+// models (waiting for X-Kabinet-Min-Position when asked), the health
+// endpoints and the OpenAPI document.
+package readapi
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+
+	"github.com/kabinet/kabinet/platform/auth"
+	"github.com/kabinet/kabinet/platform/httpx"
+	"github.com/kabinet/kabinet/projections"
+	"github.com/kabinet/kabinet/projections/cabinet"
+)
+
+//go:embed openapi.json
+var openapiJSON []byte
+
+// OpenAPI returns the OpenAPI 3.1 document served at /openapi.json.
+func OpenAPI() []byte { return openapiJSON }
+
+// CabinetReader reads one account's cabinet view.
+type CabinetReader interface {
+	Get(ctx context.Context, accountID uuid.UUID) (*cabinet.View, error)
+}
+
+// Server serves queries.
+type Server struct {
+	cabinet CabinetReader
+	tracker *projections.Tracker
+	guard   *auth.Guard
+	wait    time.Duration
+	ready   func(context.Context) error
+}
+
+// Config wires a Server.
+type Config struct {
+	Cabinet CabinetReader
+	Tracker *projections.Tracker
+	Guard   *auth.Guard
+	// MinPositionWait bounds the wait for X-Kabinet-Min-Position (default 2s).
+	MinPositionWait time.Duration
+	// Ready reports whether the stores answer and the projections run.
+	Ready func(context.Context) error
+}
+
+// New builds the query server; it panics on nil dependencies.
+func New(c Config) *Server {
+	if c.Cabinet == nil || c.Tracker == nil || c.Guard == nil || c.Ready == nil {
+		panic("readapi.New: nil dependency")
+	}
+	if c.MinPositionWait <= 0 {
+		c.MinPositionWait = 2 * time.Second
+	}
+	return &Server{cabinet: c.Cabinet, tracker: c.Tracker, guard: c.Guard, wait: c.MinPositionWait, ready: c.Ready}
+}
+
+// PublicRoutes mounts what anyone may read.
+func (s *Server) PublicRoutes(r chi.Router) {
+	r.Get("/healthz", s.healthz)
+	r.Get("/readyz", s.readyz)
+	r.Get("/openapi.json", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(openapiJSON)
+	})
+}
+
+// Routes mounts the queries that need an authenticated principal.
+func (s *Server) Routes(r chi.Router) {
+	r.Get("/v1/accounts/{id}/cabinet", s.getCabinet)
+}
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.ready(ctx); err != nil {
+		httpx.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready", "reason": err.Error()})
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// consistent waits until projection has reached the client's
+// X-Kabinet-Min-Position and sets X-Kabinet-Position; false means it has
+// answered (400 or 503) already.
+func (s *Server) consistent(w http.ResponseWriter, r *http.Request, projection string) bool {
+	pos := s.tracker.Position(projection)
+	if h := r.Header.Get("X-Kabinet-Min-Position"); h != "" {
+		want, err := strconv.ParseUint(h, 10, 64)
+		if err != nil {
+			httpx.WriteError(w, r, httpx.BadRequest("min_position_invalid", "X-Kabinet-Min-Position must be a non-negative integer"))
+			return false
+		}
+		pos, err = s.tracker.Wait(r.Context(), projection, want, s.wait)
+		var nc *projections.ErrNotCaughtUp
+		if errors.As(err, &nc) {
+			w.Header().Set("Retry-After", "1")
+			w.Header().Set("X-Kabinet-Position", strconv.FormatUint(nc.Have, 10))
+			httpx.WriteError(w, r, httpx.NotCaughtUp(err.Error()))
+			return false
+		}
+		if err != nil {
+			httpx.WriteError(w, r, err)
+			return false
+		}
+	}
+	w.Header().Set("X-Kabinet-Position", strconv.FormatUint(pos, 10))
+	return true
+}
+
+func (s *Server) getCabinet(w http.ResponseWriter, r *http.Request) {
+	id, err := uuid.Parse(chi.URLParam(r, "id"))
+	if err != nil {
+		s.guard.Deny(w, r, http.StatusNotFound, "not_found")
+		return
+	}
+	if !s.guard.AccountAccess(w, r, id, auth.RoleOperator) {
+		return
+	}
+	if !s.consistent(w, r, cabinet.ProjectorName) {
+		return
+	}
+	v, err := s.cabinet.Get(r.Context(), id)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if v == nil {
+		httpx.WriteError(w, r, httpx.NotFound("account not found"))
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, v)
+}
