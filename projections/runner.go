@@ -122,4 +122,3 @@ func (r *Runner) handler(p Projector) message.NoPublishHandlerFunc {
 		return nil
 	}
 }
-

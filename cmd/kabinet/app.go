@@ -35,17 +35,17 @@ import (
 
 // App is one wired Kabinet: stores, handlers, projections and the router.
 type App struct {
-	Config   Config
-	Logger   *slog.Logger
-	Events   *sqldb.DB
-	Read     *sqldb.DB
-	Store    eventstore.Store
-	Runner   *projections.Runner
-	Handler  http.Handler
-	Issuer   *auth.Issuer
-	Metrics  *observability.Metrics
-	outbox   *commands.OutboxFile
-	closers  []func() error
+	Config  Config
+	Logger  *slog.Logger
+	Events  *sqldb.DB
+	Read    *sqldb.DB
+	Store   eventstore.Store
+	Runner  *projections.Runner
+	Handler http.Handler
+	Issuer  *auth.Issuer
+	Metrics *observability.Metrics
+	outbox  *commands.OutboxFile
+	closers []func() error
 }
 
 func newID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
