@@ -30,28 +30,6 @@ type VerifyResult struct {
 	Reason             string
 }
 
-// verifyColumns is the stored entry, in the order verifyRow scans it.
-const verifyColumns = `seq, at_us, actor_id, actor_role, action, account_id, outcome, reason,
-	correlation_id, event_positions, ip, ip_salt, ip_hash, user_agent, ua_salt, ua_hash, leaf_hash`
-
-// verifyRow holds one scanned row; its buffers are reused from row to row.
-type verifyRow struct {
-	seq, atUS                                 int64
-	actorID, actorRole, action, accountID     sql.RawBytes
-	outcome, reason, correlationID, positions sql.RawBytes
-	ip, ipSalt, ipHash, ua, uaSalt, uaHash    sql.RawBytes
-	leafHash                                  sql.RawBytes
-	dest                                      []any
-}
-
-func newVerifyRow() *verifyRow {
-	v := &verifyRow{}
-	v.dest = []any{&v.seq, &v.atUS, &v.actorID, &v.actorRole, &v.action, &v.accountID, &v.outcome,
-		&v.reason, &v.correlationID, &v.positions, &v.ip, &v.ipSalt, &v.ipHash, &v.ua, &v.uaSalt,
-		&v.uaHash, &v.leafHash}
-	return v
-}
-
 // verifier is one run of Verify.
 type verifier struct {
 	j     *Journal
@@ -119,7 +97,7 @@ func (v *verifier) run(ctx context.Context) (VerifyResult, error) {
 	}
 	v.tree = rangeFactory.NewEmptyRange(0)
 	v.good = rangeFactory.NewEmptyRange(0)
-	done, err := v.reachCheckpoints(ctx) // checkpoints of the empty tree
+	done, err := v.reachCheckpoints() // checkpoints of the empty tree
 	if err == nil && !done {
 		done, err = v.stream(ctx)
 	}
@@ -149,73 +127,52 @@ func (v *verifier) loadCheckpoints(ctx context.Context) error {
 	return nil
 }
 
-// stream checks every stored entry; done reports a fault was found.
-func (v *verifier) stream(ctx context.Context) (done bool, err error) {
-	rows, err := v.tx.QueryContext(ctx, `SELECT `+verifyColumns+` FROM journal_entries ORDER BY seq`)
-	if err != nil {
-		return false, fmt.Errorf("read entries: %w", err)
-	}
-	defer rows.Close()
-	row := newVerifyRow()
-	for rows.Next() {
-		if err := rows.Scan(row.dest...); err != nil {
-			return false, fmt.Errorf("read entry after seq %d: %w", v.tree.End(), err)
-		}
-		if done, err := v.check(ctx, row); done || err != nil {
-			return done, err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return false, fmt.Errorf("read entries: %w", err)
-	}
-	return false, nil
-}
-
-// check verifies one row and adds its leaf to the tree.
-func (v *verifier) check(ctx context.Context, r *verifyRow) (bool, error) {
+// check verifies row i of b and adds its leaf to the tree.
+func (v *verifier) check(b *rowBatch, i int) (bool, error) {
 	want := v.tree.End()
-	switch {
-	case r.seq < 0 || uint64(r.seq) > want:
-		return v.fail(want, fmt.Sprintf("entry %d is missing (found %d next)", want, r.seq)), nil
+	switch seq := b.rows[i].seq; {
+	case seq < 0 || uint64(seq) > want:
+		return v.fail(want, fmt.Sprintf("entry %d is missing (found %d next)", want, seq)), nil
 	case want >= v.st.size:
 		return v.fail(want, fmt.Sprintf("entry %d lies beyond the tree size %d", want, v.st.size)), nil
 	}
-	if reason := v.checkFields(r); reason != "" {
+	if reason := v.checkFields(b, i); reason != "" {
 		return v.fail(want, fmt.Sprintf("entry %d: %s", want, reason)), nil
 	}
 	f := leafFields[[]byte]{
-		seq: want, atMicros: r.atUS,
-		actorID: r.actorID, actorRole: r.actorRole, action: r.action, accountID: r.accountID,
-		outcome: r.outcome, reason: r.reason, correlationID: r.correlationID,
-		eventPositions: r.positions, ipHash: r.ipHash, uaHash: r.uaHash,
+		seq: want, atMicros: b.rows[i].atUS,
+		actorID: b.field(i, fActorID), actorRole: b.field(i, fActorRole), action: b.field(i, fAction),
+		accountID: b.field(i, fAccountID), outcome: b.field(i, fOutcome), reason: b.field(i, fReason),
+		correlationID: b.field(i, fCorrelationID), eventPositions: b.field(i, fPositions),
+		ipHash: b.field(i, fIPHash), uaHash: b.field(i, fUAHash),
 	}
 	v.leaf = appendLeaf(v.leaf[:0], &f)
 	leafHash := v.lh.sum(make([]byte, 0, hashSize), v.leaf)
-	if !bytes.Equal(leafHash, r.leafHash) {
+	if !bytes.Equal(leafHash, b.field(i, fLeafHash)) {
 		return v.fail(want, fmt.Sprintf("entry %d does not match its stored leaf hash (edited or moved)", want)), nil
 	}
 	if err := v.tree.Append(leafHash, nil); err != nil {
 		return false, fmt.Errorf("rebuild tree: %w", err)
 	}
 	v.res.Entries++
-	return v.reachCheckpoints(ctx)
+	return v.reachCheckpoints()
 }
 
 // checkFields checks what the leaf encoding alone would not: text is valid
 // UTF-8, positions are canonical, personal values match their salted hashes.
-func (v *verifier) checkFields(r *verifyRow) string {
-	for _, t := range [...]sql.RawBytes{r.actorID, r.actorRole, r.action, r.accountID, r.outcome, r.reason, r.correlationID} {
-		if !utf8.Valid(t) {
+func (v *verifier) checkFields(b *rowBatch, i int) string {
+	for f := fActorID; f <= fCorrelationID; f++ {
+		if !utf8.Valid(b.field(i, f)) {
 			return "a text field is not valid UTF-8"
 		}
 	}
-	if !canonicalPositions(r.positions) {
+	if !canonicalPositions(b.field(i, fPositions)) {
 		return "event positions are not canonical"
 	}
-	if reason := v.checkPersonal("ip", r.ip, r.ipSalt, r.ipHash); reason != "" {
+	if reason := v.checkPersonal("ip", b.field(i, fIP), b.field(i, fIPSalt), b.field(i, fIPHash)); reason != "" {
 		return reason
 	}
-	return v.checkPersonal("user agent", r.ua, r.uaSalt, r.uaHash)
+	return v.checkPersonal("user agent", b.field(i, fUA), b.field(i, fUASalt), b.field(i, fUAHash))
 }
 
 func (v *verifier) checkPersonal(name string, value, salt, sum []byte) string {
@@ -243,7 +200,7 @@ func (v *verifier) checkPersonal(name string, value, salt, sum []byte) string {
 }
 
 // reachCheckpoints compares the tree with every checkpoint at its size.
-func (v *verifier) reachCheckpoints(ctx context.Context) (bool, error) {
+func (v *verifier) reachCheckpoints() (bool, error) {
 	for v.next < len(v.cps) && v.cps[v.next].size == v.tree.End() {
 		cp := v.cps[v.next]
 		if cp.err != nil {
