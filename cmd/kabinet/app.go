@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -109,20 +108,20 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	eventsDB, readDB, store, err := openStores(ctx, c)
+	eventsDB, readDB, sqlStore, err := openStores(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Config: c, Logger: logger, Events: eventsDB, Read: readDB, Store: store}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := observability.NewMetrics(reg)
+	store := eventstore.Instrumented(sqlStore, metrics)
+	a := &App{Config: c, Logger: logger, Events: eventsDB, Read: readDB, Store: store, Metrics: metrics}
 	a.closers = append(a.closers, store.Close, eventsDB.Close)
 	if readDB != eventsDB {
 		a.closers = append(a.closers, readDB.Close)
 	}
 	fail := func(err error) (*App, error) { a.Close(); return nil, err }
-
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	a.Metrics = observability.NewMetrics(reg)
 
 	outbox, err := commands.OpenOutboxFile(c.DataDir)
 	if err != nil {
@@ -178,13 +177,13 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		httpx.WriteError(w, r, httpx.MethodNotAllowed())
 	})
 	r.Group(func(r chi.Router) {
-		r.Use(auth.Optional(verifier))
+		r.Use(guard.Optional(verifier))
 		query.PublicRoutes(r)
 		r.Method(http.MethodGet, "/metrics", observability.Handler(reg))
 		r.With(idem.Middleware).Group(cmdHTTP.PublicRoutes)
 	})
 	r.Group(func(r chi.Router) {
-		r.Use(auth.Authenticate(verifier))
+		r.Use(guard.Authenticate(verifier))
 		query.Routes(r)
 		r.With(idem.Middleware).Group(cmdHTTP.Routes)
 	})
@@ -214,5 +213,3 @@ func (a *App) Close() error {
 	a.closers = nil
 	return errors.Join(errs...)
 }
-
-var _ = filepath.Join
