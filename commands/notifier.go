@@ -66,3 +66,17 @@ func (o *OutboxFile) Path() string { return o.path }
 
 // Close closes the file.
 func (o *OutboxFile) Close() error { return o.f.Close() }
+
+// Fanout delivers every notification to each notifier in turn, stopping at
+// the first failure.
+type Fanout []Notifier
+
+// Notify implements Notifier.
+func (f Fanout) Notify(ctx context.Context, n Notification) error {
+	for _, x := range f {
+		if err := x.Notify(ctx, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}

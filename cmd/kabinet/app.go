@@ -133,10 +133,14 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		return fail(err)
 	}
 	clock := func() time.Time { return time.Now().UTC() }
+	var notifier commands.Notifier = outbox
+	if c.alsoNotify != nil {
+		notifier = commands.Fanout{outbox, c.alsoNotify}
+	}
 	deps := commands.Deps{
 		Repo:     commands.NewRepository(store, newID),
 		Claims:   commands.NewContactClaims(store, secret, newID),
-		Notifier: outbox, Clock: clock, Random: rand.Reader, Hasher: hasher, NewID: newID,
+		Notifier: notifier, Clock: clock, Random: rand.Reader, Hasher: hasher, NewID: newID,
 	}
 	app := commands.NewApplication(deps)
 	idem, err := commands.NewIdempotency(ctx, readDB, clock)

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/kabinet/kabinet/commands"
 )
 
 // Config is everything `kabinet serve` and the tools read, parsed once.
@@ -21,6 +23,9 @@ type Config struct {
 	LogFormat       string
 	MinPositionWait time.Duration
 	ShutdownTimeout time.Duration
+
+	// alsoNotify receives every notification besides the outbox (bench).
+	alsoNotify commands.Notifier
 }
 
 // setting documents one configuration value: its flag, env var and default.

@@ -1,0 +1,189 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kabinet/kabinet/commands"
+)
+
+// codeBook captures one-time codes as they are sent, so a load generator
+// can confirm contacts the way a person reading SMS would.
+type codeBook struct {
+	mu    sync.Mutex
+	codes map[string]string
+}
+
+func (b *codeBook) Notify(_ context.Context, n commands.Notification) error {
+	if n.Code != "" {
+		b.mu.Lock()
+		b.codes[n.AccountID] = n.Code
+		b.mu.Unlock()
+	}
+	return nil
+}
+
+func (b *codeBook) code(account string) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.codes[account]
+}
+
+// latencies collects durations per kind of request.
+type latencies struct {
+	mu   sync.Mutex
+	by   map[string][]time.Duration
+	errs map[string]int
+}
+
+func (l *latencies) add(kind string, d time.Duration, ok bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !ok {
+		l.errs[kind]++
+		return
+	}
+	l.by[kind] = append(l.by[kind], d)
+}
+
+func (l *latencies) report(w io.Writer, elapsed time.Duration) {
+	kinds := make([]string, 0, len(l.by))
+	for k := range l.by {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	fmt.Fprintf(w, "%-22s %9s %10s %9s %9s %9s %7s\n", "kind", "count", "per_sec", "p50_ms", "p99_ms", "max_ms", "errors")
+	for _, k := range kinds {
+		ds := l.by[k]
+		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+		q := func(p float64) float64 { return float64(ds[int(p*float64(len(ds)-1))].Microseconds()) / 1000 }
+		fmt.Fprintf(w, "%-22s %9d %10.0f %9.2f %9.2f %9.2f %7d\n", k, len(ds), float64(len(ds))/elapsed.Seconds(), q(0.5), q(0.99), q(1), l.errs[k])
+	}
+}
+
+// cmdBench drives an in-process, fully embedded Kabinet over real HTTP:
+// each worker registers an account, asks for a phone code, confirms it and
+// reads its cabinet a few times; it prints throughput and latency per kind.
+func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	duration := fs.Duration("duration", 10*time.Second, "how long to run")
+	workers := fs.Int("concurrency", 32, "concurrent clients")
+	reads := fs.Int("reads", 5, "cabinet reads per registered account")
+	dataDir := fs.String("data-dir", "", "data dir (default: a temporary one, removed after)")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	dir := *dataDir
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "kabinet-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		dir = tmp
+	}
+	c, _, err := parseConfig("bench", []string{"--data-dir", dir, "--log-level", "error"})
+	if err != nil {
+		return err
+	}
+	book := &codeBook{codes: map[string]string{}}
+	c.alsoNotify = book
+	a, err := buildApp(ctx, c, io.Discard)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	sctx, stop := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- a.Serve(sctx, ln) }()
+	base := "http://" + ln.Addr().String()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *workers * 2}}
+
+	lat := &latencies{by: map[string][]time.Duration{}, errs: map[string]int{}}
+	var seq atomic.Int64
+	deadline := time.Now().Add(*duration)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := 0; w < *workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(deadline) && ctx.Err() == nil {
+				benchFlow(client, base, book, lat, seq.Add(1), *reads)
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	stop()
+	<-served
+	fmt.Fprintf(stdout, "kabinet bench: %d clients, %s, embedded SQLite, data dir %s\n", *workers, elapsed.Round(time.Millisecond), dir)
+	lat.report(stdout, elapsed)
+	return nil
+}
+
+func benchFlow(client *http.Client, base string, book *codeBook, lat *latencies, n int64, reads int) {
+	phone := fmt.Sprintf("+79%09d", n)
+	status, body, d := call(client, "POST", base+"/v1/accounts", "", "",
+		fmt.Sprintf(`{"surname":"Иванов","given_names":"Пётр","citizenship":"UZ","phone":"%s"}`, phone))
+	lat.add("register", d, status == 201)
+	if status != 201 {
+		return
+	}
+	id, tok := body["account_id"].(string), body["token"].(string)
+	status, _, d = call(client, "POST", base+"/v1/accounts/"+id+"/contacts/phone/code", tok, "", "")
+	lat.add("request_code", d, status == 202)
+	status, body, d = call(client, "POST", base+"/v1/accounts/"+id+"/contacts/phone/confirm", tok, "",
+		`{"code":"`+book.code(id)+`"}`)
+	lat.add("confirm_contact", d, status == 200)
+	pos := ""
+	if p, ok := body["position"].(float64); ok {
+		pos = strconv.FormatFloat(p, 'f', 0, 64)
+	}
+	for i := 0; i < reads; i++ {
+		status, _, d = call(client, "GET", base+"/v1/accounts/"+id+"/cabinet", tok, pos, "")
+		lat.add("cabinet_read", d, status == 200)
+	}
+}
+
+func call(client *http.Client, method, url, token, minPos, body string) (int, map[string]any, time.Duration) {
+	var rd io.Reader
+	if body != "" {
+		rd = bytes.NewBufferString(body)
+	}
+	req, _ := http.NewRequest(method, url, rd)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if minPos != "" {
+		req.Header.Set("X-Kabinet-Min-Position", minPos)
+	}
+	start := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, nil, time.Since(start)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	json.NewDecoder(resp.Body).Decode(&m)
+	return resp.StatusCode, m, time.Since(start)
+}
