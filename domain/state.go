@@ -71,15 +71,16 @@ func (l *Level) UnmarshalText(b []byte) error {
 // AccountState is a snapshot of an account for read models and the API. It
 // never carries code hashes: a snapshot may be shown, cached or logged.
 type AccountState struct {
-	AccountID    uuid.UUID      `json:"account_id"`
-	Version      int64          `json:"version"`
-	Surname      string         `json:"surname"`
-	GivenNames   string         `json:"given_names"`
-	Patronymic   string         `json:"patronymic"`
-	Citizenship  string         `json:"citizenship"`
-	Level        Level          `json:"level"`
-	Contacts     []ContactState `json:"contacts"`
-	RegisteredAt time.Time      `json:"registered_at"`
+	AccountID    uuid.UUID          `json:"account_id"`
+	Version      int64              `json:"version"`
+	Surname      string             `json:"surname"`
+	GivenNames   string             `json:"given_names"`
+	Patronymic   string             `json:"patronymic"`
+	Citizenship  string             `json:"citizenship"`
+	Level        Level              `json:"level"`
+	Contacts     []ContactState     `json:"contacts"`
+	RegisteredAt time.Time          `json:"registered_at"`
+	Applications []ApplicationState `json:"applications"`
 }
 
 // ContactState is one contact in an AccountState. PendingCodeExpiresAt is set
@@ -121,6 +122,7 @@ func (a *Account) State() AccountState {
 		}
 		s.Contacts = append(s.Contacts, cs)
 	}
+	s.Applications = a.Applications()
 	s.Level = DeriveLevel(s)
 	return s
 }
