@@ -70,7 +70,12 @@ func NewHMACCodeHasher(key []byte) (HMACCodeHasher, error) {
 	return HMACCodeHasher{Key: append([]byte(nil), key...)}, nil
 }
 
-// HashCode returns hex(HMAC-SHA256(key, accountID "|" channel "|" code)).
+// CodeHashAlg prefixes every stored code hash, naming its algorithm so a
+// future change of algorithm can tell old hashes from new ones.
+const CodeHashAlg = "hmac-sha256:"
+
+// HashCode returns "hmac-sha256:" + hex(HMAC-SHA256(key, accountID "|"
+// channel "|" code)).
 func (h HMACCodeHasher) HashCode(accountID uuid.UUID, channel Channel, code string) string {
 	m := hmac.New(sha256.New, h.Key)
 	m.Write([]byte(accountID.String()))
@@ -78,7 +83,7 @@ func (h HMACCodeHasher) HashCode(accountID uuid.UUID, channel Channel, code stri
 	m.Write([]byte(channel.String()))
 	m.Write([]byte{'|'})
 	m.Write([]byte(code))
-	return hex.EncodeToString(m.Sum(nil))
+	return CodeHashAlg + hex.EncodeToString(m.Sum(nil))
 }
 
 // codeMatches compares a stored hash with the hash of a presented code in

@@ -91,7 +91,8 @@ func TestHMACCodeHasher_BindsKeyAccountChannelAndCode(t *testing.T) {
 	id := uuid.MustParse("6f1c2f4e-3a5b-4c6d-8e9f-0a1b2c3d4e5f")
 	base := h.HashCode(id, ChannelPhone, "123456")
 
-	assert.Len(t, base, 64, "hex of SHA-256")
+	require.True(t, strings.HasPrefix(base, CodeHashAlg), "names its algorithm")
+	assert.Len(t, strings.TrimPrefix(base, CodeHashAlg), 64, "hex of SHA-256")
 	assert.Equal(t, strings.ToLower(base), base)
 	assert.Equal(t, base, h.HashCode(id, ChannelPhone, "123456"), "deterministic")
 	assert.NotContains(t, base, "123456")

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -104,7 +105,7 @@ var knownEvents = newEventRegistry(
 // accountEventTypes are registration and contact events.
 var accountEventTypes = []eventType{
 	typeOf[AccountRegistered](1),
-	typeOf[ContactConfirmationRequested](1),
+	typeOf[ContactConfirmationRequested](2),
 	typeOf[ContactConfirmationFailed](1),
 	typeOf[ContactConfirmationLocked](1),
 	typeOf[ContactConfirmed](1),
@@ -116,7 +117,28 @@ var accountEventTypes = []eventType{
 //	{"ContactConfirmed", 1}: func(v1 []byte) ([]byte, error) { … return v2, nil },
 //
 // so payloads stored as v1 still decode into today's struct.
-var upcasters = map[upcastKey]upcaster{}
+var upcasters = map[upcastKey]upcaster{
+	{"ContactConfirmationRequested", 1}: upcastCodeHashAlg,
+}
+
+// upcastCodeHashAlg lifts ContactConfirmationRequested v1, whose code_hash
+// was bare hex, to v2, where the hash names its algorithm.
+func upcastCodeHashAlg(v1 []byte) ([]byte, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(v1, &m); err != nil {
+		return nil, fmt.Errorf("upcast ContactConfirmationRequested v1: %w", err)
+	}
+	var h string
+	if err := json.Unmarshal(m["code_hash"], &h); err != nil {
+		return nil, fmt.Errorf("upcast ContactConfirmationRequested v1 code_hash: %w", err)
+	}
+	if !strings.HasPrefix(h, CodeHashAlg) {
+		h = CodeHashAlg + h
+	}
+	b, _ := json.Marshal(h)
+	m["code_hash"] = b
+	return json.Marshal(m)
+}
 
 // EncodeEvent serialises e for the store: its type name, current schema
 // version and JSON payload. An unregistered event type is an error.
