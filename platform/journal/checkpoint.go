@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/transparency-dev/formats/log"
@@ -102,8 +103,9 @@ func (j *Journal) checkpointIf(ctx context.Context, due func(state) bool) (bool,
 }
 
 // Run issues checkpoints every CheckpointInterval while there are new
-// entries, until ctx ends; it returns nil then. Checkpoints by count are
-// issued by the appends themselves and need no Run.
+// entries, until ctx ends; it returns nil then. A failed attempt is logged
+// and retried at the next tick. Checkpoints by count are issued by the
+// appends themselves and need no Run.
 func (j *Journal) Run(ctx context.Context) error {
 	tick := max(j.interval/4, 10*time.Millisecond)
 	t := time.NewTicker(tick)
@@ -114,7 +116,7 @@ func (j *Journal) Run(ctx context.Context) error {
 			return nil
 		case <-t.C:
 			if _, err := j.CheckpointIfDue(ctx); err != nil && ctx.Err() == nil {
-				return err
+				slog.WarnContext(ctx, "journal checkpoint failed; retrying at the next tick", "err", err)
 			}
 		}
 	}

@@ -35,8 +35,8 @@ type verifier struct {
 	j     *Journal
 	tx    bun.IDB
 	st    state
-	cps   []verifiedCheckpoint // ascending size
-	next  int                  // cps[next] is the next checkpoint to reach
+	cps   []Checkpoint // ascending size
+	next  int          // cps[next] is the next checkpoint to reach
 	tree  *compact.Range
 	good  *compact.Range // the tree at the last checkpoint that matched
 	res   VerifyResult
@@ -53,13 +53,6 @@ type verifier struct {
 type narrowing struct {
 	end    uint64
 	reason string
-}
-
-// verifiedCheckpoint is a stored checkpoint and what its signature says.
-type verifiedCheckpoint struct {
-	size uint64
-	root []byte // signed root; nil when err is set
-	err  error
 }
 
 // Verify re-derives the journal from its stored entries: it streams every
@@ -115,16 +108,9 @@ func (v *verifier) run(ctx context.Context) (VerifyResult, error) {
 }
 
 func (v *verifier) loadCheckpoints(ctx context.Context) error {
-	cps, err := v.j.Checkpoints(ctx, 0, 0)
-	if err != nil {
-		return err
-	}
-	v.cps = make([]verifiedCheckpoint, len(cps))
-	for i, c := range cps {
-		root, err := v.j.openCheckpoint(c)
-		v.cps[i] = verifiedCheckpoint{size: c.Size, root: root, err: err}
-	}
-	return nil
+	var err error
+	v.cps, err = v.j.Checkpoints(ctx, 0, 0)
+	return err
 }
 
 // check verifies row i of b and adds its leaf to the tree.
@@ -201,17 +187,20 @@ func (v *verifier) checkPersonal(name string, value, salt, sum []byte) string {
 
 // reachCheckpoints compares the tree with every checkpoint at its size.
 func (v *verifier) reachCheckpoints() (bool, error) {
-	for v.next < len(v.cps) && v.cps[v.next].size == v.tree.End() {
+	for v.next < len(v.cps) && v.cps[v.next].Size == v.tree.End() {
 		cp := v.cps[v.next]
-		if cp.err != nil {
-			return v.failCheckpoint(cp.size, nil, cp.err.Error()), nil
+		// Signatures are checked here, as the tree reaches each checkpoint,
+		// so that they overlap with the scanning of rows.
+		signedRoot, err := v.j.openCheckpoint(cp)
+		if err != nil {
+			return v.failCheckpoint(cp.Size, nil, err.Error()), nil
 		}
 		root, err := rootOf(v.tree)
 		if err != nil {
 			return false, fmt.Errorf("rebuild tree: %w", err)
 		}
-		if !bytes.Equal(root, cp.root) {
-			v.pending = &narrowing{cp.size, fmt.Sprintf("checkpoint %d: the entries no longer produce its signed root", cp.size)}
+		if !bytes.Equal(root, signedRoot) {
+			v.pending = &narrowing{cp.Size, fmt.Sprintf("checkpoint %d: the entries no longer produce its signed root", cp.Size)}
 			return true, nil
 		}
 		v.res.Checkpoints++
@@ -230,7 +219,7 @@ func (v *verifier) finish(ctx context.Context) (VerifyResult, error) {
 	}
 	if v.next < len(v.cps) {
 		cp := v.cps[v.next]
-		v.failCheckpoint(cp.size, nil, fmt.Sprintf("checkpoint %d lies beyond the tree size %d", cp.size, v.st.size))
+		v.failCheckpoint(cp.Size, nil, fmt.Sprintf("checkpoint %d lies beyond the tree size %d", cp.Size, v.st.size))
 		return v.res, nil
 	}
 	if !equalHashes(v.tree.Hashes(), v.st.hashes) {
