@@ -58,6 +58,9 @@ func newSQLite(ctx context.Context, db *sql.DB) (*sqliteBackend, error) {
 }
 
 func (b *sqliteBackend) lockHead(ctx context.Context, tx *sql.Tx) (int64, error) {
+	if _, err := tx.ExecContext(ctx, "PRAGMA temp_store = MEMORY"); err != nil {
+		return 0, err
+	}
 	var head int64
 	err := tx.StmtContext(ctx, b.head).QueryRowContext(ctx).Scan(&head)
 	return head, err
@@ -125,7 +128,11 @@ func (b *sqliteBackend) insertStmt(ctx context.Context, n int) (*sql.Stmt, error
 	return st, nil
 }
 
+// insertSQL is a multi-row INSERT of n rows. It uses anonymous "?"
+// parameters: with numbered ones SQLite looks each name up in a list, which
+// costs quadratic time in the number of parameters.
 func insertSQL(n int) string {
+	const rowParams = "(?,?,?,?,?,?,?,?,?,?)"
 	var q strings.Builder
 	q.WriteString(`INSERT INTO events (position, stream_id, version, event_id, type, schema_version,
 		data, metadata, occurred_at, recorded_at) VALUES `)
@@ -133,14 +140,7 @@ func insertSQL(n int) string {
 		if i > 0 {
 			q.WriteByte(',')
 		}
-		q.WriteByte('(')
-		for c := range 10 {
-			if c > 0 {
-				q.WriteByte(',')
-			}
-			fmt.Fprintf(&q, "$%d", i*10+c+1)
-		}
-		q.WriteByte(')')
+		q.WriteString(rowParams)
 	}
 	return q.String()
 }

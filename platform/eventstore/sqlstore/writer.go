@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync/atomic"
 
 	"github.com/kabinet/kabinet/platform/eventstore"
@@ -76,6 +77,9 @@ func (s *Store) runWriter() {
 		case r := <-s.reqs:
 			batch = s.drain(append(batch[:0], r))
 			s.commitGroup(batch)
+			if len(batch) > 1 {
+				runtime.Gosched()
+			}
 		case <-s.closing:
 			for {
 				batch = s.drain(batch[:0])
