@@ -130,3 +130,26 @@ const (
 	CodePaymentAmountMismatch = "payment_amount_mismatch"
 	CodeClarificationNotDue   = "clarification_not_due"
 )
+
+// Codes of personal data, documents, identity verification and the
+// identifiers' registry checks (DOMAIN.md §3–§5). registry_mismatch is also
+// a verification rejection reason: one name for one thing.
+const (
+	CodeDocumentTypeInvalid      = "document_type_invalid"
+	CodeDocumentValidityTooShort = "document_validity_too_short"
+	CodeDocumentDuplicate        = "document_duplicate"
+	CodeScanRequired             = "scan_required"
+	CodeTranslationRequired      = "translation_required"
+	CodeVerificationPending      = "verification_pending"
+	CodeVerificationNotPending   = "verification_not_pending"
+	CodeAlreadyVerified          = "already_verified"
+	CodeMethodNotOperator        = "method_not_operator"
+	CodeMethodMismatch           = "method_mismatch"
+	CodeReasonInvalid            = "reason_invalid"
+	CodeExtensionUsed            = "extension_used"
+	CodeIdentityRejected         = "identity_verification_rejected"
+	CodeRegistryMismatch         = "registry_mismatch"
+	CodePersonalDataRequired     = "personal_data_required"
+	CodeSnilsAlreadyLinked       = "snils_already_linked"
+	CodeInnAlreadyLinked         = "inn_already_linked"
+)

@@ -69,7 +69,10 @@ func (l *Level) UnmarshalText(b []byte) error {
 }
 
 // AccountState is a snapshot of an account for read models and the API. It
-// never carries code hashes: a snapshot may be shown, cached or logged.
+// never carries code hashes: a snapshot may be shown, cached or logged. It
+// does carry the full SNILS and INN, for the owner and the auditor; other
+// views mask them. Surname, GivenNames, Patronymic and Citizenship follow
+// the latest personal data once there is any.
 type AccountState struct {
 	AccountID    uuid.UUID          `json:"account_id"`
 	Version      int64              `json:"version"`
@@ -81,6 +84,7 @@ type AccountState struct {
 	Contacts     []ContactState     `json:"contacts"`
 	RegisteredAt time.Time          `json:"registered_at"`
 	Applications []ApplicationState `json:"applications"`
+	IdentityState
 }
 
 // ContactState is one contact in an AccountState. PendingCodeExpiresAt is set
@@ -122,18 +126,25 @@ func (a *Account) State() AccountState {
 		}
 		s.Contacts = append(s.Contacts, cs)
 	}
+	s.IdentityState = a.identity.state()
+	if pd := s.PersonalData; pd != nil {
+		// The personal data is the newer word on names and citizenship.
+		s.Surname, s.GivenNames, s.Patronymic, s.Citizenship = pd.Surname, pd.GivenNames, pd.Patronymic, pd.Citizenship
+	}
 	s.Applications = a.Applications()
 	s.Level = DeriveLevel(s)
 	return s
 }
 
-// DeriveLevel computes the level a state has earned. Today only the
-// simplified level can be reached (a confirmed contact); standard and
-// confirmed join as personal data, documents and verification arrive.
+// DeriveLevel computes the level a state has earned (DOMAIN.md §1):
+// simplified with a confirmed contact; standard with, besides, personal
+// data, an identity document not marked expired and a linked SNILS;
+// confirmed with, besides, a verified identity (not reset since) and a
+// stay-right document not marked expired. It drops as soon as a basis goes.
 func DeriveLevel(s AccountState) Level {
 	for _, c := range s.Contacts {
 		if c.Confirmed {
-			return LevelSimplified
+			return s.IdentityState.levelAboveSimplified()
 		}
 	}
 	return LevelNone

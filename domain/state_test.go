@@ -34,7 +34,13 @@ func TestState_JSONSnapshot(t *testing.T) {
 			{"channel": "email", "value": "alisher@example.uz", "confirmed": false,
 			 "pending_code_expires_at": "2026-04-01T10:32:00Z", "attempts_left": 2}
 		],
-		"registered_at": "2026-04-01T10:00:00Z"
+		"registered_at": "2026-04-01T10:00:00Z",
+		"applications": [],
+		"personal_data": null,
+		"documents": [],
+		"verification": {"status": "none", "extended": false},
+		"notification_preferences": {"email": true, "sms": true, "push": false, "frequency": "immediate", "disabled_all": false},
+		"stay_valid": false
 	}`, string(b))
 }
 
