@@ -33,7 +33,9 @@ type CabinetReader interface {
 
 // Server serves queries.
 type Server struct {
-	cabinet CabinetReader
+	histories  *Histories
+	staffReads func(r *http.Request, accountID uuid.UUID, action string)
+	cabinet    CabinetReader
 	tracker *projections.Tracker
 	guard   *auth.Guard
 	wait    time.Duration
@@ -49,17 +51,23 @@ type Config struct {
 	MinPositionWait time.Duration
 	// Ready reports whether the stores answer and the projections run.
 	Ready func(context.Context) error
+	// Histories replays account streams for auditors.
+	Histories *Histories
+	// StaffReads, when set, is told of every read of a person's data by
+	// staff (the journal records them).
+	StaffReads func(r *http.Request, accountID uuid.UUID, action string)
 }
 
 // New builds the query server; it panics on nil dependencies.
 func New(c Config) *Server {
-	if c.Cabinet == nil || c.Tracker == nil || c.Guard == nil || c.Ready == nil {
+	if c.Cabinet == nil || c.Tracker == nil || c.Guard == nil || c.Ready == nil || c.Histories == nil {
 		panic("readapi.New: nil dependency")
 	}
 	if c.MinPositionWait <= 0 {
 		c.MinPositionWait = 2 * time.Second
 	}
-	return &Server{cabinet: c.Cabinet, tracker: c.Tracker, guard: c.Guard, wait: c.MinPositionWait, ready: c.Ready}
+	return &Server{cabinet: c.Cabinet, tracker: c.Tracker, guard: c.Guard, wait: c.MinPositionWait,
+		ready: c.Ready, histories: c.Histories, staffReads: c.StaffReads}
 }
 
 // PublicRoutes mounts what anyone may read.
@@ -75,6 +83,19 @@ func (s *Server) PublicRoutes(r chi.Router) {
 // Routes mounts the queries that need an authenticated principal.
 func (s *Server) Routes(r chi.Router) {
 	r.Get("/v1/accounts/{id}/cabinet", s.getCabinet)
+	r.Get("/v1/accounts/{id}/history", s.getHistory)
+	r.Get("/v1/accounts/{id}/state", s.getState)
+}
+
+func principalOf(r *http.Request) (auth.Principal, bool) { return auth.FromContext(r.Context()) }
+
+// staffRead reports a read of a person's data by anyone but that person.
+func (s *Server) staffRead(r *http.Request, id uuid.UUID, action string) {
+	p, ok := principalOf(r)
+	if !ok || s.staffReads == nil || (p.Role == auth.RoleCitizen && p.AccountID == id) {
+		return
+	}
+	s.staffReads(r, id, action)
 }
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
@@ -140,5 +161,6 @@ func (s *Server) getCabinet(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, httpx.NotFound("account not found"))
 		return
 	}
+	s.staffRead(r, id, "ReadCabinet")
 	httpx.WriteJSON(w, http.StatusOK, v)
 }

@@ -171,7 +171,7 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	cmdHTTP := commands.NewHTTP(app, a.Issuer, guard, newID)
 	query := readapi.New(readapi.Config{
 		Cabinet: cabinet.NewReader(readDB), Tracker: tracker, Guard: guard,
-		MinPositionWait: c.MinPositionWait, Ready: a.ready,
+		MinPositionWait: c.MinPositionWait, Ready: a.ready, Histories: readapi.NewHistories(store),
 	})
 
 	r := chi.NewRouter()

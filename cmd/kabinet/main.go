@@ -19,6 +19,7 @@ Usage:
   kabinet token --data-dir DIR --role ROLE --sub ID [--account ID] [--ttl 1h]
   kabinet migrate [--data-dir ./data]
   kabinet projections rebuild [NAME] [--data-dir ./data]
+  kabinet history ACCOUNT_ID [--format ndjson|table] [--data-dir ./data]
   kabinet bench [--duration 10s] [--concurrency 32] [--reads 5]
 
 Every flag also reads an environment variable (see README, "Configuration").
@@ -59,6 +60,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return usageError{"usage: kabinet projections rebuild [NAME]"}
 		}
 		return cmdRebuild(ctx, args[2:], stdout, stderr)
+	case "history":
+		return cmdHistory(ctx, args[1:], stdout)
 	case "bench":
 		return cmdBench(ctx, args[1:], stdout)
 	case "help", "-h", "--help":

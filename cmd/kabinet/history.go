@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/kabinet/kabinet/readapi"
+)
+
+// cmdHistory prints every event of one account's stream, read from the
+// event store itself, as NDJSON or a table.
+func cmdHistory(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) == 0 || args[0] == "" || args[0][0] == '-' {
+		return usageError{"usage: kabinet history ACCOUNT_ID [--format ndjson|table]"}
+	}
+	id, err := uuid.Parse(args[0])
+	if err != nil {
+		return usageError{"ACCOUNT_ID: " + err.Error()}
+	}
+	fs := flag.NewFlagSet("history", flag.ContinueOnError)
+	format := fs.String("format", "ndjson", "ndjson or table")
+	var rest []string
+	for i := 1; i < len(args); i++ {
+		if args[i] == "--format" && i+1 < len(args) {
+			*format = args[i+1]
+			i++
+			continue
+		}
+		rest = append(rest, args[i])
+	}
+	if *format != "ndjson" && *format != "table" {
+		return usageError{"--format must be ndjson or table"}
+	}
+	c, _, err := parseConfig("history", rest)
+	if err != nil {
+		return err
+	}
+	events, read, store, err := openStores(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		store.Close()
+		if read != events {
+			read.Close()
+		}
+		events.Close()
+	}()
+	h := readapi.NewHistories(store)
+	enc := json.NewEncoder(stdout)
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	if *format == "table" {
+		fmt.Fprintln(tw, "VERSION\tPOSITION\tOCCURRED_AT\tTYPE\tACTOR\tROLE\tCORRELATION")
+	}
+	n := 0
+	for from := int64(0); ; {
+		items, more, err := h.Page(ctx, id, from, 500)
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			n++
+			if *format == "ndjson" {
+				if err := enc.Encode(it); err != nil {
+					return err
+				}
+				continue
+			}
+			fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%s\t%s\n", it.Version, it.Position,
+				it.OccurredAt.Format(time.RFC3339), it.Type, it.Metadata.ActorID, it.Metadata.ActorRole, it.Metadata.CorrelationID)
+		}
+		if !more {
+			break
+		}
+		from = items[len(items)-1].Version + 1
+	}
+	if n == 0 {
+		return fmt.Errorf("account %s has no events", id)
+	}
+	return tw.Flush()
+}
