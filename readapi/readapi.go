@@ -36,10 +36,10 @@ type Server struct {
 	histories  *Histories
 	staffReads func(r *http.Request, accountID uuid.UUID, action string)
 	cabinet    CabinetReader
-	tracker *projections.Tracker
-	guard   *auth.Guard
-	wait    time.Duration
-	ready   func(context.Context) error
+	tracker    *projections.Tracker
+	guard      *auth.Guard
+	wait       time.Duration
+	ready      func(context.Context) error
 }
 
 // Config wires a Server.
