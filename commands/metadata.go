@@ -19,6 +19,11 @@ type Metadata struct {
 	// CommandID identifies one execution of a command; every event it wrote
 	// shares it.
 	CommandID string `json:"command_id"`
+	// Outcome is "refused" when a domain rule refused the command yet its
+	// decision recorded events (a wrong code is a failed attempt); Reason is
+	// then the domain code. Empty means done.
+	Outcome string `json:"outcome,omitempty"`
+	Reason  string `json:"reason,omitempty"`
 }
 
 // Encode returns the JSON form stored with events.

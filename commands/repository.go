@@ -105,7 +105,12 @@ func (r *Repository) Update(ctx context.Context, id uuid.UUID, md Metadata, deci
 		if len(changes) == 0 {
 			return Result{AccountID: id, Version: a.Version()}, decision
 		}
-		res, err := r.save(ctx, id, eventstore.Exact(a.Version()), changes, md)
+		saved := md
+		var de *domain.Error
+		if errors.As(decision, &de) {
+			saved.Outcome, saved.Reason = "refused", de.Code
+		}
+		res, err := r.save(ctx, id, eventstore.Exact(a.Version()), changes, saved)
 		if errors.Is(err, eventstore.ErrConflict) && attempt < r.maxRetries {
 			continue
 		}
