@@ -59,7 +59,11 @@ func (c *formChecker) fields(fields []FormField, in map[string]any, prefix strin
 	}
 	sort.Strings(unknown)
 	for _, k := range unknown {
-		c.fail(prefix+k, CodeUnknownField, "the form has no field %q", k)
+		name := k
+		if name == "" {
+			name = `""` // a path must name something
+		}
+		c.fail(prefix+name, CodeUnknownField, "the form has no field %q", k)
 	}
 	out := map[string]any{}
 	dates := map[string]Date{}
