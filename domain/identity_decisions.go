@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -85,18 +86,20 @@ func (a *Account) VerifyByESignature(cert CertificateInfo, now time.Time) error 
 }
 
 // subjectNamesPerson compares a certificate subject with the person's name:
-// both sides go through Transliterate (so Cyrillic and Latin meet, and
-// diacritics, case and hyphens are evened out) and compare as sorted word
-// lists.
+// both sides go through Transliterate (diacritics, case and hyphens evened
+// out) and compare as sorted word lists. A Cyrillic subject must give the
+// whole Cyrillic name; a Latin one the Latin name, where the patronymic may
+// be left out, as Latin documents usually do.
 func subjectNamesPerson(subject string, pd PersonalData) bool {
 	got := nameWords(subject)
 	if len(got) == 0 {
 		return false
 	}
-	candidates := [][]string{
-		nameWords(pd.Surname, pd.GivenNames, pd.Patronymic),
-		nameWords(pd.Latin.Surname, pd.Latin.GivenNames, pd.Latin.Patronymic),
-		nameWords(pd.Latin.Surname, pd.Latin.GivenNames),
+	candidates := [][]string{nameWords(pd.Surname, pd.GivenNames, pd.Patronymic)}
+	if !strings.ContainsFunc(subject, func(r rune) bool { return unicode.Is(unicode.Cyrillic, r) }) {
+		candidates = append(candidates,
+			nameWords(pd.Latin.Surname, pd.Latin.GivenNames, pd.Latin.Patronymic),
+			nameWords(pd.Latin.Surname, pd.Latin.GivenNames))
 	}
 	for _, c := range candidates {
 		if slices.Equal(got, c) {
