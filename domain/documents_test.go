@@ -80,7 +80,9 @@ func TestAddDocument_Rules(t *testing.T) {
 		{"expiry date is required", func(d *DocumentInput, _ *[]ScanRef, _ **ScanRef) { d.ExpiresAt = "" }, CodeRequired, "expires_at"},
 		{"issue date is not in the future", func(d *DocumentInput, _ *[]ScanRef, _ **ScanRef) { d.IssuedAt = "02.04.2026" }, CodeDateInFuture, "issued_at"},
 		{"issued today is fine", func(d *DocumentInput, _ *[]ScanRef, _ **ScanRef) { d.IssuedAt = "01.04.2026" }, "", ""},
-		{"expiry comes after issue", func(d *DocumentInput, _ *[]ScanRef, _ **ScanRef) { d.IssuedAt, d.ExpiresAt = "2020-01-10", "2020-01-10" }, CodeDateOrder, "expires_at"},
+		{"expiry comes after issue", func(d *DocumentInput, _ *[]ScanRef, _ **ScanRef) {
+			d.IssuedAt, d.ExpiresAt = "2020-01-10", "2020-01-10"
+		}, CodeDateOrder, "expires_at"},
 		{"an expired document is refused", func(d *DocumentInput, _ *[]ScanRef, _ **ScanRef) { d.ExpiresAt = "31.03.2026" }, CodeDocumentExpired, "expires_at"},
 		{"a document expiring today is still valid", func(d *DocumentInput, _ *[]ScanRef, _ **ScanRef) { d.ExpiresAt = "01.04.2026" }, "", ""},
 		{"a travel document needs 90 days left", travel("2026-06-29"), CodeDocumentValidityTooShort, "expires_at"},

@@ -19,8 +19,8 @@ func identitySampleEvents() []Event {
 			Surname: "Каримов", GivenNames: "Алишер", Patronymic: "Рустамович",
 			Latin:     LatinName{Surname: "Karimov", GivenNames: "Alisher", Patronymic: "Rustamovich"},
 			BirthDate: MustDate(1990, 3, 15), BirthPlace: BirthPlace{Country: "UZ", City: "Ташкент"},
-			Citizenship: "UZ",
-			AddressRU: AddressRU{Region: "Москва", City: "Москва", Street: "Тверская", House: "1", Flat: "12", PostalCode: "125009"},
+			Citizenship:   "UZ",
+			AddressRU:     AddressRU{Region: "Москва", City: "Москва", Street: "Тверская", House: "1", Flat: "12", PostalCode: "125009"},
 			AddressAbroad: "Tashkent, Navoi st. 5",
 		}, OccurredAt: evT0},
 		DocumentAdded{
