@@ -18,8 +18,8 @@ import (
 // while n is still in flight (the trap of positions from a sequence). Lists
 // go in as arrays (unnest, = ANY) so each statement is prepared once.
 type pgBackend struct {
-	head, versions, ids, insert, streams, setHd *sql.Stmt
-	channel                                     string
+	head, versions, ids, writeAll *sql.Stmt
+	channel                       string
 }
 
 func newPostgres(ctx context.Context, db *sql.DB, opts *Options) (*pgBackend, error) {
@@ -38,17 +38,19 @@ func newPostgres(ctx context.Context, db *sql.DB, opts *Options) (*pgBackend, er
 		{&b.head, `SELECT position FROM event_head WHERE id = 1 FOR UPDATE`},
 		{&b.versions, `SELECT stream_id, version FROM event_streams WHERE stream_id = ANY($1::text[])`},
 		{&b.ids, `SELECT event_id, stream_id, version, position FROM events WHERE event_id = ANY($1::uuid[])`},
-		{&b.insert, `INSERT INTO events (position, stream_id, version, event_id, type, schema_version,
-			data, metadata, occurred_at, recorded_at)
-			SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::uuid[], $5::text[],
-				$6::integer[], $7::bytea[], $8::bytea[], $9::timestamptz[], $10::timestamptz[])`},
-		{&b.streams, `INSERT INTO event_streams (stream_id, version)
-			SELECT * FROM unnest($1::text[], $2::bigint[])
-			ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version`},
-		// NOTIFY inside the transaction is delivered only if and when it
-		// commits: listeners never wake for events they cannot read yet.
-		{&b.setHd, `WITH moved AS (UPDATE event_head SET position = $1 WHERE id = 1)
-			SELECT pg_notify($2, $3)`},
+		// One round trip writes the whole group. NOTIFY inside the
+		// transaction is delivered only if and when it commits: listeners
+		// never wake for events they cannot read yet.
+		{&b.writeAll, `WITH
+			ins AS (INSERT INTO events (position, stream_id, version, event_id, type, schema_version,
+					data, metadata, occurred_at, recorded_at)
+				SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::uuid[], $5::text[],
+					$6::integer[], $7::bytea[], $8::bytea[], $9::timestamptz[], $10::timestamptz[])),
+			str AS (INSERT INTO event_streams (stream_id, version)
+				SELECT * FROM unnest($11::text[], $12::bigint[])
+				ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version),
+			hd AS (UPDATE event_head SET position = $13 WHERE id = 1)
+			SELECT pg_notify($14, $15)`},
 	})
 	if err != nil {
 		b.close()
@@ -82,8 +84,8 @@ func (b *pgBackend) findIDs(ctx context.Context, tx *sql.Tx, ids []uuid.UUID) (m
 	return scanLocs(rows, len(ids))
 }
 
-func (b *pgBackend) insertEvents(ctx context.Context, tx *sql.Tx, rows []row) error {
-	n := len(rows)
+func (b *pgBackend) write(ctx context.Context, tx *sql.Tx, w writeSet) error {
+	n := len(w.rows)
 	var (
 		pos, ver       = make([]int64, n), make([]int64, n)
 		stream, typ    = make([]string, n), make([]string, n)
@@ -92,29 +94,21 @@ func (b *pgBackend) insertEvents(ctx context.Context, tx *sql.Tx, rows []row) er
 		data, meta     = make([][]byte, n), make([][]byte, n)
 		occurred, recd = make([]time.Time, n), make([]time.Time, n)
 	)
-	for i, r := range rows {
+	for i, r := range w.rows {
 		e := r.event
 		pos[i], stream[i], ver[i], ids[i], typ[i] = r.position, r.stream, r.version, e.ID, e.Type
 		schema[i] = int32(e.SchemaVersion)
 		data[i], meta[i] = nonNil(e.Data), nonNil(e.Metadata)
 		occurred[i], recd[i] = e.OccurredAt.UTC().Truncate(time.Microsecond), r.recorded
 	}
-	_, err := tx.StmtContext(ctx, b.insert).ExecContext(ctx, pos, stream, ver, ids, typ, schema, data, meta, occurred, recd)
-	return err
-}
-
-func (b *pgBackend) setStreams(ctx context.Context, tx *sql.Tx, streams []string, versions []int64) error {
-	_, err := tx.StmtContext(ctx, b.streams).ExecContext(ctx, streams, versions)
-	return err
-}
-
-func (b *pgBackend) setHead(ctx context.Context, tx *sql.Tx, head int64) error {
-	_, err := tx.StmtContext(ctx, b.setHd).ExecContext(ctx, head, b.channel, strconv.FormatInt(head, 10))
+	_, err := tx.StmtContext(ctx, b.writeAll).ExecContext(ctx,
+		pos, stream, ver, ids, typ, schema, data, meta, occurred, recd,
+		w.streams, w.versions, w.head, b.channel, strconv.FormatInt(w.head, 10))
 	return err
 }
 
 func (b *pgBackend) close() {
-	for _, st := range []*sql.Stmt{b.head, b.versions, b.ids, b.insert, b.streams, b.setHd} {
+	for _, st := range []*sql.Stmt{b.head, b.versions, b.ids, b.writeAll} {
 		if st != nil {
 			st.Close()
 		}

@@ -93,6 +93,19 @@ func (b *sqliteBackend) findIDs(ctx context.Context, tx *sql.Tx, ids []uuid.UUID
 	return scanLocs(rows, len(ids))
 }
 
+func (b *sqliteBackend) write(ctx context.Context, tx *sql.Tx, w writeSet) error {
+	if err := b.insertEvents(ctx, tx, w.rows); err != nil {
+		return fmt.Errorf("insert events: %w", err)
+	}
+	if err := b.setStreams(ctx, tx, w.streams, w.versions); err != nil {
+		return fmt.Errorf("update streams: %w", err)
+	}
+	if _, err := tx.StmtContext(ctx, b.setHd).ExecContext(ctx, w.head); err != nil {
+		return fmt.Errorf("update head: %w", err)
+	}
+	return nil
+}
+
 func (b *sqliteBackend) insertEvents(ctx context.Context, tx *sql.Tx, rows []row) error {
 	for len(rows) > 0 {
 		n := min(len(rows), insertChunk)
@@ -155,11 +168,6 @@ func (b *sqliteBackend) setStreams(ctx context.Context, tx *sql.Tx, streams []st
 		return err
 	}
 	_, err = tx.StmtContext(ctx, b.streams).ExecContext(ctx, string(list))
-	return err
-}
-
-func (b *sqliteBackend) setHead(ctx context.Context, tx *sql.Tx, head int64) error {
-	_, err := tx.StmtContext(ctx, b.setHd).ExecContext(ctx, head)
 	return err
 }
 

@@ -56,6 +56,11 @@ type Options struct {
 	// "kabinet_events_" + the current schema, so stores on different schemas
 	// of one database do not wake each other.
 	NotifyChannel string
+	// VersionCache bounds how many stream versions the writer remembers
+	// (default 100,000; emptied when full). The cache saves a lookup per
+	// append; a stale entry (another process appended) costs a retry of
+	// the group, never a wrong answer.
+	VersionCache int
 	// Now gives recorded_at (default time.Now).
 	Now func() time.Time
 	// BeforeCommit, for tests only, runs in the writer after a group's rows
@@ -80,6 +85,9 @@ func (o Options) withDefaults() Options {
 	if o.PollInterval <= 0 {
 		o.PollInterval = 3 * time.Second
 	}
+	if o.VersionCache <= 0 {
+		o.VersionCache = 100_000
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -94,7 +102,8 @@ type Store struct {
 	backend backend
 	reads   readStmts
 
-	reqs chan *request
+	reqs     chan *request
+	versions map[string]int64 // stream versions as of the writer's commits; writer only
 	// mu makes "closed" and the send to reqs one step, so that no request
 	// slips into the queue after the writer's final drain.
 	mu      sync.RWMutex
@@ -122,13 +131,14 @@ func New(ctx context.Context, db *sqldb.DB, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{
-		db:      db,
-		sql:     db.DB.DB,
-		opts:    opts,
-		reqs:    make(chan *request, opts.QueueSize),
-		closing: make(chan struct{}),
-		wrote:   make(chan struct{}),
-		wake:    newBroadcast(),
+		db:       db,
+		sql:      db.DB.DB,
+		opts:     opts,
+		reqs:     make(chan *request, opts.QueueSize),
+		versions: make(map[string]int64),
+		closing:  make(chan struct{}),
+		wrote:    make(chan struct{}),
+		wake:     newBroadcast(),
 	}
 	var err error
 	if db.IsPostgres() {
