@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"golang.org/x/mod/sumdb/note"
 
 	"github.com/kabinet/kabinet/commands"
 	"github.com/kabinet/kabinet/domain"
@@ -23,6 +24,8 @@ import (
 	"github.com/kabinet/kabinet/platform/eventstore"
 	"github.com/kabinet/kabinet/platform/eventstore/sqlstore"
 	"github.com/kabinet/kabinet/platform/httpx"
+	"github.com/kabinet/kabinet/platform/journal"
+	"github.com/kabinet/kabinet/platform/journal/journalhttp"
 	"github.com/kabinet/kabinet/platform/observability"
 	"github.com/kabinet/kabinet/platform/sqldb"
 	"github.com/kabinet/kabinet/projections"
@@ -43,6 +46,7 @@ type App struct {
 	Handler http.Handler
 	Issuer  *auth.Issuer
 	Metrics *observability.Metrics
+	Journal *journal.Journal
 	outbox  *commands.OutboxFile
 	closers []func() error
 }
@@ -165,6 +169,10 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		return fail(err)
 	}
 
+	if a.Journal, err = openJournal(ctx, c, eventsDB); err != nil {
+		return fail(err)
+	}
+
 	a.Issuer = &auth.Issuer{Secret: secret, Clock: clock}
 	verifier := auth.NewVerifier(secret, clock)
 	guard := auth.NewGuard()
@@ -183,6 +191,9 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	r.Group(func(r chi.Router) {
 		r.Use(guard.Optional(verifier))
 		query.PublicRoutes(r)
+		// Checkpoints, consistency proofs and the key are public; entries,
+		// verification and inclusion proofs are for the security role.
+		r.Group(func(r chi.Router) { journalhttp.Routes(r, a.Journal, onlyRole(guard, auth.RoleSecurity)) })
 		r.Method(http.MethodGet, "/metrics", observability.Handler(reg))
 		r.With(idem.Middleware).Group(cmdHTTP.PublicRoutes)
 	})
@@ -193,6 +204,46 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	})
 	a.Handler = r
 	return a, nil
+}
+
+// openJournal opens the action journal beside the events (same database,
+// same durability), signed with KABINET_JOURNAL_KEY or the data dir's key.
+func openJournal(ctx context.Context, c Config, db *sqldb.DB) (*journal.Journal, error) {
+	var (
+		signer   note.Signer
+		verifier note.Verifier
+		vkey     string
+		err      error
+	)
+	if c.JournalKey != "" {
+		signer, verifier, vkey, err = journal.ParseKey(c.JournalKey)
+	} else {
+		signer, verifier, vkey, err = journal.LoadOrCreateKey(c.DataDir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return journal.Open(ctx, db, signer, verifier, journal.Options{
+		CheckpointEvery: c.CheckpointEvery, CheckpointInterval: c.CheckpointInterval, VerifierKey: vkey,
+	})
+}
+
+// onlyRole admits one role; anyone else is denied as if the route did not
+// exist (404), and the denial reaches the guard's hook (the journal).
+func onlyRole(g *auth.Guard, role auth.Role) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			p, ok := auth.FromContext(r.Context())
+			switch {
+			case !ok:
+				g.Deny(w, r, http.StatusUnauthorized, "unauthorized")
+			case p.Role != role:
+				g.Deny(w, r, http.StatusNotFound, "not_found")
+			default:
+				next.ServeHTTP(w, r)
+			}
+		})
+	}
 }
 
 // ready reports whether the stores answer.

@@ -13,16 +13,19 @@ import (
 
 // Config is everything `kabinet serve` and the tools read, parsed once.
 type Config struct {
-	Addr            string
-	DataDir         string
-	EventStore      string // DSN: empty = <data-dir>/events.db
-	ReadStore       string // DSN: empty = <data-dir>/read.db
-	JWTSecret       string
-	Role            string // api, worker, all
-	LogLevel        string
-	LogFormat       string
-	MinPositionWait time.Duration
-	ShutdownTimeout time.Duration
+	Addr               string
+	DataDir            string
+	EventStore         string // DSN: empty = <data-dir>/events.db
+	ReadStore          string // DSN: empty = <data-dir>/read.db
+	JWTSecret          string
+	Role               string // api, worker, all
+	LogLevel           string
+	LogFormat          string
+	MinPositionWait    time.Duration
+	ShutdownTimeout    time.Duration
+	JournalKey         string // PRIVATE+KEY+… note signing key; empty: <data-dir>/journal.key
+	CheckpointEvery    uint64
+	CheckpointInterval time.Duration
 
 	// alsoNotify receives every notification besides the outbox (bench).
 	alsoNotify commands.Notifier
@@ -44,6 +47,8 @@ var settings = []setting{
 	{"log-format", "KABINET_LOG_FORMAT", "json", "json or text"},
 	{"min-position-wait", "KABINET_MIN_POSITION_WAIT", "2s", "longest wait for X-Kabinet-Min-Position before 503"},
 	{"shutdown-timeout", "KABINET_SHUTDOWN_TIMEOUT", "15s", "time to drain in-flight requests on SIGTERM"},
+	{"checkpoint-every", "KABINET_JOURNAL_CHECKPOINT_EVERY", "100", "sign a journal checkpoint after this many entries"},
+	{"checkpoint-interval", "KABINET_JOURNAL_CHECKPOINT_INTERVAL", "2s", "sign a journal checkpoint this long after new entries"},
 }
 
 func envOr(env, def string) string {
@@ -55,7 +60,15 @@ func envOr(env, def string) string {
 
 // parseConfig reads flags (which override env vars, which override defaults).
 func parseConfig(name string, args []string) (Config, *flag.FlagSet, error) {
+	return parseConfigWith(name, args, nil)
+}
+
+// parseConfigWith is parseConfig with extra, command-specific flags.
+func parseConfigWith(name string, args []string, extra func(*flag.FlagSet)) (Config, *flag.FlagSet, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	if extra != nil {
+		extra(fs)
+	}
 	vals := map[string]*string{}
 	for _, s := range settings {
 		vals[s.flag] = fs.String(s.flag, envOr(s.env, s.def), s.help+" (env "+s.env+")")
@@ -67,6 +80,7 @@ func parseConfig(name string, args []string) (Config, *flag.FlagSet, error) {
 		Addr: *vals["addr"], DataDir: *vals["data-dir"], EventStore: *vals["eventstore"],
 		ReadStore: *vals["readstore"], Role: *vals["role"], LogLevel: *vals["log-level"],
 		LogFormat: *vals["log-format"], JWTSecret: os.Getenv("KABINET_JWT_SECRET"),
+		JournalKey: os.Getenv("KABINET_JOURNAL_KEY"),
 	}
 	var err error
 	if c.MinPositionWait, err = time.ParseDuration(*vals["min-position-wait"]); err != nil {
@@ -74,6 +88,12 @@ func parseConfig(name string, args []string) (Config, *flag.FlagSet, error) {
 	}
 	if c.ShutdownTimeout, err = time.ParseDuration(*vals["shutdown-timeout"]); err != nil {
 		return c, fs, usageError{fmt.Sprintf("shutdown-timeout: %v", err)}
+	}
+	if c.CheckpointInterval, err = time.ParseDuration(*vals["checkpoint-interval"]); err != nil || c.CheckpointInterval <= 0 {
+		return c, fs, usageError{"checkpoint-interval must be a positive duration"}
+	}
+	if c.CheckpointEvery, err = strconv.ParseUint(*vals["checkpoint-every"], 10, 64); err != nil || c.CheckpointEvery == 0 {
+		return c, fs, usageError{"checkpoint-every must be a positive integer"}
 	}
 	switch c.Role {
 	case "api", "worker", "all":

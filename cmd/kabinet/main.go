@@ -19,6 +19,9 @@ Usage:
   kabinet token --data-dir DIR --role ROLE --sub ID [--account ID] [--ttl 1h]
   kabinet migrate [--data-dir ./data]
   kabinet projections rebuild [NAME] [--data-dir ./data]
+  kabinet journal verify [--data-dir ./data]
+  kabinet journal export [--from SEQ] [--data-dir ./data]
+  kabinet journal witness --url URL --state FILE --key VERIFIER_KEY
   kabinet history ACCOUNT_ID [--format ndjson|table] [--data-dir ./data]
   kabinet bench [--duration 10s] [--concurrency 32] [--reads 5]
 
@@ -60,6 +63,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return usageError{"usage: kabinet projections rebuild [NAME]"}
 		}
 		return cmdRebuild(ctx, args[2:], stdout, stderr)
+	case "journal":
+		return cmdJournal(ctx, args[1:], stdout, stderr)
 	case "history":
 		return cmdHistory(ctx, args[1:], stdout)
 	case "bench":
