@@ -30,7 +30,7 @@ func accountSampleEvents() []Event {
 			Phone: "+79161234567", Email: "alisher@example.uz", OccurredAt: evT0,
 		},
 		ContactConfirmationRequested{
-			Channel: ChannelPhone, Value: "+79161234567", CodeHash: "ab12",
+			Channel: ChannelPhone, Value: "+79161234567", CodeHash: CodeHashAlg + "ab12",
 			ExpiresAt: evT0.Add(PhoneCodeTTL), ResendAfter: evT0.Add(ResendInterval), OccurredAt: evT0,
 		},
 		ContactConfirmationFailed{Channel: ChannelEmail, AttemptsLeft: 2, OccurredAt: evT0},
@@ -47,7 +47,7 @@ func TestEvents_RoundTripThroughTheRegistry(t *testing.T) {
 			typ, v, data, err := EncodeEvent(e)
 			require.NoError(t, err)
 			assert.Equal(t, e.EventType(), typ)
-			assert.Equal(t, 1, v)
+			assert.GreaterOrEqual(t, v, 1)
 			assert.Contains(t, string(data), `"occurred_at":"2026-03-02T09:30:00.123456789Z"`)
 
 			back, err := DecodeEvent(typ, v, data)
