@@ -142,7 +142,10 @@ func TestSubmitApplication_Refusals(t *testing.T) {
 		}, code: CodeNotificationLate, field: "arrival_date"},
 		{name: "unknown document", edit: func(in *SubmitInput) { in.DocumentIDs = append(in.DocumentIDs, otherDocID) },
 			code: CodeDocumentUnknown, field: "document_ids[2]"},
-		{name: "expired document", edit: func(in *SubmitInput) { *in = submitInput(ServiceCertificate); in.DocumentIDs = []uuid.UUID{migrationID} },
+		{name: "expired document", edit: func(in *SubmitInput) {
+			*in = submitInput(ServiceCertificate)
+			in.DocumentIDs = []uuid.UUID{migrationID}
+		},
 			today: MustDate(2026, time.July, 6), code: CodeDocumentExpired, field: "document_ids[0]"},
 		{name: "migration card missing", edit: func(in *SubmitInput) { in.DocumentIDs = []uuid.UUID{passportID, stayID} },
 			code: CodeDocumentsMissing, field: "documents.migration_card"},
