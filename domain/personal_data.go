@@ -106,6 +106,16 @@ func (in PersonalDataInput) Validate(today Date, docLatin []LatinName) (Personal
 		GivenNames: Transliterate(pd.GivenNames),
 		Patronymic: Transliterate(pd.Patronymic),
 	}
+	// A name of only Ъ and Ь has no Latin form for a passport or a registry query.
+	if pd.Latin.Surname == "" {
+		f.fail("surname", CodeNameInvalid, "surname has no letters that can be written in Latin")
+	}
+	if pd.Latin.GivenNames == "" {
+		f.fail("given_names", CodeNameInvalid, "given_names has no letters that can be written in Latin")
+	}
+	if err := f.err(); err != nil {
+		return PersonalData{}, err
+	}
 	if in.Latin == nil {
 		return pd, nil
 	}

@@ -40,6 +40,7 @@ func TestProvidePersonalData_FieldRules(t *testing.T) {
 		{"given names are required", func(p *PersonalDataInput) { p.GivenNames = "" }, CodeRequired, "given_names"},
 		{"a name does not mix scripts", func(p *PersonalDataInput) { p.Surname = "Кaримов" }, CodeNameInvalid, "surname"},
 		{"a name holds no digits", func(p *PersonalDataInput) { p.Patronymic = "Рустам0вич" }, CodeNameInvalid, "patronymic"},
+		{"a name has a Latin form", func(p *PersonalDataInput) { p.GivenNames = "Ъь" }, CodeNameInvalid, "given_names"},
 		{"birth date is required", func(p *PersonalDataInput) { p.BirthDate = "" }, CodeRequired, "birth_date"},
 		{"birth date is DD.MM.YYYY or ISO", func(p *PersonalDataInput) { p.BirthDate = "15/03/1990" }, CodeDateInvalid, "birth_date"},
 		{"birth date exists in the calendar", func(p *PersonalDataInput) { p.BirthDate = "30.02.1990" }, CodeDateInvalid, "birth_date"},
