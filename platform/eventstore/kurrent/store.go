@@ -1,0 +1,176 @@
+// Package kurrent is the event store on KurrentDB (formerly EventStoreDB),
+// reached through EventStore-Client-Go/v4 over gRPC. It implements
+// eventstore.Store and passes the contract suite in eventstoretest.
+//
+// Streams map one to one onto KurrentDB streams; SchemaVersion and
+// OccurredAt travel in an envelope in each event's custom metadata (see
+// encodeMetadata) so that the caller's metadata comes back byte for byte.
+//
+// Global positions: the port promises 1-based, gap-free positions in commit
+// order, while KurrentDB's $all positions are byte offsets in its
+// transaction log (increasing, with gaps, and interleaved with system
+// events). The adapter's position of an event is its ordinal among the
+// non-system events of $all: the nth user event in $all order has position
+// n. That number is a pure function of the server's log, so every process
+// computes the same one; the adapter keeps an in-memory index from ordinal
+// to $all position, built by reading $all once at start and extended by
+// reading the new tail whenever it meets a position it has not indexed.
+// See the package README for the costs and the conditions (no stream is
+// ever deleted, truncated or scavenged) under which it holds.
+//
+// For scale-out, SubscribePersistent joins a KurrentDB persistent
+// subscription group on $all with the pinned consumer strategy, so that
+// competing workers share the log while one stream's events stay with one
+// worker.
+package kurrent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
+
+	"github.com/kabinet/kabinet/platform/eventstore"
+)
+
+// Options tune a Store. The zero value is a good default.
+type Options struct {
+	// PageSize is how many $all records one read asks for while indexing,
+	// paging ReadAll or probing (default 512).
+	PageSize int
+	// SubscriptionBuffer is the capacity of a subscription's channel
+	// (default 256). A full channel makes the subscription wait; nothing
+	// is dropped.
+	SubscriptionBuffer int
+	// ResubscribeBackoff is the first pause before resubscribing after the
+	// server dropped a subscription; it doubles up to 5 s (default 100 ms).
+	ResubscribeBackoff time.Duration
+	// MaxResubscribes is how many resubscriptions in a row may fail, with
+	// no event delivered in between, before a subscription gives up and
+	// reports the error (default 10).
+	MaxResubscribes int
+	// PersistentBufferSize is how many unacknowledged events the server
+	// sends one persistent-subscription consumer (default 32).
+	PersistentBufferSize int
+}
+
+func (o Options) withDefaults() Options {
+	if o.PageSize <= 1 {
+		o.PageSize = 512
+	}
+	if o.SubscriptionBuffer <= 0 {
+		o.SubscriptionBuffer = 256
+	}
+	if o.ResubscribeBackoff <= 0 {
+		o.ResubscribeBackoff = 100 * time.Millisecond
+	}
+	if o.MaxResubscribes <= 0 {
+		o.MaxResubscribes = 10
+	}
+	if o.PersistentBufferSize <= 0 {
+		o.PersistentBufferSize = 32
+	}
+	return o
+}
+
+// Store is the KurrentDB event store. It implements eventstore.Store.
+type Store struct {
+	client *esdb.Client
+	opts   Options
+	idx    *index
+
+	closed   atomic.Bool
+	life     context.Context // ends at Close: subscriptions stop
+	stop     context.CancelFunc
+	bg       sync.WaitGroup
+	shutdown sync.Once
+}
+
+var _ eventstore.Store = (*Store)(nil)
+
+// New connects to KurrentDB with a connection string such as
+// "esdb://127.0.0.1:2113?tls=false" or "esdb+discover://cluster:2113", then
+// builds the position index by reading $all (see the package comment). The
+// connection's user must be allowed to read $all.
+func New(ctx context.Context, connString string, opts Options) (*Store, error) {
+	cfg, err := esdb.ParseConnectionString(connString)
+	if err != nil {
+		return nil, fmt.Errorf("kurrent: parse connection string: %w", err)
+	}
+	client, err := esdb.NewClient(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("kurrent: new client: %w", err)
+	}
+	opts = opts.withDefaults()
+	life, stop := context.WithCancel(context.Background())
+	s := &Store{client: client, opts: opts, life: life, stop: stop}
+	s.idx = newIndex(func(ctx context.Context, from esdb.Position, start bool, visit func(*esdb.RecordedEvent) bool) error {
+		return s.scanAll(ctx, from, start, opts.PageSize, visit)
+	})
+	if _, err := s.idx.sync(ctx); err != nil {
+		stop()
+		client.Close()
+		return nil, fmt.Errorf("kurrent: index $all: %w", err)
+	}
+	return s, nil
+}
+
+// Close ends subscriptions (their Err is eventstore.ErrClosed) and closes
+// the connection; later calls fail with eventstore.ErrClosed. Closing twice
+// is harmless.
+func (s *Store) Close() error {
+	s.shutdown.Do(func() {
+		s.closed.Store(true)
+		s.stop()
+		s.bg.Wait()
+		s.client.Close()
+	})
+	return nil
+}
+
+// checkOpen returns ErrClosed, wrapped with op, after Close.
+func (s *Store) checkOpen(op string) error {
+	if s.closed.Load() {
+		return fmt.Errorf("%s: %w", op, eventstore.ErrClosed)
+	}
+	return nil
+}
+
+// isUserEvent tells the events of the port from KurrentDB's own: system
+// streams and system event types start with "$". Every position the
+// adapter hands out counts exactly the events this predicate accepts.
+func isUserEvent(stream, eventType string) bool {
+	return !strings.HasPrefix(stream, "$") && !strings.HasPrefix(eventType, "$")
+}
+
+// userStreamsFilter is the server-side filter that drops system streams
+// before they cross the network; isUserEvent still decides.
+func userStreamsFilter() *esdb.SubscriptionFilter {
+	return &esdb.SubscriptionFilter{Type: esdb.StreamFilterType, Regex: `^[^$]`}
+}
+
+// esdbCode returns the client error code of err, if err is a client error.
+// (esdb.FromError reports ok == true only for a nil error.)
+func esdbCode(err error) (esdb.ErrorCode, bool) {
+	var e *esdb.Error
+	if errors.As(err, &e) {
+		return e.Code(), true
+	}
+	return 0, false
+}
+
+// isCode reports whether err is a client error with code.
+func isCode(err error, code esdb.ErrorCode) bool {
+	c, ok := esdbCode(err)
+	return ok && c == code
+}
+
+// after reports whether a comes after b in $all.
+func after(a, b esdb.Position) bool {
+	return a.Commit > b.Commit || (a.Commit == b.Commit && a.Prepare > b.Prepare)
+}
