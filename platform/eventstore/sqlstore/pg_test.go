@@ -156,3 +156,27 @@ func idsOf(evs []eventstore.EventData) []uuid.UUID {
 	}
 	return out
 }
+
+func TestPG_ListenerReconnectsAndCatchesUpAfterLosingItsConnection(t *testing.T) {
+	stores := openPG(t, Options{}, Options{PollInterval: time.Hour})
+	writer, watcher := stores[0], stores[1]
+	ctx := context.Background()
+	sub, err := watcher.Subscribe(ctx, 0)
+	require.NoError(t, err)
+	listen := `LISTEN "` + watcher.opts.NotifyChannel + `"`
+	var pid int
+	require.Eventually(t, func() bool {
+		return watcher.sql.QueryRowContext(ctx,
+			`SELECT pid FROM pg_stat_activity WHERE query = $1`, listen).Scan(&pid) == nil
+	}, 5*time.Second, 10*time.Millisecond, "the watcher never listened")
+	_, err = watcher.sql.ExecContext(ctx, `SELECT pg_terminate_backend($1, 5000)`, pid)
+	require.NoError(t, err)
+	_, err = writer.Append(ctx, "a", eventstore.NoStream, events(1)) // its NOTIFY may find nobody
+	require.NoError(t, err)
+	select {
+	case e := <-sub.Events():
+		assert.Equal(t, uint64(1), e.Position)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the watcher did not come back after losing its LISTEN connection")
+	}
+}

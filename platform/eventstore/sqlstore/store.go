@@ -3,14 +3,22 @@
 //
 // Writes go through one writer goroutine per Store that commits concurrent
 // appends together (group commit): one transaction, one fsync, then every
-// caller of the group is answered. Global positions are assigned inside that
-// transaction from a one-row head table that the transaction locks, so they
-// are gap-free and increase in commit order even with several processes
-// appending to one PostgreSQL database. Subscriptions read the log in pages
-// and wake on commits: in-process through a broadcast, across processes
-// through PostgreSQL LISTEN/NOTIFY, with a slow safety poll beneath both.
+// caller of the group is answered. A group is first decided on what the
+// writer knows (the versions it committed itself) and the database's UNIQUE
+// constraints; if that fails it is decided again on looked-up state, so the
+// common append costs no lookup and no answer rests on a stale guess.
 //
-// For ReadStream and ReadAll a limit <= 0 means no limit.
+// Global positions are assigned inside the group's transaction from a
+// one-row head table that the transaction locks, so they are gap-free and
+// increase in commit order even with several processes appending to one
+// PostgreSQL database. Subscriptions read the log in pages and wake on
+// commits: in-process through a broadcast, across processes through
+// PostgreSQL LISTEN/NOTIFY, with a slow safety poll beneath both.
+//
+// Tables: events (the log; position is the primary key, UNIQUE event_id and
+// (stream_id, version)), event_streams (each stream's version) and
+// event_head (the last position). For ReadStream and ReadAll a limit <= 0
+// means no limit.
 package sqlstore
 
 import (
@@ -22,6 +30,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/kabinet/kabinet/platform/eventstore"
 	"github.com/kabinet/kabinet/platform/sqldb"
@@ -185,18 +195,23 @@ func validate(stream string, expected eventstore.ExpectedVersion, events []event
 	if expected < eventstore.Any {
 		return fmt.Errorf("invalid expected version %d", int64(expected))
 	}
-	seen := make(map[[16]byte]struct{}, len(events))
+	var seen map[uuid.UUID]bool // most appends carry one event: no map for them
+	if len(events) > 1 {
+		seen = make(map[uuid.UUID]bool, len(events))
+	}
 	for i, e := range events {
-		if e.ID == [16]byte{} {
+		if e.ID == uuid.Nil {
 			return fmt.Errorf("event %d: nil id", i)
 		}
 		if e.Type == "" {
 			return fmt.Errorf("event %d: empty type", i)
 		}
-		if _, dup := seen[e.ID]; dup {
+		if seen[e.ID] {
 			return fmt.Errorf("event %d: id %s twice: %w", i, e.ID, ErrDuplicateEventID)
 		}
-		seen[e.ID] = struct{}{}
+		if seen != nil {
+			seen[e.ID] = true
+		}
 	}
 	return nil
 }

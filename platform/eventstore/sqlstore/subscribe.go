@@ -83,7 +83,7 @@ func (s *Store) follow(ctx context.Context, sub *subscription, pos uint64) {
 	defer cancel()
 	stop := context.AfterFunc(s.life, cancel)
 	defer stop()
-	err := s.feed(rctx, sub, pos)
+	err := s.feed(rctx, sub, &pos)
 	sub.mu.Lock()
 	defer sub.mu.Unlock()
 	switch {
@@ -92,24 +92,25 @@ func (s *Store) follow(ctx context.Context, sub *subscription, pos uint64) {
 	case s.life.Err() != nil:
 		sub.err = eventstore.ErrClosed
 	default:
-		sub.err = fmt.Errorf("subscription after %d: %w", pos, err)
+		sub.err = fmt.Errorf("subscription at position %d: %w", pos, err)
 	}
 }
 
-// feed reads and sends until ctx ends or a read fails; it returns the reason.
-func (s *Store) feed(ctx context.Context, sub *subscription, pos uint64) error {
+// feed reads and sends until ctx ends or a read fails; it returns the reason
+// and leaves in pos the position of the last event sent.
+func (s *Store) feed(ctx context.Context, sub *subscription, pos *uint64) error {
 	poll := time.NewTimer(s.opts.PollInterval)
 	defer poll.Stop()
 	for {
 		wake := s.wake.wait()
-		evs, err := s.ReadAll(ctx, pos, s.opts.PageSize)
+		evs, err := s.ReadAll(ctx, *pos, s.opts.PageSize)
 		if err != nil {
 			return err
 		}
 		for _, e := range evs {
 			select {
 			case sub.ch <- e:
-				pos = e.Position
+				*pos = e.Position
 			case <-ctx.Done():
 				return ctx.Err()
 			}
