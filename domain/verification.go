@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -141,7 +142,7 @@ func (a *Account) RequestIdentityVerification(method VerificationMethod, now tim
 	}
 	today := MoscowDate(now)
 	if missing := a.missingForStandard(today); len(missing) > 0 {
-		return "", NewError(CodeLevelTooLow, "identity verification needs the standard level first").
+		return "", NewError(CodeLevelTooLow, "identity verification needs the standard level first; missing: %s", strings.Join(missing, ", ")).
 			WithDetail("required", LevelStandard.String()).WithDetail("missing", missing)
 	}
 	if !a.HasValidStay(today) {
@@ -258,6 +259,7 @@ func (a *Account) EnterVerificationCode(code string, now time.Time, h CodeHasher
 	case !now.Before(v.codeExpiresAt):
 		return NewError(CodeCodeExpired, "the verification code has expired; request a new one")
 	}
+	code = strings.TrimSpace(code)
 	if !wellFormedCode(code) {
 		return fieldError("code", CodeCodeInvalid, "the code is six digits").WithDetail("attempts_left", v.attemptsLeft)
 	}
