@@ -1,0 +1,128 @@
+// Package lease makes a piece of work run on exactly one instance at a time:
+// on PostgreSQL through a session advisory lock held on a dedicated
+// connection (released by the server if the holder dies), on SQLite — one
+// process by construction — immediately.
+package lease
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"time"
+
+	"github.com/kabinet/kabinet/platform/sqldb"
+)
+
+// Options tune how a lease is taken and watched.
+type Options struct {
+	// Retry is the pause between attempts to take a held lease (default 1s).
+	Retry time.Duration
+	// Check is how often the holder checks its connection (default 1s).
+	Check time.Duration
+	// Logger is told when the lease is taken and lost.
+	Logger *slog.Logger
+}
+
+func (o Options) withDefaults() Options {
+	if o.Retry <= 0 {
+		o.Retry = time.Second
+	}
+	if o.Check <= 0 {
+		o.Check = time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
+
+// Key is the advisory lock key of a lease name.
+func Key(name string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte("kabinet-lease:" + name))
+	return int64(h.Sum64())
+}
+
+// Run runs work while holding the lease name, until ctx ends. If the lease
+// is lost (the connection holding it broke), work's context is cancelled
+// and Run tries to take the lease again; work must therefore be resumable
+// (projections and the journal writer resume from their checkpoints).
+func Run(ctx context.Context, db *sqldb.DB, name string, opts Options, work func(ctx context.Context) error) error {
+	opts = opts.withDefaults()
+	if !db.IsPostgres() {
+		return work(ctx)
+	}
+	for ctx.Err() == nil {
+		conn, err := acquire(ctx, db, name, opts)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		opts.Logger.Info("lease taken", "lease", name)
+		err = hold(ctx, conn, name, opts, work)
+		conn.Close() // a closed session releases its advisory locks
+		if err != nil {
+			return err
+		}
+		if ctx.Err() == nil {
+			opts.Logger.Warn("lease lost; trying to take it again", "lease", name)
+		}
+	}
+	return nil
+}
+
+// acquire blocks until this process holds the lock, on its own connection.
+func acquire(ctx context.Context, db *sqldb.DB, name string, opts Options) (*sql.Conn, error) {
+	for {
+		conn, err := db.DB.DB.Conn(ctx)
+		if err == nil {
+			var ok bool
+			err = conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", Key(name)).Scan(&ok)
+			if err == nil && ok {
+				return conn, nil
+			}
+			conn.Close()
+		}
+		if err != nil && ctx.Err() == nil {
+			opts.Logger.Warn("lease attempt failed", "lease", name, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(opts.Retry):
+		}
+	}
+}
+
+// hold runs work and cancels it as soon as the lock's connection fails.
+func hold(ctx context.Context, conn *sql.Conn, name string, opts Options, work func(ctx context.Context) error) error {
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- work(wctx) }()
+	t := time.NewTicker(opts.Check)
+	defer t.Stop()
+	for {
+		select {
+		case err := <-done:
+			if err != nil && !errors.Is(err, context.Canceled) {
+				return fmt.Errorf("lease %s: %w", name, err)
+			}
+			return nil
+		case <-t.C:
+			pctx, pcancel := context.WithTimeout(ctx, opts.Check)
+			err := conn.PingContext(pctx)
+			pcancel()
+			if err != nil && ctx.Err() == nil {
+				cancel()
+				<-done
+				return nil
+			}
+		}
+	}
+}

@@ -1,0 +1,69 @@
+package lease_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kabinet/kabinet/platform/lease"
+	"github.com/kabinet/kabinet/platform/sqldb"
+	"github.com/kabinet/kabinet/platform/sqldb/sqltest"
+)
+
+// TestRun_OneHolderAtATimeWithFailover runs three contenders for one lease on
+// PostgreSQL: only one works at a time, and when its connection dies another
+// takes over.
+func TestRun_OneHolderAtATimeWithFailover(t *testing.T) {
+	dsn := sqltest.PGDSN(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	name := "test-" + t.Name()
+	var holders, maxHolders, turns atomic.Int32
+	dbs := make([]*sqldb.DB, 3)
+	var wg sync.WaitGroup
+	for i := range dbs {
+		db, err := sqldb.Open(ctx, dsn)
+		require.NoError(t, err)
+		defer db.Close()
+		dbs[i] = db
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lease.Run(ctx, db, name, lease.Options{Retry: 20 * time.Millisecond, Check: 20 * time.Millisecond}, func(ctx context.Context) error {
+				n := holders.Add(1)
+				for {
+					m := maxHolders.Load()
+					if n <= m || maxHolders.CompareAndSwap(m, n) {
+						break
+					}
+				}
+				turns.Add(1)
+				<-ctx.Done()
+				holders.Add(-1)
+				return nil
+			})
+		}()
+	}
+	require.Eventually(t, func() bool { return turns.Load() == 1 }, 5*time.Second, 10*time.Millisecond)
+	// Kill every session holding the lock, as if its process died.
+	admin := sqltest.PG(t)
+	_, err := admin.ExecContext(ctx, `SELECT pg_terminate_backend(pid) FROM pg_locks
+		WHERE locktype = 'advisory' AND granted AND ((classid::bigint << 32) | objid::bigint) = ?`, lease.Key(name))
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return turns.Load() >= 2 }, 10*time.Second, 10*time.Millisecond, "another instance took over")
+	cancel()
+	wg.Wait()
+	assert.EqualValues(t, 1, maxHolders.Load(), "never two holders at once")
+}
+
+func TestRun_SQLiteRunsAtOnce(t *testing.T) {
+	db := sqltest.SQLite(t)
+	ran := false
+	require.NoError(t, lease.Run(context.Background(), db, "x", lease.Options{}, func(context.Context) error { ran = true; return nil }))
+	assert.True(t, ran)
+}
