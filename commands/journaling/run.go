@@ -1,0 +1,212 @@
+package journaling
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/kabinet/kabinet/platform/journal"
+)
+
+// gatherQuiet is how long a cycle waits for the subscription's next event
+// once it has run dry, so that a page being read joins this cycle.
+const gatherQuiet = time.Millisecond
+
+// Run is the single writer loop: it journals the log after the cursor and
+// the inbox until ctx ends, and then returns nil, having finished the
+// transaction under way. A failed cycle (a database error, a lost
+// subscription, another writer) is logged and the writer starts over from
+// the committed cursor after RetryDelay. A hook's error (see Hooks) is
+// returned at once. Only one Run of a Writer may run at a time; run one
+// Writer per deployment (a second one is safe, but wastes its work).
+func (w *Writer) Run(ctx context.Context) error {
+	if !w.running.CompareAndSwap(false, true) {
+		return errors.New("journaling: run: already running")
+	}
+	defer w.running.Store(false)
+	for {
+		err := w.follow(ctx)
+		if _, ok := errors.AsType[*HookError](err); ok {
+			return err
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		w.cfg.Logger.WarnContext(ctx, "journal writer failed; starting over from its cursor",
+			"err", err, "retry_in", w.cfg.RetryDelay)
+		if !sleep(ctx, w.cfg.RetryDelay) {
+			return nil
+		}
+	}
+}
+
+// follow subscribes after the committed cursor and runs cycles until ctx
+// ends (nil) or one fails (its error).
+func (w *Writer) follow(ctx context.Context) error {
+	cursor, err := readCursor(ctx, w.cfg.DB, w.cfg.Name, false)
+	if err != nil {
+		return fmt.Errorf("journaling: %w", err)
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sub, err := w.cfg.Store.Subscribe(sctx, cursor)
+	if err != nil {
+		return fmt.Errorf("journaling: subscribe after %d: %w", cursor, err)
+	}
+	f := &feed{store: w.cfg.Store, sub: sub, cursor: cursor, last: cursor}
+	poll := time.NewTicker(w.cfg.PollInterval)
+	defer poll.Stop()
+	var last time.Time
+	more := true // a first cycle at once: the inbox may hold rows from before
+	for {
+		if !more {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-w.wake:
+			case e, ok := <-sub.Events():
+				if !ok {
+					return f.ended()
+				}
+				f.add(e)
+			case <-poll.C:
+				waiting, err := w.idle(ctx)
+				if err != nil {
+					return err
+				}
+				if !waiting {
+					continue
+				}
+			}
+			// Let more arrive, so that one transaction carries them all.
+			if !sleep(ctx, w.cfg.MinInterval-time.Since(last)) {
+				return nil
+			}
+		}
+		last = time.Now()
+		if more, err = w.cycle(ctx, f); err != nil {
+			return err
+		}
+	}
+}
+
+// idle is the poll of a writer with nothing to do: it issues a due
+// checkpoint and reports whether another process left inbox rows.
+func (w *Writer) idle(ctx context.Context) (bool, error) {
+	w.checkpoint(ctx)
+	waiting, err := inboxWaiting(ctx, w.cfg.DB)
+	if err != nil {
+		return false, fmt.Errorf("journaling: %w", err)
+	}
+	return waiting, nil
+}
+
+// cycle journals what is ready in one transaction (see the package doc)
+// and reports whether more is ready at once.
+func (w *Writer) cycle(ctx context.Context, f *feed) (bool, error) {
+	if err := f.gather(ctx, w.cfg.BatchSize, gatherQuiet); err != nil {
+		return false, err
+	}
+	n, err := f.ready(ctx)
+	if err != nil {
+		return false, fmt.Errorf("journaling: %w", err)
+	}
+	inbox, err := readInbox(ctx, w.cfg.DB, w.cfg.InboxBatch)
+	if err != nil {
+		return false, fmt.Errorf("journaling: %w", err)
+	}
+	if n == 0 && len(inbox) == 0 {
+		return false, nil
+	}
+	entries := w.build(f.buf[:n], inbox)
+	if err := w.cfg.Hooks.afterBuild(ctx, entries); err != nil {
+		return false, err
+	}
+	from, to := f.cursor, f.cursor
+	if n > 0 {
+		to = f.buf[n-1].Position
+	}
+	// The transaction is finished even when ctx ends meanwhile.
+	err = w.cfg.DB.RunInTx(context.WithoutCancel(ctx), nil, func(ctx context.Context, tx bun.Tx) error {
+		cur, err := readCursor(ctx, tx, w.cfg.Name, true)
+		if err != nil {
+			return err
+		}
+		if cur != from {
+			return fmt.Errorf("cursor at %d, this writer expected %d: %w", cur, from, ErrConcurrentWriter)
+		}
+		if _, err := w.cfg.Journal.AppendTx(ctx, tx, entries...); err != nil {
+			return err
+		}
+		if err := w.cfg.Hooks.afterAppend(ctx); err != nil {
+			return err
+		}
+		if err := deleteInbox(ctx, tx, inbox); err != nil {
+			return err
+		}
+		if to != from {
+			if err := writeCursor(ctx, tx, w.cfg.Name, from, to); err != nil {
+				return err
+			}
+		}
+		return w.cfg.Hooks.beforeCommit(ctx)
+	})
+	if err != nil {
+		return false, fmt.Errorf("journaling: journal %d entries: %w", len(entries), err)
+	}
+	f.consume(n)
+	if w.cfg.Observer != nil {
+		for i := range entries {
+			w.cfg.Observer.JournalEntry(string(entries[i].Outcome))
+		}
+	}
+	if err := w.cfg.Hooks.afterCommit(ctx); err != nil {
+		return false, err
+	}
+	w.checkpoint(ctx)
+	if err := w.cfg.Hooks.afterCheckpoint(ctx); err != nil {
+		return false, err
+	}
+	more := f.full || len(inbox) == w.cfg.InboxBatch || (len(f.buf) > 0 && !f.partial)
+	return more, nil
+}
+
+// build derives the entries of the runs in evs, then those of the inbox rows.
+func (w *Writer) build(evs []event, inbox []inboxRow) []journal.Entry {
+	entries := make([]journal.Entry, 0, len(evs)+len(inbox))
+	start := 0
+	for _, end := range groupEnds(evs) {
+		entries = append(entries, deriveEntry(evs[start:end]))
+		start = end
+	}
+	for _, r := range inbox {
+		entries = append(entries, fromInbox(r))
+	}
+	return entries
+}
+
+// checkpoint issues a time-triggered checkpoint when one is due; a failure
+// is logged and retried at the next cycle or poll.
+func (w *Writer) checkpoint(ctx context.Context) {
+	if _, err := w.cfg.Journal.CheckpointIfDue(ctx); err != nil && ctx.Err() == nil {
+		w.cfg.Logger.WarnContext(ctx, "journal checkpoint failed; retrying later", "err", err)
+	}
+}
+
+// sleep waits d (nothing when d ≤ 0) and reports false when ctx ended first.
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
