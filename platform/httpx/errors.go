@@ -123,6 +123,9 @@ var statusForCode = map[string]int{
 	domain.CodeAccountNotFound:         http.StatusNotFound,
 	domain.CodeApplicationNotFound:     http.StatusNotFound,
 	domain.CodeApplicationExists:       http.StatusConflict,
+	domain.CodeFileType:                http.StatusUnsupportedMediaType,
+	domain.CodeFileTooLarge:            http.StatusRequestEntityTooLarge,
+	domain.CodeDocumentDuplicate:       http.StatusConflict,
 }
 
 // StatusFor is the status WriteError answers err with: the table for domain
