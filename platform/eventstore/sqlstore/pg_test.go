@@ -74,6 +74,9 @@ func TestPG_PositionsFollowCommitOrderAcrossProcesses(t *testing.T) {
 	_, err := b.Append(ctx, "before", eventstore.NoStream, events(3))
 	require.NoError(t, err)
 	readers := []*reader{follow(t, b), follow(t, c)} // b's wakes at b's own commits
+	for i, r := range readers {
+		require.Eventually(t, func() bool { return len(r.snapshot()) == 3 }, 10*time.Second, time.Millisecond, "reader %d", i)
+	}
 
 	aEvents, bEvents := events(2), events(2)
 	aDone := appendAsync(ctx, a, "from-a", eventstore.NoStream, aEvents)

@@ -122,6 +122,7 @@ type Store struct {
 	closing chan struct{} // closed by Close: the writer drains and stops
 	wrote   chan struct{} // closed when the writer has stopped
 
+	groups   atomic.Int64 // groups committed, for benchmarks
 	wake     *broadcast
 	life     context.Context // ends when the store closes: subscriptions, listener
 	stop     context.CancelFunc

@@ -135,6 +135,7 @@ func (s *Store) commitGroup(batch []*request) {
 		close(r.done)
 	}
 	if err == nil && wrote {
+		s.groups.Add(1)
 		s.wake.notify()
 	}
 	for i := range batch {
