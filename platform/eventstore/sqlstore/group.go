@@ -131,18 +131,20 @@ func (s *Store) tryGroup(ctx context.Context, reqs []*request, optimistic bool) 
 	return g, nil
 }
 
-// decide plans every request of the group. Optimistically it needs to look
-// up only the streams it knows nothing of and whose requests need their
-// version; if any request then fails, it decides again on looked-up state.
+// decide plans every request of the group. Optimistically it looks up only
+// the streams it knows nothing of and whose requests need their version; if
+// any request then fails, it decides again on looked-up state.
 func (s *Store) decide(ctx context.Context, tx *sql.Tx, head int64, reqs []*request, optimistic bool) (*group, error) {
 	now := s.opts.Now().UTC().Truncate(time.Microsecond)
 	if optimistic {
 		versions := make(map[string]int64, len(reqs))
 		var unknown []string
 		for _, r := range reqs {
+			_, seen := versions[r.stream]
 			if v, ok := s.versions[r.stream]; ok {
 				versions[r.stream] = v
-			} else if r.expected != eventstore.NoStream && !contains(unknown, r.stream) {
+			} else if r.expected != eventstore.NoStream && !seen {
+				versions[r.stream] = -1 // until looked up
 				unknown = append(unknown, r.stream)
 			}
 		}
@@ -150,6 +152,9 @@ func (s *Store) decide(ctx context.Context, tx *sql.Tx, head int64, reqs []*requ
 			found, err := s.backend.streamVersions(ctx, tx, unknown)
 			if err != nil {
 				return nil, fmt.Errorf("read stream versions: %w", err)
+			}
+			for _, st := range unknown {
+				delete(versions, st)
 			}
 			for st, v := range found {
 				versions[st] = v
@@ -160,10 +165,18 @@ func (s *Store) decide(ctx context.Context, tx *sql.Tx, head int64, reqs []*requ
 			return g, nil
 		}
 	}
+	return s.decideOnLookups(ctx, tx, head, reqs, now)
+}
+
+// decideOnLookups plans the group on the stream versions and stored event
+// ids that it reads in the transaction.
+func (s *Store) decideOnLookups(ctx context.Context, tx *sql.Tx, head int64, reqs []*request, now time.Time) (*group, error) {
 	streams := make([]string, 0, len(reqs))
+	seen := make(map[string]bool, len(reqs))
 	var ids []uuid.UUID
 	for _, r := range reqs {
-		if !contains(streams, r.stream) {
+		if !seen[r.stream] {
+			seen[r.stream] = true
 			streams = append(streams, r.stream)
 		}
 		for i := range r.events {
@@ -181,13 +194,4 @@ func (s *Store) decide(ctx context.Context, tx *sql.Tx, head int64, reqs []*requ
 	g := newGroup(head, versions, found, len(reqs), now)
 	g.planAll(reqs)
 	return g, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
