@@ -18,6 +18,8 @@ type Deps struct {
 	Random   io.Reader // crypto/rand.Reader in production
 	Hasher   domain.CodeHasher
 	NewID    func() uuid.UUID
+	// Identity are the identity commands' own ports (issue 3).
+	Identity IdentityDeps
 }
 
 func (d Deps) check(name string) {
@@ -32,6 +34,7 @@ type Application struct {
 	RegisterAccount    *RegisterAccountHandler
 	RequestContactCode *RequestContactCodeHandler
 	ConfirmContact     *ConfirmContactHandler
+	IdentityCommands
 }
 
 // NewApplication builds every command handler over deps.
@@ -40,5 +43,6 @@ func NewApplication(d Deps) Application {
 		RegisterAccount:    NewRegisterAccountHandler(d),
 		RequestContactCode: NewRequestContactCodeHandler(d),
 		ConfirmContact:     NewConfirmContactHandler(d),
+		IdentityCommands:   NewIdentityCommands(d),
 	}
 }

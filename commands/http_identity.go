@@ -1,0 +1,340 @@
+package commands
+
+import (
+	"mime"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+
+	"github.com/kabinet/kabinet/domain"
+	"github.com/kabinet/kabinet/platform/auth"
+	"github.com/kabinet/kabinet/platform/httpx"
+)
+
+// IdentityRoutes mounts the identity commands (issue 3); every one needs
+// an authenticated principal. Owner routes admit only the account's
+// citizen; operator routes only operators; anyone else gets 404.
+func (h *HTTP) IdentityRoutes(r chi.Router) {
+	r.Put("/v1/accounts/{id}/personal-data", h.providePersonalData)
+	r.Post("/v1/accounts/{id}/documents", h.addDocument)
+	r.Post("/v1/accounts/{id}/identity-verification", h.requestVerification)
+	r.Post("/v1/accounts/{id}/identity-verification/code", h.enterVerificationCode)
+	r.Post("/v1/accounts/{id}/identity-verification/code/resend", h.resendVerificationCode)
+	r.Post("/v1/accounts/{id}/identity-verification/approve", h.approveIdentity)
+	r.Post("/v1/accounts/{id}/identity-verification/reject", h.rejectIdentity)
+	r.Post("/v1/accounts/{id}/identity-verification/extend", h.extendVerification)
+	r.Post("/v1/accounts/{id}/snils", h.linkSnils)
+	r.Post("/v1/accounts/{id}/inn", h.linkInn)
+	r.Put("/v1/accounts/{id}/notification-preferences", h.setNotificationPreferences)
+}
+
+// identityAnswer is a command answer with what identity commands add.
+type identityAnswer struct {
+	AccountID    string              `json:"account_id"`
+	Position     uint64              `json:"position"`
+	DocumentID   string              `json:"document_id,omitempty"`
+	Verification *verificationAnswer `json:"verification,omitempty"`
+}
+
+type verificationAnswer struct {
+	Status   string `json:"status"`
+	Deadline string `json:"deadline,omitempty"`
+}
+
+// ownerAccount resolves {id} for routes only the account's citizen may use.
+func (h *HTTP) ownerAccount(w http.ResponseWriter, r *http.Request) (uuid.UUID, bool) {
+	return h.accountFor(w, r)
+}
+
+// accountFor resolves {id} and applies the owner rule, admitting staff
+// with one of staffRoles too; anyone else gets 404.
+func (h *HTTP) accountFor(w http.ResponseWriter, r *http.Request, staffRoles ...auth.Role) (uuid.UUID, bool) {
+	id, err := uuid.Parse(chi.URLParam(r, "id"))
+	if err != nil {
+		if _, ok := auth.FromContext(r.Context()); !ok {
+			h.guard.Deny(w, r, http.StatusUnauthorized, auth.ReasonUnauthorized)
+		} else {
+			h.guard.Deny(w, r, http.StatusNotFound, auth.ReasonNotFound)
+		}
+		return uuid.Nil, false
+	}
+	if !h.guard.AccountAccess(w, r, id, staffRoles...) {
+		return uuid.Nil, false
+	}
+	return id, true
+}
+
+// operatorAccount resolves {id} for operator decisions: any other role,
+// the account's own citizen included, is denied as if the route did not
+// exist (404).
+func (h *HTTP) operatorAccount(w http.ResponseWriter, r *http.Request) (uuid.UUID, bool) {
+	p, ok := auth.FromContext(r.Context())
+	switch {
+	case !ok:
+		h.guard.Deny(w, r, http.StatusUnauthorized, auth.ReasonUnauthorized)
+		return uuid.Nil, false
+	case p.Role != auth.RoleOperator:
+		h.guard.Deny(w, r, http.StatusNotFound, auth.ReasonNotFound)
+		return uuid.Nil, false
+	}
+	return h.accountFor(w, r, auth.RoleOperator)
+}
+
+// identityReply writes a command's answer, or its error with the position
+// of what a refused decision saved.
+func identityReply(w http.ResponseWriter, r *http.Request, status int, res Result, err error, extra func(*identityAnswer)) {
+	if res.Position > 0 {
+		w.Header().Set("X-Kabinet-Position", strconv.FormatUint(res.Position, 10))
+	}
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	w.Header().Set("X-Kabinet-Position", strconv.FormatUint(res.Position, 10))
+	a := identityAnswer{AccountID: res.AccountID.String(), Position: res.Position}
+	if extra != nil {
+		extra(&a)
+	}
+	httpx.WriteJSON(w, status, a)
+}
+
+func verificationReply(w http.ResponseWriter, r *http.Request, status int, res VerificationResult, err error) {
+	identityReply(w, r, status, res.Result, err, func(a *identityAnswer) {
+		a.Verification = &verificationAnswer{Status: res.Status, Deadline: res.Deadline.String()}
+	})
+}
+
+func (h *HTTP) providePersonalData(w http.ResponseWriter, r *http.Request) {
+	id, ok := h.ownerAccount(w, r)
+	if !ok {
+		return
+	}
+	var in domain.PersonalDataInput
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	res, err := h.app.ProvidePersonalData.Handle(h.withMetadata(r), ProvidePersonalData{AccountID: id, Input: in})
+	identityReply(w, r, http.StatusOK, res, err, nil)
+}
+
+// addDocument streams a multipart upload into the blob store (see
+// DecodeDocumentUpload), then sends AddDocument; any failure leaves no
+// blob behind.
+func (h *HTTP) addDocument(w http.ResponseWriter, r *http.Request) {
+	id, ok := h.accountFor(w, r, auth.RoleOperator)
+	if !ok {
+		return
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "multipart/form-data" {
+		httpx.WriteError(w, r, &httpx.Error{Status: http.StatusUnsupportedMediaType, Code: httpx.CodeUnsupportedMediaType,
+			Detail: "send the document as multipart/form-data with a meta part and file parts"})
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, MaxUploadBody)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		httpx.WriteError(w, r, httpx.BadRequest("malformed_multipart", err.Error()))
+		return
+	}
+	ctx := h.withMetadata(r)
+	up, err := DecodeDocumentUpload(ctx, mr, h.app.AddDocument.Blobs())
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	res, docID, err := h.app.AddDocument.Handle(ctx, AddDocument{
+		AccountID: id, Input: up.Meta, Scans: up.Scans, Translation: up.Translation,
+	})
+	identityReply(w, r, http.StatusCreated, res, err, func(a *identityAnswer) { a.DocumentID = docID.String() })
+}
+
+// certificateRequest is what a client read from a qualified certificate.
+type certificateRequest struct {
+	SubjectName  string    `json:"subject_name"`
+	SerialNumber string    `json:"serial_number"`
+	Issuer       string    `json:"issuer"`
+	NotBefore    time.Time `json:"not_before"`
+	NotAfter     time.Time `json:"not_after"`
+	Accredited   bool      `json:"accredited"`
+}
+
+type verificationRequest struct {
+	Method      string              `json:"method"`
+	Certificate *certificateRequest `json:"certificate,omitempty"`
+}
+
+func (h *HTTP) requestVerification(w http.ResponseWriter, r *http.Request) {
+	id, ok := h.ownerAccount(w, r)
+	if !ok {
+		return
+	}
+	var req verificationRequest
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	m, err := verificationMethod(req.Method)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	cmd := RequestIdentityVerification{AccountID: id, Method: m}
+	if c := req.Certificate; c != nil {
+		cmd.Certificate = &domain.CertificateInfo{
+			SubjectName: c.SubjectName, SerialNumber: c.SerialNumber, Issuer: c.Issuer,
+			NotBefore: c.NotBefore, NotAfter: c.NotAfter, Accredited: c.Accredited,
+		}
+	}
+	res, err := h.app.RequestIdentityVerification.Handle(h.withMetadata(r), cmd)
+	verificationReply(w, r, http.StatusAccepted, res, err)
+}
+
+// verificationMethod parses a method; an absent one is required.
+func verificationMethod(s string) (domain.VerificationMethod, error) {
+	if s == "" {
+		return domain.VerificationMethod{}, domain.ValidationError([]domain.FieldError{
+			{Field: "method", Code: domain.CodeRequired, Message: "method is required"}})
+	}
+	return domain.VerificationMethodFromString(s)
+}
+
+func (h *HTTP) enterVerificationCode(w http.ResponseWriter, r *http.Request) {
+	id, ok := h.ownerAccount(w, r)
+	if !ok {
+		return
+	}
+	var req confirmRequest
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	res, err := h.app.EnterVerificationCode.Handle(h.withMetadata(r), EnterVerificationCode{AccountID: id, Code: req.Code})
+	verificationReply(w, r, http.StatusOK, res, err)
+}
+
+func (h *HTTP) resendVerificationCode(w http.ResponseWriter, r *http.Request) {
+	id, ok := h.ownerAccount(w, r)
+	if !ok {
+		return
+	}
+	res, err := h.app.ResendVerificationCode.Handle(h.withMetadata(r), ResendVerificationCode{AccountID: id})
+	verificationReply(w, r, http.StatusAccepted, res, err)
+}
+
+type approveRequest struct {
+	Method  string `json:"method"`
+	Comment string `json:"comment"`
+}
+
+func (h *HTTP) approveIdentity(w http.ResponseWriter, r *http.Request) {
+	id, ok := h.operatorAccount(w, r)
+	if !ok {
+		return
+	}
+	var req approveRequest
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	m, err := verificationMethod(req.Method)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	res, err := h.app.ApproveIdentity.Handle(h.withMetadata(r), ApproveIdentity{AccountID: id, Method: m, Comment: req.Comment})
+	verificationReply(w, r, http.StatusOK, res, err)
+}
+
+type rejectRequest struct {
+	Reasons []string `json:"reasons"`
+	Comment string   `json:"comment"`
+}
+
+func (h *HTTP) rejectIdentity(w http.ResponseWriter, r *http.Request) {
+	id, ok := h.operatorAccount(w, r)
+	if !ok {
+		return
+	}
+	var req rejectRequest
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	res, err := h.app.RejectIdentity.Handle(h.withMetadata(r), RejectIdentity{AccountID: id, Reasons: req.Reasons, Comment: req.Comment})
+	verificationReply(w, r, http.StatusOK, res, err)
+}
+
+func (h *HTTP) extendVerification(w http.ResponseWriter, r *http.Request) {
+	id, ok := h.operatorAccount(w, r)
+	if !ok {
+		return
+	}
+	res, err := h.app.ExtendVerificationDeadline.Handle(h.withMetadata(r), ExtendVerificationDeadline{AccountID: id})
+	verificationReply(w, r, http.StatusOK, res, err)
+}
+
+type snilsRequest struct {
+	Snils string `json:"snils"`
+}
+
+func (h *HTTP) linkSnils(w http.ResponseWriter, r *http.Request) {
+	id, ok := h.ownerAccount(w, r)
+	if !ok {
+		return
+	}
+	var req snilsRequest
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	res, err := h.app.LinkSnils.Handle(h.withMetadata(r), LinkSnils{AccountID: id, Snils: req.Snils})
+	identityReply(w, r, http.StatusOK, res, err, nil)
+}
+
+type innRequest struct {
+	Inn string `json:"inn"`
+}
+
+func (h *HTTP) linkInn(w http.ResponseWriter, r *http.Request) {
+	id, ok := h.ownerAccount(w, r)
+	if !ok {
+		return
+	}
+	var req innRequest
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	res, err := h.app.LinkInn.Handle(h.withMetadata(r), LinkInn{AccountID: id, Inn: req.Inn})
+	identityReply(w, r, http.StatusOK, res, err, nil)
+}
+
+type preferencesRequest struct {
+	Email      bool   `json:"email"`
+	SMS        bool   `json:"sms"`
+	Push       bool   `json:"push"`
+	Frequency  string `json:"frequency"`
+	DisableAll bool   `json:"disable_all"`
+}
+
+func (h *HTTP) setNotificationPreferences(w http.ResponseWriter, r *http.Request) {
+	id, ok := h.ownerAccount(w, r)
+	if !ok {
+		return
+	}
+	var req preferencesRequest
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	res, err := h.app.SetNotificationPreferences.Handle(h.withMetadata(r), SetNotificationPreferences{
+		AccountID: id, Preferences: domain.NotificationPreferences{
+			Email: req.Email, SMS: req.SMS, Push: req.Push, Frequency: req.Frequency, DisableAll: req.DisableAll,
+		},
+	})
+	identityReply(w, r, http.StatusOK, res, err, nil)
+}

@@ -1,0 +1,62 @@
+package commands
+
+import (
+	"github.com/kabinet/kabinet/commands/registry"
+	"github.com/kabinet/kabinet/domain"
+	"github.com/kabinet/kabinet/platform/blobstore"
+)
+
+// IdentityDeps are the ports the identity commands (issue 3) need besides
+// the shared ones: the blob store scans stream into, the external
+// registries, the working-day calendar of verification deadlines, and the
+// claims that keep a SNILS or INN on one account.
+type IdentityDeps struct {
+	Blobs       blobstore.Store
+	Registries  registry.Registries
+	Calendar    *domain.Calendar
+	Identifiers *IdentifierClaims
+}
+
+func (d Deps) checkIdentity(name string) {
+	d.check(name)
+	i := d.Identity
+	if i.Blobs == nil || !i.Registries.IsComplete() || i.Calendar == nil || i.Identifiers == nil {
+		panic("commands." + name + ": nil identity dependency")
+	}
+}
+
+// IdentityCommands are the handlers of personal data, documents, identity
+// verification, SNILS and INN links and notification preferences.
+type IdentityCommands struct {
+	ProvidePersonalData         *ProvidePersonalDataHandler
+	AddDocument                 *AddDocumentHandler
+	ExpireDocuments             *ExpireDocumentsHandler
+	RequestIdentityVerification *RequestIdentityVerificationHandler
+	ResendVerificationCode      *ResendVerificationCodeHandler
+	EnterVerificationCode       *EnterVerificationCodeHandler
+	ApproveIdentity             *ApproveIdentityHandler
+	RejectIdentity              *RejectIdentityHandler
+	ExtendVerificationDeadline  *ExtendVerificationDeadlineHandler
+	LinkSnils                   *LinkSnilsHandler
+	LinkInn                     *LinkInnHandler
+	SetNotificationPreferences  *SetNotificationPreferencesHandler
+}
+
+// NewIdentityCommands builds every identity handler over d; it panics on
+// missing dependencies.
+func NewIdentityCommands(d Deps) IdentityCommands {
+	return IdentityCommands{
+		ProvidePersonalData:         NewProvidePersonalDataHandler(d),
+		AddDocument:                 NewAddDocumentHandler(d),
+		ExpireDocuments:             NewExpireDocumentsHandler(d),
+		RequestIdentityVerification: NewRequestIdentityVerificationHandler(d),
+		ResendVerificationCode:      NewResendVerificationCodeHandler(d),
+		EnterVerificationCode:       NewEnterVerificationCodeHandler(d),
+		ApproveIdentity:             NewApproveIdentityHandler(d),
+		RejectIdentity:              NewRejectIdentityHandler(d),
+		ExtendVerificationDeadline:  NewExtendVerificationDeadlineHandler(d),
+		LinkSnils:                   NewLinkSnilsHandler(d),
+		LinkInn:                     NewLinkInnHandler(d),
+		SetNotificationPreferences:  NewSetNotificationPreferencesHandler(d),
+	}
+}

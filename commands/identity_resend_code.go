@@ -1,0 +1,51 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/kabinet/kabinet/domain"
+)
+
+// ResendVerificationCode sends a new code for a pending bank or Russian
+// Post verification.
+type ResendVerificationCode struct {
+	AccountID uuid.UUID
+}
+
+// ResendVerificationCodeHandler handles ResendVerificationCode.
+type ResendVerificationCodeHandler struct{ d Deps }
+
+// NewResendVerificationCodeHandler builds the handler; it panics on nil dependencies.
+func NewResendVerificationCodeHandler(d Deps) *ResendVerificationCodeHandler {
+	d.checkIdentity("NewResendVerificationCodeHandler")
+	return &ResendVerificationCodeHandler{d: d}
+}
+
+// Handle records VerificationCodeIssued (voiding the old code) and sends
+// the new code once it is durable; resend_too_soon within the method's
+// interval.
+func (h *ResendVerificationCodeHandler) Handle(ctx context.Context, cmd ResendVerificationCode) (VerificationResult, error) {
+	md := MetadataFrom(ctx)
+	md.Command = "ResendVerificationCode"
+	now := h.d.Clock()
+	var code string
+	var acc *domain.Account
+	res, err := h.d.Repo.Update(ctx, cmd.AccountID, md, func(a *domain.Account) error {
+		acc = a
+		c, err := a.ResendVerificationCode(now, h.d.Random, h.d.Hasher)
+		code = c
+		return err
+	})
+	out := verificationResult(res, acc)
+	if err != nil {
+		return out, err
+	}
+	m := acc.State().Verification.Method
+	if err := h.d.Notifier.Notify(ctx, identityCodeNotification(acc, m, code, now)); err != nil {
+		return out, fmt.Errorf("send identity code: %w", err)
+	}
+	return out, nil
+}
