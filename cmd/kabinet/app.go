@@ -44,11 +44,13 @@ type App struct {
 	Store   eventstore.Store
 	Runner  *projections.Runner
 	Handler http.Handler
-	Issuer  *auth.Issuer
-	Metrics *observability.Metrics
-	Journal *journal.Journal
-	outbox  *commands.OutboxFile
-	closers []func() error
+	// OpsHandler serves only health, readiness and metrics (worker role).
+	OpsHandler http.Handler
+	Issuer     *auth.Issuer
+	Metrics    *observability.Metrics
+	Journal    *journal.Journal
+	outbox     *commands.OutboxFile
+	closers    []func() error
 }
 
 func newID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
@@ -203,6 +205,11 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		r.With(idem.Middleware).Group(cmdHTTP.Routes)
 	})
 	a.Handler = r
+	ops := chi.NewRouter()
+	ops.Use(observability.CorrelationID, a.Metrics.Middleware)
+	query.PublicRoutes(ops)
+	ops.Method(http.MethodGet, "/metrics", observability.Handler(reg))
+	a.OpsHandler = ops
 	return a, nil
 }
 

@@ -28,6 +28,8 @@ func cmdJournal(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return journalExport(ctx, args[1:], stdout)
 	case "witness":
 		return journalWitness(ctx, args[1:], stdout)
+	case "keygen":
+		return cmdJournalKeygen(stdout)
 	default:
 		return usageError{fmt.Sprintf("unknown journal command %q", args[0])}
 	}

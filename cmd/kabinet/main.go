@@ -20,9 +20,11 @@ Usage:
   kabinet migrate [--data-dir ./data]
   kabinet projections rebuild [NAME] [--data-dir ./data]
   kabinet journal verify [--data-dir ./data]
+  kabinet journal keygen
   kabinet journal export [--from SEQ] [--data-dir ./data]
   kabinet journal witness --url URL --state FILE --key VERIFIER_KEY
   kabinet history ACCOUNT_ID [--format ndjson|table] [--data-dir ./data]
+  kabinet probe URL
   kabinet bench [--duration 10s] [--concurrency 32] [--reads 5]
 
 Every flag also reads an environment variable (see README, "Configuration").
@@ -63,6 +65,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return usageError{"usage: kabinet projections rebuild [NAME]"}
 		}
 		return cmdRebuild(ctx, args[2:], stdout, stderr)
+	case "probe":
+		return cmdProbe(ctx, args[1:], stdout)
 	case "journal":
 		return cmdJournal(ctx, args[1:], stdout, stderr)
 	case "history":

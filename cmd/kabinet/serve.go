@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/kabinet/kabinet/platform/lease"
 )
 
 // cmdServe runs the service until SIGINT/SIGTERM: then it stops accepting,
@@ -39,13 +41,15 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := a.Runner.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
+			// Each projection runs on one instance at a time (issue 6).
+			err := lease.Run(runCtx, a.Read, "projections", lease.Options{Logger: a.Logger}, a.Runner.Run)
+			if err != nil && !errors.Is(err, context.Canceled) {
 				errc <- fmt.Errorf("projections: %w", err)
 			}
 		}()
 	}
 	var srv *http.Server
-	if c.Role != "worker" {
+	{
 		if ln == nil {
 			var err error
 			if ln, err = net.Listen("tcp", c.Addr); err != nil {
@@ -54,7 +58,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 				return fmt.Errorf("listen %s: %w", c.Addr, err)
 			}
 		}
-		srv = &http.Server{Handler: a.Handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+		handler := a.Handler
+		if c.Role == "worker" {
+			handler = a.OpsHandler // health, readiness and metrics only
+		}
+		srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 		a.Logger.Info("kabinet serving", "addr", ln.Addr().String(), "role", c.Role, "data_dir", c.DataDir)
 		go func() {
 			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
