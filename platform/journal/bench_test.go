@@ -43,8 +43,20 @@ func fill(b testing.TB, j *journal.Journal, n int) {
 }
 
 // cachedSQLite keeps one filled SQLite journal per size for the whole run,
-// so the -count repetitions of a benchmark don't rebuild it.
-var cachedSQLite sync.Map
+// so the benchmarks and their -count repetitions don't rebuild it; benchDir
+// holds their files and is removed by TestMain.
+var (
+	cachedSQLite sync.Map
+	benchDir     string
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if benchDir != "" {
+		os.RemoveAll(benchDir)
+	}
+	os.Exit(code)
+}
 
 type filled struct {
 	db *sqldb.DB
@@ -55,9 +67,12 @@ func filledSQLite(b *testing.B, n int) filled {
 	if f, ok := cachedSQLite.Load(n); ok {
 		return f.(filled)
 	}
-	dir, err := os.MkdirTemp("", "journal-bench")
-	require.NoError(b, err)
-	db, err := sqldb.OpenSQLite(context.Background(), filepath.Join(dir, "bench.db"), false)
+	if benchDir == "" {
+		dir, err := os.MkdirTemp("", "journal-bench")
+		require.NoError(b, err)
+		benchDir = dir
+	}
+	db, err := sqldb.OpenSQLite(context.Background(), filepath.Join(benchDir, fmt.Sprintf("bench-%d.db", n)), false)
 	require.NoError(b, err)
 	j := open(b, db, newKey(b), journal.Options{})
 	fill(b, j, n)
