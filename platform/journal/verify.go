@@ -32,19 +32,18 @@ type VerifyResult struct {
 
 // verifier is one run of Verify.
 type verifier struct {
-	j     *Journal
-	tx    bun.IDB
-	st    state
-	cps   []Checkpoint // ascending size
-	next  int          // cps[next] is the next checkpoint to reach
-	tree  *compact.Range
-	good  *compact.Range // the tree at the last checkpoint that matched
-	res   VerifyResult
-	leaf  []byte
-	lh    *leafHasher
-	sum   []byte
-	h     hash.Hash
-	nodeH func(l, r []byte) []byte
+	j    *Journal
+	tx   bun.IDB
+	st   state
+	cps  []Checkpoint // ascending size
+	next int          // cps[next] is the next checkpoint to reach
+	tree *compact.Range
+	good *compact.Range // the tree at the last checkpoint that matched
+	res  VerifyResult
+	leaf []byte
+	lh   *leafHasher
+	sum  []byte
+	h    hash.Hash
 	// pending is a checkpoint mismatch found while streaming, narrowed down
 	// once the stream is closed (one connection runs one query at a time).
 	pending *narrowing
@@ -69,7 +68,7 @@ func (j *Journal) Verify(ctx context.Context) (VerifyResult, error) {
 	}
 	var res VerifyResult
 	err := j.db.RunInTx(ctx, opts, func(ctx context.Context, tx bun.Tx) error {
-		v := &verifier{j: j, tx: tx, lh: newLeafHasher(), h: sha256.New(), nodeH: rangeFactory.Hash}
+		v := &verifier{j: j, tx: tx, lh: newLeafHasher(), h: sha256.New()}
 		var err error
 		res, err = v.run(ctx)
 		return err
