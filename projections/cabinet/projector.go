@@ -6,14 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/eventstore"
+	"github.com/kabinet/kabinet/projections/internal/readmodel"
 )
 
 // ProjectorName is the cabinet projector's consumer name and checkpoint key.
@@ -28,6 +27,14 @@ type row struct {
 	Version   int64  `bun:"version,notnull"`
 	Position  int64  `bun:"position,notnull"`
 	Doc       string `bun:"doc,notnull"`
+}
+
+// stored is the document as kept: the view plus what the fold needs and
+// the view does not show (each application's status, so a status change
+// moves one count to another).
+type stored struct {
+	View
+	Apps map[string]string `json:"_application_status,omitempty"`
 }
 
 // Projector builds the cabinet read model.
@@ -55,52 +62,45 @@ func (*Projector) Reset(ctx context.Context, db bun.IDB) error {
 }
 
 // Project implements projections.Projector: it loads the documents of the
-// accounts in the batch once, applies their events and writes each back once.
+// accounts in the batch in one query, applies their events and writes each
+// back once.
 func (p *Projector) Project(ctx context.Context, tx bun.Tx, events []eventstore.RecordedEvent) error {
-	docs := map[string]*row{}
-	views := map[string]*View{}
+	docs, err := loadAll(ctx, tx, events)
+	if err != nil {
+		return err
+	}
 	var order []string
+	touched := map[string]bool{}
 	for _, rec := range events {
-		id, ok := strings.CutPrefix(rec.StreamID, "account-")
+		id, ok := readmodel.AccountOf(rec.StreamID)
 		if !ok {
 			continue
 		}
-		r, seen := docs[id]
-		if !seen {
-			var err error
-			if r, err = load(ctx, tx, id); err != nil {
-				return err
-			}
-			docs[id] = r
-			v := &View{AccountID: id}
-			if r.Doc != "" {
-				if err := json.Unmarshal([]byte(r.Doc), v); err != nil {
-					return fmt.Errorf("decode cabinet %s: %w", id, err)
-				}
-			}
-			views[id] = v
-			order = append(order, id)
-		}
-		if rec.Version <= r.Version {
+		d := docs[id]
+		if rec.Version <= d.row.Version {
 			continue // applied before: a redelivery
 		}
 		e, err := domain.DecodeEvent(rec.Type, rec.SchemaVersion, rec.Data)
 		if err != nil {
 			return fmt.Errorf("cabinet %s v%d: %w", id, rec.Version, err)
 		}
-		apply(views[id], e)
-		views[id].Version = rec.Version
-		views[id].UpdatedAt = rec.OccurredAt.UTC()
-		r.Version, r.Position = rec.Version, int64(rec.Position)
+		apply(&d.doc, e)
+		d.doc.Version = rec.Version
+		d.doc.UpdatedAt = rec.OccurredAt.UTC()
+		d.row.Version, d.row.Position = rec.Version, int64(rec.Position)
+		if !touched[id] {
+			touched[id] = true
+			order = append(order, id)
+		}
 	}
 	for _, id := range order {
-		b, err := json.Marshal(views[id])
+		d := docs[id]
+		b, err := json.Marshal(d.doc)
 		if err != nil {
 			return fmt.Errorf("encode cabinet %s: %w", id, err)
 		}
-		r := docs[id]
-		r.Doc = string(b)
-		_, err = tx.NewInsert().Model(r).
+		d.row.Doc = string(b)
+		_, err = tx.NewInsert().Model(d.row).
 			On("CONFLICT (account_id) DO UPDATE").
 			Set("version = EXCLUDED.version, position = EXCLUDED.position, doc = EXCLUDED.doc").
 			Exec(ctx)
@@ -111,61 +111,47 @@ func (p *Projector) Project(ctx context.Context, tx bun.Tx, events []eventstore.
 	return nil
 }
 
-func load(ctx context.Context, tx bun.Tx, id string) (*row, error) {
-	r := &row{AccountID: id, Version: -1}
-	err := tx.NewSelect().Model(r).WherePK().Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
-		return &row{AccountID: id, Version: -1}, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("load cabinet %s: %w", id, err)
-	}
-	return r, nil
+type loaded struct {
+	row *row
+	doc stored
 }
 
-// apply is the table: event type → what changes in the cabinet.
-func apply(v *View, e domain.Event) {
-	switch e := e.(type) {
-	case domain.AccountRegistered:
-		v.Profile = Profile{Surname: e.Surname, GivenNames: e.GivenNames, Patronymic: e.Patronymic,
-			Citizenship: e.Citizenship, RegisteredAt: e.OccurredAt.UTC()}
-		if e.Phone != "" {
-			v.contact("phone").Value = e.Phone
-		}
-		if e.Email != "" {
-			v.contact("email").Value = e.Email
-		}
-	case domain.ContactConfirmationRequested:
-		c := v.contact(e.Channel.String())
-		c.Value = e.Value
-		c.CodeSentAt, c.CodeExpiresAt = ptr(e.OccurredAt), ptr(e.ExpiresAt)
-		c.FailedAttempts, c.LockedUntil = 0, nil
-	case domain.ContactConfirmationFailed:
-		v.contact(e.Channel.String()).FailedAttempts++
-	case domain.ContactConfirmationLocked:
-		c := v.contact(e.Channel.String())
-		c.LockedUntil, c.CodeExpiresAt = ptr(e.Until), nil
-	case domain.ContactConfirmed:
-		c := v.contact(e.Channel.String())
-		c.Value, c.Confirmed, c.ConfirmedAt = e.Value, true, ptr(e.OccurredAt)
-		c.CodeExpiresAt, c.FailedAttempts, c.LockedUntil = nil, 0, nil
-	}
-	v.Level = level(v)
-}
-
-// level derives the account level from what the cabinet knows.
-func level(v *View) string {
-	for _, c := range v.Contacts {
-		if c.Confirmed {
-			return "simplified"
+// loadAll reads the documents of every account in events at once; an
+// account without one starts empty at version -1.
+func loadAll(ctx context.Context, tx bun.Tx, events []eventstore.RecordedEvent) (map[string]*loaded, error) {
+	out := map[string]*loaded{}
+	var ids []string
+	for _, rec := range events {
+		if id, ok := readmodel.AccountOf(rec.StreamID); ok && out[id] == nil {
+			out[id] = &loaded{row: &row{AccountID: id, Version: -1}, doc: newStored(id)}
+			ids = append(ids, id)
 		}
 	}
-	return ""
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []row
+	if err := tx.NewSelect().Model(&rows).Where("account_id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("load cabinets: %w", err)
+	}
+	for i := range rows {
+		r := &rows[i]
+		d := out[r.AccountID]
+		d.row = r
+		if err := json.Unmarshal([]byte(r.Doc), &d.doc); err != nil {
+			return nil, fmt.Errorf("decode cabinet %s: %w", r.AccountID, err)
+		}
+	}
+	return out, nil
 }
 
-func ptr(t time.Time) *time.Time {
-	u := t.UTC()
-	return &u
+func newStored(id string) stored {
+	return stored{View: View{
+		AccountID: id, Contacts: []Contact{}, Documents: []Document{}, AvailableServices: []string{},
+		Verification:            domain.VerificationState{Status: domain.VerificationNone},
+		NotificationPreferences: domain.DefaultNotificationPreferences(),
+		ApplicationCounts:       map[string]int{},
+	}}
 }
 
 // Reader serves cabinet documents.
@@ -187,6 +173,10 @@ func (rd *Reader) Get(ctx context.Context, accountID uuid.UUID) (*View, error) {
 	v := &View{}
 	if err := json.Unmarshal([]byte(r.Doc), v); err != nil {
 		return nil, fmt.Errorf("decode cabinet %s: %w", accountID, err)
+	}
+	if v.NotificationPreferences.Frequency == "" {
+		// A document written before preferences were projected.
+		v.NotificationPreferences = domain.DefaultNotificationPreferences()
 	}
 	return v, nil
 }

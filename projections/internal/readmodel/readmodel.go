@@ -1,0 +1,97 @@
+// Package readmodel holds what the read models of issues 3 and 4 share:
+// which account a stream is, which status an application event moves an
+// application into, deterministic ids, and opaque list cursors.
+package readmodel
+
+import (
+	"encoding/base64"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/kabinet/kabinet/domain"
+)
+
+// AccountOf returns the account id of an account stream ("account-<uuid>").
+func AccountOf(streamID string) (string, bool) {
+	return strings.CutPrefix(streamID, "account-")
+}
+
+// ApplicationStatus returns, for an application event, the application it
+// is about (with who caused it) and the status it moves it into, following
+// the lifecycle of domain/applications.go. ok is false for other events.
+func ApplicationStatus(e domain.Event) (ref domain.ApplicationRef, status string, ok bool) {
+	switch e := e.(type) {
+	case domain.ApplicationSubmitted:
+		return e.ApplicationRef, domain.StatusSubmitted, true
+	case domain.FeeCharged:
+		return e.ApplicationRef, domain.StatusAwaitingPayment, true
+	case domain.FeePaid:
+		return e.ApplicationRef, domain.StatusAccepted, true
+	case domain.ApplicationAccepted:
+		return e.ApplicationRef, domain.StatusAccepted, true
+	case domain.ApplicationReviewStarted:
+		return e.ApplicationRef, domain.StatusInReview, true
+	case domain.ClarificationRequested:
+		return e.ApplicationRef, domain.StatusClarificationRequested, true
+	case domain.ClarificationProvided:
+		return e.ApplicationRef, domain.StatusInReview, true
+	case domain.ApplicationApproved:
+		return e.ApplicationRef, domain.StatusApproved, true
+	case domain.ApplicationRejected:
+		return e.ApplicationRef, domain.StatusRejected, true
+	case domain.ApplicationResubmitted:
+		return e.ApplicationRef, domain.StatusInReview, true
+	case domain.ApplicationWithdrawn:
+		return e.ApplicationRef, domain.StatusWithdrawn, true
+	}
+	return domain.ApplicationRef{}, "", false
+}
+
+// namespace makes the ids of read-model rows that come from events: the
+// same event always yields the same id, so a redelivery or a rebuild
+// writes the same row.
+var namespace = uuid.MustParse("7b3f2c1e-5d4a-4e8b-9c6f-0a1b2c3d4e5f")
+
+// DerivedID returns the id derived from parts (a UUIDv5).
+func DerivedID(parts ...string) string {
+	return uuid.NewSHA1(namespace, []byte(strings.Join(parts, "\x00"))).String()
+}
+
+// EventID returns the id derived from an event's place in its stream.
+func EventID(kind, stream string, version int64) string {
+	return DerivedID(kind, stream, strconv.FormatInt(version, 10))
+}
+
+// ErrBadCursor is returned for a cursor this API did not issue.
+var ErrBadCursor = errors.New("cursor is not one this API issued")
+
+// Cursor is a keyset position in a list ordered by (Key, ID).
+type Cursor struct {
+	Key int64
+	ID  string
+}
+
+// Encode returns the cursor as an opaque URL-safe string.
+func (c Cursor) Encode() string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(c.Key, 10) + ":" + c.ID))
+}
+
+// DecodeCursor reads a cursor made by Encode; "" is the zero cursor with ok false.
+func DecodeCursor(s string) (c Cursor, ok bool, err error) {
+	if s == "" {
+		return Cursor{}, false, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return Cursor{}, false, ErrBadCursor
+	}
+	key, id, found := strings.Cut(string(b), ":")
+	n, err := strconv.ParseInt(key, 10, 64)
+	if !found || err != nil || id == "" {
+		return Cursor{}, false, ErrBadCursor
+	}
+	return Cursor{Key: n, ID: id}, true, nil
+}
