@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
 	"github.com/google/uuid"
@@ -18,8 +19,8 @@ import (
 //
 //	{"$schema_version":7,"$occurred_at":"2025-03-14T12:09:26.535897Z","$metadata":{…}}
 //
-// "$metadata" holds the caller's metadata verbatim when it is a JSON value
-// with no surrounding whitespace (the normal case), so it stays readable in
+// "$metadata" holds the caller's metadata verbatim when it is a UTF-8 JSON
+// value with no surrounding whitespace (the normal case), so it stays readable in
 // KurrentDB's UI and projections; otherwise "$metadata_b64" holds it in
 // base64. A nil Metadata has neither key. Keys start with "$" like
 // KurrentDB's own metadata keys ($correlationId, $causationId).
@@ -45,7 +46,7 @@ func encodeMetadata(e eventstore.EventData) []byte {
 	b.WriteByte('"')
 	switch m := e.Metadata; {
 	case m == nil:
-	case len(m) > 0 && len(bytes.TrimSpace(m)) == len(m) && json.Valid(m):
+	case len(m) > 0 && len(bytes.TrimSpace(m)) == len(m) && utf8.Valid(m) && json.Valid(m):
 		b.WriteString(`,"` + keyMetadata + `":`)
 		b.Write(m)
 	default:

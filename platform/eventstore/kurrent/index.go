@@ -73,39 +73,33 @@ func (x *index) len() uint64 {
 	return uint64(len(x.pos))
 }
 
-// covers reports whether the index has read $all up to p.
-func (x *index) covers(p esdb.Position) bool {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	return x.started && !after(p, x.cursor)
-}
-
-// find returns the global position of the user event at $all position p.
-func (x *index) find(p esdb.Position) (uint64, bool) {
+// lookup returns the global position of the user event at $all position
+// p, and whether the index has read $all up to p; one lock, so a sync in
+// between cannot make "not found" and "covered" disagree.
+func (x *index) lookup(p esdb.Position) (n uint64, found, covered bool) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	i := sort.Search(len(x.pos), func(i int) bool { return !after(p, x.pos[i]) })
 	if i < len(x.pos) && x.pos[i] == p {
-		return uint64(i) + 1, true
+		return uint64(i) + 1, true, true
 	}
-	return 0, false
+	return 0, false, x.started && !after(p, x.cursor)
 }
 
 // ordinalOf returns the global position of the user event at $all
 // position p, reading the tail of $all first if p lies beyond it.
 func (x *index) ordinalOf(ctx context.Context, p esdb.Position) (uint64, error) {
-	if n, ok := x.find(p); ok {
-		return n, nil
-	}
-	if !x.covers(p) {
+	n, found, covered := x.lookup(p)
+	if !found && !covered {
 		if _, err := x.sync(ctx); err != nil {
 			return 0, err
 		}
-		if n, ok := x.find(p); ok {
-			return n, nil
-		}
+		n, found, _ = x.lookup(p)
 	}
-	return 0, fmt.Errorf("no user event at $all position %d/%d: was a stream deleted or scavenged?", p.Commit, p.Prepare)
+	if !found {
+		return 0, fmt.Errorf("no user event at $all position %d/%d: was a stream deleted or scavenged?", p.Commit, p.Prepare)
+	}
+	return n, nil
 }
 
 // at returns the $all position of the event with global position n

@@ -28,6 +28,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -57,6 +58,9 @@ type Options struct {
 	// PersistentBufferSize is how many unacknowledged events the server
 	// sends one persistent-subscription consumer (default 32).
 	PersistentBufferSize int
+	// Logger receives the client library's log lines (connection,
+	// discovery, drops); default slog.Default().
+	Logger *slog.Logger
 }
 
 func (o Options) withDefaults() Options {
@@ -74,6 +78,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.PersistentBufferSize <= 0 {
 		o.PersistentBufferSize = 32
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
 	}
 	return o
 }
@@ -102,11 +109,12 @@ func New(ctx context.Context, connString string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kurrent: parse connection string: %w", err)
 	}
+	opts = opts.withDefaults()
+	cfg.Logger = clientLogger(opts.Logger)
 	client, err := esdb.NewClient(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("kurrent: new client: %w", err)
 	}
-	opts = opts.withDefaults()
 	life, stop := context.WithCancel(context.Background())
 	s := &Store{client: client, opts: opts, life: life, stop: stop}
 	s.idx = newIndex(func(ctx context.Context, from esdb.Position, start bool, visit func(*esdb.RecordedEvent) bool) error {
@@ -131,6 +139,25 @@ func (s *Store) Close() error {
 		s.client.Close()
 	})
 	return nil
+}
+
+// clientLogger routes the client library's printf-style logging to l.
+func clientLogger(l *slog.Logger) esdb.LoggingFunc {
+	return func(level esdb.LogLevel, format string, args ...any) {
+		lvl := slog.LevelInfo
+		switch level {
+		case esdb.LogDebug:
+			lvl = slog.LevelDebug
+		case esdb.LogWarn:
+			lvl = slog.LevelWarn
+		case esdb.LogError:
+			lvl = slog.LevelError
+		}
+		ctx := context.Background()
+		if l.Enabled(ctx, lvl) {
+			l.Log(ctx, lvl, "kurrentdb client: "+fmt.Sprintf(format, args...))
+		}
+	}
 }
 
 // checkOpen returns ErrClosed, wrapped with op, after Close.

@@ -33,6 +33,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -65,6 +66,7 @@ type Server struct {
 	opts  Options
 	pers  *persistentServer
 	drops *dropper
+	subs  atomic.Int64
 	once  sync.Once
 }
 
@@ -93,7 +95,7 @@ func New(opts Options) (*Server, error) {
 		})),
 	}
 	s.pers = newPersistentServer(s.log)
-	streams.RegisterStreamsServer(s.grpc, &streamsServer{log: s.log, opts: &s.opts, drops: s.drops})
+	streams.RegisterStreamsServer(s.grpc, &streamsServer{log: s.log, opts: &s.opts, drops: s.drops, subs: &s.subs})
 	persistent.RegisterPersistentSubscriptionsServer(s.grpc, s.pers)
 	serverfeatures.RegisterServerFeaturesServer(s.grpc, featuresServer{})
 	gossip.RegisterGossipServer(s.grpc, &gossipServer{addr: lis.Addr().(*net.TCPAddr)})
@@ -124,6 +126,9 @@ func (s *Server) ConnString() string {
 // an Unavailable error, as a server restart or a network cut would. Events
 // already sent stay sent.
 func (s *Server) DropSubscriptions() { s.drops.drop() }
+
+// Subscriptions is how many catch-up subscriptions to $all were opened.
+func (s *Server) Subscriptions() int { return int(s.subs.Load()) }
 
 // AppendSystemEvent writes one system event ($statsCollected) to the log.
 func (s *Server) AppendSystemEvent() {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/protos/shared"
 	"github.com/EventStore/EventStore-Client-Go/v4/protos/streams"
@@ -21,6 +22,7 @@ type streamsServer struct {
 	log   *memlog
 	opts  *Options
 	drops *dropper
+	subs  *atomic.Int64
 }
 
 // Append reads the options message, then the proposed events, and answers

@@ -109,6 +109,7 @@ func persistentFilterOf(fo *persistent.CreateReq_AllOptions_FilterOptions) (filt
 func (s *streamsServer) subscribe(ctx context.Context, all *streams.ReadReq_Options_AllOptions, f filter,
 	o *streams.ReadReq_Options, srv streams.Streams_ReadServer) error {
 	drop := s.drops.signal()
+	s.subs.Add(1)
 	var checkpoint uint64
 	has := false // false: deliver from the first record
 	switch {
