@@ -20,6 +20,8 @@ type Deps struct {
 	NewID    func() uuid.UUID
 	// Identity are the identity commands' own ports (issue 3).
 	Identity IdentityDeps
+	// Applications are the application commands' own ports (issue 4).
+	Applications ApplicationDeps
 }
 
 func (d Deps) check(name string) {
@@ -35,6 +37,8 @@ type Application struct {
 	RequestContactCode *RequestContactCodeHandler
 	ConfirmContact     *ConfirmContactHandler
 	IdentityCommands
+	// Applications are the application commands (issue 4).
+	Applications ApplicationCommands
 }
 
 // NewApplication builds every command handler over deps.
@@ -44,5 +48,6 @@ func NewApplication(d Deps) Application {
 		RequestContactCode: NewRequestContactCodeHandler(d),
 		ConfirmContact:     NewConfirmContactHandler(d),
 		IdentityCommands:   NewIdentityCommands(d),
+		Applications:       NewApplicationCommands(d),
 	}
 }

@@ -49,6 +49,7 @@ type App struct {
 	Issuer     *auth.Issuer
 	Metrics    *observability.Metrics
 	Journal    *journal.Journal
+	Commands   commands.Application
 	outbox     *commands.OutboxFile
 	closers    []func() error
 }
@@ -148,7 +149,29 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		Claims:   commands.NewContactClaims(store, secret, newID),
 		Notifier: notifier, Clock: clock, Random: rand.Reader, Hasher: hasher, NewID: newID,
 	}
+	// Applications (issue 4): numbers, the application → account index and
+	// payment claims are streams in the event store; clarification deadlines
+	// a table beside the events; the gateway secret KABINET_PAYMENT_SECRET
+	// or <data-dir>/payment.secret.
+	deadlines, err := commands.NewClarificationDeadlines(ctx, eventsDB, clock)
+	if err != nil {
+		return fail(err)
+	}
+	deps.Applications = commands.ApplicationDeps{
+		Calendar: domain.NewRussianCalendar(), Numbers: commands.NewApplicationNumbers(store, newID),
+		Index: commands.NewApplicationIndex(store, newID), Payments: commands.NewPaymentClaims(store, newID),
+		Deadlines: deadlines,
+	}
+	paySecret, err := commands.LoadPaymentSecret(os.Getenv("KABINET_PAYMENT_SECRET"), c.DataDir)
+	if err != nil {
+		return fail(err)
+	}
+	gateway, err := commands.NewPaymentGateway(paySecret)
+	if err != nil {
+		return fail(err)
+	}
 	app := commands.NewApplication(deps)
+	a.Commands = app
 	idem, err := commands.NewIdempotency(ctx, readDB, clock)
 	if err != nil {
 		return fail(err)
@@ -198,11 +221,13 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		r.Group(func(r chi.Router) { journalhttp.Routes(r, a.Journal, onlyRole(guard, auth.RoleSecurity)) })
 		r.Method(http.MethodGet, "/metrics", observability.Handler(reg))
 		r.With(idem.Middleware).Group(cmdHTTP.PublicRoutes)
+		r.With(idem.Middleware).Group(cmdHTTP.PaymentRoutes(gateway))
 	})
 	r.Group(func(r chi.Router) {
 		r.Use(guard.Authenticate(verifier))
 		query.Routes(r)
 		r.With(idem.Middleware).Group(cmdHTTP.Routes)
+		r.With(idem.Middleware).Group(cmdHTTP.ApplicationRoutes)
 	})
 	a.Handler = r
 	ops := chi.NewRouter()

@@ -1,0 +1,129 @@
+package commands
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/kabinet/kabinet/domain"
+)
+
+// ApplicationDeps are the ports the application commands (issue 4) need
+// besides the shared ones: the working-day calendar of deadlines, the
+// counter of human numbers, the index from application to account, the
+// claims that keep a payment transaction on one application, and the
+// clarification deadlines the timeout job scans.
+type ApplicationDeps struct {
+	Calendar  *domain.Calendar
+	Numbers   *ApplicationNumbers
+	Index     *ApplicationIndex
+	Payments  *PaymentClaims
+	Deadlines *ClarificationDeadlines
+}
+
+func (d Deps) checkApplications(name string) {
+	d.check(name)
+	x := d.Applications
+	if x.Calendar == nil || x.Numbers == nil || x.Index == nil || x.Payments == nil || x.Deadlines == nil {
+		panic("commands." + name + ": nil application dependency")
+	}
+}
+
+// ApplicationCommands are the handlers of applications: the citizen's
+// submission, clarification, resubmission and withdrawal, the operator's
+// decisions, the payment gateway's confirmation and the scheduler's
+// clarification timeout.
+type ApplicationCommands struct {
+	Submit               *SubmitApplicationHandler
+	Accept               *AcceptApplicationHandler
+	StartReview          *StartReviewHandler
+	RequestClarification *RequestClarificationHandler
+	Approve              *ApproveApplicationHandler
+	Reject               *RejectApplicationHandler
+	Clarify              *ProvideClarificationHandler
+	Resubmit             *ResubmitApplicationHandler
+	Withdraw             *WithdrawApplicationHandler
+	PayFee               *PayFeeHandler
+	TimeoutClarification *TimeoutClarificationHandler
+
+	index *ApplicationIndex
+}
+
+// AccountOf returns the account holding application app (the transport's
+// owner check), or application_not_found.
+func (c ApplicationCommands) AccountOf(ctx context.Context, app uuid.UUID) (uuid.UUID, error) {
+	return c.index.Account(ctx, app)
+}
+
+// NewApplicationCommands builds every application handler over d; it
+// panics on missing dependencies.
+func NewApplicationCommands(d Deps) ApplicationCommands {
+	return ApplicationCommands{
+		Submit:               NewSubmitApplicationHandler(d),
+		Accept:               NewAcceptApplicationHandler(d),
+		StartReview:          NewStartReviewHandler(d),
+		RequestClarification: NewRequestClarificationHandler(d),
+		Approve:              NewApproveApplicationHandler(d),
+		Reject:               NewRejectApplicationHandler(d),
+		Clarify:              NewProvideClarificationHandler(d),
+		Resubmit:             NewResubmitApplicationHandler(d),
+		Withdraw:             NewWithdrawApplicationHandler(d),
+		PayFee:               NewPayFeeHandler(d),
+		TimeoutClarification: NewTimeoutClarificationHandler(d),
+		index:                d.Applications.Index,
+	}
+}
+
+// ApplicationResult is an application command's Result with the
+// application it acted on, its number and its status afterwards.
+type ApplicationResult struct {
+	Result
+	ApplicationID uuid.UUID
+	Number        string
+	Status        string
+	// App is the application's state after the command (zero when the
+	// command was refused before the application was found).
+	App domain.ApplicationState
+}
+
+// Actor is who an application command acts as: the request's principal,
+// taken from the command's metadata.
+func actorOf(md Metadata) domain.Actor {
+	return domain.Actor{ID: md.ActorID, Role: md.ActorRole}
+}
+
+// today is the civil day in Moscow at now: the portal's day for
+// deadlines and form rules.
+func today(now time.Time) domain.Date { return domain.MoscowDate(now) }
+
+// decision is one command's decision on an application of the loaded account.
+type decision func(a *domain.Account, now time.Time) error
+
+// onApplication resolves the account that holds application id, then loads
+// it, runs decide and appends what it recorded (Repository.Update), with
+// md.Command set to command. The result carries the application's status
+// afterwards.
+func (d Deps) onApplication(ctx context.Context, id uuid.UUID, command string, decide decision) (ApplicationResult, error) {
+	out := ApplicationResult{ApplicationID: id}
+	account, err := d.Applications.Index.Account(ctx, id)
+	if err != nil {
+		return out, err
+	}
+	md := MetadataFrom(ctx)
+	md.Command = command
+	now := d.Clock()
+	res, err := d.Repo.Update(ctx, account, md, func(a *domain.Account) error {
+		if err := decide(a, now); err != nil {
+			return err
+		}
+		out.App, _ = a.Application(id)
+		return nil
+	})
+	out.Result = res
+	out.Number, out.Status = out.App.Number, out.App.Status
+	if err != nil {
+		return out, err
+	}
+	return out, nil
+}
