@@ -140,12 +140,13 @@ func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) ([]eventst
 	return out, nil
 }
 
-// pageFor sizes $all reads for a caller that wants limit events.
+// pageFor sizes $all reads for a caller that wants limit events: a little
+// more than limit (system events sit between user events), within PageSize.
 func pageFor(limit, pageSize int) int {
-	if limit <= 0 || limit+1 >= pageSize {
+	if limit <= 0 {
 		return pageSize
 	}
-	return max(limit+1, 2)
+	return min(pageSize, max(limit+1, 64))
 }
 
 // Head returns the global position of the last user event in $all, 0 when

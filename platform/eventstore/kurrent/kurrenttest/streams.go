@@ -172,7 +172,9 @@ func (s *streamsServer) readStream(st *streams.ReadReq_Options_StreamOptions, ba
 		} else if st.GetStart() != nil {
 			from = 0
 		}
-		for r := from; r >= 0 && uint64(len(out)) < count; r-- {
+		// The range is [from-count+1, from]; revisions past the end in it
+		// are simply missing.
+		for r := from; r >= 0 && uint64(from-r) < count; r-- {
 			if r <= last {
 				out = append(out, recs[r])
 			}
