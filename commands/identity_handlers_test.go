@@ -1,0 +1,226 @@
+package commands
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kabinet/kabinet/commands/registry"
+	"github.com/kabinet/kabinet/domain"
+	"github.com/kabinet/kabinet/platform/blobstore"
+	"github.com/kabinet/kabinet/platform/eventstore"
+	"github.com/kabinet/kabinet/platform/eventstore/sqlstore"
+	"github.com/kabinet/kabinet/platform/sqldb/sqltest"
+)
+
+type recordingNotifier struct {
+	mu   sync.Mutex
+	sent []Notification
+}
+
+func (r *recordingNotifier) Notify(_ context.Context, n Notification) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.sent = append(r.sent, n)
+	return nil
+}
+
+func (r *recordingNotifier) last() Notification {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.sent[len(r.sent)-1]
+}
+
+type identityFixture struct {
+	t     *testing.T
+	store eventstore.Store
+	blobs *blobstore.FileStore
+	out   *recordingNotifier
+	app   Application
+	key   []byte
+}
+
+func newIdentityFixture(t *testing.T) *identityFixture {
+	t.Helper()
+	ctx := context.Background()
+	store, err := sqlstore.New(ctx, sqltest.SQLite(t), sqlstore.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { store.Close() })
+	blobs, err := blobstore.NewFileStore(t.TempDir(), bytes.Repeat([]byte{7}, blobstore.KeySize))
+	require.NoError(t, err)
+	f := &identityFixture{t: t, store: store, blobs: blobs, out: &recordingNotifier{}, key: []byte(strings.Repeat("s", 32))}
+	f.restart()
+	return f
+}
+
+// restart builds every handler afresh over the same stores, as a new
+// process would.
+func (f *identityFixture) restart() {
+	hasher, err := domain.NewHMACCodeHasher(f.key)
+	require.NoError(f.t, err)
+	newID := func() uuid.UUID { return uuid.Must(uuid.NewV7()) }
+	ids := NewIdentifierClaims(f.store, f.key, newID)
+	f.app = NewApplication(Deps{
+		Repo: NewRepository(f.store, newID), Claims: NewContactClaims(f.store, f.key, newID),
+		Notifier: f.out, Clock: time.Now, Random: rand.Reader, Hasher: hasher, NewID: newID,
+		Identity: IdentityDeps{
+			Blobs: f.blobs, Registries: registry.NewSimulator(ids).Registries(),
+			Calendar: domain.NewRussianCalendar(), Identifiers: ids,
+		},
+	})
+}
+
+func (f *identityFixture) ctx() context.Context {
+	return WithMetadata(context.Background(), Metadata{ActorID: "tester", ActorRole: "citizen", CorrelationID: "c"})
+}
+
+// account registers a person with a confirmed phone and personal data.
+func (f *identityFixture) account(phone, surname, given, patronymic, birth string) uuid.UUID {
+	f.t.Helper()
+	ctx := f.ctx()
+	res, err := f.app.RegisterAccount.Handle(ctx, RegisterAccount{Registration: domain.Registration{
+		Surname: surname, GivenNames: given, Patronymic: patronymic, Citizenship: "UZ", Phone: phone,
+	}})
+	require.NoError(f.t, err)
+	id := res.AccountID
+	_, err = f.app.RequestContactCode.Handle(ctx, RequestContactCode{AccountID: id, Channel: domain.ChannelPhone})
+	require.NoError(f.t, err)
+	_, err = f.app.ConfirmContact.Handle(ctx, ConfirmContact{AccountID: id, Channel: domain.ChannelPhone, Code: f.out.last().Code})
+	require.NoError(f.t, err)
+	_, err = f.app.ProvidePersonalData.Handle(ctx, ProvidePersonalData{AccountID: id, Input: domain.PersonalDataInput{
+		Surname: surname, GivenNames: given, Patronymic: patronymic, BirthDate: birth,
+		BirthPlace: domain.BirthPlace{Country: "UZ", City: "Ташкент"}, Citizenship: "UZ",
+		AddressRU: domain.AddressRU{Region: "Москва", City: "Москва", Street: "Тверская", House: "1", PostalCode: "125009"},
+	}})
+	require.NoError(f.t, err)
+	return id
+}
+
+func (f *identityFixture) scan() domain.ScanRef {
+	b, err := f.blobs.Put(context.Background(), bytes.NewReader(pdfBytes), domain.MaxScanSize)
+	require.NoError(f.t, err)
+	return domain.ScanRef{BlobID: b.ID, Size: b.Size, Type: b.Type, SHA256: b.SHA256}
+}
+
+func (f *identityFixture) blobExists(id string) bool {
+	_, _, err := f.blobs.Open(context.Background(), id)
+	return err == nil
+}
+
+func future(years int) string { return time.Now().AddDate(years, 0, 0).Format("2006-01-02") }
+
+func (f *identityFixture) addDocuments(id uuid.UUID) {
+	f.t.Helper()
+	for _, in := range []domain.DocumentInput{
+		{Kind: "identity", Type: "foreign_passport", Number: "FA1234567", IssuedAt: "2020-01-01", ExpiresAt: future(5), Issuer: "MFA"},
+		{Kind: "stay_right", Type: "migration_card", Number: "MC7654321", IssuedAt: "2024-01-01", ExpiresAt: future(1), Issuer: "МВД"},
+	} {
+		_, _, err := f.app.AddDocument.Handle(f.ctx(), AddDocument{AccountID: id, Input: in, Scans: []domain.ScanRef{f.scan()}})
+		require.NoError(f.t, err)
+	}
+}
+
+func TestAddDocument_RefusalDeletesTheScans(t *testing.T) {
+	f := newIdentityFixture(t)
+	id := f.account("+79120000001", "Иванов", "Пётр", "", "1990-01-01")
+	s1, s2 := f.scan(), f.scan()
+	_, _, err := f.app.AddDocument.Handle(f.ctx(), AddDocument{AccountID: id, Input: domain.DocumentInput{
+		Kind: "identity", Type: "foreign_passport", Number: "FA1", IssuedAt: "2010-01-01", ExpiresAt: "2020-01-01", Issuer: "MFA",
+	}, Scans: []domain.ScanRef{s1}, Translation: &s2})
+	assert.ErrorIs(t, err, &domain.Error{Code: domain.CodeDocumentExpired})
+	assert.False(t, f.blobExists(s1.BlobID))
+	assert.False(t, f.blobExists(s2.BlobID))
+
+	s3 := f.scan()
+	_, docID, err := f.app.AddDocument.Handle(f.ctx(), AddDocument{AccountID: id, Input: domain.DocumentInput{
+		Kind: "identity", Type: "foreign_passport", Number: "FA1", IssuedAt: "2020-01-01", ExpiresAt: future(3), Issuer: "MFA",
+	}, Scans: []domain.ScanRef{s3}})
+	require.NoError(t, err)
+	assert.NotEqual(t, uuid.Nil, docID)
+	assert.True(t, f.blobExists(s3.BlobID), "a document on file keeps its scans")
+}
+
+func TestLinkSnils_NumberLinkedToAnotherAccountIsRegistryMismatchEvenAfterRestart(t *testing.T) {
+	f := newIdentityFixture(t)
+	a := f.account("+79120000002", "Иванов", "Пётр", "", "1990-01-01")
+	b := f.account("+79120000003", "Петров", "Иван", "", "1991-02-02")
+	_, err := f.app.LinkSnils.Handle(f.ctx(), LinkSnils{AccountID: a, Snils: "112-233-445 95"})
+	require.NoError(t, err)
+	_, err = f.app.LinkSnils.Handle(f.ctx(), LinkSnils{AccountID: a, Snils: "11223344595"})
+	require.NoError(t, err, "the same number again is no change")
+
+	f.restart()
+	res, err := f.app.LinkSnils.Handle(f.ctx(), LinkSnils{AccountID: b, Snils: "112 233 445 95"})
+	assert.ErrorIs(t, err, &domain.Error{Code: domain.CodeRegistryMismatch})
+	assert.NotZero(t, res.Position, "SnilsRejected is part of the history")
+	acc, err := NewRepository(f.store, uuid.New).Load(context.Background(), b)
+	require.NoError(t, err)
+	assert.True(t, acc.Snils().IsZero())
+}
+
+func TestLinkSnilsAndInn_FixturePersonMatchesOnlyThemselves(t *testing.T) {
+	f := newIdentityFixture(t)
+	k := registry.TestPersons()[0]
+	stranger := f.account("+79120000004", "Петров", "Иван", "", "1991-02-02")
+	karimov := f.account("+79120000005", k.Surname, k.GivenNames, k.Patronymic, k.BirthDate.String())
+
+	_, err := f.app.LinkSnils.Handle(f.ctx(), LinkSnils{AccountID: stranger, Snils: k.Snils})
+	assert.ErrorIs(t, err, &domain.Error{Code: domain.CodeRegistryMismatch})
+	_, err = f.app.LinkInn.Handle(f.ctx(), LinkInn{AccountID: stranger, Inn: k.Inn})
+	assert.ErrorIs(t, err, &domain.Error{Code: domain.CodeRegistryMismatch})
+
+	_, err = f.app.LinkSnils.Handle(f.ctx(), LinkSnils{AccountID: karimov, Snils: k.Snils})
+	assert.NoError(t, err)
+	_, err = f.app.LinkInn.Handle(f.ctx(), LinkInn{AccountID: karimov, Inn: k.Inn})
+	assert.NoError(t, err)
+
+	for in, code := range map[string]string{"7707083893": domain.CodeInnNotPersonal, "770712345634": domain.CodeInnChecksum} {
+		res, err := f.app.LinkInn.Handle(f.ctx(), LinkInn{AccountID: stranger, Inn: in})
+		assert.ErrorIs(t, err, &domain.Error{Code: code}, in)
+		assert.Zero(t, res.Position, "a malformed number records nothing")
+	}
+}
+
+func TestRequestIdentityVerification_CodesGoThroughTheNotifier(t *testing.T) {
+	f := newIdentityFixture(t)
+	id := f.account("+79120000006", "Иванов", "Пётр", "", "1990-01-01")
+	f.addDocuments(id)
+	_, err := f.app.LinkSnils.Handle(f.ctx(), LinkSnils{AccountID: id, Snils: "112-233-445 95"})
+	require.NoError(t, err)
+
+	res, err := f.app.RequestIdentityVerification.Handle(f.ctx(), RequestIdentityVerification{AccountID: id, Method: domain.MethodRussianPost})
+	require.NoError(t, err)
+	assert.Equal(t, domain.VerificationPending, res.Status)
+	assert.False(t, res.Deadline.IsZero())
+	n := f.out.last()
+	assert.Equal(t, "identity_code", n.Kind)
+	assert.Equal(t, "post", n.Channel)
+	assert.Contains(t, n.To, "125009")
+	require.Len(t, n.Code, 6)
+
+	res, err = f.app.EnterVerificationCode.Handle(f.ctx(), EnterVerificationCode{AccountID: id, Code: n.Code})
+	require.NoError(t, err)
+	assert.Equal(t, domain.VerificationVerified, res.Status)
+	acc, err := NewRepository(f.store, uuid.New).Load(context.Background(), id)
+	require.NoError(t, err)
+	assert.Equal(t, domain.LevelConfirmed, acc.Level())
+}
+
+func TestRequestIdentityVerification_CertificateOnlyWithESignature(t *testing.T) {
+	f := newIdentityFixture(t)
+	id := f.account("+79120000007", "Иванов", "Пётр", "", "1990-01-01")
+	_, err := f.app.RequestIdentityVerification.Handle(f.ctx(), RequestIdentityVerification{AccountID: id, Method: domain.MethodESignature})
+	assert.ErrorIs(t, err, &domain.Error{Code: domain.CodeValidation})
+	_, err = f.app.RequestIdentityVerification.Handle(f.ctx(), RequestIdentityVerification{
+		AccountID: id, Method: domain.MethodVideo, Certificate: &domain.CertificateInfo{},
+	})
+	assert.ErrorIs(t, err, &domain.Error{Code: domain.CodeValidation})
+}
