@@ -9,18 +9,21 @@
 // nothing a second time, a row not yet marked done is simply due again,
 // and an index page not yet committed is read again from the checkpoint.
 //
-// Once across instances: each pass runs under a Lease. On PostgreSQL it is
-// pg_try_advisory_lock held on a dedicated connection for the pass (the
-// server frees it if the holder dies); an instance that does not get it
-// skips the pass. On SQLite the service is a single process and an
-// in-process lock is enough. The lease saves work, not correctness: jobs
-// stay idempotent, so two passes at once would only repeat reads.
+// Once across instances: the service runs Scheduler.Run under
+// platform/lease ("scheduler"): on PostgreSQL a pg_try_advisory_lock held
+// on a dedicated connection (the server frees it if the holder dies, and
+// another worker takes over); on SQLite, one process by construction, at
+// once. Within the process a pass never overlaps another (a pass still
+// running makes the next one skip). The lease saves work, not
+// correctness: jobs stay idempotent, so two passes at once would only
+// repeat reads.
 package scheduler
 
 import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 )
 
@@ -39,8 +42,6 @@ type Options struct {
 	// Clock tells the time of a pass (default time.Now); tests move it, or
 	// call RunAt.
 	Clock func() time.Time
-	// Lease makes a pass exclusive across instances (default a LocalLease).
-	Lease Lease
 	// Logger receives job failures (default slog.Default()).
 	Logger *slog.Logger
 }
@@ -49,26 +50,23 @@ type Options struct {
 // so a minute is prompt enough and cheap (a pass reads only new events).
 const DefaultInterval = time.Minute
 
-// Scheduler runs its jobs on a ticker, one pass at a time, under a lease.
+// Scheduler runs its jobs on a ticker, one pass at a time.
 type Scheduler struct {
 	jobs     []Job
 	interval time.Duration
 	clock    func() time.Time
-	lease    Lease
 	logger   *slog.Logger
+	pass     sync.Mutex // held for the length of a pass
 }
 
 // New builds a scheduler of jobs.
 func New(opts Options, jobs ...Job) *Scheduler {
-	s := &Scheduler{jobs: jobs, interval: opts.Interval, clock: opts.Clock, lease: opts.Lease, logger: opts.Logger}
+	s := &Scheduler{jobs: jobs, interval: opts.Interval, clock: opts.Clock, logger: opts.Logger}
 	if s.interval <= 0 {
 		s.interval = DefaultInterval
 	}
 	if s.clock == nil {
 		s.clock = time.Now
-	}
-	if s.lease == nil {
-		s.lease = NewLocalLease()
 	}
 	if s.logger == nil {
 		s.logger = slog.Default()
@@ -97,19 +95,15 @@ func (s *Scheduler) Run(ctx context.Context) error {
 // RunOnce makes one pass at the clock's time.
 func (s *Scheduler) RunOnce(ctx context.Context) error { return s.RunAt(ctx, s.clock()) }
 
-// RunAt makes one pass as if it were now: under the lease (skipped, with
-// no error, when another instance holds it), every job in turn. It
+// RunAt makes one pass as if it were now: every job in turn. A pass
+// already running in this process makes it skip, with no error. It
 // returns the jobs' failures joined; one failing job does not stop the
 // others.
 func (s *Scheduler) RunAt(ctx context.Context, now time.Time) error {
-	release, ok, err := s.lease.TryAcquire(ctx)
-	if err != nil {
-		return err
-	}
-	if !ok {
+	if !s.pass.TryLock() {
 		return nil
 	}
-	defer release()
+	defer s.pass.Unlock()
 	var errs []error
 	for _, j := range s.jobs {
 		if err := j.Run(ctx, now); err != nil {

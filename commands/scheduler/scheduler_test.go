@@ -42,17 +42,30 @@ func TestScheduler_RunAtRunsEveryJobEvenAfterAFailure(t *testing.T) {
 	assert.Equal(t, []time.Time{now}, ok.runs)
 }
 
-func TestScheduler_SkipsThePassWhenAnotherHoldsTheLease(t *testing.T) {
-	lease := NewLocalLease()
-	release, ok, err := lease.TryAcquire(context.Background())
-	require.NoError(t, err)
-	require.True(t, ok)
+// blockingJob holds its pass until released.
+type blockingJob struct {
+	started, release chan struct{}
+}
+
+func (j *blockingJob) Name() string { return "blocking" }
+
+func (j *blockingJob) Run(context.Context, time.Time) error {
+	j.started <- struct{}{}
+	<-j.release
+	return nil
+}
+
+func TestScheduler_APassSkipsWhileAnotherRuns(t *testing.T) {
+	block := &blockingJob{started: make(chan struct{}, 2), release: make(chan struct{})}
 	job := &countingJob{}
-	s := New(Options{Lease: lease}, job)
+	s := New(Options{}, block, job)
+	done := make(chan error)
+	go func() { done <- s.RunOnce(context.Background()) }()
+	<-block.started
 	require.NoError(t, s.RunOnce(context.Background()))
-	assert.Zero(t, job.count(), "the lease is held elsewhere")
-	release()
-	require.NoError(t, s.RunOnce(context.Background()))
+	assert.Zero(t, job.count(), "skipped: the first pass is still running")
+	close(block.release)
+	require.NoError(t, <-done)
 	assert.Equal(t, 1, job.count())
 }
 
