@@ -182,7 +182,9 @@ func userStreamsFilter() *esdb.SubscriptionFilter {
 }
 
 // esdbCode returns the client error code of err, if err is a client error.
-// (esdb.FromError reports ok == true only for a nil error.)
+// It uses errors.As rather than esdb.FromError: FromError reports
+// ok == true only for a nil error, and it does not look through the
+// fmt.Errorf wrapping the client itself adds to some errors.
 func esdbCode(err error) (esdb.ErrorCode, bool) {
 	var e *esdb.Error
 	if errors.As(err, &e) {
