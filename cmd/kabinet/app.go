@@ -19,8 +19,11 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/kabinet/kabinet/commands"
+	"github.com/kabinet/kabinet/commands/registry"
+	"github.com/kabinet/kabinet/commands/scheduler"
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/auth"
+	"github.com/kabinet/kabinet/platform/blobstore"
 	"github.com/kabinet/kabinet/platform/eventstore"
 	"github.com/kabinet/kabinet/platform/eventstore/sqlstore"
 	"github.com/kabinet/kabinet/platform/httpx"
@@ -50,6 +53,7 @@ type App struct {
 	Metrics    *observability.Metrics
 	Journal    *journal.Journal
 	Commands   commands.Application
+	Scheduler  *scheduler.Scheduler // periodic jobs (document expiry), worker role
 	outbox     *commands.OutboxFile
 	closers    []func() error
 }
@@ -170,12 +174,32 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	if err != nil {
 		return fail(err)
 	}
+	// Identity (issue 3): scans encrypted under <data-dir>/blobs with
+	// <data-dir>/blob.key; the registry simulator; SNILS/INN claim streams.
+	blobKey, err := blobstore.LoadOrCreateKey(c.DataDir)
+	if err != nil {
+		return fail(err)
+	}
+	blobs, err := blobstore.NewFileStore(c.DataDir, blobKey)
+	if err != nil {
+		return fail(err)
+	}
+	identifiers := commands.NewIdentifierClaims(store, secret, newID)
+	deps.Identity = commands.IdentityDeps{
+		Blobs: blobs, Registries: registry.NewSimulator(identifiers).Registries(),
+		Calendar: domain.NewRussianCalendar(), Identifiers: identifiers,
+	}
 	app := commands.NewApplication(deps)
 	a.Commands = app
 	idem, err := commands.NewIdempotency(ctx, readDB, clock)
 	if err != nil {
 		return fail(err)
 	}
+	expiry, err := scheduler.NewDocumentExpiry(ctx, readDB, store, app.ExpireDocuments.ExpireAccount, logger)
+	if err != nil {
+		return fail(err)
+	}
+	a.Scheduler = scheduler.New(scheduler.Options{Clock: clock, Logger: logger}, expiry)
 
 	cps, err := esbus.NewSQLCheckpoints(ctx, readDB)
 	if err != nil {
@@ -228,6 +252,7 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		query.Routes(r)
 		r.With(idem.Middleware).Group(cmdHTTP.Routes)
 		r.With(idem.Middleware).Group(cmdHTTP.ApplicationRoutes)
+		r.With(idem.Middleware).Group(cmdHTTP.IdentityRoutes)
 	})
 	a.Handler = r
 	ops := chi.NewRouter()

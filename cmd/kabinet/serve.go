@@ -48,6 +48,13 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 			}
 		}()
 	}
+	if c.Role != "api" && a.Scheduler != nil {
+		wg.Add(1)
+		go func() { // periodic jobs on one instance at a time
+			defer wg.Done()
+			lease.Run(runCtx, a.Read, "scheduler", lease.Options{Logger: a.Logger}, a.Scheduler.Run)
+		}()
+	}
 	var srv *http.Server
 	{
 		if ln == nil {
