@@ -39,12 +39,21 @@ func (r *recordingNotifier) last() Notification {
 	return r.sent[len(r.sent)-1]
 }
 
+// identityApp is the part of Application these tests use: the identity
+// commands and the registration and contact commands that precede them.
+type identityApp struct {
+	IdentityCommands
+	RegisterAccount    *RegisterAccountHandler
+	RequestContactCode *RequestContactCodeHandler
+	ConfirmContact     *ConfirmContactHandler
+}
+
 type identityFixture struct {
 	t     *testing.T
 	store eventstore.Store
 	blobs *blobstore.FileStore
 	out   *recordingNotifier
-	app   Application
+	app   identityApp
 	key   []byte
 }
 
@@ -68,14 +77,18 @@ func (f *identityFixture) restart() {
 	require.NoError(f.t, err)
 	newID := func() uuid.UUID { return uuid.Must(uuid.NewV7()) }
 	ids := NewIdentifierClaims(f.store, f.key, newID)
-	f.app = NewApplication(Deps{
+	d := Deps{
 		Repo: NewRepository(f.store, newID), Claims: NewContactClaims(f.store, f.key, newID),
 		Notifier: f.out, Clock: time.Now, Random: rand.Reader, Hasher: hasher, NewID: newID,
 		Identity: IdentityDeps{
 			Blobs: f.blobs, Registries: registry.NewSimulator(ids).Registries(),
 			Calendar: domain.NewRussianCalendar(), Identifiers: ids,
 		},
-	})
+	}
+	f.app = identityApp{
+		IdentityCommands: NewIdentityCommands(d), RegisterAccount: NewRegisterAccountHandler(d),
+		RequestContactCode: NewRequestContactCodeHandler(d), ConfirmContact: NewConfirmContactHandler(d),
+	}
 }
 
 func (f *identityFixture) ctx() context.Context {
