@@ -90,5 +90,6 @@ func (c *ContactClaims) Claim(ctx context.Context, ch domain.Channel, contactKey
 	if err != nil {
 		return fmt.Errorf("claim contact: %w", err)
 	}
+	markWrote(ctx)
 	return nil
 }

@@ -142,6 +142,7 @@ func (r *Repository) save(ctx context.Context, id uuid.UUID, expected eventstore
 	if err != nil {
 		return Result{}, fmt.Errorf("append %s: %w", stream, err)
 	}
+	markWrote(ctx)
 	return Result{AccountID: id, Position: res.LastPosition, Version: res.NextVersion}, nil
 }
 

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/kabinet/kabinet/commands"
+	"github.com/kabinet/kabinet/commands/journaling"
 	"github.com/kabinet/kabinet/commands/registry"
 	"github.com/kabinet/kabinet/commands/scheduler"
 	"github.com/kabinet/kabinet/domain"
@@ -52,10 +53,12 @@ type App struct {
 	Issuer     *auth.Issuer
 	Metrics    *observability.Metrics
 	Journal    *journal.Journal
-	Commands   commands.Application
-	Scheduler  *scheduler.Scheduler // periodic jobs (document expiry), worker role
-	outbox     *commands.OutboxFile
-	closers    []func() error
+	// JournalWriter journals every action: from the event log and its inbox.
+	JournalWriter *journaling.Writer
+	Commands      commands.Application
+	Scheduler     *scheduler.Scheduler // periodic jobs (document expiry), worker role
+	outbox        *commands.OutboxFile
+	closers       []func() error
 }
 
 func newID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
@@ -221,15 +224,25 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	if a.Journal, err = openJournal(ctx, c, eventsDB); err != nil {
 		return fail(err)
 	}
+	a.JournalWriter, err = journaling.New(ctx, journaling.Config{
+		Store: store, DB: eventsDB, Journal: a.Journal, Logger: logger, Observer: a.Metrics,
+	})
+	if err != nil {
+		return fail(err)
+	}
 
 	a.Issuer = &auth.Issuer{Secret: secret, Clock: clock}
 	verifier := auth.NewVerifier(secret, clock)
 	guard := auth.NewGuard()
+	guard.OnDenied = a.journalDenied
 	cmdHTTP := commands.NewHTTP(app, a.Issuer, guard, newID)
 	query := readapi.New(readapi.Config{
 		Cabinet: cabinet.NewReader(readDB), Tracker: tracker, Guard: guard,
 		MinPositionWait: c.MinPositionWait, Ready: a.ready, Histories: readapi.NewHistories(store),
+		StaffReads: a.journalStaffRead,
 	})
+	// Every command route: refusals that wrote no events go to the journal.
+	refusals := commands.JournalRefusals(a.journalRefused)
 
 	r := chi.NewRouter()
 	r.Use(observability.CorrelationID, a.Metrics.Middleware, observability.AccessLog(logger), httpx.Recoverer)
@@ -244,15 +257,15 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		// verification and inclusion proofs are for the security role.
 		r.Group(func(r chi.Router) { journalhttp.Routes(r, a.Journal, onlyRole(guard, auth.RoleSecurity)) })
 		r.Method(http.MethodGet, "/metrics", observability.Handler(reg))
-		r.With(idem.Middleware).Group(cmdHTTP.PublicRoutes)
-		r.With(idem.Middleware).Group(cmdHTTP.PaymentRoutes(gateway))
+		r.With(refusals, idem.Middleware).Group(cmdHTTP.PublicRoutes)
+		r.With(refusals, idem.Middleware).Group(cmdHTTP.PaymentRoutes(gateway))
 	})
 	r.Group(func(r chi.Router) {
 		r.Use(guard.Authenticate(verifier))
 		query.Routes(r)
-		r.With(idem.Middleware).Group(cmdHTTP.Routes)
-		r.With(idem.Middleware).Group(cmdHTTP.ApplicationRoutes)
-		r.With(idem.Middleware).Group(cmdHTTP.IdentityRoutes)
+		r.With(refusals, idem.Middleware).Group(cmdHTTP.Routes)
+		r.With(refusals, idem.Middleware).Group(cmdHTTP.ApplicationRoutes)
+		r.With(refusals, idem.Middleware).Group(cmdHTTP.IdentityRoutes)
 	})
 	a.Handler = r
 	ops := chi.NewRouter()

@@ -48,6 +48,16 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 			}
 		}()
 	}
+	if c.Role != "api" {
+		wg.Add(1)
+		go func() { // the journal has one writer across the fleet
+			defer wg.Done()
+			err := lease.Run(runCtx, a.Events, "journal-writer", lease.Options{Logger: a.Logger}, a.JournalWriter.Run)
+			if err != nil && !errors.Is(err, context.Canceled) {
+				errc <- fmt.Errorf("journal writer: %w", err)
+			}
+		}()
+	}
 	if c.Role != "api" && a.Scheduler != nil {
 		wg.Add(1)
 		go func() { // periodic jobs on one instance at a time
