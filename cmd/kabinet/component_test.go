@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -48,7 +49,11 @@ func startServer(t *testing.T, env map[string]string) *testServer {
 	ts.srv = httptest.NewServer(a.Handler)
 	go func() {
 		defer close(ts.done)
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() { defer wg.Done(); a.JournalWriter.Run(ctx) }()
 		a.Runner.Run(ctx)
+		wg.Wait()
 	}()
 	t.Cleanup(ts.stop)
 	return ts
