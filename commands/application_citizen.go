@@ -30,8 +30,6 @@ func NewProvideClarificationHandler(d Deps) *ProvideClarificationHandler {
 }
 
 // Handle records ClarificationProvided; the application is back in review.
-// The clarification's deadline row is left for the timeout job, which
-// drops it when it finds the application answered.
 func (h *ProvideClarificationHandler) Handle(ctx context.Context, cmd ProvideClarification) (ApplicationResult, error) {
 	actor := actorOf(MetadataFrom(ctx))
 	return h.d.onApplication(ctx, cmd.ApplicationID, "ProvideClarification", func(a *domain.Account, now time.Time) error {

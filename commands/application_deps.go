@@ -12,20 +12,18 @@ import (
 // ApplicationDeps are the ports the application commands (issue 4) need
 // besides the shared ones: the working-day calendar of deadlines, the
 // counter of human numbers, the index from application to account, the
-// claims that keep a payment transaction on one application, and the
-// clarification deadlines the timeout job scans.
+// claims that keep a payment transaction on one application.
 type ApplicationDeps struct {
-	Calendar  *domain.Calendar
-	Numbers   *ApplicationNumbers
-	Index     *ApplicationIndex
-	Payments  *PaymentClaims
-	Deadlines *ClarificationDeadlines
+	Calendar *domain.Calendar
+	Numbers  *ApplicationNumbers
+	Index    *ApplicationIndex
+	Payments *PaymentClaims
 }
 
 func (d Deps) checkApplications(name string) {
 	d.check(name)
 	x := d.Applications
-	if x.Calendar == nil || x.Numbers == nil || x.Index == nil || x.Payments == nil || x.Deadlines == nil {
+	if x.Calendar == nil || x.Numbers == nil || x.Index == nil || x.Payments == nil {
 		panic("commands." + name + ": nil application dependency")
 	}
 }

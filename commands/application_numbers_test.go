@@ -2,6 +2,9 @@ package commands
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -40,17 +43,30 @@ func TestApplicationNumbers_ConcurrentTakersOnTwoInstancesGetDistinctNumbers(t *
 		}
 		const n = 40
 		numbers := make([]string, n)
+		apps := make([]uuid.UUID, n)
 		var wg sync.WaitGroup
 		for i := range n {
 			wg.Add(1)
+			apps[i] = newTestID()
 			go func() {
 				defer wg.Done()
-				num, err := instances[i%2].Next(ctx, 2026, newTestID(), newTestID(), appT0, Metadata{Command: "SubmitApplication"})
+				num, err := instances[i%2].Next(ctx, 2026, apps[i], newTestID(), appT0, Metadata{Command: "SubmitApplication"})
 				assert.NoError(t, err)
 				numbers[i] = num
 			}()
 		}
 		wg.Wait()
+		recs, err := openStore(t, db).ReadStream(ctx, "appnumbers-2026", eventstore.Forward, 0, 100)
+		require.NoError(t, err)
+		require.Len(t, recs, n)
+		for _, rec := range recs {
+			var e applicationNumbered
+			require.NoError(t, json.Unmarshal(rec.Data, &e))
+			assert.Equal(t, fmt.Sprintf("2026-%06d", rec.Version+1), e.Number, "version v holds number v+1")
+			i := slices.Index(apps, e.ApplicationID)
+			require.GreaterOrEqual(t, i, 0)
+			assert.Equal(t, numbers[i], e.Number, "the event names the application that got the number")
+		}
 		seen := map[string]bool{}
 		for _, num := range numbers {
 			assert.True(t, domain.ValidApplicationNumber(num), num)
@@ -90,44 +106,31 @@ func TestApplicationNumbers_AStaleHintOnlyCostsARetry(t *testing.T) {
 	assert.Equal(t, "2026-000005", num)
 }
 
+func TestApplicationNumbers_ACanceledRequestTakesNoNumberAnotherCanUse(t *testing.T) {
+	ctx := context.Background()
+	nums := NewApplicationNumbers(openStore(t, sqltest.SQLite(t)), newTestID)
+	gone, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err := nums.Next(gone, 2026, newTestID(), newTestID(), appT0, Metadata{})
+	assert.ErrorIs(t, err, context.Canceled)
+	num, err := nums.Next(ctx, 2026, newTestID(), newTestID(), appT0, Metadata{})
+	require.NoError(t, err)
+	assert.Contains(t, []string{"2026-000001", "2026-000002"}, num)
+}
+
 func TestApplicationIndex_FindsTheAccountFromAnyInstance(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, db *sqldb.DB) {
 		ctx := context.Background()
 		writer := NewApplicationIndex(openStore(t, db), newTestID)
 		reader := NewApplicationIndex(openStore(t, db), newTestID)
 		app, account := newTestID(), newTestID()
-		require.NoError(t, writer.Put(ctx, app, account, "2026-000001", appT0, Metadata{}))
+		require.NoError(t, writer.Put(ctx, app, account, appT0, Metadata{}))
 		got, err := reader.Account(ctx, app)
 		require.NoError(t, err)
 		assert.Equal(t, account, got)
 		_, err = reader.Account(ctx, newTestID())
 		assert.ErrorIs(t, err, &domain.Error{Code: domain.CodeApplicationNotFound})
-		assert.Error(t, writer.Put(ctx, app, newTestID(), "2026-000002", appT0, Metadata{}), "an id is indexed once")
-	})
-}
-
-func TestClarificationDeadlines_SetMovesAndPastListsOnlyOverdue(t *testing.T) {
-	sqltest.Each(t, func(t *testing.T, db *sqldb.DB) {
-		ctx := context.Background()
-		d, err := NewClarificationDeadlines(ctx, db, func() time.Time { return appT0 })
-		require.NoError(t, err)
-		_, err = NewClarificationDeadlines(ctx, db, time.Now) // a second instance, same table
-		require.NoError(t, err)
-		early, late, account := newTestID(), newTestID(), newTestID()
-		require.NoError(t, d.Set(ctx, early, account, domain.MustDate(2026, time.April, 20)))
-		require.NoError(t, d.Set(ctx, late, account, domain.MustDate(2026, time.April, 20)))
-		require.NoError(t, d.Set(ctx, late, account, domain.MustDate(2026, time.May, 20)))
-
-		due, err := d.Past(ctx, domain.MustDate(2026, time.April, 20), 10)
-		require.NoError(t, err)
-		assert.Empty(t, due, "the due day itself is still the citizen's")
-		due, err = d.Past(ctx, domain.MustDate(2026, time.April, 21), 10)
-		require.NoError(t, err)
-		assert.Equal(t, []uuid.UUID{early}, due, "the later request moved the other one's date")
-		require.NoError(t, d.Drop(ctx, early))
-		due, err = d.Past(ctx, domain.MustDate(2026, time.June, 1), 10)
-		require.NoError(t, err)
-		assert.Equal(t, []uuid.UUID{late}, due)
+		assert.Error(t, writer.Put(ctx, app, newTestID(), appT0, Metadata{}), "an id is indexed once")
 	})
 }
 

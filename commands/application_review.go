@@ -135,10 +135,8 @@ func NewRequestClarificationHandler(d Deps) *RequestClarificationHandler {
 	return &RequestClarificationHandler{d: d}
 }
 
-// Handle records ClarificationRequested. Its due date is written to the
-// clarification deadlines before the event is appended, so the timeout job
-// can never miss it: a deadline whose event did not land is found stale
-// and dropped when the job looks at the application.
+// Handle records ClarificationRequested; the clarification-timeout job
+// learns its due date from the log.
 func (h *RequestClarificationHandler) Handle(ctx context.Context, cmd RequestClarification) (ApplicationResult, error) {
 	actor := actorOf(MetadataFrom(ctx))
 	return h.d.onApplication(ctx, cmd.ApplicationID, "RequestClarification", func(a *domain.Account, now time.Time) error {
@@ -147,12 +145,6 @@ func (h *RequestClarificationHandler) Handle(ctx context.Context, cmd RequestCla
 		if due.IsZero() {
 			due = h.d.Applications.Calendar.AddWorkingDays(day, DefaultClarificationDays)
 		}
-		if err := a.RequestClarification(cmd.ApplicationID, cmd.Comment, due, actor, now, day); err != nil {
-			return err
-		}
-		if err := h.d.Applications.Deadlines.Set(ctx, cmd.ApplicationID, a.ID(), due); err != nil {
-			return abort(err)
-		}
-		return nil
+		return a.RequestClarification(cmd.ApplicationID, cmd.Comment, due, actor, now, day)
 	})
 }

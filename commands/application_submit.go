@@ -55,11 +55,14 @@ func (h *SubmitApplicationHandler) Handle(ctx context.Context, cmd SubmitApplica
 		return out, err
 	}
 
+	// The lookup and the number are independent: write them at once.
+	indexed := make(chan error, 1)
+	go func() { indexed <- h.d.Applications.Index.Put(ctx, id, cmd.AccountID, now, md) }()
 	number, err := h.d.Applications.Numbers.Next(ctx, day.Year(), id, cmd.AccountID, now, md)
-	if err != nil {
-		return out, err
+	if ierr := <-indexed; err == nil {
+		err = ierr
 	}
-	if err := h.d.Applications.Index.Put(ctx, id, cmd.AccountID, number, now, md); err != nil {
+	if err != nil {
 		return out, err
 	}
 	in.Number = number

@@ -2,91 +2,21 @@ package commands
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
 	"github.com/kabinet/kabinet/domain"
+	"github.com/kabinet/kabinet/platform/eventstore"
 	"github.com/kabinet/kabinet/platform/sqldb"
 )
-
-// clarificationDeadline is one clarification the timeout job watches.
-type clarificationDeadline struct {
-	bun.BaseModel `bun:"table:clarification_deadlines"`
-
-	ApplicationID string    `bun:"application_id,pk"`
-	AccountID     string    `bun:"account_id,notnull"`
-	Due           string    `bun:"due,notnull"` // YYYY-MM-DD: sorts as text
-	UpdatedAt     time.Time `bun:"updated_at,notnull"`
-}
-
-// ClarificationDeadlines is the timeout job's to-do list: one row per
-// application whose clarification was requested, with its due date. The
-// command writes the row before it appends ClarificationRequested (an
-// intent), and the job trusts only the account's stream: a row whose
-// application is no longer awaiting a clarification (answered, withdrawn,
-// or its event never landed) is dropped when the job meets it. The table
-// sits in the SQL database beside the events, so it survives restarts and
-// every instance shares it.
-type ClarificationDeadlines struct {
-	db  *sqldb.DB
-	now func() time.Time
-}
-
-// NewClarificationDeadlines creates the table and its index if needed.
-func NewClarificationDeadlines(ctx context.Context, db *sqldb.DB, now func() time.Time) (*ClarificationDeadlines, error) {
-	if _, err := db.NewCreateTable().Model((*clarificationDeadline)(nil)).IfNotExists().Exec(ctx); err != nil {
-		return nil, fmt.Errorf("create clarification deadlines: %w", err)
-	}
-	if _, err := db.NewCreateIndex().Model((*clarificationDeadline)(nil)).Index("clarification_deadlines_due").
-		Column("due").IfNotExists().Exec(ctx); err != nil {
-		return nil, fmt.Errorf("index clarification deadlines: %w", err)
-	}
-	return &ClarificationDeadlines{db: db, now: now}, nil
-}
-
-// Set records (or moves) the due date of application app of account.
-func (c *ClarificationDeadlines) Set(ctx context.Context, app, account uuid.UUID, due domain.Date) error {
-	row := &clarificationDeadline{ApplicationID: app.String(), AccountID: account.String(), Due: due.String(), UpdatedAt: c.now()}
-	_, err := c.db.NewInsert().Model(row).
-		On("CONFLICT (application_id) DO UPDATE").
-		Set("due = EXCLUDED.due").Set("account_id = EXCLUDED.account_id").Set("updated_at = EXCLUDED.updated_at").
-		Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("record clarification deadline: %w", err)
-	}
-	return nil
-}
-
-// Drop forgets application app's deadline.
-func (c *ClarificationDeadlines) Drop(ctx context.Context, app uuid.UUID) error {
-	_, err := c.db.NewDelete().Model((*clarificationDeadline)(nil)).Where("application_id = ?", app.String()).Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("drop clarification deadline: %w", err)
-	}
-	return nil
-}
-
-// Past lists up to limit applications whose due date is before day, the
-// oldest first.
-func (c *ClarificationDeadlines) Past(ctx context.Context, day domain.Date, limit int) ([]uuid.UUID, error) {
-	var rows []clarificationDeadline
-	err := c.db.NewSelect().Model(&rows).Where("due < ?", day.String()).
-		OrderExpr("due ASC, application_id ASC").Limit(int64(limit)).Scan(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("list clarification deadlines: %w", err)
-	}
-	ids := make([]uuid.UUID, 0, len(rows))
-	for _, r := range rows {
-		if id, err := uuid.Parse(r.ApplicationID); err == nil {
-			ids = append(ids, id)
-		}
-	}
-	return ids, nil
-}
 
 // TimeoutClarification rejects an application whose clarification went
 // unanswered past its due date (the scheduler's command).
@@ -96,8 +26,7 @@ type TimeoutClarification struct {
 	At time.Time
 }
 
-// TimeoutClarificationHandler handles TimeoutClarification and runs the
-// job that finds the applications due.
+// TimeoutClarificationHandler handles TimeoutClarification.
 type TimeoutClarificationHandler struct{ d Deps }
 
 // NewTimeoutClarificationHandler builds the handler; it panics on nil dependencies.
@@ -112,19 +41,6 @@ var SystemActor = domain.Actor{ID: "system", Role: "system"}
 // Handle records ApplicationRejected with clarification_timeout, once the
 // Moscow day is after the due date (clarification_not_due before).
 func (h *TimeoutClarificationHandler) Handle(ctx context.Context, cmd TimeoutClarification) (ApplicationResult, error) {
-	ctx = WithMetadata(ctx, h.systemMetadata(ctx))
-	at := cmd.At
-	return h.d.onApplication(ctx, cmd.ApplicationID, "TimeoutClarification", func(a *domain.Account, now time.Time) error {
-		if !at.IsZero() {
-			now = at.UTC()
-		}
-		return a.TimeoutClarification(cmd.ApplicationID, SystemActor, now, today(now))
-	})
-}
-
-// systemMetadata is the metadata of a scheduled decision: the system
-// actor, and a fresh correlation when the job's context carries none.
-func (h *TimeoutClarificationHandler) systemMetadata(ctx context.Context) Metadata {
 	md := MetadataFrom(ctx)
 	md.ActorID, md.ActorRole = SystemActor.ID, SystemActor.Role
 	md.CommandID = h.d.NewID().String()
@@ -132,53 +48,176 @@ func (h *TimeoutClarificationHandler) systemMetadata(ctx context.Context) Metada
 	if md.CorrelationID == "" {
 		md.CorrelationID = md.CommandID
 	}
-	return md
+	at := cmd.At
+	return h.d.onApplication(WithMetadata(ctx, md), cmd.ApplicationID, "TimeoutClarification", func(a *domain.Account, now time.Time) error {
+		if !at.IsZero() {
+			now = at.UTC()
+		}
+		return a.TimeoutClarification(cmd.ApplicationID, SystemActor, now, today(now))
+	})
 }
 
-// timeoutBatch bounds the applications one run of the job handles.
-const timeoutBatch = 500
+// clarificationTimeoutJob names the job and its checkpoint.
+const clarificationTimeoutJob = "clarification_timeout"
 
-// RunDue is the clarification-timeout job, run by the scheduler at now:
-// it rejects every application whose clarification is past due on the
-// Moscow day of now, and drops the deadlines it finds stale. It returns
-// how many it rejected. Running it twice, or on two instances at once,
-// rejects nothing twice: the account stream's expected version lets one
-// decision through and the other then finds the application rejected.
-func (h *TimeoutClarificationHandler) RunDue(ctx context.Context, now time.Time) (int, error) {
-	deadlines := h.d.Applications.Deadlines
-	ids, err := deadlines.Past(ctx, today(now), timeoutBatch)
+// ClarificationTimeouts is the scheduler's job (a scheduler.Job) that
+// rejects applications whose clarification went unanswered past its due
+// date, with clarification_timeout.
+//
+// Like the scheduler's document expiry it finds them through its own
+// index, clarification_deadlines(application_id, account_id, due), in the
+// read database, fed from the event store's global log only: each run
+// first reads the events after its checkpoint — ClarificationRequested
+// sets a row, ClarificationProvided, ApplicationRejected and
+// ApplicationWithdrawn (the only ways out of clarification_requested)
+// delete it — and commits the rows with the checkpoint in one transaction.
+// So the index survives restarts, is shared by every instance, can be
+// rebuilt from the log by deleting it with its checkpoint, and never
+// disagrees with the streams; the commands write nothing here. Then it
+// sends TimeoutClarification for each row due before the Moscow day of
+// now. A crash between the two only makes the command run again, which the
+// domain refuses (invalid_transition) once the rejection is recorded.
+type ClarificationTimeouts struct {
+	db      *sqldb.DB
+	store   eventstore.Store
+	handler *TimeoutClarificationHandler
+	logger  *slog.Logger
+	page    int
+	batch   int
+}
+
+// NewClarificationTimeouts creates the job's tables in db if needed.
+func NewClarificationTimeouts(ctx context.Context, db *sqldb.DB, store eventstore.Store, h *TimeoutClarificationHandler, logger *slog.Logger) (*ClarificationTimeouts, error) {
+	if db == nil || store == nil || h == nil {
+		panic("commands.NewClarificationTimeouts: nil dependency")
+	}
+	if logger == nil {
+		logger = slog.Default()
+	}
+	for _, q := range []string{
+		`CREATE TABLE IF NOT EXISTS clarification_deadlines (
+			application_id TEXT PRIMARY KEY,
+			account_id TEXT NOT NULL,
+			due TEXT NOT NULL)`,
+		`CREATE INDEX IF NOT EXISTS clarification_deadlines_due ON clarification_deadlines (due)`,
+		// Shared with the scheduler's other jobs: one row per job.
+		`CREATE TABLE IF NOT EXISTS scheduler_checkpoints (
+			job TEXT PRIMARY KEY,
+			position BIGINT NOT NULL)`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			return nil, fmt.Errorf("create clarification deadline tables: %w", err)
+		}
+	}
+	return &ClarificationTimeouts{db: db, store: store, handler: h, logger: logger, page: 500, batch: 500}, nil
+}
+
+// Name implements scheduler.Job.
+func (j *ClarificationTimeouts) Name() string { return clarificationTimeoutJob }
+
+// Run implements scheduler.Job: bring the index up to the log, then reject
+// what is past due on the Moscow day of now.
+func (j *ClarificationTimeouts) Run(ctx context.Context, now time.Time) error {
+	if err := j.CatchUp(ctx); err != nil {
+		return err
+	}
+	return j.rejectDue(ctx, now)
+}
+
+// CatchUp feeds the index with the log's events after its checkpoint.
+func (j *ClarificationTimeouts) CatchUp(ctx context.Context) error {
+	for {
+		var after uint64
+		err := j.db.NewRaw("SELECT position FROM scheduler_checkpoints WHERE job = ?", clarificationTimeoutJob).Scan(ctx, &after)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("read clarification checkpoint: %w", err)
+		}
+		recs, err := j.store.ReadAll(ctx, after, j.page)
+		if err != nil {
+			return fmt.Errorf("read log after %d: %w", after, err)
+		}
+		if len(recs) == 0 {
+			return nil
+		}
+		if err := j.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			for _, rec := range recs {
+				if err := indexDeadline(ctx, tx, rec); err != nil {
+					return err
+				}
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO scheduler_checkpoints (job, position) VALUES (?, ?)
+				ON CONFLICT (job) DO UPDATE SET position = excluded.position`,
+				clarificationTimeoutJob, int64(recs[len(recs)-1].Position))
+			return err
+		}); err != nil {
+			return fmt.Errorf("index clarification deadlines: %w", err)
+		}
+		if len(recs) < j.page {
+			return nil
+		}
+	}
+}
+
+// indexDeadline applies one log event to the index.
+func indexDeadline(ctx context.Context, tx bun.Tx, rec eventstore.RecordedEvent) error {
+	account, ok := strings.CutPrefix(rec.StreamID, "account-")
+	if !ok {
+		return nil
+	}
+	switch rec.Type {
+	case "ClarificationRequested":
+		e, err := domain.DecodeEvent(rec.Type, rec.SchemaVersion, rec.Data)
+		if err != nil {
+			return fmt.Errorf("decode %s at %d: %w", rec.Type, rec.Position, err)
+		}
+		req := e.(domain.ClarificationRequested)
+		_, err = tx.ExecContext(ctx, `INSERT INTO clarification_deadlines (application_id, account_id, due) VALUES (?, ?, ?)
+			ON CONFLICT (application_id) DO UPDATE SET due = excluded.due`,
+			req.ApplicationID.String(), account, req.Due.String())
+		return err
+	case "ClarificationProvided", "ApplicationRejected", "ApplicationWithdrawn":
+		var ref domain.ApplicationRef
+		if err := json.Unmarshal(rec.Data, &ref); err != nil {
+			return fmt.Errorf("decode %s at %d: %w", rec.Type, rec.Position, err)
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM clarification_deadlines WHERE application_id = ?`, ref.ApplicationID.String())
+		return err
+	}
+	return nil
+}
+
+// rejectDue sends TimeoutClarification for up to one batch of applications
+// past due on the Moscow day of now.
+func (j *ClarificationTimeouts) rejectDue(ctx context.Context, now time.Time) error {
+	var ids []string
+	err := j.db.NewRaw(`SELECT application_id FROM clarification_deadlines WHERE due < ? ORDER BY due, application_id LIMIT ?`,
+		today(now).String(), j.batch).Scan(ctx, &ids)
 	if err != nil {
-		return 0, err
+		return fmt.Errorf("find due clarifications: %w", err)
 	}
 	var errs []error
-	rejected := 0
-	for _, id := range ids {
-		_, err := h.Handle(ctx, TimeoutClarification{ApplicationID: id, At: now})
+	for _, s := range ids {
+		id, err := uuid.Parse(s)
+		if err != nil {
+			continue
+		}
+		_, err = j.handler.Handle(ctx, TimeoutClarification{ApplicationID: id, At: now})
 		var de *domain.Error
 		switch {
 		case err == nil:
-			rejected++
-			err = deadlines.Drop(ctx, id)
-		case errors.As(err, &de) && de.Code == domain.CodeClarificationNotDue:
-			// A later request moved the date: follow the stream's.
-			if due, perr := domain.ParseDate(fmt.Sprint(de.Details["due"])); perr == nil {
-				err = h.moveDeadline(ctx, id, due)
-			}
+			// The rejection deletes the row when the next run reads it.
 		case errors.As(err, &de):
-			// Answered, withdrawn, decided, or never requested after all.
-			err = deadlines.Drop(ctx, id)
-		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("clarification timeout of %s: %w", id, err))
+			// Answered or decided meanwhile (the log will say so at the next
+			// catch-up), or not found: asking again changes nothing.
+			j.logger.Info("clarification timeout refused", "application_id", id, "code", de.Code)
+			if de.Code != domain.CodeClarificationNotDue {
+				if _, derr := j.db.ExecContext(ctx, `DELETE FROM clarification_deadlines WHERE application_id = ?`, s); derr != nil {
+					errs = append(errs, derr)
+				}
+			}
+		default:
+			errs = append(errs, fmt.Errorf("clarification timeout of %s: %w", id, err)) // due again next pass
 		}
 	}
-	return rejected, errors.Join(errs...)
-}
-
-func (h *TimeoutClarificationHandler) moveDeadline(ctx context.Context, id uuid.UUID, due domain.Date) error {
-	account, err := h.d.Applications.Index.Account(ctx, id)
-	if err != nil {
-		return err
-	}
-	return h.d.Applications.Deadlines.Set(ctx, id, account, due)
+	return errors.Join(errs...)
 }
