@@ -157,17 +157,11 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		Notifier: notifier, Clock: clock, Random: rand.Reader, Hasher: hasher, NewID: newID,
 	}
 	// Applications (issue 4): numbers, the application → account index and
-	// payment claims are streams in the event store; clarification deadlines
-	// a table beside the events; the gateway secret KABINET_PAYMENT_SECRET
-	// or <data-dir>/payment.secret.
-	deadlines, err := commands.NewClarificationDeadlines(ctx, eventsDB, clock)
-	if err != nil {
-		return fail(err)
-	}
+	// payment claims are streams in the event store; the gateway secret is
+	// KABINET_PAYMENT_SECRET or <data-dir>/payment.secret.
 	deps.Applications = commands.ApplicationDeps{
 		Calendar: domain.NewRussianCalendar(), Numbers: commands.NewApplicationNumbers(store, newID),
 		Index: commands.NewApplicationIndex(store, newID), Payments: commands.NewPaymentClaims(store, newID),
-		Deadlines: deadlines,
 	}
 	paySecret, err := commands.LoadPaymentSecret(os.Getenv("KABINET_PAYMENT_SECRET"), c.DataDir)
 	if err != nil {
@@ -202,7 +196,11 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	if err != nil {
 		return fail(err)
 	}
-	a.Scheduler = scheduler.New(scheduler.Options{Clock: clock, Logger: logger}, expiry)
+	timeouts, err := commands.NewClarificationTimeouts(ctx, readDB, store, app.Applications.TimeoutClarification, logger)
+	if err != nil {
+		return fail(err)
+	}
+	a.Scheduler = scheduler.New(scheduler.Options{Clock: clock, Logger: logger}, expiry, timeouts)
 
 	cps, err := esbus.NewSQLCheckpoints(ctx, readDB)
 	if err != nil {
