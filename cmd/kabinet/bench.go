@@ -12,11 +12,15 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/go-chi/chi/v5"
+
 	"github.com/kabinet/kabinet/commands"
+	"github.com/kabinet/kabinet/platform/auth"
 )
 
 // codeBook captures one-time codes as they are sent, so a load generator
@@ -73,14 +77,17 @@ func (l *latencies) report(w io.Writer, elapsed time.Duration) {
 	}
 }
 
-// cmdBench drives an in-process, fully embedded Kabinet over real HTTP:
-// each worker registers an account, asks for a phone code, confirms it and
-// reads its cabinet a few times; it prints throughput and latency per kind.
+// cmdBench drives an in-process, fully embedded Kabinet over real HTTP
+// with a mixed workload: each worker registers an account, asks for a
+// phone code and confirms it (a simplified account), submits a certificate
+// application, has an operator accept, review and approve it, and reads
+// the cabinet and the application's status a few times, each read asking
+// for its own writes; it prints throughput and latency per kind.
 func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	duration := fs.Duration("duration", 10*time.Second, "how long to run")
 	workers := fs.Int("concurrency", 32, "concurrent clients")
-	reads := fs.Int("reads", 5, "cabinet reads per registered account")
+	reads := fs.Int("reads", 5, "cabinet and status reads per registered account")
 	dataDir := fs.String("data-dir", "", "data dir (default: a temporary one, removed after)")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
@@ -105,6 +112,10 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer a.Close()
+	opToken, err := a.Issuer.Mint(auth.Principal{Subject: "bench-operator", Role: auth.RoleOperator}, *duration+time.Hour)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -114,6 +125,8 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	go func() { served <- a.Serve(sctx, ln) }()
 	base := "http://" + ln.Addr().String()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *workers * 2}}
+	load := &benchWorkload{client: client, base: base, book: book, operator: opToken, reads: *reads,
+		statusReads: serves(a.Handler, http.MethodGet, "/v1/applications/{app}")}
 
 	lat := &latencies{by: map[string][]time.Duration{}, errs: map[string]int{}}
 	var seq atomic.Int64
@@ -125,7 +138,7 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 		go func() {
 			defer wg.Done()
 			for time.Now().Before(deadline) && ctx.Err() == nil {
-				benchFlow(client, base, book, lat, seq.Add(1), *reads)
+				load.flow(lat, seq.Add(1))
 			}
 		}()
 	}
@@ -134,32 +147,95 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	stop()
 	<-served
 	fmt.Fprintf(stdout, "kabinet bench: %d clients, %s, embedded SQLite, data dir %s\n", *workers, elapsed.Round(time.Millisecond), dir)
+	if !load.statusReads {
+		fmt.Fprintln(stdout, "(GET /v1/applications/{app} is not served yet: no status reads)")
+	}
 	lat.report(stdout, elapsed)
 	return nil
 }
 
-func benchFlow(client *http.Client, base string, book *codeBook, lat *latencies, n int64, reads int) {
+// benchWorkload is one bench run's clients and settings.
+type benchWorkload struct {
+	client      *http.Client
+	base        string
+	book        *codeBook
+	operator    string // an operator's token
+	reads       int
+	statusReads bool // the read side serves GET /v1/applications/{app}
+}
+
+// flow is one citizen's visit: registration, contact confirmation, a
+// certificate application taken to approval by the operator, and reads.
+func (w *benchWorkload) flow(lat *latencies, n int64) {
 	phone := fmt.Sprintf("+79%09d", n)
-	status, body, d := call(client, "POST", base+"/v1/accounts", "", "",
+	status, body, d := call(w.client, "POST", w.base+"/v1/accounts", "", "",
 		fmt.Sprintf(`{"surname":"Иванов","given_names":"Пётр","citizenship":"UZ","phone":"%s"}`, phone))
 	lat.add("register", d, status == 201)
 	if status != 201 {
 		return
 	}
 	id, tok := body["account_id"].(string), body["token"].(string)
-	status, _, d = call(client, "POST", base+"/v1/accounts/"+id+"/contacts/phone/code", tok, "", "")
+	status, _, d = call(w.client, "POST", w.base+"/v1/accounts/"+id+"/contacts/phone/code", tok, "", "")
 	lat.add("request_code", d, status == 202)
-	status, body, d = call(client, "POST", base+"/v1/accounts/"+id+"/contacts/phone/confirm", tok, "",
-		`{"code":"`+book.code(id)+`"}`)
+	status, body, d = call(w.client, "POST", w.base+"/v1/accounts/"+id+"/contacts/phone/confirm", tok, "",
+		`{"code":"`+w.book.code(id)+`"}`)
 	lat.add("confirm_contact", d, status == 200)
-	pos := ""
-	if p, ok := body["position"].(float64); ok {
-		pos = strconv.FormatFloat(p, 'f', 0, 64)
+	if status != 200 {
+		return
 	}
-	for i := 0; i < reads; i++ {
-		status, _, d = call(client, "GET", base+"/v1/accounts/"+id+"/cabinet", tok, pos, "")
+	status, body, d = call(w.client, "POST", w.base+"/v1/accounts/"+id+"/applications", tok, "",
+		`{"service":"certificate","form":{"kind":"stay_status","purpose":"для работодателя"}}`)
+	lat.add("submit_certificate", d, status == 201)
+	pos := positionOf(body)
+	if status != 201 {
+		w.read(lat, id, tok, "", pos)
+		return
+	}
+	app, _ := body["application_id"].(string)
+	for _, step := range []string{"accept", "start-review", "approve"} {
+		status, body, d = call(w.client, "POST", w.base+"/v1/applications/"+app+"/"+step, w.operator, "", "")
+		lat.add("operator_"+strings.ReplaceAll(step, "-", "_"), d, status == 200)
+		if status != 200 {
+			break
+		}
+		pos = positionOf(body)
+	}
+	w.read(lat, id, tok, app, pos)
+}
+
+// read reads the cabinet and the application's status, each waiting for
+// the projection to reach pos (read-your-writes).
+func (w *benchWorkload) read(lat *latencies, id, tok, app, pos string) {
+	for i := 0; i < w.reads; i++ {
+		status, _, d := call(w.client, "GET", w.base+"/v1/accounts/"+id+"/cabinet", tok, pos, "")
 		lat.add("cabinet_read", d, status == 200)
+		if w.statusReads && app != "" {
+			status, _, d = call(w.client, "GET", w.base+"/v1/applications/"+app, tok, pos, "")
+			lat.add("status_read", d, status == 200)
+		}
 	}
+}
+
+// positionOf is the position a command answered, as a header value.
+func positionOf(body map[string]any) string {
+	if p, ok := body["position"].(float64); ok {
+		return strconv.FormatFloat(p, 'f', 0, 64)
+	}
+	return ""
+}
+
+// serves reports whether router h serves method on the route pattern.
+func serves(h http.Handler, method, pattern string) bool {
+	routes, ok := h.(chi.Routes)
+	if !ok {
+		return false
+	}
+	found := false
+	chi.Walk(routes, func(m, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		found = found || (m == method && route == pattern)
+		return nil
+	})
+	return found
 }
 
 func call(client *http.Client, method, url, token, minPos, body string) (int, map[string]any, time.Duration) {
