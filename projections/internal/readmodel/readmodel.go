@@ -68,15 +68,18 @@ func EventID(kind, stream string, version int64) string {
 // ErrBadCursor is returned for a cursor this API did not issue.
 var ErrBadCursor = errors.New("cursor is not one this API issued")
 
-// Cursor is a keyset position in a list ordered by (Key, ID).
+// Cursor is a keyset position in a list ordered by (Key, Pos, ID); lists
+// with a unique Key or (Key, ID) leave Pos zero.
 type Cursor struct {
 	Key int64
+	Pos int64
 	ID  string
 }
 
 // Encode returns the cursor as an opaque URL-safe string.
 func (c Cursor) Encode() string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(c.Key, 10) + ":" + c.ID))
+	return base64.RawURLEncoding.EncodeToString([]byte(
+		strconv.FormatInt(c.Key, 10) + ":" + strconv.FormatInt(c.Pos, 10) + ":" + c.ID))
 }
 
 // DecodeCursor reads a cursor made by Encode; "" is the zero cursor with ok false.
@@ -88,10 +91,14 @@ func DecodeCursor(s string) (c Cursor, ok bool, err error) {
 	if err != nil {
 		return Cursor{}, false, ErrBadCursor
 	}
-	key, id, found := strings.Cut(string(b), ":")
-	n, err := strconv.ParseInt(key, 10, 64)
-	if !found || err != nil || id == "" {
+	parts := strings.SplitN(string(b), ":", 3)
+	if len(parts) != 3 || parts[2] == "" {
 		return Cursor{}, false, ErrBadCursor
 	}
-	return Cursor{Key: n, ID: id}, true, nil
+	key, err1 := strconv.ParseInt(parts[0], 10, 64)
+	pos, err2 := strconv.ParseInt(parts[1], 10, 64)
+	if err1 != nil || err2 != nil {
+		return Cursor{}, false, ErrBadCursor
+	}
+	return Cursor{Key: key, Pos: pos, ID: parts[2]}, true, nil
 }
