@@ -35,12 +35,23 @@ func (f *feed) add(e eventstore.RecordedEvent) {
 // errFeedEnded: the subscription closed while the writer still ran.
 var errFeedEnded = fmt.Errorf("journaling: subscription ended")
 
+// backlog reports whether the subscription has at least half its buffer
+// ready: it is reading ahead of the writer, which is behind.
+func (f *feed) backlog() bool {
+	ch := f.sub.Events()
+	return cap(ch) > 0 && 2*len(ch) >= cap(ch)
+}
+
 // gather takes what the subscription has ready until limit events are
-// buffered, waiting up to quiet once for more when it runs dry (the
-// subscription may be reading its next page).
-func (f *feed) gather(ctx context.Context, limit int, quiet time.Duration) error {
+// buffered. When it runs dry it waits up to quiet for the next event (the
+// subscription may be reading its next page), or up to slow when the
+// subscription has a backlog (pages keep coming, each a query away).
+func (f *feed) gather(ctx context.Context, limit int, quiet, slow time.Duration) error {
 	if f.partial {
 		limit += len(f.buf)
+	}
+	if f.backlog() {
+		quiet = slow
 	}
 	f.full = false
 	var timer *time.Timer
@@ -49,7 +60,6 @@ func (f *feed) gather(ctx context.Context, limit int, quiet time.Duration) error
 			timer.Stop()
 		}
 	}()
-	waited := false
 	for len(f.buf) < limit {
 		select {
 		case e, ok := <-f.sub.Events():
@@ -60,12 +70,13 @@ func (f *feed) gather(ctx context.Context, limit int, quiet time.Duration) error
 			continue
 		default:
 		}
-		if waited || quiet <= 0 {
+		if quiet <= 0 {
 			return nil
 		}
-		waited = true
 		if timer == nil {
 			timer = time.NewTimer(quiet)
+		} else {
+			timer.Reset(quiet)
 		}
 		select {
 		case e, ok := <-f.sub.Events():
@@ -73,8 +84,8 @@ func (f *feed) gather(ctx context.Context, limit int, quiet time.Duration) error
 				return f.ended()
 			}
 			f.add(e)
-			waited = false
 		case <-timer.C:
+			return nil
 		case <-ctx.Done():
 			return nil
 		}

@@ -50,8 +50,15 @@ func fakeClock() func() time.Time {
 // every cycle by time (its clock is fake).
 func newRig(t testing.TB, db *sqldb.DB, cpEvery uint64) *rig {
 	t.Helper()
+	return newSplitRig(t, db, db, cpEvery)
+}
+
+// newSplitRig is newRig with the events in eventsDB and the journal, with
+// the writer's tables, in db.
+func newSplitRig(t testing.TB, eventsDB, db *sqldb.DB, cpEvery uint64) *rig {
+	t.Helper()
 	ctx := context.Background()
-	store, err := sqlstore.New(ctx, db, sqlstore.Options{})
+	store, err := sqlstore.New(ctx, eventsDB, sqlstore.Options{})
 	require.NoError(t, err)
 	t.Cleanup(func() { store.Close() })
 	skey, vkey, err := note.GenerateKey(rand.Reader, journal.DefaultOrigin)

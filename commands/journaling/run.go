@@ -11,9 +11,13 @@ import (
 	"github.com/kabinet/kabinet/platform/journal"
 )
 
-// gatherQuiet is how long a cycle waits for the subscription's next event
-// once it has run dry, so that a page being read joins this cycle.
-const gatherQuiet = time.Millisecond
+// How long a cycle waits for the subscription's next event once it has run
+// dry, so that a page being read joins this cycle: gatherQuiet normally,
+// gatherSlow while the subscription has a backlog.
+const (
+	gatherQuiet = time.Millisecond
+	gatherSlow  = 20 * time.Millisecond
+)
 
 // Run is the single writer loop: it journals the log after the cursor and
 // the inbox until ctx ends, and then returns nil, having finished the
@@ -107,7 +111,7 @@ func (w *Writer) idle(ctx context.Context) (bool, error) {
 // cycle journals what is ready in one transaction (see the package doc)
 // and reports whether more is ready at once.
 func (w *Writer) cycle(ctx context.Context, f *feed) (bool, error) {
-	if err := f.gather(ctx, w.cfg.BatchSize, gatherQuiet); err != nil {
+	if err := f.gather(ctx, w.cfg.BatchSize, gatherQuiet, gatherSlow); err != nil {
 		return false, err
 	}
 	n, err := f.ready(ctx)
@@ -170,7 +174,8 @@ func (w *Writer) cycle(ctx context.Context, f *feed) (bool, error) {
 	if err := w.cfg.Hooks.afterCheckpoint(ctx); err != nil {
 		return false, err
 	}
-	more := f.full || len(inbox) == w.cfg.InboxBatch || (len(f.buf) > 0 && !f.partial)
+	// Behind: go again at once rather than wait for MinInterval.
+	more := f.full || f.backlog() || len(inbox) == w.cfg.InboxBatch || (len(f.buf) > 0 && !f.partial)
 	return more, nil
 }
 
