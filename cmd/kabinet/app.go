@@ -26,6 +26,7 @@ import (
 	"github.com/kabinet/kabinet/platform/auth"
 	"github.com/kabinet/kabinet/platform/blobstore"
 	"github.com/kabinet/kabinet/platform/eventstore"
+	"github.com/kabinet/kabinet/platform/eventstore/kurrent"
 	"github.com/kabinet/kabinet/platform/eventstore/sqlstore"
 	"github.com/kabinet/kabinet/platform/httpx"
 	"github.com/kabinet/kabinet/platform/journal"
@@ -79,10 +80,22 @@ func jwtSecret(c Config) ([]byte, error) {
 	return auth.LoadOrCreateSecret(c.DataDir)
 }
 
-// openStores opens the event store and the read-model database.
-func openStores(ctx context.Context, c Config) (*sqldb.DB, *sqldb.DB, *sqlstore.Store, error) {
-	if strings.HasPrefix(c.EventStore, "kurrentdb://") || strings.HasPrefix(c.EventStore, "esdb://") {
-		return nil, nil, nil, errors.New("the KurrentDB event store is not built yet (issue 6); use SQLite or postgres://")
+// openStores opens the event store, the system database (the journal and
+// the write side's own tables; durable) and the read-model database. With
+// the SQL event stores the system database is the events' own; with
+// KurrentDB it is the read store, opened durable.
+func openStores(ctx context.Context, c Config) (*sqldb.DB, *sqldb.DB, eventstore.Store, error) {
+	if conn, ok := kurrentConnString(c.EventStore); ok {
+		sys, err := openRead(ctx, c.ReadStore, true)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		store, err := kurrent.New(ctx, conn, kurrent.Options{})
+		if err != nil {
+			sys.Close()
+			return nil, nil, nil, fmt.Errorf("kurrentdb: %w", err)
+		}
+		return sys, sys, store, nil
 	}
 	events, err := sqldb.Open(ctx, c.EventStore)
 	if err != nil {
@@ -90,13 +103,8 @@ func openStores(ctx context.Context, c Config) (*sqldb.DB, *sqldb.DB, *sqlstore.
 	}
 	read := events
 	if c.ReadStore != c.EventStore {
-		if strings.HasPrefix(c.ReadStore, "postgres") {
-			read, err = sqldb.Open(ctx, c.ReadStore)
-		} else {
-			// Read models are rebuildable: WAL-consistent commits are enough.
-			read, err = sqldb.OpenSQLite(ctx, strings.TrimPrefix(c.ReadStore, "sqlite:"), false)
-		}
-		if err != nil {
+		// Read models are rebuildable: WAL-consistent commits are enough.
+		if read, err = openRead(ctx, c.ReadStore, false); err != nil {
 			events.Close()
 			return nil, nil, nil, err
 		}
@@ -108,6 +116,28 @@ func openStores(ctx context.Context, c Config) (*sqldb.DB, *sqldb.DB, *sqlstore.
 		return nil, nil, nil, err
 	}
 	return events, read, store, nil
+}
+
+// openRead opens a read store DSN: PostgreSQL, or a SQLite file.
+func openRead(ctx context.Context, dsn string, durable bool) (*sqldb.DB, error) {
+	if strings.HasPrefix(dsn, "postgres") {
+		return sqldb.Open(ctx, dsn)
+	}
+	return sqldb.OpenSQLite(ctx, strings.TrimPrefix(dsn, "sqlite:"), durable)
+}
+
+// kurrentConnString turns KABINET_EVENTSTORE=kurrentdb://… (or esdb://…)
+// into the client's connection string.
+func kurrentConnString(dsn string) (string, bool) {
+	for _, p := range []string{"kurrentdb+discover://", "kurrentdb://"} {
+		if rest, ok := strings.CutPrefix(dsn, p); ok {
+			return strings.Replace(p, "kurrentdb", "esdb", 1) + rest, true
+		}
+	}
+	if strings.HasPrefix(dsn, "esdb://") || strings.HasPrefix(dsn, "esdb+discover://") {
+		return dsn, true
+	}
+	return "", false
 }
 
 // buildApp wires everything for serve (and for tests).
@@ -122,14 +152,14 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	eventsDB, readDB, sqlStore, err := openStores(ctx, c)
+	eventsDB, readDB, baseStore, err := openStores(ctx, c)
 	if err != nil {
 		return nil, err
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := observability.NewMetrics(reg)
-	store := eventstore.Instrumented(sqlStore, metrics)
+	store := eventstore.Instrumented(baseStore, metrics)
 	a := &App{Config: c, Logger: logger, Events: eventsDB, Read: readDB, Store: store, Metrics: metrics}
 	a.closers = append(a.closers, store.Close, eventsDB.Close)
 	if readDB != eventsDB {
