@@ -36,7 +36,14 @@ type proc struct {
 // startBinary runs `kabinet serve` on a free port and waits until it listens.
 func startBinary(t *testing.T, bin, dataDir string, extra ...string) *proc {
 	t.Helper()
+	return startBinaryEnv(t, bin, dataDir, nil, extra...)
+}
+
+// startBinaryEnv is startBinary with extra environment variables.
+func startBinaryEnv(t *testing.T, bin, dataDir string, env []string, extra ...string) *proc {
+	t.Helper()
 	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir}, extra...)...)
+	cmd.Env = append(os.Environ(), env...)
 	stderr, err := cmd.StderrPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
