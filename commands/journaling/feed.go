@@ -2,6 +2,7 @@ package journaling
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -33,7 +34,7 @@ func (f *feed) add(e eventstore.RecordedEvent) {
 }
 
 // errFeedEnded: the subscription closed while the writer still ran.
-var errFeedEnded = fmt.Errorf("journaling: subscription ended")
+var errFeedEnded = errors.New("journaling: subscription ended")
 
 // backlog reports whether the subscription has at least half its buffer
 // ready: it is reading ahead of the writer, which is behind.

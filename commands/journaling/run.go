@@ -8,6 +8,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/kabinet/kabinet/platform/eventstore"
 	"github.com/kabinet/kabinet/platform/journal"
 )
 
@@ -23,8 +24,8 @@ const (
 // the inbox until ctx ends, and then returns nil, having finished the
 // transaction under way. A failed cycle (a database error, a lost
 // subscription, another writer) is logged and the writer starts over from
-// the committed cursor after RetryDelay. A hook's error (see Hooks) is
-// returned at once. Only one Run of a Writer may run at a time; run one
+// the committed cursor after RetryDelay. A hook's error (see Hooks) and a
+// closed store (eventstore.ErrClosed) end Run with that error. Only one Run of a Writer may run at a time; run one
 // Writer per deployment (a second one is safe, but wastes its work).
 func (w *Writer) Run(ctx context.Context) error {
 	if !w.running.CompareAndSwap(false, true) {
@@ -38,6 +39,9 @@ func (w *Writer) Run(ctx context.Context) error {
 		}
 		if ctx.Err() != nil {
 			return nil
+		}
+		if errors.Is(err, eventstore.ErrClosed) {
+			return err
 		}
 		w.cfg.Logger.WarnContext(ctx, "journal writer failed; starting over from its cursor",
 			"err", err, "retry_in", w.cfg.RetryDelay)

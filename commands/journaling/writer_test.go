@@ -298,3 +298,23 @@ func TestWriter_TwoWritersAtOnceStillJournalEverythingOnce(t *testing.T) {
 		r.check(t, ws[0])
 	})
 }
+
+func TestRun_EndsWithErrClosedWhenTheStoreCloses(t *testing.T) {
+	db := sqltest.SQLite(t)
+	r := newRig(t, db, 4)
+	w := r.writer(t, nil)
+	done := make(chan error, 1)
+	go func() { done <- w.Run(context.Background()) }()
+	r.mustAppend(t, cmd{stream: "account-" + uuid.NewString(), expected: eventstore.NoStream, command: "A", types: []string{"X"}})
+	require.Eventually(t, func() bool {
+		st, err := w.Status(context.Background())
+		return err == nil && st.CaughtUp()
+	}, 10*time.Second, 5*time.Millisecond)
+	require.NoError(t, r.store.Close())
+	select {
+	case err := <-done:
+		require.ErrorIs(t, err, eventstore.ErrClosed)
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run went on after the store closed")
+	}
+}
