@@ -25,8 +25,11 @@ const (
 // transaction under way. A failed cycle (a database error, a lost
 // subscription, another writer) is logged and the writer starts over from
 // the committed cursor after RetryDelay. A hook's error (see Hooks) and a
-// closed store (eventstore.ErrClosed) end Run with that error. Only one Run of a Writer may run at a time; run one
-// Writer per deployment (a second one is safe, but wastes its work).
+// closed store (eventstore.ErrClosed) end Run with that error.
+//
+// Only one Run of a Writer may run at a time. Run one writer per
+// deployment (e.g. under a lease); a second one journals nothing twice, its
+// transactions just keep rolling back, but it wastes its work.
 func (w *Writer) Run(ctx context.Context) error {
 	if !w.running.CompareAndSwap(false, true) {
 		return errors.New("journaling: run: already running")
