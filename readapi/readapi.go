@@ -36,6 +36,10 @@ type Server struct {
 	histories  *Histories
 	staffReads func(r *http.Request, accountID uuid.UUID, action string)
 	cabinet    CabinetReader
+	apps       ApplicationsReader
+	notes      NotificationsReader
+	queue      QueueReader
+	clock      func() time.Time
 	tracker    *projections.Tracker
 	guard      *auth.Guard
 	wait       time.Duration
@@ -56,18 +60,30 @@ type Config struct {
 	// StaffReads, when set, is told of every read of a person's data by
 	// staff (the journal records them).
 	StaffReads func(r *http.Request, accountID uuid.UUID, action string)
+	// Applications, Notifications and Queue serve the read models of
+	// issues 3 and 4.
+	Applications  ApplicationsReader
+	Notifications NotificationsReader
+	Queue         QueueReader
+	// Clock tells today for deadlines and expiry dates (default time.Now).
+	Clock func() time.Time
 }
 
 // New builds the query server; it panics on nil dependencies.
 func New(c Config) *Server {
-	if c.Cabinet == nil || c.Tracker == nil || c.Guard == nil || c.Ready == nil || c.Histories == nil {
+	if c.Cabinet == nil || c.Tracker == nil || c.Guard == nil || c.Ready == nil || c.Histories == nil ||
+		c.Applications == nil || c.Notifications == nil || c.Queue == nil {
 		panic("readapi.New: nil dependency")
+	}
+	if c.Clock == nil {
+		c.Clock = time.Now
 	}
 	if c.MinPositionWait <= 0 {
 		c.MinPositionWait = 2 * time.Second
 	}
 	return &Server{cabinet: c.Cabinet, tracker: c.Tracker, guard: c.Guard, wait: c.MinPositionWait,
-		ready: c.Ready, histories: c.Histories, staffReads: c.StaffReads}
+		ready: c.Ready, histories: c.Histories, staffReads: c.StaffReads,
+		apps: c.Applications, notes: c.Notifications, queue: c.Queue, clock: c.Clock}
 }
 
 // PublicRoutes mounts what anyone may read.
@@ -85,6 +101,12 @@ func (s *Server) Routes(r chi.Router) {
 	r.Get("/v1/accounts/{id}/cabinet", s.getCabinet)
 	r.Get("/v1/accounts/{id}/history", s.getHistory)
 	r.Get("/v1/accounts/{id}/state", s.getState)
+	r.Get("/v1/accounts/{id}/applications", s.listApplications)
+	r.Get("/v1/applications/{app}", s.getApplication)
+	r.Get("/v1/applications/by-number/{number}", s.getApplicationByNumber)
+	r.Get("/v1/accounts/{id}/notifications", s.listNotifications)
+	r.Post("/v1/accounts/{id}/notifications/{nid}/read", s.markNotificationRead)
+	r.Get("/v1/operator/queue", s.getOperatorQueue)
 }
 
 func principalOf(r *http.Request) (auth.Principal, bool) { return auth.FromContext(r.Context()) }
@@ -162,5 +184,5 @@ func (s *Server) getCabinet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.staffRead(r, id, "ReadCabinet")
-	httpx.WriteJSON(w, http.StatusOK, v)
+	httpx.WriteJSON(w, http.StatusOK, s.presentCabinet(r, id, v))
 }

@@ -34,8 +34,11 @@ import (
 	"github.com/kabinet/kabinet/platform/observability"
 	"github.com/kabinet/kabinet/platform/sqldb"
 	"github.com/kabinet/kabinet/projections"
+	"github.com/kabinet/kabinet/projections/applications"
 	"github.com/kabinet/kabinet/projections/cabinet"
 	"github.com/kabinet/kabinet/projections/esbus"
+	"github.com/kabinet/kabinet/projections/notifications"
+	"github.com/kabinet/kabinet/projections/operatorqueue"
 	"github.com/kabinet/kabinet/projections/poison"
 	"github.com/kabinet/kabinet/readapi"
 )
@@ -57,7 +60,8 @@ type App struct {
 	// JournalWriter journals every action: from the event log and its inbox.
 	JournalWriter *journaling.Writer
 	Commands      commands.Application
-	Scheduler     *scheduler.Scheduler // periodic jobs (document expiry), worker role
+	Scheduler     *scheduler.Scheduler  // periodic jobs (document expiry), worker role
+	Notifications *notifications.Outbox // delivers notification rows; its jobs run in Scheduler
 	outbox        *commands.OutboxFile
 	closers       []func() error
 }
@@ -230,7 +234,11 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	if err != nil {
 		return fail(err)
 	}
-	a.Scheduler = scheduler.New(scheduler.Options{Clock: clock, Logger: logger}, expiry, timeouts)
+	// Notifications (issues 3, 4): the outbox delivers the projection's
+	// rows through the notifier and sends the daily and weekly digests.
+	a.Notifications = notifications.NewOutbox(readDB, notifier, clock, logger)
+	a.Scheduler = scheduler.New(scheduler.Options{Clock: clock, Logger: logger}, expiry, timeouts,
+		a.Notifications.DeliveryJob(), a.Notifications.DigestJob())
 
 	cps, err := esbus.NewSQLCheckpoints(ctx, readDB)
 	if err != nil {
@@ -243,7 +251,8 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	tracker := projections.NewTracker(readDB)
 	a.Runner = &projections.Runner{
 		DB: readDB, Store: store, Checkpoint: cps, Poison: pq, Tracker: tracker, Logger: logger,
-		Projectors: []projections.Projector{cabinet.NewProjector()}, Observer: a.Metrics,
+		Projectors: []projections.Projector{cabinet.NewProjector(), applications.NewProjector(),
+			notifications.NewProjector(), operatorqueue.NewProjector()}, Observer: a.Metrics,
 	}
 	if err := a.Runner.Migrate(ctx); err != nil {
 		return fail(err)
@@ -267,7 +276,9 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	query := readapi.New(readapi.Config{
 		Cabinet: cabinet.NewReader(readDB), Tracker: tracker, Guard: guard,
 		MinPositionWait: c.MinPositionWait, Ready: a.ready, Histories: readapi.NewHistories(store),
-		StaffReads: a.journalStaffRead,
+		StaffReads:   a.journalStaffRead,
+		Applications: applications.NewReader(readDB), Notifications: notifications.NewReader(readDB),
+		Queue: operatorqueue.NewReader(readDB), Clock: clock,
 	})
 	// Every command route: refusals that wrote no events go to the journal.
 	refusals := commands.JournalRefusals(a.journalRefused)

@@ -185,3 +185,6 @@ func parseDate(s string) (domain.Date, error) {
 	}
 	return domain.ParseDate(s)
 }
+
+// ErrBadCursor is returned for a cursor this read model did not issue.
+var ErrBadCursor = readmodel.ErrBadCursor

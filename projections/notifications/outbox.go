@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -33,6 +34,7 @@ type Outbox struct {
 	notifier commands.Notifier
 	clock    func() time.Time
 	logger   *slog.Logger
+	rounds   sync.Mutex // one delivery round at a time in this process
 }
 
 // NewOutbox delivers rows of db through notifier; it panics on nil dependencies.
@@ -69,6 +71,8 @@ const deliverPage = 100
 // DeliverPending delivers every pending notification, oldest first, and
 // returns how many it finished. It stops at the first failure.
 func (o *Outbox) DeliverPending(ctx context.Context) (int, error) {
+	o.rounds.Lock()
+	defer o.rounds.Unlock()
 	done := 0
 	for {
 		var rows []row

@@ -138,3 +138,6 @@ func (rd *Reader) MarkRead(ctx context.Context, accountID uuid.UUID, id string, 
 	})
 	return out, err
 }
+
+// ErrBadCursor is returned for a cursor this read model did not issue.
+var ErrBadCursor = readmodel.ErrBadCursor

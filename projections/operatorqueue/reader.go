@@ -113,3 +113,6 @@ func itemOf(r listed, today domain.Date) Item {
 	}
 	return it
 }
+
+// ErrBadCursor is returned for a cursor this read model did not issue.
+var ErrBadCursor = readmodel.ErrBadCursor

@@ -1,0 +1,26 @@
+package readapi
+
+import (
+	"net/http"
+
+	"github.com/google/uuid"
+
+	"github.com/kabinet/kabinet/platform/auth"
+	"github.com/kabinet/kabinet/projections/cabinet"
+)
+
+// presentCabinet is the cabinet as this reader sees it today: documents
+// past their expiry count as expired, SNILS and INN are masked for
+// everyone but the owner (DOMAIN.md §5), and the unread notifications come
+// from the notifications read model (reading one is not an event, so the
+// cabinet projection cannot count them).
+func (s *Server) presentCabinet(r *http.Request, id uuid.UUID, v *cabinet.View) cabinet.View {
+	out := v.AsOf(s.today())
+	if p, _ := principalOf(r); p.Role != auth.RoleCitizen || p.AccountID != id {
+		out = out.Masked()
+	}
+	if n, err := s.notes.Unread(r.Context(), id); err == nil {
+		out.UnreadNotifications = n
+	}
+	return out
+}
