@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -57,6 +58,7 @@ type App struct {
 	Issuer     *auth.Issuer
 	Metrics    *observability.Metrics
 	Journal    *journal.Journal
+	JournalDB  *sqldb.DB
 	// JournalWriter journals every action: from the event log and its inbox.
 	JournalWriter *journaling.Writer
 	Commands      commands.Application
@@ -258,11 +260,19 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		return fail(err)
 	}
 
-	if a.Journal, err = openJournal(ctx, c, eventsDB); err != nil {
+	journalDB, owned, err := openJournalDB(ctx, c, eventsDB)
+	if err != nil {
+		return fail(err)
+	}
+	if owned {
+		a.closers = append([]func() error{journalDB.Close}, a.closers...)
+	}
+	a.JournalDB = journalDB
+	if a.Journal, err = openJournal(ctx, c, journalDB); err != nil {
 		return fail(err)
 	}
 	a.JournalWriter, err = journaling.New(ctx, journaling.Config{
-		Store: store, DB: eventsDB, Journal: a.Journal, Logger: logger, Observer: a.Metrics,
+		Store: store, DB: journalDB, Journal: a.Journal, Logger: logger, Observer: a.Metrics,
 	})
 	if err != nil {
 		return fail(err)
@@ -315,8 +325,25 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	return a, nil
 }
 
-// openJournal opens the action journal beside the events (same database,
-// same durability), signed with KABINET_JOURNAL_KEY or the data dir's key.
+// openJournalDB opens where the journal lives: with PostgreSQL events, the
+// same database (owned false: events is returned); with KurrentDB, the
+// system database openStores gave (also events); with SQLite, its own
+// durable file beside the events file — SQLite has one writer per file, and
+// the journal writer should not queue behind the appends.
+func openJournalDB(ctx context.Context, c Config, events *sqldb.DB) (*sqldb.DB, bool, error) {
+	if _, ok := kurrentConnString(c.EventStore); ok || events.IsPostgres() {
+		return events, false, nil
+	}
+	path := filepath.Join(filepath.Dir(strings.TrimPrefix(c.EventStore, "sqlite:")), "journal.db")
+	db, err := sqldb.OpenSQLite(ctx, path, true)
+	if err != nil {
+		return nil, false, fmt.Errorf("open journal: %w", err)
+	}
+	return db, true, nil
+}
+
+// openJournal opens the action journal in db, signed with
+// KABINET_JOURNAL_KEY or the data dir's key.
 func openJournal(ctx context.Context, c Config, db *sqldb.DB) (*journal.Journal, error) {
 	var (
 		signer   note.Signer

@@ -13,7 +13,6 @@ import (
 
 	"github.com/kabinet/kabinet/platform/journal"
 	"github.com/kabinet/kabinet/platform/journal/witness"
-	"github.com/kabinet/kabinet/platform/sqldb"
 )
 
 // cmdJournal runs `kabinet journal verify|export|witness`.
@@ -41,16 +40,34 @@ func withJournal(ctx context.Context, name string, args []string, extra func(*fl
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err := sqldb.Open(ctx, c.EventStore)
+	events, read, store, err := openStores(ctx, c)
 	if err != nil {
 		return nil, nil, err
+	}
+	closeAll := func() {
+		store.Close()
+		if read != events {
+			read.Close()
+		}
+		events.Close()
+	}
+	db, owned, err := openJournalDB(ctx, c, events)
+	if err != nil {
+		closeAll()
+		return nil, nil, err
+	}
+	done := func() {
+		if owned {
+			db.Close()
+		}
+		closeAll()
 	}
 	j, err := openJournal(ctx, c, db)
 	if err != nil {
-		db.Close()
+		done()
 		return nil, nil, err
 	}
-	return j, func() { db.Close() }, nil
+	return j, done, nil
 }
 
 // journalVerify recomputes every leaf and the tree and checks every stored

@@ -143,7 +143,7 @@ func TestJournalCLI_VerifyCatchesAnEditedRow(t *testing.T) {
 	require.NoError(t, err)
 	a, err := buildApp(context.Background(), c, &bytes.Buffer{})
 	require.NoError(t, err)
-	_, err = a.Events.ExecContext(context.Background(), "UPDATE journal_entries SET actor_role = 'admin' WHERE seq = 2")
+	_, err = a.JournalDB.ExecContext(context.Background(), "UPDATE journal_entries SET actor_role = 'admin' WHERE seq = 2")
 	require.NoError(t, err)
 	a.Close()
 	err = run(context.Background(), []string{"journal", "verify", "--data-dir", ts.dataDir}, &out, &out)

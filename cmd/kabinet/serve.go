@@ -52,7 +52,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		wg.Add(1)
 		go func() { // the journal has one writer across the fleet
 			defer wg.Done()
-			err := lease.Run(runCtx, a.Events, "journal-writer", lease.Options{Logger: a.Logger}, a.JournalWriter.Run)
+			err := lease.Run(runCtx, a.JournalDB, "journal-writer", lease.Options{Logger: a.Logger}, a.JournalWriter.Run)
 			if err != nil && !errors.Is(err, context.Canceled) {
 				errc <- fmt.Errorf("journal writer: %w", err)
 			}
