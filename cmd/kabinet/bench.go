@@ -89,6 +89,7 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	workers := fs.Int("concurrency", 32, "concurrent clients")
 	reads := fs.Int("reads", 5, "cabinet and status reads per registered account")
 	dataDir := fs.String("data-dir", "", "data dir (default: a temporary one, removed after)")
+	withJournal := fs.Bool("journal", true, "run the journal writer (false: measure what journaling costs)")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
@@ -107,6 +108,7 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	book := &codeBook{codes: map[string]string{}}
 	c.alsoNotify = book
+	c.noJournalWriter = !*withJournal
 	a, err := buildApp(ctx, c, io.Discard)
 	if err != nil {
 		return err
@@ -146,7 +148,7 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	elapsed := time.Since(start)
 	stop()
 	<-served
-	fmt.Fprintf(stdout, "kabinet bench: %d clients, %s, embedded SQLite, data dir %s\n", *workers, elapsed.Round(time.Millisecond), dir)
+	fmt.Fprintf(stdout, "kabinet bench: %d clients, %s, embedded SQLite, journal writer %v, data dir %s\n", *workers, elapsed.Round(time.Millisecond), *withJournal, dir)
 	if !load.statusReads {
 		fmt.Fprintln(stdout, "(GET /v1/applications/{app} is not served yet: no status reads)")
 	}

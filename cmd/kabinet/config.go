@@ -29,6 +29,8 @@ type Config struct {
 
 	// alsoNotify receives every notification besides the outbox (bench).
 	alsoNotify commands.Notifier
+	// noJournalWriter leaves the journal writer stopped (bench comparisons).
+	noJournalWriter bool
 }
 
 // setting documents one configuration value: its flag, env var and default.

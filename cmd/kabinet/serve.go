@@ -48,7 +48,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 			}
 		}()
 	}
-	if c.Role != "api" {
+	if c.Role != "api" && !c.noJournalWriter {
 		wg.Add(1)
 		go func() { // the journal has one writer across the fleet
 			defer wg.Done()
