@@ -50,10 +50,11 @@ func NewProjector() *Projector { return &Projector{} }
 func (*Projector) Name() string { return ProjectorName }
 
 // indexes serve an account's list (newest first, optionally by status)
-// and the lookup by number.
+// and the lookup by number. The list's indexes cover every column a list
+// shows, so a list never reads the rows' large history documents.
 var indexes = []struct{ name, cols string }{
-	{"application_views_account_seq", "account_id, seq"},
-	{"application_views_account_status_seq", "account_id, status, seq"},
+	{"application_views_list", "account_id, seq, status, application_id, number, service, submitted_ns, updated_ns, deadline"},
+	{"application_views_list_status", "account_id, status, seq, application_id, number, service, submitted_ns, updated_ns, deadline"},
 	{"application_views_number", "number"},
 }
 
