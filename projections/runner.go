@@ -51,10 +51,16 @@ func (r *Runner) Migrate(ctx context.Context) error {
 // checkpoint.
 func (r *Runner) Run(ctx context.Context) error {
 	if err := r.Migrate(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
 		return err
 	}
 	for _, p := range r.Projectors {
 		pos, err := r.Checkpoint.Load(ctx, p.Name())
+		if ctx.Err() != nil {
+			return nil
+		}
 		if err != nil {
 			return fmt.Errorf("load checkpoint %s: %w", p.Name(), err)
 		}

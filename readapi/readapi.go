@@ -90,6 +90,8 @@ func New(c Config) *Server {
 func (s *Server) PublicRoutes(r chi.Router) {
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
+	r.Get("/v1/services", s.getServices)
+	r.Get("/v1/services/{code}", s.getService)
 	r.Get("/openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(openapiJSON)

@@ -58,6 +58,15 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 			}
 		}()
 	}
+	if c.Role != "api" && a.Notifications != nil {
+		wg.Add(1)
+		go func() { // immediate notifications go out within a quarter second
+			defer wg.Done()
+			lease.Run(runCtx, a.Read, "notification-outbox", lease.Options{Logger: a.Logger}, func(ctx context.Context) error {
+				return a.Notifications.Run(ctx, 250*time.Millisecond)
+			})
+		}()
+	}
 	if c.Role != "api" && a.Scheduler != nil {
 		wg.Add(1)
 		go func() { // periodic jobs on one instance at a time
