@@ -62,7 +62,9 @@ func TestScaleOut_TwoInstancesOnePostgresSurviveAKill(t *testing.T) {
 				default:
 				}
 				i := n.Add(1)
+				mu.Lock()
 				p := procs[int(i)%int(alive.Load())]
+				mu.Unlock()
 				req, _ := http.NewRequest("POST", p.url("/v1/accounts"), strings.NewReader(fmt.Sprintf(
 					`{"surname":"Ким","given_names":"Анна","citizenship":"KZ","phone":"+79%09d"}`, i)))
 				req.Header.Set("Content-Type", "application/json")
@@ -85,8 +87,10 @@ func TestScaleOut_TwoInstancesOnePostgresSurviveAKill(t *testing.T) {
 	time.Sleep(1500 * time.Millisecond)
 	// a took the leases first: kill it without a chance to clean up.
 	require.NoError(t, a.cmd.Process.Kill())
+	mu.Lock()
 	procs[0], procs[1] = b, a
 	alive.Store(1)
+	mu.Unlock()
 	time.Sleep(2 * time.Second)
 	close(stop)
 	wg.Wait()
