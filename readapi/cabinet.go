@@ -6,6 +6,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/kabinet/kabinet/platform/auth"
+	"github.com/kabinet/kabinet/platform/observability"
 	"github.com/kabinet/kabinet/projections/cabinet"
 )
 
@@ -19,8 +20,10 @@ func (s *Server) presentCabinet(r *http.Request, id uuid.UUID, v *cabinet.View) 
 	if p, _ := principalOf(r); p.Role != auth.RoleCitizen || p.AccountID != id {
 		out = out.Masked()
 	}
-	if n, err := s.notes.Unread(r.Context(), id); err == nil {
-		out.UnreadNotifications = n
+	n, err := s.notes.Unread(r.Context(), id)
+	if err != nil {
+		observability.LoggerFrom(r.Context()).Warn("unread notifications unavailable", "err", err)
 	}
+	out.UnreadNotifications = n
 	return out
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	_ "embed"
 	"errors"
+	"math"
 	"net/http"
 	"strconv"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/kabinet/kabinet/platform/httpx"
 	"github.com/kabinet/kabinet/projections"
 	"github.com/kabinet/kabinet/projections/cabinet"
+	"github.com/kabinet/kabinet/projections/notifications"
 )
 
 //go:embed openapi.json
@@ -136,32 +138,48 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }
 
-// consistent waits until projection has reached the client's
-// X-Kabinet-Min-Position and sets X-Kabinet-Position; false means it has
-// answered (400 or 503) already.
-func (s *Server) consistent(w http.ResponseWriter, r *http.Request, projection string) bool {
-	pos := s.tracker.Position(projection)
+// consistent waits until every projection the answer reads has reached the
+// client's X-Kabinet-Min-Position and sets X-Kabinet-Position to the lowest
+// of their positions; false means it has answered (400 or 503) already.
+func (s *Server) consistent(w http.ResponseWriter, r *http.Request, projections ...string) bool {
+	var want uint64
 	if h := r.Header.Get("X-Kabinet-Min-Position"); h != "" {
-		want, err := strconv.ParseUint(h, 10, 64)
-		if err != nil {
+		var err error
+		if want, err = strconv.ParseUint(h, 10, 64); err != nil {
 			httpx.WriteError(w, r, httpx.BadRequest("min_position_invalid", "X-Kabinet-Min-Position must be a non-negative integer"))
 			return false
 		}
-		pos, err = s.tracker.Wait(r.Context(), projection, want, s.wait)
-		var nc *projections.ErrNotCaughtUp
-		if errors.As(err, &nc) {
-			w.Header().Set("Retry-After", "1")
-			w.Header().Set("X-Kabinet-Position", strconv.FormatUint(nc.Have, 10))
-			httpx.WriteError(w, r, httpx.NotCaughtUp(err.Error()))
-			return false
-		}
-		if err != nil {
-			httpx.WriteError(w, r, err)
-			return false
-		}
 	}
-	w.Header().Set("X-Kabinet-Position", strconv.FormatUint(pos, 10))
+	low := uint64(math.MaxUint64)
+	for _, p := range projections {
+		pos, ok := s.waitFor(w, r, p, want)
+		if !ok {
+			return false
+		}
+		low = min(low, pos)
+	}
+	w.Header().Set("X-Kabinet-Position", strconv.FormatUint(low, 10))
 	return true
+}
+
+// waitFor waits (bounded) until projection has reached want (0: no wait).
+func (s *Server) waitFor(w http.ResponseWriter, r *http.Request, projection string, want uint64) (uint64, bool) {
+	if want == 0 {
+		return s.tracker.Position(projection), true
+	}
+	pos, err := s.tracker.Wait(r.Context(), projection, want, s.wait)
+	var nc *projections.ErrNotCaughtUp
+	if errors.As(err, &nc) {
+		w.Header().Set("Retry-After", "1")
+		w.Header().Set("X-Kabinet-Position", strconv.FormatUint(nc.Have, 10))
+		httpx.WriteError(w, r, httpx.NotCaughtUp(err.Error()))
+		return 0, false
+	}
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return 0, false
+	}
+	return pos, true
 }
 
 func (s *Server) getCabinet(w http.ResponseWriter, r *http.Request) {
@@ -173,7 +191,8 @@ func (s *Server) getCabinet(w http.ResponseWriter, r *http.Request) {
 	if !s.guard.AccountAccess(w, r, id, auth.RoleOperator) {
 		return
 	}
-	if !s.consistent(w, r, cabinet.ProjectorName) {
+	// The cabinet shows the unread count from the notifications read model.
+	if !s.consistent(w, r, cabinet.ProjectorName, notifications.ProjectorName) {
 		return
 	}
 	v, err := s.cabinet.Get(r.Context(), id)

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/kabinet/kabinet/platform/eventstore"
+	"github.com/kabinet/kabinet/platform/eventstore/kurrent"
+	"github.com/kabinet/kabinet/platform/eventstore/sqlstore"
+	"github.com/kabinet/kabinet/platform/journal"
+	"github.com/kabinet/kabinet/platform/sqldb"
+)
+
+// openStores opens the event store, the system database (the journal and
+// the write side's own tables; durable) and the read-model database. With
+// the SQL event stores the system database is the events' own; with
+// KurrentDB it is the read store, opened durable.
+func openStores(ctx context.Context, c Config) (*sqldb.DB, *sqldb.DB, eventstore.Store, error) {
+	if conn, ok := kurrentConnString(c.EventStore); ok {
+		sys, err := openRead(ctx, c.ReadStore, true)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		store, err := kurrent.New(ctx, conn, kurrent.Options{})
+		if err != nil {
+			sys.Close()
+			return nil, nil, nil, fmt.Errorf("kurrentdb: %w", err)
+		}
+		return sys, sys, store, nil
+	}
+	events, err := sqldb.Open(ctx, c.EventStore)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	read := events
+	if c.ReadStore != c.EventStore {
+		// Read models are rebuildable: WAL-consistent commits are enough.
+		if read, err = openRead(ctx, c.ReadStore, false); err != nil {
+			events.Close()
+			return nil, nil, nil, err
+		}
+	}
+	store, err := sqlstore.New(ctx, events, sqlstore.Options{})
+	if err != nil {
+		events.Close()
+		read.Close()
+		return nil, nil, nil, err
+	}
+	return events, read, store, nil
+}
+
+// openRead opens a read store DSN: PostgreSQL, or a SQLite file.
+func openRead(ctx context.Context, dsn string, durable bool) (*sqldb.DB, error) {
+	if strings.HasPrefix(dsn, "postgres") {
+		return sqldb.Open(ctx, dsn)
+	}
+	return sqldb.OpenSQLite(ctx, strings.TrimPrefix(dsn, "sqlite:"), durable)
+}
+
+// kurrentConnString turns KABINET_EVENTSTORE=kurrentdb://… (or esdb://…)
+// into the client's connection string.
+func kurrentConnString(dsn string) (string, bool) {
+	for _, p := range []string{"kurrentdb+discover://", "kurrentdb://"} {
+		if rest, ok := strings.CutPrefix(dsn, p); ok {
+			return strings.Replace(p, "kurrentdb", "esdb", 1) + rest, true
+		}
+	}
+	if strings.HasPrefix(dsn, "esdb://") || strings.HasPrefix(dsn, "esdb+discover://") {
+		return dsn, true
+	}
+	return "", false
+}
+
+// openJournalDB opens where the journal lives: with PostgreSQL events, the
+// same database (owned false: events is returned); with KurrentDB, the
+// system database openStores gave (also events); with SQLite, its own
+// durable file beside the events file — SQLite has one writer per file, and
+// the journal writer should not queue behind the appends.
+func openJournalDB(ctx context.Context, c Config, events *sqldb.DB) (*sqldb.DB, bool, error) {
+	if _, ok := kurrentConnString(c.EventStore); ok || events.IsPostgres() {
+		return events, false, nil
+	}
+	path := filepath.Join(filepath.Dir(strings.TrimPrefix(c.EventStore, "sqlite:")), "journal.db")
+	db, err := sqldb.OpenSQLite(ctx, path, true)
+	if err != nil {
+		return nil, false, fmt.Errorf("open journal: %w", err)
+	}
+	return db, true, nil
+}
+
+// openJournal opens the action journal in db, signed with
+// KABINET_JOURNAL_KEY or the data dir's key.
+func openJournal(ctx context.Context, c Config, db *sqldb.DB) (*journal.Journal, error) {
+	var (
+		signer   note.Signer
+		verifier note.Verifier
+		vkey     string
+		err      error
+	)
+	if c.JournalKey != "" {
+		signer, verifier, vkey, err = journal.ParseKey(c.JournalKey)
+	} else {
+		signer, verifier, vkey, err = journal.LoadOrCreateKey(c.DataDir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return journal.Open(ctx, db, signer, verifier, journal.Options{
+		CheckpointEvery: c.CheckpointEvery, CheckpointInterval: c.CheckpointInterval, VerifierKey: vkey,
+	})
+}
