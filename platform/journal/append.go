@@ -13,9 +13,6 @@ import (
 	"github.com/kabinet/kabinet/platform/sqldb"
 )
 
-// insertChunk bounds the rows of one INSERT statement.
-const insertChunk = 500
-
 // Append journals entries in one transaction of its own and returns their
 // seqs. Seq is assigned by the journal; At defaults to the journal's clock.
 // A batch that reaches CheckpointEvery new entries also issues a checkpoint,
@@ -103,22 +100,6 @@ func (j *Journal) appendTx(ctx context.Context, tx bun.IDB, entries []Entry) ([]
 		return nil, err
 	}
 	return seqs, nil
-}
-
-func insertRows(ctx context.Context, tx bun.IDB, rows []entryRow, nodes []nodeRow) error {
-	for i := 0; i < len(rows); i += insertChunk {
-		chunk := rows[i:min(i+insertChunk, len(rows))]
-		if _, err := tx.NewInsert().Model(&chunk).Exec(ctx); err != nil {
-			return fmt.Errorf("insert entries: %w", err)
-		}
-	}
-	for i := 0; i < len(nodes); i += 2 * insertChunk {
-		chunk := nodes[i:min(i+2*insertChunk, len(nodes))]
-		if _, err := tx.NewInsert().Model(&chunk).Exec(ctx); err != nil {
-			return fmt.Errorf("insert tree nodes: %w", err)
-		}
-	}
-	return nil
 }
 
 // prepareRow validates e and fills row with its stored form at seq.

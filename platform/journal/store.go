@@ -19,10 +19,14 @@ const hashSize = 32
 // rangeFactory builds compact ranges with RFC 6962 node hashing.
 var rangeFactory = &compact.RangeFactory{Hash: rfc6962.DefaultHasher.HashChildren}
 
-// schema is the DDL; {blob} is the binary type, {suffix} the nodes table suffix.
+// schema is the DDL; {blob} is the binary type, {suffix} the nodes table
+// suffix, {seq} the type of seq: on SQLite INTEGER, which makes seq the
+// table's rowid, so an entry is one B-tree insert fewer than with a
+// separate primary-key index (journals created before keep theirs; both
+// read and write alike).
 var schema = []string{
 	`CREATE TABLE IF NOT EXISTS journal_entries (
-		seq BIGINT PRIMARY KEY,
+		seq {seq} PRIMARY KEY,
 		at_us BIGINT NOT NULL,
 		actor_id TEXT NOT NULL,
 		actor_role TEXT NOT NULL,
@@ -63,11 +67,11 @@ var schema = []string{
 }
 
 func createSchema(ctx context.Context, db *sqldb.DB) error {
-	blob, suffix := "BLOB", " WITHOUT ROWID"
+	blob, suffix, seq := "BLOB", " WITHOUT ROWID", "INTEGER"
 	if db.IsPostgres() {
-		blob, suffix = "BYTEA", ""
+		blob, suffix, seq = "BYTEA", "", "BIGINT"
 	}
-	r := strings.NewReplacer("{blob}", blob, "{suffix}", suffix)
+	r := strings.NewReplacer("{blob}", blob, "{suffix}", suffix, "{seq}", seq)
 	for _, ddl := range schema {
 		if _, err := db.ExecContext(ctx, r.Replace(ddl), []byte{}); err != nil {
 			return fmt.Errorf("create journal schema: %w", err)
