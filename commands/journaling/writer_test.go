@@ -178,10 +178,22 @@ func TestRecord_RefusesEntriesTheJournalCouldNotTake(t *testing.T) {
 func TestRun_RunsOnceAtATime(t *testing.T) {
 	db := sqltest.SQLite(t)
 	r := newRig(t, db, 4)
-	w := r.writer(t, nil)
+	// The first cycle of the Run started below journals this entry: once
+	// its AfterBuild hook ran, that Run holds the writer, so the Run the
+	// test calls itself cannot be the one that wins.
+	started := make(chan struct{})
+	var once sync.Once
+	w := r.writer(t, func(c *journaling.Config) {
+		c.Hooks = &journaling.Hooks{AfterBuild: func(context.Context, []journal.Entry) error {
+			once.Do(func() { close(started) })
+			return nil
+		}}
+	})
+	r.record(t, w, journal.Entry{ActorID: "anonymous", Action: "GET cabinet", Outcome: journal.Denied, Reason: "unauthorized"})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()
+	<-started
 	require.Eventually(t, func() bool {
 		err := w.Run(ctx)
 		return err != nil && assert.ErrorContains(t, err, "already running")
