@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
@@ -34,6 +35,30 @@ type Runner struct {
 	Tracker    *Tracker
 	Logger     *slog.Logger
 	Observer   Observer // optional
+
+	head atomic.Uint64 // the log's head, sampled for the lag metric
+}
+
+// sampleHead keeps r.head fresh for the lag metric without a query per
+// event, and re-reports every projection so an idle one's lag stays true.
+func (r *Runner) sampleHead(ctx context.Context) {
+	t := time.NewTicker(500 * time.Millisecond)
+	defer t.Stop()
+	for {
+		if h, err := r.Store.Head(ctx); err == nil {
+			r.head.Store(h)
+			if r.Observer != nil {
+				for _, p := range r.Projectors {
+					r.Observer.SetProjection(p.Name(), r.Tracker.Position(p.Name()), h)
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Migrate creates every projector's tables.
@@ -91,6 +116,7 @@ func (r *Runner) Run(ctx context.Context) error {
 		subs = append(subs, sub)
 		router.AddNoPublisherHandler(p.Name(), esbus.AllTopic, sub, r.handler(p))
 	}
+	go r.sampleHead(ctx)
 	err = router.Run(ctx)
 	for _, s := range subs {
 		s.Close()
@@ -122,8 +148,7 @@ func (r *Runner) handler(p Projector) message.NoPublishHandlerFunc {
 		}
 		r.Tracker.Set(p.Name(), rec.Position)
 		if r.Observer != nil {
-			head, _ := r.Store.Head(ctx)
-			r.Observer.SetProjection(p.Name(), rec.Position, head)
+			r.Observer.SetProjection(p.Name(), rec.Position, max(r.head.Load(), rec.Position))
 		}
 		return nil
 	}
