@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
-	"github.com/ThreeDotsLabs/watermill/message"
-	"github.com/uptrace/bun"
 
 	"github.com/kabinet/kabinet/platform/eventstore"
 	"github.com/kabinet/kabinet/platform/sqldb"
@@ -24,8 +22,10 @@ type Observer interface {
 }
 
 // Runner keeps every projector up to date: it first catches up in large
-// batches, then follows the live log through a watermill router, one
-// message per transaction together with the projector's checkpoint.
+// batches, then follows the live log through a watermill router; each
+// delivered message is applied together with the events already committed
+// after it (see live.go), in one transaction with the projector's
+// checkpoint.
 type Runner struct {
 	DB         *sqldb.DB
 	Store      eventstore.Store
@@ -114,7 +114,7 @@ func (r *Runner) Run(ctx context.Context) error {
 			return fmt.Errorf("projection subscriber %s: %w", p.Name(), err)
 		}
 		subs = append(subs, sub)
-		router.AddNoPublisherHandler(p.Name(), esbus.AllTopic, sub, r.handler(p))
+		router.AddNoPublisherHandler(p.Name(), esbus.AllTopic, sub, r.liveHandler(p))
 	}
 	go r.sampleHead(ctx)
 	err = router.Run(ctx)
@@ -125,31 +125,4 @@ func (r *Runner) Run(ctx context.Context) error {
 		return nil
 	}
 	return err
-}
-
-func (r *Runner) handler(p Projector) message.NoPublishHandlerFunc {
-	return func(msg *message.Message) error {
-		rec, err := esbus.Event(msg)
-		if err != nil {
-			return err
-		}
-		ctx := msg.Context()
-		err = r.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-			if err := p.Project(ctx, tx, []eventstore.RecordedEvent{rec}); err != nil {
-				return err
-			}
-			return r.Checkpoint.SaveTx(ctx, tx, p.Name(), rec.Position)
-		})
-		if err != nil {
-			if r.Observer != nil {
-				r.Observer.ProjectionError(p.Name())
-			}
-			return fmt.Errorf("project %s at %d: %w", p.Name(), rec.Position, err)
-		}
-		r.Tracker.Set(p.Name(), rec.Position)
-		if r.Observer != nil {
-			r.Observer.SetProjection(p.Name(), rec.Position, max(r.head.Load(), rec.Position))
-		}
-		return nil
-	}
 }

@@ -1,0 +1,70 @@
+package projections
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/uptrace/bun"
+
+	"github.com/kabinet/kabinet/platform/eventstore"
+	"github.com/kabinet/kabinet/projections/esbus"
+)
+
+// LiveBatch bounds how many already-committed events a live message takes
+// along into its transaction.
+const LiveBatch = 256
+
+// liveHandler applies a delivered event, and with it the events already
+// committed after it, in one transaction with the checkpoint: under load a
+// projector then commits once per burst instead of once per event. Messages
+// the projector has already applied that way are acknowledged at once. If
+// the batch fails, the delivered event is tried alone, so that only the
+// event that cannot be projected reaches the poison queue.
+func (r *Runner) liveHandler(p Projector) message.NoPublishHandlerFunc {
+	var applied atomic.Uint64 // the highest position this handler committed
+	return func(msg *message.Message) error {
+		rec, err := esbus.Event(msg)
+		if err != nil {
+			return err
+		}
+		if rec.Position <= applied.Load() {
+			return nil
+		}
+		ctx := msg.Context()
+		batch := []eventstore.RecordedEvent{rec}
+		if more, err := r.Store.ReadAll(ctx, rec.Position, LiveBatch-1); err == nil {
+			batch = append(batch, more...)
+		}
+		last, err := r.apply(ctx, p, batch)
+		if err != nil && len(batch) > 1 {
+			last, err = r.apply(ctx, p, batch[:1])
+		}
+		if err != nil {
+			if r.Observer != nil {
+				r.Observer.ProjectionError(p.Name())
+			}
+			return fmt.Errorf("project %s at %d: %w", p.Name(), rec.Position, err)
+		}
+		applied.Store(last)
+		r.Tracker.Set(p.Name(), last)
+		if r.Observer != nil {
+			r.Observer.SetProjection(p.Name(), last, max(r.head.Load(), last))
+		}
+		return nil
+	}
+}
+
+// apply projects batch and moves the checkpoint to its last event, in one
+// transaction; it returns that position.
+func (r *Runner) apply(ctx context.Context, p Projector, batch []eventstore.RecordedEvent) (uint64, error) {
+	last := batch[len(batch)-1].Position
+	err := r.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if err := p.Project(ctx, tx, batch); err != nil {
+			return err
+		}
+		return r.Checkpoint.SaveTx(ctx, tx, p.Name(), last)
+	})
+	return last, err
+}
