@@ -2,9 +2,7 @@ package commands
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -13,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/kabinet/kabinet/commands/scheduler"
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/eventstore"
 	"github.com/kabinet/kabinet/platform/sqldb"
@@ -60,31 +59,20 @@ func (h *TimeoutClarificationHandler) Handle(ctx context.Context, cmd TimeoutCla
 // clarificationTimeoutJob names the job and its checkpoint.
 const clarificationTimeoutJob = "clarification_timeout"
 
-// ClarificationTimeouts is the scheduler's job (a scheduler.Job) that
-// rejects applications whose clarification went unanswered past its due
-// date, with clarification_timeout.
+// ClarificationTimeouts is the scheduler's job that rejects applications
+// whose clarification went unanswered past its due date, with
+// clarification_timeout.
 //
 // Like the scheduler's document expiry it finds them through its own
-// index, clarification_deadlines(application_id, account_id, due), in the
-// read database, fed from the event store's global log only: each run
-// first reads the events after its checkpoint — ClarificationRequested
-// sets a row, ClarificationProvided, ApplicationRejected and
-// ApplicationWithdrawn (the only ways out of clarification_requested)
-// delete it — and commits the rows with the checkpoint in one transaction.
-// So the index survives restarts, is shared by every instance, can be
-// rebuilt from the log by deleting it with its checkpoint, and never
-// disagrees with the streams; the commands write nothing here. Then it
-// sends TimeoutClarification for each row due before the Moscow day of
-// now. A crash between the two only makes the command run again, which the
-// domain refuses (invalid_transition) once the rejection is recorded.
-type ClarificationTimeouts struct {
-	db      *sqldb.DB
-	store   eventstore.Store
-	handler *TimeoutClarificationHandler
-	logger  *slog.Logger
-	page    int
-	batch   int
-}
+// log-fed index (a scheduler.IndexedJob),
+// clarification_deadlines(application_id, account_id, due), in the read
+// database: ClarificationRequested sets a row; ClarificationProvided,
+// ApplicationRejected and ApplicationWithdrawn (the only ways out of
+// clarification_requested) delete it; the commands write nothing here.
+// Each run sends TimeoutClarification for each row due before the Moscow
+// day of now; a command run twice is refused by the domain
+// (invalid_transition) once the rejection is recorded.
+type ClarificationTimeouts struct{ *scheduler.IndexedJob }
 
 // NewClarificationTimeouts creates the job's tables in db if needed.
 func NewClarificationTimeouts(ctx context.Context, db *sqldb.DB, store eventstore.Store, h *TimeoutClarificationHandler, logger *slog.Logger) (*ClarificationTimeouts, error) {
@@ -94,68 +82,47 @@ func NewClarificationTimeouts(ctx context.Context, db *sqldb.DB, store eventstor
 	if logger == nil {
 		logger = slog.Default()
 	}
-	for _, q := range []string{
-		`CREATE TABLE IF NOT EXISTS clarification_deadlines (
+	job, err := scheduler.NewIndexedJob(ctx, db, store, scheduler.Indexed{
+		Name: clarificationTimeoutJob,
+		Schema: []string{
+			`CREATE TABLE IF NOT EXISTS clarification_deadlines (
 			application_id TEXT PRIMARY KEY,
 			account_id TEXT NOT NULL,
 			due TEXT NOT NULL)`,
-		`CREATE INDEX IF NOT EXISTS clarification_deadlines_due ON clarification_deadlines (due)`,
-		// Shared with the scheduler's other jobs: one row per job.
-		`CREATE TABLE IF NOT EXISTS scheduler_checkpoints (
-			job TEXT PRIMARY KEY,
-			position BIGINT NOT NULL)`,
-	} {
-		if _, err := db.ExecContext(ctx, q); err != nil {
-			return nil, fmt.Errorf("create clarification deadline tables: %w", err)
-		}
-	}
-	return &ClarificationTimeouts{db: db, store: store, handler: h, logger: logger, page: 500, batch: 500}, nil
-}
-
-// Name implements scheduler.Job.
-func (j *ClarificationTimeouts) Name() string { return clarificationTimeoutJob }
-
-// Run implements scheduler.Job: bring the index up to the log, then reject
-// what is past due on the Moscow day of now.
-func (j *ClarificationTimeouts) Run(ctx context.Context, now time.Time) error {
-	if err := j.CatchUp(ctx); err != nil {
-		return err
-	}
-	return j.rejectDue(ctx, now)
-}
-
-// CatchUp feeds the index with the log's events after its checkpoint.
-func (j *ClarificationTimeouts) CatchUp(ctx context.Context) error {
-	for {
-		var after uint64
-		err := j.db.NewRaw("SELECT position FROM scheduler_checkpoints WHERE job = ?", clarificationTimeoutJob).Scan(ctx, &after)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("read clarification checkpoint: %w", err)
-		}
-		recs, err := j.store.ReadAll(ctx, after, j.page)
-		if err != nil {
-			return fmt.Errorf("read log after %d: %w", after, err)
-		}
-		if len(recs) == 0 {
-			return nil
-		}
-		if err := j.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-			for _, rec := range recs {
-				if err := indexDeadline(ctx, tx, rec); err != nil {
-					return err
-				}
+			`CREATE INDEX IF NOT EXISTS clarification_deadlines_due ON clarification_deadlines (due)`,
+		},
+		Apply: indexDeadline,
+		Due: func(ctx context.Context, now time.Time, limit int) ([]string, error) {
+			var ids []string
+			err := db.NewRaw(`SELECT application_id FROM clarification_deadlines WHERE due < ? ORDER BY due, application_id LIMIT ?`,
+				today(now).String(), limit).Scan(ctx, &ids)
+			if err != nil {
+				return nil, fmt.Errorf("find due clarifications: %w", err)
 			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO scheduler_checkpoints (job, position) VALUES (?, ?)
-				ON CONFLICT (job) DO UPDATE SET position = excluded.position`,
-				clarificationTimeoutJob, int64(recs[len(recs)-1].Position))
+			return ids, nil
+		},
+		Act: func(ctx context.Context, id uuid.UUID, now time.Time) error {
+			_, err := h.Handle(ctx, TimeoutClarification{ApplicationID: id, At: now})
 			return err
-		}); err != nil {
-			return fmt.Errorf("index clarification deadlines: %w", err)
-		}
-		if len(recs) < j.page {
-			return nil
-		}
+		},
+		Settle: func(ctx context.Context, id uuid.UUID, _ time.Time, refused *domain.Error) error {
+			if refused == nil {
+				return nil // the rejection deletes the row when the next run reads it
+			}
+			// Answered or decided meanwhile (the log will say so at the next
+			// catch-up), or not found: asking again changes nothing.
+			logger.Info("clarification timeout refused", "application_id", id, "code", refused.Code)
+			if refused.Code == domain.CodeClarificationNotDue {
+				return nil
+			}
+			_, err := db.ExecContext(ctx, `DELETE FROM clarification_deadlines WHERE application_id = ?`, id.String())
+			return err
+		},
+	}, logger)
+	if err != nil {
+		return nil, err
 	}
+	return &ClarificationTimeouts{job}, nil
 }
 
 // indexDeadline applies one log event to the index.
@@ -184,40 +151,4 @@ func indexDeadline(ctx context.Context, tx bun.Tx, rec eventstore.RecordedEvent)
 		return err
 	}
 	return nil
-}
-
-// rejectDue sends TimeoutClarification for up to one batch of applications
-// past due on the Moscow day of now.
-func (j *ClarificationTimeouts) rejectDue(ctx context.Context, now time.Time) error {
-	var ids []string
-	err := j.db.NewRaw(`SELECT application_id FROM clarification_deadlines WHERE due < ? ORDER BY due, application_id LIMIT ?`,
-		today(now).String(), j.batch).Scan(ctx, &ids)
-	if err != nil {
-		return fmt.Errorf("find due clarifications: %w", err)
-	}
-	var errs []error
-	for _, s := range ids {
-		id, err := uuid.Parse(s)
-		if err != nil {
-			continue
-		}
-		_, err = j.handler.Handle(ctx, TimeoutClarification{ApplicationID: id, At: now})
-		var de *domain.Error
-		switch {
-		case err == nil:
-			// The rejection deletes the row when the next run reads it.
-		case errors.As(err, &de):
-			// Answered or decided meanwhile (the log will say so at the next
-			// catch-up), or not found: asking again changes nothing.
-			j.logger.Info("clarification timeout refused", "application_id", id, "code", de.Code)
-			if de.Code != domain.CodeClarificationNotDue {
-				if _, derr := j.db.ExecContext(ctx, `DELETE FROM clarification_deadlines WHERE application_id = ?`, s); derr != nil {
-					errs = append(errs, derr)
-				}
-			}
-		default:
-			errs = append(errs, fmt.Errorf("clarification timeout of %s: %w", id, err)) // due again next pass
-		}
-	}
-	return errors.Join(errs...)
 }
