@@ -4,24 +4,31 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/kabinet/kabinet/platform/eventstore"
 )
 
-// feed holds the store's live tail for the writer: the events after the
-// cursor that the subscription delivered and that are not journaled yet.
+// feed holds the log's tail for the writer: the events after the cursor
+// that it read and that are not journaled yet.
+//
+// A busy writer reads the log itself, one page per cycle (gather): one
+// query for hundreds of events, where a subscription would run one for
+// every commit of the store and hand each event over a channel. Only an
+// idle writer subscribes (wait), to hear of the next event at once.
 type feed struct {
 	store  eventstore.Store
-	sub    eventstore.Subscription
 	cursor uint64  // journaled (committed) up to this position
-	buf    []event // received, position > cursor, in log order
+	buf    []event // read, position > cursor, in log order
 	last   uint64  // position of the last buffered event; cursor when none
 	// partial: buf is one run whose rest has not arrived; gather takes
 	// more than a batch rather than split it.
 	partial bool
 	// full: the last gather stopped at its limit, so more is likely ready.
 	full bool
+	// sub, while the writer waits for the log, feeds the events after last;
+	// stop ends it. Both are nil when the writer does not wait.
+	sub  eventstore.Subscription
+	stop context.CancelFunc
 }
 
 // add buffers e unless it was buffered or journaled already.
@@ -36,67 +43,67 @@ func (f *feed) add(e eventstore.RecordedEvent) {
 // errFeedEnded: the subscription closed while the writer still ran.
 var errFeedEnded = errors.New("journaling: subscription ended")
 
-// backlog reports whether the subscription has at least half its buffer
-// ready: it is reading ahead of the writer, which is behind.
-func (f *feed) backlog() bool {
-	ch := f.sub.Events()
-	return cap(ch) > 0 && 2*len(ch) >= cap(ch)
-}
-
-// gather takes what the subscription has ready until limit events are
-// buffered. When it runs dry it waits up to quiet for the next event (the
-// subscription may be reading its next page), or up to slow when the
-// subscription has a backlog (pages keep coming, each a query away).
-func (f *feed) gather(ctx context.Context, limit int, quiet, slow time.Duration) error {
+// gather reads the events after the buffered ones until limit events are
+// buffered or the log is read to its end.
+func (f *feed) gather(ctx context.Context, limit int) error {
 	if f.partial {
 		limit += len(f.buf)
 	}
-	if f.backlog() {
-		quiet = slow
-	}
 	f.full = false
-	var timer *time.Timer
-	defer func() {
-		if timer != nil {
-			timer.Stop()
-		}
-	}()
-	for len(f.buf) < limit {
-		select {
-		case e, ok := <-f.sub.Events():
-			if !ok {
-				return f.ended()
-			}
-			f.add(e)
-			continue
-		default:
-		}
-		if quiet <= 0 {
-			return nil
-		}
-		if timer == nil {
-			timer = time.NewTimer(quiet)
-		} else {
-			timer.Reset(quiet)
-		}
-		select {
-		case e, ok := <-f.sub.Events():
-			if !ok {
-				return f.ended()
-			}
-			f.add(e)
-		case <-timer.C:
-			return nil
-		case <-ctx.Done():
-			return nil
-		}
+	want := limit - len(f.buf)
+	if want <= 0 {
+		f.full = true
+		return nil
 	}
-	f.full = true
+	evs, err := f.store.ReadAll(ctx, f.last, want)
+	if err != nil {
+		return fmt.Errorf("read the log after %d: %w", f.last, err)
+	}
+	for _, e := range evs {
+		f.add(e)
+	}
+	f.full = len(evs) == want
 	return nil
 }
 
+// unread reports whether the log holds events after the buffered ones.
+func (f *feed) unread(ctx context.Context) (bool, error) {
+	head, err := f.store.Head(ctx)
+	if err != nil {
+		return false, fmt.Errorf("read the log's head: %w", err)
+	}
+	return head > f.last, nil
+}
+
+// events returns the channel of a subscription to the events after the
+// buffered ones, subscribing when the feed has none.
+func (f *feed) events(ctx context.Context) (<-chan eventstore.RecordedEvent, error) {
+	if f.sub == nil {
+		sctx, cancel := context.WithCancel(ctx)
+		sub, err := f.store.Subscribe(sctx, f.last)
+		if err != nil {
+			cancel()
+			return nil, fmt.Errorf("subscribe after %d: %w", f.last, err)
+		}
+		f.sub, f.stop = sub, cancel
+	}
+	return f.sub.Events(), nil
+}
+
+// unsubscribe ends the subscription, if any; what it read ahead is read
+// again by gather.
+func (f *feed) unsubscribe() {
+	if f.stop != nil {
+		f.stop()
+		f.sub, f.stop = nil, nil
+	}
+}
+
+// ended is the error of a subscription that closed while the writer ran.
 func (f *feed) ended() error {
-	if err := f.sub.Err(); err != nil {
+	err := f.sub.Err()
+	f.unsubscribe()
+	if err != nil {
 		return fmt.Errorf("%w: %w", errFeedEnded, err)
 	}
 	return errFeedEnded

@@ -12,14 +12,6 @@ import (
 	"github.com/kabinet/kabinet/platform/journal"
 )
 
-// How long a cycle waits for the subscription's next event once it has run
-// dry, so that a page being read joins this cycle: gatherQuiet normally,
-// gatherSlow while the subscription has a backlog.
-const (
-	gatherQuiet = time.Millisecond
-	gatherSlow  = 20 * time.Millisecond
-)
-
 // Run is the single writer loop: it journals the log after the cursor and
 // the inbox until ctx ends, and then returns nil, having finished the
 // transaction under way. A failed cycle (a database error, a lost
@@ -54,43 +46,23 @@ func (w *Writer) Run(ctx context.Context) error {
 	}
 }
 
-// follow subscribes after the committed cursor and runs cycles until ctx
-// ends (nil) or one fails (its error).
+// follow reads the log after the committed cursor and runs cycles until
+// ctx ends (nil) or one fails (its error).
 func (w *Writer) follow(ctx context.Context) error {
 	cursor, err := readCursor(ctx, w.cfg.DB, w.cfg.Name, false)
 	if err != nil {
 		return fmt.Errorf("journaling: %w", err)
 	}
-	sctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	sub, err := w.cfg.Store.Subscribe(sctx, cursor)
-	if err != nil {
-		return fmt.Errorf("journaling: subscribe after %d: %w", cursor, err)
-	}
-	f := &feed{store: w.cfg.Store, sub: sub, cursor: cursor, last: cursor}
+	f := &feed{store: w.cfg.Store, cursor: cursor, last: cursor}
+	defer f.unsubscribe()
 	poll := time.NewTicker(w.cfg.PollInterval)
 	defer poll.Stop()
 	var last time.Time
-	more := true // a first cycle at once: the inbox may hold rows from before
+	more := true // a first cycle at once: the log and the inbox may hold work
 	for {
 		if !more {
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-w.wake:
-			case e, ok := <-sub.Events():
-				if !ok {
-					return f.ended()
-				}
-				f.add(e)
-			case <-poll.C:
-				waiting, err := w.idle(ctx)
-				if err != nil {
-					return err
-				}
-				if !waiting {
-					continue
-				}
+			if ok, err := w.wait(ctx, f, poll); err != nil || !ok {
+				return err
 			}
 			// Let more arrive, so that one transaction carries them all.
 			if !sleep(ctx, w.cfg.MinInterval-time.Since(last)) {
@@ -100,6 +72,49 @@ func (w *Writer) follow(ctx context.Context) error {
 		last = time.Now()
 		if more, err = w.cycle(ctx, f); err != nil {
 			return err
+		}
+	}
+}
+
+// wait returns once there is work — events in the log the feed has not
+// read, inbox rows (Record's wake-up, or the poll finding another
+// process's) — and false when ctx ended first. It subscribes only when the
+// log has nothing new, and unsubscribes once it has, so that a busy writer
+// reads the log in pages rather than an event at a time.
+func (w *Writer) wait(ctx context.Context, f *feed, poll *time.Ticker) (bool, error) {
+	unread, err := f.unread(ctx)
+	if err != nil {
+		return false, fmt.Errorf("journaling: %w", err)
+	}
+	if unread {
+		f.unsubscribe()
+		return true, nil
+	}
+	events, err := f.events(ctx)
+	if err != nil {
+		return false, fmt.Errorf("journaling: %w", err)
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return false, nil
+		case <-w.wake:
+			return true, nil
+		case e, ok := <-events:
+			if !ok {
+				return false, f.ended()
+			}
+			if e.Position <= f.last {
+				continue // read already, while the writer journaled the inbox
+			}
+			f.add(e)
+			f.unsubscribe()
+			return true, nil
+		case <-poll.C:
+			waiting, err := w.idle(ctx)
+			if err != nil || waiting {
+				return waiting, err
+			}
 		}
 	}
 }
@@ -118,8 +133,8 @@ func (w *Writer) idle(ctx context.Context) (bool, error) {
 // cycle journals what is ready in one transaction (see the package doc)
 // and reports whether more is ready at once.
 func (w *Writer) cycle(ctx context.Context, f *feed) (bool, error) {
-	if err := f.gather(ctx, w.cfg.BatchSize, gatherQuiet, gatherSlow); err != nil {
-		return false, err
+	if err := f.gather(ctx, w.cfg.BatchSize); err != nil {
+		return false, fmt.Errorf("journaling: %w", err)
 	}
 	n, err := f.ready(ctx)
 	if err != nil {
@@ -182,7 +197,7 @@ func (w *Writer) cycle(ctx context.Context, f *feed) (bool, error) {
 		return false, err
 	}
 	// Behind: go again at once rather than wait for MinInterval.
-	more := f.full || f.backlog() || len(inbox) == w.cfg.InboxBatch || (len(f.buf) > 0 && !f.partial)
+	more := f.full || len(inbox) == w.cfg.InboxBatch || (len(f.buf) > 0 && !f.partial)
 	return more, nil
 }
 
