@@ -61,7 +61,8 @@ func (j *Journal) appendTx(ctx context.Context, tx bun.IDB, entries []Entry) ([]
 	if err != nil {
 		return nil, err
 	}
-	r, err := rangeFactory.NewRange(0, st.size, st.hashes)
+	lh := newLeafHasher()
+	r, err := (&compact.RangeFactory{Hash: lh.hashChildren}).NewRange(0, st.size, st.hashes)
 	if err != nil {
 		return nil, fmt.Errorf("restore compact range: %w", err)
 	}
@@ -71,17 +72,17 @@ func (j *Journal) appendTx(ctx context.Context, tx bun.IDB, entries []Entry) ([]
 	visit := func(id compact.NodeID, h []byte) {
 		nodes = append(nodes, nodeRow{Level: int16(id.Level), Idx: int64(id.Index), Hash: h})
 	}
-	lh := newLeafHasher()
+	s := newSealer(len(entries))
 	var buf []byte
 	seqs := make([]uint64, len(entries))
 	for i := range entries {
 		seq := st.size + uint64(i)
-		if err := prepareRow(&rows[i], &entries[i], seq, now); err != nil {
+		if err := prepareRow(&rows[i], &entries[i], seq, now, s); err != nil {
 			return nil, fmt.Errorf("entry %d: %w", i, err)
 		}
 		f := rows[i].leafFields()
 		buf = appendLeaf(buf[:0], &f)
-		rows[i].LeafHash = lh.sum(nil, buf)
+		rows[i].LeafHash = lh.sum(lh.arena.next(), buf)
 		if err := r.Append(rows[i].LeafHash, visit); err != nil {
 			return nil, fmt.Errorf("grow tree: %w", err)
 		}
@@ -102,8 +103,9 @@ func (j *Journal) appendTx(ctx context.Context, tx bun.IDB, entries []Entry) ([]
 	return seqs, nil
 }
 
-// prepareRow validates e and fills row with its stored form at seq.
-func prepareRow(row *entryRow, e *Entry, seq uint64, now time.Time) error {
+// prepareRow validates e and fills row with its stored form at seq, its
+// personal fields sealed by s.
+func prepareRow(row *entryRow, e *Entry, seq uint64, now time.Time, s *sealer) error {
 	if e.Action == "" {
 		return errors.New("action is required")
 	}
@@ -114,11 +116,11 @@ func prepareRow(row *entryRow, e *Entry, seq uint64, now time.Time) error {
 	if at.IsZero() {
 		at = now
 	}
-	ip, err := sealPersonal(clean(e.IP))
+	ip, err := s.seal(clean(e.IP))
 	if err != nil {
 		return err
 	}
-	ua, err := sealPersonal(clean(e.UserAgent))
+	ua, err := s.seal(clean(e.UserAgent))
 	if err != nil {
 		return err
 	}

@@ -201,38 +201,86 @@ type personal struct {
 	hash  []byte // nil when no value was ever given
 }
 
-// sealPersonal salts and hashes v; an empty v has no salt and no hash.
-func sealPersonal(v string) (personal, error) {
+// sealer seals the personal fields of one append: its salts come from
+// crypto/rand a few hundred at a time rather than one read each, and its
+// hashes from one reused SHA-256 state into one arena.
+type sealer struct {
+	h       hash.Hash
+	perRead int    // salts per read of crypto/rand
+	random  []byte // random bytes not yet handed out as salts
+	scratch []byte
+	arena   hashArena
+}
+
+// saltsPerRead is the most salts one read of crypto/rand yields.
+const saltsPerRead = 256
+
+// newSealer returns a sealer for n entries (two personal fields each).
+func newSealer(n int) *sealer {
+	return &sealer{h: sha256.New(), perRead: min(max(2*n, 1), saltsPerRead)}
+}
+
+// seal salts and hashes v; an empty v has no salt and no hash.
+func (s *sealer) seal(v string) (personal, error) {
 	if v == "" {
 		return personal{}, nil
 	}
-	salt := make([]byte, saltSize)
-	if _, err := rand.Read(salt); err != nil {
-		return personal{}, fmt.Errorf("salt: %w", err)
+	if len(s.random) < saltSize {
+		s.random = make([]byte, saltSize*s.perRead)
+		if _, err := rand.Read(s.random); err != nil {
+			return personal{}, fmt.Errorf("salt: %w", err)
+		}
 	}
-	return personal{value: v, salt: salt, hash: saltedHash(sha256.New(), nil, salt, v)}, nil
+	salt := s.random[:saltSize:saltSize]
+	s.random = s.random[saltSize:]
+	s.scratch = append(append(s.scratch[:0], salt...), v...)
+	s.h.Reset()
+	s.h.Write(s.scratch)
+	return personal{value: v, salt: salt, hash: s.h.Sum(s.arena.next())}, nil
 }
 
-// saltedHash appends SHA-256(salt‖value) to dst using h (reset first).
-func saltedHash(h hash.Hash, dst, salt []byte, value string) []byte {
-	h.Reset()
-	h.Write(salt)
-	h.Write([]byte(value))
-	return h.Sum(dst)
+// hashArena hands out empty slices with room for one hash each, carved
+// from allocations of many.
+type hashArena struct{ free []byte }
+
+func (a *hashArena) next() []byte {
+	if len(a.free) < hashSize {
+		a.free = make([]byte, hashSize*256)
+	}
+	h := a.free[:0:hashSize]
+	a.free = a.free[hashSize:]
+	return h
 }
 
-// leafHasher computes RFC 6962 leaf hashes, reusing one SHA-256 state; it is
-// equal to rfc6962.DefaultHasher.HashLeaf without its allocations.
-type leafHasher struct{ h hash.Hash }
+// leafHasher computes RFC 6962 leaf and node hashes, reusing one SHA-256
+// state; it is equal to rfc6962.DefaultHasher's HashLeaf and HashChildren
+// without their allocation per hash.
+type leafHasher struct {
+	h       hash.Hash
+	scratch []byte
+	arena   hashArena
+}
 
 func newLeafHasher() *leafHasher { return &leafHasher{h: sha256.New()} }
 
 // sum appends the leaf hash of leaf to dst.
 func (l *leafHasher) sum(dst, leaf []byte) []byte {
 	l.h.Reset()
-	l.h.Write([]byte{0})
+	l.h.Write(leafPrefix)
 	l.h.Write(leaf)
 	return l.h.Sum(dst)
+}
+
+// leafPrefix and nodePrefix are RFC 6962's domain separation bytes.
+var leafPrefix, nodePrefix = []byte{0}, []byte{1}
+
+// hashChildren returns the hash of the node over left and right, in a slice
+// of its own.
+func (l *leafHasher) hashChildren(left, right []byte) []byte {
+	l.scratch = append(append(append(l.scratch[:0], nodePrefix...), left...), right...)
+	l.h.Reset()
+	l.h.Write(l.scratch)
+	return l.h.Sum(l.arena.next())
 }
 
 // CanonicalLeaf returns the canonical leaf of e as read from the journal

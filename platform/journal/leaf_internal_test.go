@@ -2,11 +2,14 @@ package journal
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/transparency-dev/merkle/rfc6962"
 )
 
 // stdJSON encodes s as encoding/json does with HTML escaping off.
@@ -66,4 +69,38 @@ func TestPositions_OnlyTheCanonicalFormIsAccepted(t *testing.T) {
 	ps, err := parsePositions(formatPositions([]uint64{5, 0, 12}))
 	require.NoError(t, err)
 	assert.Equal(t, []uint64{5, 0, 12}, ps)
+}
+
+func TestLeafHasher_HashesAsRFC6962IntoSlicesOfTheirOwn(t *testing.T) {
+	lh := newLeafHasher()
+	a, b := []byte("left child hash, 32 bytes long.."), []byte("right child hash, 32 bytes long.")
+	var got [][]byte
+	for range 300 { // across arena allocations
+		got = append(got, lh.hashChildren(a, b), lh.sum(lh.arena.next(), a))
+	}
+	for i := 0; i < len(got); i += 2 {
+		require.Equal(t, rfc6962.DefaultHasher.HashChildren(a, b), got[i])
+		require.Equal(t, rfc6962.DefaultHasher.HashLeaf(a), got[i+1])
+	}
+	got[0][0] ^= 0xff
+	assert.Equal(t, rfc6962.DefaultHasher.HashChildren(a, b), got[2], "no two hashes share memory")
+}
+
+func TestSealer_EverySaltIsFreshAndEveryHashIsSHA256OfSaltAndValue(t *testing.T) {
+	s := newSealer(10)
+	salts := map[string]bool{}
+	for i := range 3 * saltsPerRead { // across many reads of crypto/rand
+		v := fmt.Sprintf("10.0.%d.%d", i/250, i%250)
+		p, err := s.seal(v)
+		require.NoError(t, err)
+		require.Len(t, p.salt, saltSize)
+		require.False(t, salts[string(p.salt)], "salt %d repeats", i)
+		salts[string(p.salt)] = true
+		want := sha256.Sum256(append(append([]byte(nil), p.salt...), v...))
+		require.Equal(t, want[:], p.hash)
+		require.Equal(t, v, p.value)
+	}
+	p, err := s.seal("")
+	require.NoError(t, err)
+	assert.Equal(t, personal{}, p, "an empty value has no salt and no hash")
 }
