@@ -62,8 +62,7 @@ type commandAnswer struct {
 
 func (h *HTTP) register(w http.ResponseWriter, r *http.Request) {
 	var req registerRequest
-	if err := httpx.DecodeJSON(w, r, &req); err != nil {
-		httpx.WriteError(w, r, err)
+	if !decodeBody(w, r, &req) {
 		return
 	}
 	ctx := h.withMetadata(r)
@@ -102,12 +101,8 @@ type confirmRequest struct {
 
 func (h *HTTP) confirm(w http.ResponseWriter, r *http.Request) {
 	id, ch, ok := h.accountAndChannel(w, r)
-	if !ok {
-		return
-	}
 	var req confirmRequest
-	if err := httpx.DecodeJSON(w, r, &req); err != nil {
-		httpx.WriteError(w, r, err)
+	if !ok || !decodeBody(w, r, &req) {
 		return
 	}
 	res, err := h.app.ConfirmContact.Handle(h.withMetadata(r), ConfirmContact{AccountID: id, Channel: ch, Code: req.Code})
@@ -142,6 +137,22 @@ func (h *HTTP) accountAndChannel(w http.ResponseWriter, r *http.Request) (uuid.U
 func (h *HTTP) answer(w http.ResponseWriter, status int, res Result, token string) {
 	w.Header().Set("X-Kabinet-Position", strconv.FormatUint(res.Position, 10))
 	httpx.WriteJSON(w, status, commandAnswer{AccountID: res.AccountID.String(), Position: res.Position, Token: token})
+}
+
+// decodeBody decodes the request's JSON body into dst, answering a bad one
+// itself; it reports whether the request may go on.
+func decodeBody(w http.ResponseWriter, r *http.Request, dst any) bool {
+	if err := httpx.DecodeJSON(w, r, dst); err != nil {
+		httpx.WriteError(w, r, err)
+		return false
+	}
+	return true
+}
+
+// decodeOptional is decodeBody for a body that may be empty, which leaves
+// dst as it is.
+func decodeOptional(w http.ResponseWriter, r *http.Request, dst any) bool {
+	return r.ContentLength == 0 || decodeBody(w, r, dst)
 }
 
 // withMetadata puts the request's actor, correlation and origin on ctx.

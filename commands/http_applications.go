@@ -20,14 +20,14 @@ import (
 // anyone else gets 404, as if the application did not exist.
 func (h *HTTP) ApplicationRoutes(r chi.Router) {
 	r.Post("/v1/accounts/{id}/applications", h.submitApplication)
-	r.Post("/v1/applications/{app}/accept", h.operator(h.acceptApplication))
-	r.Post("/v1/applications/{app}/start-review", h.operator(h.startReview))
-	r.Post("/v1/applications/{app}/request-clarification", h.operator(h.requestClarification))
-	r.Post("/v1/applications/{app}/approve", h.operator(h.approveApplication))
-	r.Post("/v1/applications/{app}/reject", h.operator(h.rejectApplication))
-	r.Post("/v1/applications/{app}/clarify", h.applicant(h.provideClarification))
-	r.Post("/v1/applications/{app}/resubmit", h.applicant(h.resubmitApplication))
-	r.Post("/v1/applications/{app}/withdraw", h.applicant(h.withdrawApplication))
+	r.Post("/v1/applications/{app}/accept", h.operator(withBody(decodeOptional, h.acceptApplication)))
+	r.Post("/v1/applications/{app}/start-review", h.operator(withBody(decodeOptional, h.startReview)))
+	r.Post("/v1/applications/{app}/request-clarification", h.operator(withBody(decodeBody, h.requestClarification)))
+	r.Post("/v1/applications/{app}/approve", h.operator(withBody(decodeOptional, h.approveApplication)))
+	r.Post("/v1/applications/{app}/reject", h.operator(withBody(decodeBody, h.rejectApplication)))
+	r.Post("/v1/applications/{app}/clarify", h.applicant(withBody(decodeBody, h.provideClarification)))
+	r.Post("/v1/applications/{app}/resubmit", h.applicant(withBody(decodeOptional, h.resubmitApplication)))
+	r.Post("/v1/applications/{app}/withdraw", h.applicant(withBody(decodeOptional, h.withdrawApplication)))
 }
 
 // applicationAction runs one command on the application named in the
@@ -35,6 +35,23 @@ func (h *HTTP) ApplicationRoutes(r chi.Router) {
 type applicationAction func(ctx context.Context, w http.ResponseWriter, r *http.Request, app uuid.UUID) (ApplicationResult, error)
 
 var errAnswered = errors.New("answered")
+
+// applicationCommand sends one command on app built from the request's
+// decoded body.
+type applicationCommand[Req any] func(ctx context.Context, app uuid.UUID, req Req) (ApplicationResult, error)
+
+// withBody makes the action of a command built from the request's JSON
+// body: decode is decodeBody, or decodeOptional where an empty body means
+// Req's zero value.
+func withBody[Req any](decode func(http.ResponseWriter, *http.Request, any) bool, send applicationCommand[Req]) applicationAction {
+	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, app uuid.UUID) (ApplicationResult, error) {
+		var req Req
+		if !decode(w, r, &req) {
+			return ApplicationResult{}, errAnswered
+		}
+		return send(ctx, app, req)
+	}
+}
 
 // operator admits operators only; the route answers 404 to anyone else.
 func (h *HTTP) operator(act applicationAction) http.HandlerFunc {
@@ -144,12 +161,8 @@ func (h *HTTP) submitApplication(w http.ResponseWriter, r *http.Request) {
 		h.guard.Deny(w, r, http.StatusNotFound, auth.ReasonNotFound)
 		return
 	}
-	if !h.guard.Owner(w, r, id) {
-		return
-	}
 	var req submitApplicationRequest
-	if err := httpx.DecodeJSON(w, r, &req); err != nil {
-		httpx.WriteError(w, r, err)
+	if !h.guard.Owner(w, r, id) || !decodeBody(w, r, &req) {
 		return
 	}
 	res, err := h.app.Applications.Submit.Handle(h.withMetadata(r), SubmitApplication{
@@ -158,36 +171,15 @@ func (h *HTTP) submitApplication(w http.ResponseWriter, r *http.Request) {
 	h.applicationAnswer(w, r, http.StatusCreated, res, err)
 }
 
-// decodeOptional decodes a JSON body into dst when there is one; an empty
-// body leaves dst as it is. It reports whether the request may go on.
-func decodeOptional(w http.ResponseWriter, r *http.Request, dst any) bool {
-	if r.ContentLength == 0 {
-		return true
-	}
-	if err := httpx.DecodeJSON(w, r, dst); err != nil {
-		httpx.WriteError(w, r, err)
-		return false
-	}
-	return true
-}
-
 // noBody is the body of the actions that take none; {} is accepted too.
 type noBody struct{}
 
-func (h *HTTP) acceptApplication(ctx context.Context, w http.ResponseWriter, r *http.Request, app uuid.UUID) (ApplicationResult, error) {
-	if !decodeOptional(w, r, &noBody{}) {
-		return ApplicationResult{}, errAnswered
-	}
-	res, err := h.app.Applications.Accept.Handle(ctx, AcceptApplication{ApplicationID: app})
-	return res, err
+func (h *HTTP) acceptApplication(ctx context.Context, app uuid.UUID, _ noBody) (ApplicationResult, error) {
+	return h.app.Applications.Accept.Handle(ctx, AcceptApplication{ApplicationID: app})
 }
 
-func (h *HTTP) startReview(ctx context.Context, w http.ResponseWriter, r *http.Request, app uuid.UUID) (ApplicationResult, error) {
-	if !decodeOptional(w, r, &noBody{}) {
-		return ApplicationResult{}, errAnswered
-	}
-	res, err := h.app.Applications.StartReview.Handle(ctx, StartReview{ApplicationID: app})
-	return res, err
+func (h *HTTP) startReview(ctx context.Context, app uuid.UUID, _ noBody) (ApplicationResult, error) {
+	return h.app.Applications.StartReview.Handle(ctx, StartReview{ApplicationID: app})
 }
 
 type requestClarificationRequest struct {
@@ -195,14 +187,8 @@ type requestClarificationRequest struct {
 	Due     domain.Date `json:"due"`
 }
 
-func (h *HTTP) requestClarification(ctx context.Context, w http.ResponseWriter, r *http.Request, app uuid.UUID) (ApplicationResult, error) {
-	var req requestClarificationRequest
-	if err := httpx.DecodeJSON(w, r, &req); err != nil {
-		httpx.WriteError(w, r, err)
-		return ApplicationResult{}, errAnswered
-	}
-	res, err := h.app.Applications.RequestClarification.Handle(ctx, RequestClarification{ApplicationID: app, Comment: req.Comment, Due: req.Due})
-	return res, err
+func (h *HTTP) requestClarification(ctx context.Context, app uuid.UUID, req requestClarificationRequest) (ApplicationResult, error) {
+	return h.app.Applications.RequestClarification.Handle(ctx, RequestClarification{ApplicationID: app, Comment: req.Comment, Due: req.Due})
 }
 
 type approveApplicationRequest struct {
@@ -210,13 +196,8 @@ type approveApplicationRequest struct {
 	Result  domain.ResultDocument `json:"result"`
 }
 
-func (h *HTTP) approveApplication(ctx context.Context, w http.ResponseWriter, r *http.Request, app uuid.UUID) (ApplicationResult, error) {
-	var req approveApplicationRequest
-	if !decodeOptional(w, r, &req) {
-		return ApplicationResult{}, errAnswered
-	}
-	res, err := h.app.Applications.Approve.Handle(ctx, ApproveApplication{ApplicationID: app, Comment: req.Comment, Result: req.Result})
-	return res, err
+func (h *HTTP) approveApplication(ctx context.Context, app uuid.UUID, req approveApplicationRequest) (ApplicationResult, error) {
+	return h.app.Applications.Approve.Handle(ctx, ApproveApplication{ApplicationID: app, Comment: req.Comment, Result: req.Result})
 }
 
 type rejectApplicationRequest struct {
@@ -225,16 +206,10 @@ type rejectApplicationRequest struct {
 	MissingDocuments []string `json:"missing_documents"`
 }
 
-func (h *HTTP) rejectApplication(ctx context.Context, w http.ResponseWriter, r *http.Request, app uuid.UUID) (ApplicationResult, error) {
-	var req rejectApplicationRequest
-	if err := httpx.DecodeJSON(w, r, &req); err != nil {
-		httpx.WriteError(w, r, err)
-		return ApplicationResult{}, errAnswered
-	}
-	res, err := h.app.Applications.Reject.Handle(ctx, RejectApplication{
+func (h *HTTP) rejectApplication(ctx context.Context, app uuid.UUID, req rejectApplicationRequest) (ApplicationResult, error) {
+	return h.app.Applications.Reject.Handle(ctx, RejectApplication{
 		ApplicationID: app, Reasons: req.Reasons, Comment: req.Comment, MissingDocuments: req.MissingDocuments,
 	})
-	return res, err
 }
 
 type clarifyRequest struct {
@@ -242,14 +217,8 @@ type clarifyRequest struct {
 	DocumentIDs []uuid.UUID `json:"document_ids"`
 }
 
-func (h *HTTP) provideClarification(ctx context.Context, w http.ResponseWriter, r *http.Request, app uuid.UUID) (ApplicationResult, error) {
-	var req clarifyRequest
-	if err := httpx.DecodeJSON(w, r, &req); err != nil {
-		httpx.WriteError(w, r, err)
-		return ApplicationResult{}, errAnswered
-	}
-	res, err := h.app.Applications.Clarify.Handle(ctx, ProvideClarification{ApplicationID: app, Comment: req.Comment, DocumentIDs: req.DocumentIDs})
-	return res, err
+func (h *HTTP) provideClarification(ctx context.Context, app uuid.UUID, req clarifyRequest) (ApplicationResult, error) {
+	return h.app.Applications.Clarify.Handle(ctx, ProvideClarification{ApplicationID: app, Comment: req.Comment, DocumentIDs: req.DocumentIDs})
 }
 
 // resubmitRequest: an absent form or document_ids keeps the old one.
@@ -258,19 +227,10 @@ type resubmitRequest struct {
 	DocumentIDs []uuid.UUID    `json:"document_ids"`
 }
 
-func (h *HTTP) resubmitApplication(ctx context.Context, w http.ResponseWriter, r *http.Request, app uuid.UUID) (ApplicationResult, error) {
-	var req resubmitRequest
-	if !decodeOptional(w, r, &req) {
-		return ApplicationResult{}, errAnswered
-	}
-	res, err := h.app.Applications.Resubmit.Handle(ctx, ResubmitApplication{ApplicationID: app, Form: req.Form, DocumentIDs: req.DocumentIDs})
-	return res, err
+func (h *HTTP) resubmitApplication(ctx context.Context, app uuid.UUID, req resubmitRequest) (ApplicationResult, error) {
+	return h.app.Applications.Resubmit.Handle(ctx, ResubmitApplication{ApplicationID: app, Form: req.Form, DocumentIDs: req.DocumentIDs})
 }
 
-func (h *HTTP) withdrawApplication(ctx context.Context, w http.ResponseWriter, r *http.Request, app uuid.UUID) (ApplicationResult, error) {
-	if !decodeOptional(w, r, &noBody{}) {
-		return ApplicationResult{}, errAnswered
-	}
-	res, err := h.app.Applications.Withdraw.Handle(ctx, WithdrawApplication{ApplicationID: app})
-	return res, err
+func (h *HTTP) withdrawApplication(ctx context.Context, app uuid.UUID, _ noBody) (ApplicationResult, error) {
+	return h.app.Applications.Withdraw.Handle(ctx, WithdrawApplication{ApplicationID: app})
 }

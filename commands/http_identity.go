@@ -109,12 +109,8 @@ func verificationReply(w http.ResponseWriter, r *http.Request, status int, res V
 
 func (h *HTTP) providePersonalData(w http.ResponseWriter, r *http.Request) {
 	id, ok := h.ownerAccount(w, r)
-	if !ok {
-		return
-	}
 	var in domain.PersonalDataInput
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
-		httpx.WriteError(w, r, err)
+	if !ok || !decodeBody(w, r, &in) {
 		return
 	}
 	res, err := h.app.ProvidePersonalData.Handle(h.withMetadata(r), ProvidePersonalData{AccountID: id, Input: in})
@@ -169,12 +165,8 @@ type verificationRequest struct {
 
 func (h *HTTP) requestVerification(w http.ResponseWriter, r *http.Request) {
 	id, ok := h.ownerAccount(w, r)
-	if !ok {
-		return
-	}
 	var req verificationRequest
-	if err := httpx.DecodeJSON(w, r, &req); err != nil {
-		httpx.WriteError(w, r, err)
+	if !ok || !decodeBody(w, r, &req) {
 		return
 	}
 	m, err := verificationMethod(req.Method)
@@ -204,12 +196,8 @@ func verificationMethod(s string) (domain.VerificationMethod, error) {
 
 func (h *HTTP) enterVerificationCode(w http.ResponseWriter, r *http.Request) {
 	id, ok := h.ownerAccount(w, r)
-	if !ok {
-		return
-	}
 	var req confirmRequest
-	if err := httpx.DecodeJSON(w, r, &req); err != nil {
-		httpx.WriteError(w, r, err)
+	if !ok || !decodeBody(w, r, &req) {
 		return
 	}
 	res, err := h.app.EnterVerificationCode.Handle(h.withMetadata(r), EnterVerificationCode{AccountID: id, Code: req.Code})
@@ -232,12 +220,8 @@ type approveRequest struct {
 
 func (h *HTTP) approveIdentity(w http.ResponseWriter, r *http.Request) {
 	id, ok := h.operatorAccount(w, r)
-	if !ok {
-		return
-	}
 	var req approveRequest
-	if err := httpx.DecodeJSON(w, r, &req); err != nil {
-		httpx.WriteError(w, r, err)
+	if !ok || !decodeBody(w, r, &req) {
 		return
 	}
 	m, err := verificationMethod(req.Method)
@@ -256,12 +240,8 @@ type rejectRequest struct {
 
 func (h *HTTP) rejectIdentity(w http.ResponseWriter, r *http.Request) {
 	id, ok := h.operatorAccount(w, r)
-	if !ok {
-		return
-	}
 	var req rejectRequest
-	if err := httpx.DecodeJSON(w, r, &req); err != nil {
-		httpx.WriteError(w, r, err)
+	if !ok || !decodeBody(w, r, &req) {
 		return
 	}
 	res, err := h.app.RejectIdentity.Handle(h.withMetadata(r), RejectIdentity{AccountID: id, Reasons: req.Reasons, Comment: req.Comment})
@@ -283,12 +263,8 @@ type snilsRequest struct {
 
 func (h *HTTP) linkSnils(w http.ResponseWriter, r *http.Request) {
 	id, ok := h.ownerAccount(w, r)
-	if !ok {
-		return
-	}
 	var req snilsRequest
-	if err := httpx.DecodeJSON(w, r, &req); err != nil {
-		httpx.WriteError(w, r, err)
+	if !ok || !decodeBody(w, r, &req) {
 		return
 	}
 	res, err := h.app.LinkSnils.Handle(h.withMetadata(r), LinkSnils{AccountID: id, Snils: req.Snils})
@@ -301,12 +277,8 @@ type innRequest struct {
 
 func (h *HTTP) linkInn(w http.ResponseWriter, r *http.Request) {
 	id, ok := h.ownerAccount(w, r)
-	if !ok {
-		return
-	}
 	var req innRequest
-	if err := httpx.DecodeJSON(w, r, &req); err != nil {
-		httpx.WriteError(w, r, err)
+	if !ok || !decodeBody(w, r, &req) {
 		return
 	}
 	res, err := h.app.LinkInn.Handle(h.withMetadata(r), LinkInn{AccountID: id, Inn: req.Inn})
@@ -323,12 +295,8 @@ type preferencesRequest struct {
 
 func (h *HTTP) setNotificationPreferences(w http.ResponseWriter, r *http.Request) {
 	id, ok := h.ownerAccount(w, r)
-	if !ok {
-		return
-	}
 	var req preferencesRequest
-	if err := httpx.DecodeJSON(w, r, &req); err != nil {
-		httpx.WriteError(w, r, err)
+	if !ok || !decodeBody(w, r, &req) {
 		return
 	}
 	res, err := h.app.SetNotificationPreferences.Handle(h.withMetadata(r), SetNotificationPreferences{

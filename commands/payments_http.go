@@ -73,8 +73,7 @@ func (h *HTTP) payFee(w http.ResponseWriter, r *http.Request, gw *PaymentGateway
 	}
 	r.Body = io.NopCloser(bytes.NewReader(raw))
 	var req paymentRequest
-	if err := httpx.DecodeJSON(w, r, &req); err != nil {
-		httpx.WriteError(w, r, err)
+	if !decodeBody(w, r, &req) {
 		return
 	}
 	if req.ApplicationID != uuid.Nil && req.ApplicationID != app {
