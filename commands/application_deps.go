@@ -95,13 +95,14 @@ func actorOf(md Metadata) domain.Actor {
 // deadlines and form rules.
 func today(now time.Time) domain.Date { return domain.MoscowDate(now) }
 
-// decision is one command's decision on an application of the loaded account.
-type decision func(a *domain.Account, now time.Time) error
+// decision is one command's decision on an application of the loaded
+// account, taken by actor (the command's) at now.
+type decision func(a *domain.Account, actor domain.Actor, now time.Time) error
 
 // onApplication resolves the account that holds application id, then loads
-// it, runs decide and appends what it recorded (Repository.Update), with
-// md.Command set to command. The result carries the application's status
-// afterwards.
+// it, runs decide as the metadata's actor and appends what it recorded
+// (Repository.Update), with md.Command set to command. The result carries
+// the application's status afterwards.
 func (d Deps) onApplication(ctx context.Context, id uuid.UUID, command string, decide decision) (ApplicationResult, error) {
 	out := ApplicationResult{ApplicationID: id}
 	account, err := d.Applications.Index.Account(ctx, id)
@@ -110,9 +111,9 @@ func (d Deps) onApplication(ctx context.Context, id uuid.UUID, command string, d
 	}
 	md := MetadataFrom(ctx)
 	md.Command = command
-	now := d.Clock()
+	actor, now := actorOf(md), d.Clock()
 	res, err := d.Repo.Update(ctx, account, md, func(a *domain.Account) error {
-		if err := decide(a, now); err != nil {
+		if err := decide(a, actor, now); err != nil {
 			return err
 		}
 		out.App, _ = a.Application(id)
