@@ -92,5 +92,6 @@ func (c claims) claim(ctx context.Context, stream, what string, account uuid.UUI
 	if err != nil {
 		return false, fmt.Errorf("claim %s: %w", what, err)
 	}
+	markWrote(ctx) // the request wrote an event: the journal takes it from the log
 	return true, nil
 }

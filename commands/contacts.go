@@ -34,10 +34,7 @@ func (c *ContactClaims) Owner(ctx context.Context, contactKey string) (uuid.UUID
 // already holds succeeds (a retried command); one held by another account
 // is contact_taken.
 func (c *ContactClaims) Claim(ctx context.Context, ch domain.Channel, contactKey string, account uuid.UUID, now time.Time, md Metadata) error {
-	appended, err := c.claim(ctx, c.stream("contact", contactKey), "contact", account, now, md,
+	_, err := c.claim(ctx, c.stream("contact", contactKey), "contact", account, now, md,
 		func() error { return domain.ErrContactTaken(ch) })
-	if appended {
-		markWrote(ctx)
-	}
 	return err
 }
