@@ -28,6 +28,7 @@ import (
 	"github.com/kabinet/kabinet/platform/journal"
 	"github.com/kabinet/kabinet/platform/journal/journalhttp"
 	"github.com/kabinet/kabinet/platform/observability"
+	"github.com/kabinet/kabinet/platform/ratelimit"
 	"github.com/kabinet/kabinet/platform/sqldb"
 	"github.com/kabinet/kabinet/projections"
 	"github.com/kabinet/kabinet/projections/applications"
@@ -227,6 +228,8 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	})
 	// Every command route: refusals that wrote no events go to the journal.
 	refusals := commands.JournalRefusals(a.journalRefused)
+	// Registration and one-time codes are throttled per client IP.
+	limited := limitSensitive(ratelimit.New(c.RateLimit, max(c.RateLimit/6, 5)))
 
 	r := chi.NewRouter()
 	r.Use(observability.CorrelationID, a.Metrics.Middleware, observability.AccessLog(logger), httpx.Recoverer)
@@ -241,15 +244,15 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		// verification and inclusion proofs are for the security role.
 		r.Group(func(r chi.Router) { journalhttp.Routes(r, a.Journal, onlyRole(guard, auth.RoleSecurity)) })
 		r.Method(http.MethodGet, "/metrics", observability.Handler(reg))
-		r.With(refusals, idem.Middleware).Group(cmdHTTP.PublicRoutes)
-		r.With(refusals, idem.Middleware).Group(cmdHTTP.PaymentRoutes(gateway))
+		r.With(limited, refusals, idem.Middleware).Group(cmdHTTP.PublicRoutes)
+		r.With(limited, refusals, idem.Middleware).Group(cmdHTTP.PaymentRoutes(gateway))
 	})
 	r.Group(func(r chi.Router) {
 		r.Use(guard.Authenticate(verifier))
 		query.Routes(r)
-		r.With(refusals, idem.Middleware).Group(cmdHTTP.Routes)
-		r.With(refusals, idem.Middleware).Group(cmdHTTP.ApplicationRoutes)
-		r.With(refusals, idem.Middleware).Group(cmdHTTP.IdentityRoutes)
+		r.With(limited, refusals, idem.Middleware).Group(cmdHTTP.Routes)
+		r.With(limited, refusals, idem.Middleware).Group(cmdHTTP.ApplicationRoutes)
+		r.With(limited, refusals, idem.Middleware).Group(cmdHTTP.IdentityRoutes)
 	})
 	a.Handler = r
 	ops := chi.NewRouter()

@@ -102,7 +102,7 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 		defer os.RemoveAll(tmp)
 		dir = tmp
 	}
-	c, _, err := parseConfig("bench", []string{"--data-dir", dir, "--log-level", "error"})
+	c, _, err := parseConfig("bench", []string{"--data-dir", dir, "--log-level", "error", "--rate-limit", "0"})
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -37,6 +38,9 @@ func startServer(t *testing.T, env map[string]string) *testServer {
 	t.Helper()
 	dir := t.TempDir()
 	args := []string{"--data-dir", dir}
+	if _, ok := env["rate-limit"]; !ok {
+		args = append(args, "--rate-limit", "0") // tests register many accounts from one IP
+	}
 	for k, v := range env {
 		args = append(args, "--"+k, v)
 	}
@@ -292,4 +296,18 @@ func TestReadYourWrites_MinPositionWaitsThen503(t *testing.T) {
 	assert.Equal(t, 503, a.status)
 	assert.NotEmpty(t, a.header.Get("Retry-After"))
 	assert.Equal(t, "not_caught_up", a.body["code"])
+}
+
+func TestRateLimit_RegistrationAndCodesPerIP(t *testing.T) {
+	ts := startServer(t, map[string]string{"rate-limit": "6"}) // bursts of 5
+	var last answer
+	for i := 0; i < 6; i++ {
+		last = ts.do("POST", "/v1/accounts", "", map[string]any{
+			"surname": "Ли", "given_names": "Анна", "citizenship": "CN", "email": fmt.Sprintf("anna%d@example.com", i),
+		})
+	}
+	assert.Equal(t, http.StatusTooManyRequests, last.status, string(last.raw))
+	assert.Equal(t, "rate_limited", last.body["code"])
+	assert.NotEmpty(t, last.header.Get("Retry-After"))
+	assert.Equal(t, http.StatusOK, ts.do("GET", "/healthz", "", nil).status, "other routes are not throttled")
 }

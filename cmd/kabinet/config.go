@@ -26,6 +26,7 @@ type Config struct {
 	JournalKey         string // PRIVATE+KEY+… note signing key; empty: <data-dir>/journal.key
 	CheckpointEvery    uint64
 	CheckpointInterval time.Duration
+	RateLimit          int // per client IP a minute on registration and code endpoints; 0 off
 
 	// alsoNotify receives every notification besides the outbox (bench).
 	alsoNotify commands.Notifier
@@ -49,6 +50,7 @@ var settings = []setting{
 	{"log-format", "KABINET_LOG_FORMAT", "json", "json or text"},
 	{"min-position-wait", "KABINET_MIN_POSITION_WAIT", "2s", "longest wait for X-Kabinet-Min-Position before 503"},
 	{"shutdown-timeout", "KABINET_SHUTDOWN_TIMEOUT", "15s", "time to drain in-flight requests on SIGTERM"},
+	{"rate-limit", "KABINET_RATE_LIMIT", "60", "requests a minute per client IP on registration and one-time-code endpoints (0: off)"},
 	{"checkpoint-every", "KABINET_JOURNAL_CHECKPOINT_EVERY", "100", "sign a journal checkpoint after this many entries"},
 	{"checkpoint-interval", "KABINET_JOURNAL_CHECKPOINT_INTERVAL", "2s", "sign a journal checkpoint this long after new entries"},
 }
@@ -96,6 +98,9 @@ func parseConfigWith(name string, args []string, extra func(*flag.FlagSet)) (Con
 	}
 	if c.CheckpointEvery, err = strconv.ParseUint(*vals["checkpoint-every"], 10, 64); err != nil || c.CheckpointEvery == 0 {
 		return c, fs, usageError{"checkpoint-every must be a positive integer"}
+	}
+	if c.RateLimit, err = strconv.Atoi(*vals["rate-limit"]); err != nil || c.RateLimit < 0 {
+		return c, fs, usageError{"rate-limit must be a non-negative integer"}
 	}
 	switch c.Role {
 	case "api", "worker", "all":

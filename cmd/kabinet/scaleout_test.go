@@ -39,7 +39,7 @@ func TestScaleOut_TwoInstancesOnePostgresSurviveAKill(t *testing.T) {
 	require.NoError(t, err)
 	env := []string{
 		"KABINET_EVENTSTORE=" + dsn, "KABINET_READSTORE=" + dsn,
-		"KABINET_JWT_SECRET=" + secret, "KABINET_JOURNAL_KEY=" + skey,
+		"KABINET_JWT_SECRET=" + secret, "KABINET_JOURNAL_KEY=" + skey, "KABINET_RATE_LIMIT=0",
 	}
 	a := startBinaryEnv(t, bin, t.TempDir(), env)
 	time.Sleep(300 * time.Millisecond) // let the first take the leases
