@@ -49,7 +49,10 @@ func Key(name string) int64 {
 // Run runs work while holding the lease name, until ctx ends. If the lease
 // is lost (the connection holding it broke), work's context is cancelled
 // and Run tries to take the lease again; work must therefore be resumable
-// (projections and the journal writer resume from their checkpoints).
+// (projections and the journal writer resume from their checkpoints). A
+// new holder waits 2.5×Check before it starts, the time a holder whose
+// session died needs to notice; the workers guarded here are also safe if
+// two ever overlap (idempotent projectors, compare-and-set cursors).
 func Run(ctx context.Context, db *sqldb.DB, name string, opts Options, work func(ctx context.Context) error) error {
 	opts = opts.withDefaults()
 	if !db.IsPostgres() {
@@ -62,6 +65,15 @@ func Run(ctx context.Context, db *sqldb.DB, name string, opts Options, work func
 				return nil
 			}
 			return err
+		}
+		// A holder whose session died notices within 2×Check (a ping every
+		// Check, each bounded by Check) and stops; start after that, so two
+		// instances do not work at once in the common case.
+		select {
+		case <-ctx.Done():
+			conn.Close()
+			return nil
+		case <-time.After(2*opts.Check + opts.Check/2):
 		}
 		opts.Logger.Info("lease taken", "lease", name)
 		err = hold(ctx, conn, name, opts, work)
