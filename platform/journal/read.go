@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/uptrace/bun"
 )
 
 // DefaultLimit and MaxLimit bound a page of Entries.
@@ -34,26 +36,17 @@ func (j *Journal) Entries(ctx context.Context, f Filter) ([]Entry, error) {
 	}
 	limit = min(limit, MaxLimit)
 	var rows []entryRow
-	q := j.db.NewSelect().Model(&rows).Where("seq >= ?", int64(f.FromSeq))
-	if f.AccountID != "" {
-		q = q.Where("account_id = ?", f.AccountID)
+	var err error
+	if f.ActorID != "" && f.AccountID == "" {
+		err = j.scanByActor(ctx, f, limit, &rows)
+	} else {
+		q := filtered(j.db.NewSelect().Model(&rows), f)
+		if f.ActorID != "" {
+			q = q.Where("actor_id = ?", f.ActorID)
+		}
+		err = q.OrderExpr("seq ASC").Limit(int64(limit)).Scan(ctx)
 	}
-	if f.ActorID != "" {
-		q = q.Where("actor_id = ?", f.ActorID)
-	}
-	if f.Action != "" {
-		q = q.Where("action = ?", f.Action)
-	}
-	if f.Outcome != "" {
-		q = q.Where("outcome = ?", string(f.Outcome))
-	}
-	if !f.From.IsZero() {
-		q = q.Where("at_us >= ?", f.From.UnixMicro())
-	}
-	if !f.To.IsZero() {
-		q = q.Where("at_us < ?", f.To.UnixMicro())
-	}
-	if err := q.OrderExpr("seq ASC").Limit(int64(limit)).Scan(ctx); err != nil {
+	if err != nil {
 		return nil, fmt.Errorf("journal: entries: %w", err)
 	}
 	out := make([]Entry, len(rows))
@@ -82,6 +75,41 @@ func (j *Journal) Entry(ctx context.Context, seq uint64) (Entry, error) {
 		return Entry{}, fmt.Errorf("journal: entry %d: %w", seq, err)
 	}
 	return e, nil
+}
+
+// filtered adds to q every condition of f but its actor's.
+func filtered(q *bun.SelectQuery, f Filter) *bun.SelectQuery {
+	q = q.Where("seq >= ?", int64(f.FromSeq))
+	if f.AccountID != "" {
+		q = q.Where("account_id = ?", f.AccountID)
+	}
+	if f.Action != "" {
+		q = q.Where("action = ?", f.Action)
+	}
+	if f.Outcome != "" {
+		q = q.Where("outcome = ?", string(f.Outcome))
+	}
+	if !f.From.IsZero() {
+		q = q.Where("at_us >= ?", f.From.UnixMicro())
+	}
+	if !f.To.IsZero() {
+		q = q.Where("at_us < ?", f.To.UnixMicro())
+	}
+	return q
+}
+
+// scanByActor reads the first limit entries of f, which names an actor
+// and no account, in two halves, each in seq order from an index: the
+// entries where the actor acted on another account (or on none), from the
+// actor index, which holds only those; and the entries where the actor is
+// the account, as citizens are on their own, from the account index.
+func (j *Journal) scanByActor(ctx context.Context, f Filter, limit int, rows *[]entryRow) error {
+	other := filtered(j.db.NewSelect().Model((*entryRow)(nil)), f).
+		Where("actor_id = ?", f.ActorID).Where("actor_id <> account_id").OrderExpr("seq ASC").Limit(int64(limit))
+	own := filtered(j.db.NewSelect().Model((*entryRow)(nil)), f).
+		Where("account_id = ?", f.ActorID).Where("actor_id = account_id").OrderExpr("seq ASC").Limit(int64(limit))
+	return j.db.NewRaw(`SELECT * FROM (?) AS other UNION ALL SELECT * FROM (?) AS own ORDER BY seq LIMIT ?`,
+		other, own, limit).Scan(ctx, rows)
 }
 
 func (r *entryRow) entry() (Entry, error) {
