@@ -123,6 +123,7 @@ type cmd struct {
 	data     string // JSON of every event; "{}" when empty
 	command  string
 	id       string // command_id; a new one when empty
+	actor    string // actor_id; "actor-" and the command id's first 8 characters when empty
 	refused  string // the reason, when the decision refused
 	foreign  bool   // no command metadata at all
 }
@@ -132,8 +133,11 @@ func (r *rig) appendCmd(ctx context.Context, c cmd) (eventstore.AppendResult, er
 	if c.id == "" {
 		c.id = uuid.NewString()
 	}
+	if c.actor == "" {
+		c.actor = "actor-" + c.id[:8]
+	}
 	md := metadata{
-		ActorID: "actor-" + c.id[:8], ActorRole: "citizen", CorrelationID: "corr-" + c.id,
+		ActorID: c.actor, ActorRole: "citizen", CorrelationID: "corr-" + c.id,
 		CausationID: "cause-" + c.id, SourceIP: "10.1.2.3", UserAgent: "test-agent/1.0",
 		Command: c.command, CommandID: c.id,
 	}
