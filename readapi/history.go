@@ -37,6 +37,10 @@ type HistoryMeta struct {
 	SourceIP      string `json:"source_ip"`
 	UserAgent     string `json:"user_agent,omitempty"`
 	Command       string `json:"command,omitempty"`
+	// Outcome is "refused" when a refused command still recorded this event
+	// (a wrong code is a failed attempt); Reason is then the domain code.
+	Outcome string `json:"outcome,omitempty"`
+	Reason  string `json:"reason,omitempty"`
 }
 
 // Histories replays account streams from the event store itself — the
