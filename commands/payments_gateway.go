@@ -2,14 +2,12 @@ package commands
 
 import (
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
+
+	"github.com/kabinet/kabinet/platform/secrets"
 	"strings"
 )
 
@@ -72,73 +70,6 @@ func (g *PaymentGateway) mac(body []byte) []byte {
 // writable by group or others is refused: whoever reads it can confirm
 // payments.
 func LoadPaymentSecret(envValue, dataDir string) ([]byte, error) {
-	if envValue != "" {
-		if len(envValue) < MinPaymentSecretBytes {
-			return nil, fmt.Errorf("KABINET_PAYMENT_SECRET holds %d bytes; at least %d are needed", len(envValue), MinPaymentSecretBytes)
-		}
-		return []byte(envValue), nil
-	}
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("create data dir for payment secret: %w", err)
-	}
-	path := filepath.Join(dataDir, PaymentSecretFile)
-	secret, err := loadPaymentSecretFile(path)
-	if err == nil || !errors.Is(err, fs.ErrNotExist) {
-		return secret, err
-	}
-	if err := createPaymentSecret(path); err != nil {
-		return nil, err
-	}
-	return loadPaymentSecretFile(path)
-}
-
-// createPaymentSecret writes a fresh secret into a private temporary file
-// and links it into place, so no reader sees half a secret and a secret
-// created meanwhile by another process is kept.
-func createPaymentSecret(path string) error {
-	secret := make([]byte, MinPaymentSecretBytes)
-	if _, err := rand.Read(secret); err != nil {
-		return fmt.Errorf("generate payment secret: %w", err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".payment.secret-*") // mode 0600
-	if err != nil {
-		return fmt.Errorf("create payment secret: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(secret); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write payment secret: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("sync payment secret: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("close payment secret: %w", err)
-	}
-	if err := os.Link(tmp.Name(), path); err != nil && !errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("install payment secret: %w", err)
-	}
-	return nil
-}
-
-func loadPaymentSecretFile(path string) ([]byte, error) {
-	info, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("payment secret: %w", err)
-	}
-	if !info.Mode().IsRegular() {
-		return nil, fmt.Errorf("payment secret %s is not a regular file", path)
-	}
-	if perm := info.Mode().Perm(); perm&0o077 != 0 {
-		return nil, fmt.Errorf("payment secret %s has mode %04o; allow the owner only (chmod 600)", path, perm)
-	}
-	secret, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read payment secret: %w", err)
-	}
-	if len(secret) < MinPaymentSecretBytes {
-		return nil, fmt.Errorf("payment secret %s holds %d bytes; at least %d are needed", path, len(secret), MinPaymentSecretBytes)
-	}
-	return secret, nil
+	return secrets.FromEnvOrFile("KABINET_PAYMENT_SECRET", envValue,
+		filepath.Join(dataDir, PaymentSecretFile), "payment secret", MinPaymentSecretBytes)
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -29,6 +30,7 @@ import (
 	"github.com/kabinet/kabinet/platform/journal/journalhttp"
 	"github.com/kabinet/kabinet/platform/observability"
 	"github.com/kabinet/kabinet/platform/ratelimit"
+	"github.com/kabinet/kabinet/platform/secrets"
 	"github.com/kabinet/kabinet/platform/sqldb"
 	"github.com/kabinet/kabinet/projections"
 	"github.com/kabinet/kabinet/projections/applications"
@@ -114,7 +116,14 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		return fail(err)
 	}
 	a.closers = append([]func() error{outbox.Close}, a.closers...)
-	hasher, err := domain.NewHMACCodeHasher(secret)
+	// One-time codes and the claim streams' names are keyed with their own
+	// key, so rotating the token secret loses neither.
+	hmacKey, err := secrets.FromEnvOrFile("KABINET_HMAC_KEY", os.Getenv("KABINET_HMAC_KEY"),
+		filepath.Join(c.DataDir, "hmac.key"), "hmac key", secrets.Size)
+	if err != nil {
+		return fail(err)
+	}
+	hasher, err := domain.NewHMACCodeHasher(hmacKey)
 	if err != nil {
 		return fail(err)
 	}
@@ -125,7 +134,7 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	}
 	deps := commands.Deps{
 		Repo:     commands.NewRepository(store, newID),
-		Claims:   commands.NewContactClaims(store, secret, newID),
+		Claims:   commands.NewContactClaims(store, hmacKey, newID),
 		Notifier: notifier, Clock: clock, Random: rand.Reader, Hasher: hasher, NewID: newID,
 	}
 	// Applications (issue 4): numbers, the application → account index and
@@ -153,7 +162,7 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	if err != nil {
 		return fail(err)
 	}
-	identifiers := commands.NewIdentifierClaims(store, secret, newID)
+	identifiers := commands.NewIdentifierClaims(store, hmacKey, newID)
 	deps.Identity = commands.IdentityDeps{
 		Blobs: blobs, Registries: registry.NewSimulator(identifiers).Registries(),
 		Calendar: domain.NewRussianCalendar(), Identifiers: identifiers,

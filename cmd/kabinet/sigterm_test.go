@@ -132,7 +132,7 @@ func TestSIGTERM_DrainsInFlightThenRestartContinues(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("kabinet did not exit after SIGTERM")
 	}
-	for _, f := range []string{"jwt.secret", "outbox.jsonl"} {
+	for _, f := range []string{"jwt.secret", "hmac.key", "journal.key", "blob.key", "payment.secret", "outbox.jsonl"} {
 		st, err := os.Stat(filepath.Join(dir, f))
 		require.NoError(t, err)
 		assert.Equal(t, os.FileMode(0o600), st.Mode().Perm(), f)
