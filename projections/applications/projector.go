@@ -52,23 +52,15 @@ func (*Projector) Name() string { return ProjectorName }
 // indexes serve an account's list (newest first, optionally by status)
 // and the lookup by number. The list's indexes cover every column a list
 // shows, so a list never reads the rows' large history documents.
-var indexes = []struct{ name, cols string }{
-	{"application_views_list", "account_id, seq, status, application_id, number, service, submitted_ns, updated_ns, deadline"},
-	{"application_views_list_status", "account_id, status, seq, application_id, number, service, submitted_ns, updated_ns, deadline"},
-	{"application_views_number", "number"},
+var indexes = []readmodel.Index{
+	{Name: "application_views_list", Table: "application_views", Columns: "account_id, seq, status, application_id, number, service, submitted_ns, updated_ns, deadline"},
+	{Name: "application_views_list_status", Table: "application_views", Columns: "account_id, status, seq, application_id, number, service, submitted_ns, updated_ns, deadline"},
+	{Name: "application_views_number", Table: "application_views", Columns: "number"},
 }
 
 // Migrate implements projections.Projector.
 func (*Projector) Migrate(ctx context.Context, db bun.IDB) error {
-	if _, err := db.NewCreateTable().Model((*row)(nil)).IfNotExists().Exec(ctx); err != nil {
-		return fmt.Errorf("create application_views: %w", err)
-	}
-	for _, ix := range indexes {
-		if _, err := db.ExecContext(ctx, "CREATE INDEX IF NOT EXISTS "+ix.name+" ON application_views ("+ix.cols+")"); err != nil {
-			return fmt.Errorf("create index %s: %w", ix.name, err)
-		}
-	}
-	return nil
+	return readmodel.CreateTables(ctx, db, []any{(*row)(nil)}, indexes)
 }
 
 // Reset implements projections.Projector.

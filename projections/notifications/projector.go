@@ -120,20 +120,12 @@ func (*Projector) Name() string { return ProjectorName }
 
 // Migrate implements projections.Projector.
 func (*Projector) Migrate(ctx context.Context, db bun.IDB) error {
-	for _, m := range []any{(*accountRow)(nil), (*row)(nil), (*delivery)(nil), (*mark)(nil)} {
-		if _, err := db.NewCreateTable().Model(m).IfNotExists().Exec(ctx); err != nil {
-			return fmt.Errorf("create notification tables: %w", err)
-		}
-	}
-	for name, cols := range map[string]string{
-		"notifications_account": "account_id, created_ns, position, id",
-		"notifications_status":  "status, frequency, created_ns, id",
-	} {
-		if _, err := db.ExecContext(ctx, "CREATE INDEX IF NOT EXISTS "+name+" ON notifications ("+cols+")"); err != nil {
-			return fmt.Errorf("create index %s: %w", name, err)
-		}
-	}
-	return nil
+	return readmodel.CreateTables(ctx, db,
+		[]any{(*accountRow)(nil), (*row)(nil), (*delivery)(nil), (*mark)(nil)},
+		[]readmodel.Index{
+			{Name: "notifications_account", Table: "notifications", Columns: "account_id, created_ns, position, id"},
+			{Name: "notifications_status", Table: "notifications", Columns: "status, frequency, created_ns, id"},
+		})
 }
 
 // Reset implements projections.Projector: it empties what events make and

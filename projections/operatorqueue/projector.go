@@ -70,20 +70,11 @@ func (*Projector) Name() string { return ProjectorName }
 
 // Migrate implements projections.Projector.
 func (*Projector) Migrate(ctx context.Context, db bun.IDB) error {
-	for _, m := range []any{(*accountRow)(nil), (*itemRow)(nil)} {
-		if _, err := db.NewCreateTable().Model(m).IfNotExists().Exec(ctx); err != nil {
-			return fmt.Errorf("create operator queue tables: %w", err)
-		}
-	}
-	for name, cols := range map[string]string{
-		"operator_queue_open_kind": "open, kind, queued_ns, item_id",
-		"operator_queue_open":      "open, queued_ns, item_id",
-	} {
-		if _, err := db.ExecContext(ctx, "CREATE INDEX IF NOT EXISTS "+name+" ON operator_queue ("+cols+")"); err != nil {
-			return fmt.Errorf("create index %s: %w", name, err)
-		}
-	}
-	return nil
+	return readmodel.CreateTables(ctx, db, []any{(*accountRow)(nil), (*itemRow)(nil)},
+		[]readmodel.Index{
+			{Name: "operator_queue_open_kind", Table: "operator_queue", Columns: "open, kind, queued_ns, item_id"},
+			{Name: "operator_queue_open", Table: "operator_queue", Columns: "open, queued_ns, item_id"},
+		})
 }
 
 // Reset implements projections.Projector.
