@@ -77,7 +77,7 @@ func TestApplicationEvents_CarryTheApplicationAndTheActorAtTheTop(t *testing.T) 
 		assert.NotEmpty(t, m["by"], e.EventType())
 		assert.NotEmpty(t, m["by_role"], e.EventType())
 		assert.Contains(t, m, "occurred_at", e.EventType())
-		ref, ok := refOfEvent(e)
+		ref, _, ok := ApplicationStatusOf(e)
 		assert.True(t, ok)
 		assert.Equal(t, sampleAppID, ref.ApplicationID)
 	}

@@ -113,7 +113,7 @@ func (s *applications) apply(e Event) {
 		s.submit(e)
 		return
 	}
-	ref, ok := refOfEvent(e)
+	ref, status, ok := ApplicationStatusOf(e)
 	if !ok {
 		return
 	}
@@ -122,35 +122,29 @@ func (s *applications) apply(e Event) {
 		return
 	}
 	at := EventTime(e)
-	entry := StatusChange{At: at, By: ref.By, ByRole: ref.ByRole, Event: e.EventType()}
+	entry := StatusChange{Status: status, At: at, By: ref.By, ByRole: ref.ByRole, Event: e.EventType()}
 	switch e := e.(type) {
 	case FeeCharged:
 		app.Fee = Money{Amount: e.Amount, Currency: e.Currency}
-		entry.Status = StatusAwaitingPayment
 	case FeePaid:
 		app.Payments = append(app.Payments, Payment{Amount: e.Amount, Currency: e.Currency, TransactionID: e.TransactionID, At: at})
 		app.Deadline = e.Deadline
-		entry.Status = StatusAccepted
-	case ApplicationAccepted:
-		entry.Status = StatusAccepted
-	case ApplicationReviewStarted:
-		entry.Status = StatusInReview
 	case ClarificationRequested:
 		app.ClarificationDue = e.Due
-		entry.Status, entry.Comment = StatusClarificationRequested, e.Comment
+		entry.Comment = e.Comment
 	case ClarificationProvided:
 		for _, id := range e.DocumentIDs {
 			if !slices.Contains(app.DocumentIDs, id) {
 				app.DocumentIDs = append(app.DocumentIDs, id)
 			}
 		}
-		entry.Status, entry.Comment = StatusInReview, e.Comment
+		entry.Comment = e.Comment
 	case ApplicationApproved:
 		r := e.ResultDocument
 		app.Result = &r
-		entry.Status, entry.Comment = StatusApproved, e.Comment
+		entry.Comment = e.Comment
 	case ApplicationRejected:
-		entry.Status, entry.Comment = StatusRejected, e.Comment
+		entry.Comment = e.Comment
 		entry.Reasons = slices.Clone(e.Reasons)
 		entry.MissingDocuments = slices.Clone(e.MissingDocuments)
 	case ApplicationResubmitted:
@@ -161,9 +155,6 @@ func (s *applications) apply(e Event) {
 			app.DocumentIDs = slices.Clone(e.DocumentIDs)
 		}
 		app.Deadline = e.Deadline
-		entry.Status = StatusInReview
-	case ApplicationWithdrawn:
-		entry.Status = StatusWithdrawn
 	}
 	if entry.Status != StatusClarificationRequested {
 		app.ClarificationDue = Date{}
@@ -201,33 +192,35 @@ func (s *ApplicationState) enter(c StatusChange) {
 	s.History = append(s.History, c)
 }
 
-// refOfEvent returns the application reference of an application event.
-func refOfEvent(e Event) (ApplicationRef, bool) {
+// ApplicationStatusOf tells, for an application event, which application it
+// is about and the status it moves that application into — the one table
+// of event → status that the aggregate and the read models share.
+func ApplicationStatusOf(e Event) (ref ApplicationRef, status string, ok bool) {
 	switch e := e.(type) {
 	case ApplicationSubmitted:
-		return e.ApplicationRef, true
+		return e.ApplicationRef, StatusSubmitted, true
 	case FeeCharged:
-		return e.ApplicationRef, true
+		return e.ApplicationRef, StatusAwaitingPayment, true
 	case FeePaid:
-		return e.ApplicationRef, true
+		return e.ApplicationRef, StatusAccepted, true
 	case ApplicationAccepted:
-		return e.ApplicationRef, true
+		return e.ApplicationRef, StatusAccepted, true
 	case ApplicationReviewStarted:
-		return e.ApplicationRef, true
+		return e.ApplicationRef, StatusInReview, true
 	case ClarificationRequested:
-		return e.ApplicationRef, true
+		return e.ApplicationRef, StatusClarificationRequested, true
 	case ClarificationProvided:
-		return e.ApplicationRef, true
+		return e.ApplicationRef, StatusInReview, true
 	case ApplicationApproved:
-		return e.ApplicationRef, true
+		return e.ApplicationRef, StatusApproved, true
 	case ApplicationRejected:
-		return e.ApplicationRef, true
+		return e.ApplicationRef, StatusRejected, true
 	case ApplicationResubmitted:
-		return e.ApplicationRef, true
+		return e.ApplicationRef, StatusInReview, true
 	case ApplicationWithdrawn:
-		return e.ApplicationRef, true
+		return e.ApplicationRef, StatusWithdrawn, true
 	}
-	return ApplicationRef{}, false
+	return ApplicationRef{}, "", false
 }
 
 // clone deep-copies s, so a reader cannot change the aggregate's state.

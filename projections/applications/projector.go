@@ -95,7 +95,7 @@ func (p *Projector) Project(ctx context.Context, tx bun.Tx, events []eventstore.
 		if err != nil {
 			return fmt.Errorf("applications %s v%d: %w", rec.StreamID, rec.Version, err)
 		}
-		ref, status, _ := readmodel.ApplicationStatus(e)
+		ref, status, _ := domain.ApplicationStatusOf(e)
 		items = append(items, item{rec, ref, status, e})
 		ids = append(ids, ref.ApplicationID.String())
 	}

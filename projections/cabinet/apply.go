@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet/domain"
-	"github.com/kabinet/kabinet/projections/internal/readmodel"
 )
 
 // apply is the table: event type → what changes in the cabinet. The level,
@@ -99,7 +98,7 @@ func decide(v *domain.VerificationState, status string, reasons []string, commen
 // applyApplication moves one application from its status's count to the
 // next; an event about an application never submitted changes nothing.
 func applyApplication(d *stored, e domain.Event) {
-	ref, status, ok := readmodel.ApplicationStatus(e)
+	ref, status, ok := domain.ApplicationStatusOf(e)
 	if !ok {
 		return
 	}

@@ -2,7 +2,6 @@ package notifications
 
 import (
 	"github.com/kabinet/kabinet/domain"
-	"github.com/kabinet/kabinet/projections/internal/readmodel"
 )
 
 // notice is a notification an event makes, before it is addressed.
@@ -37,7 +36,7 @@ func apply(acc *account, e domain.Event) *notice {
 	if m, ok := verificationMessage(e); ok {
 		return &notice{message: m}
 	}
-	ref, status, ok := readmodel.ApplicationStatus(e)
+	ref, status, ok := domain.ApplicationStatusOf(e)
 	if !ok {
 		return nil
 	}

@@ -69,7 +69,7 @@ func expected(t *testing.T, store eventstore.Store, id uuid.UUID) []expectation 
 		case domain.IdentityVerified, domain.IdentityVerificationRejected, domain.VerificationDeadlineExtended:
 			kind = notifications.KindVerification
 		default:
-			if ref, _, ok := readmodel.ApplicationStatus(e); ok {
+			if ref, _, ok := domain.ApplicationStatusOf(e); ok {
 				_, known := before.Application(ref.ApplicationID)
 				if _, sub := e.(domain.ApplicationSubmitted); sub == known {
 					continue

@@ -4,7 +4,6 @@ import (
 	"slices"
 
 	"github.com/kabinet/kabinet/domain"
-	"github.com/kabinet/kabinet/projections/internal/readmodel"
 )
 
 // waitingOnOperator are the application statuses an operator must act on;
@@ -62,7 +61,7 @@ func (b *batch) closeIdentity(account, status string) {
 }
 
 func (b *batch) applyApplication(account string, e domain.Event, at int64) {
-	ref, status, ok := readmodel.ApplicationStatus(e)
+	ref, status, ok := domain.ApplicationStatusOf(e)
 	if !ok {
 		return
 	}

@@ -151,7 +151,7 @@ func (p *Projector) load(ctx context.Context, tx bun.Tx, events []eventstore.Rec
 			accountIDs = append(accountIDs, id)
 			itemIDs = append(itemIDs, identityItem(id))
 		}
-		if ref, _, ok := readmodel.ApplicationStatus(e); ok {
+		if ref, _, ok := domain.ApplicationStatusOf(e); ok {
 			itemIDs = append(itemIDs, ref.ApplicationID.String())
 		}
 	}

@@ -1,6 +1,5 @@
 // Package readmodel holds what the read models of issues 3 and 4 share:
-// which account a stream is, which status an application event moves an
-// application into, deterministic ids, and opaque list cursors.
+// which account a stream is, deterministic ids, and opaque list cursors.
 package readmodel
 
 import (
@@ -10,44 +9,11 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
-
-	"github.com/kabinet/kabinet/domain"
 )
 
 // AccountOf returns the account id of an account stream ("account-<uuid>").
 func AccountOf(streamID string) (string, bool) {
 	return strings.CutPrefix(streamID, "account-")
-}
-
-// ApplicationStatus returns, for an application event, the application it
-// is about (with who caused it) and the status it moves it into, following
-// the lifecycle of domain/applications.go. ok is false for other events.
-func ApplicationStatus(e domain.Event) (ref domain.ApplicationRef, status string, ok bool) {
-	switch e := e.(type) {
-	case domain.ApplicationSubmitted:
-		return e.ApplicationRef, domain.StatusSubmitted, true
-	case domain.FeeCharged:
-		return e.ApplicationRef, domain.StatusAwaitingPayment, true
-	case domain.FeePaid:
-		return e.ApplicationRef, domain.StatusAccepted, true
-	case domain.ApplicationAccepted:
-		return e.ApplicationRef, domain.StatusAccepted, true
-	case domain.ApplicationReviewStarted:
-		return e.ApplicationRef, domain.StatusInReview, true
-	case domain.ClarificationRequested:
-		return e.ApplicationRef, domain.StatusClarificationRequested, true
-	case domain.ClarificationProvided:
-		return e.ApplicationRef, domain.StatusInReview, true
-	case domain.ApplicationApproved:
-		return e.ApplicationRef, domain.StatusApproved, true
-	case domain.ApplicationRejected:
-		return e.ApplicationRef, domain.StatusRejected, true
-	case domain.ApplicationResubmitted:
-		return e.ApplicationRef, domain.StatusInReview, true
-	case domain.ApplicationWithdrawn:
-		return e.ApplicationRef, domain.StatusWithdrawn, true
-	}
-	return domain.ApplicationRef{}, "", false
 }
 
 // namespace makes the ids of read-model rows that come from events: the
