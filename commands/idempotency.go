@@ -143,11 +143,13 @@ func (i *Idempotency) replay(w http.ResponseWriter, r *http.Request, scope, key,
 	}
 }
 
-// capture records an answer while passing it through.
+// capture passes an answer through while keeping its status and, up to
+// limit bytes (0: no limit), its body.
 type capture struct {
 	http.ResponseWriter
 	status int
 	body   bytes.Buffer
+	limit  int
 	wrote  bool
 }
 
@@ -160,6 +162,8 @@ func (c *capture) WriteHeader(s int) {
 
 func (c *capture) Write(b []byte) (int, error) {
 	c.wrote = true
-	c.body.Write(b)
+	if c.limit == 0 || c.body.Len() < c.limit {
+		c.body.Write(b)
+	}
 	return c.ResponseWriter.Write(b)
 }

@@ -1,7 +1,6 @@
 package commands
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 
@@ -19,7 +18,7 @@ func JournalRefusals(record RefusalRecorder) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			ctx, tr := WithTrace(r.Context())
-			cw := &problemCapture{ResponseWriter: w, status: http.StatusOK}
+			cw := &capture{ResponseWriter: w, status: http.StatusOK, limit: 4096}
 			next.ServeHTTP(cw, r.WithContext(ctx))
 			if cw.status < 400 || cw.status >= 500 || tr.Wrote() || tr.Denied() {
 				return
@@ -35,27 +34,4 @@ func JournalRefusals(record RefusalRecorder) func(http.Handler) http.Handler {
 			record(r, action, chi.URLParam(r, "id"), p.Code)
 		})
 	}
-}
-
-// problemCapture keeps the status and, for error answers, the body.
-type problemCapture struct {
-	http.ResponseWriter
-	status int
-	body   bytes.Buffer
-	wrote  bool
-}
-
-func (c *problemCapture) WriteHeader(s int) {
-	if !c.wrote {
-		c.status, c.wrote = s, true
-	}
-	c.ResponseWriter.WriteHeader(s)
-}
-
-func (c *problemCapture) Write(b []byte) (int, error) {
-	c.wrote = true
-	if c.status >= 400 && c.body.Len() < 4096 {
-		c.body.Write(b)
-	}
-	return c.ResponseWriter.Write(b)
 }
