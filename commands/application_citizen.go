@@ -31,7 +31,7 @@ func NewProvideClarificationHandler(d Deps) *ProvideClarificationHandler {
 
 // Handle records ClarificationProvided; the application is back in review.
 func (h *ProvideClarificationHandler) Handle(ctx context.Context, cmd ProvideClarification) (ApplicationResult, error) {
-	return h.d.onApplication(ctx, cmd.ApplicationID, "ProvideClarification", func(a *domain.Account, actor domain.Actor, now time.Time) error {
+	return h.d.onApplication(ctx, cmd.ApplicationID, "ProvideClarification", func(a *domain.ForeignerAccount, actor domain.Actor, now time.Time) error {
 		return a.ProvideClarification(cmd.ApplicationID, cmd.Comment, cmd.DocumentIDs, actor, now, today(now))
 	})
 }
@@ -57,7 +57,7 @@ func NewResubmitApplicationHandler(d Deps) *ResubmitApplicationHandler {
 // corrected application as at submission; the deadline starts anew.
 func (h *ResubmitApplicationHandler) Handle(ctx context.Context, cmd ResubmitApplication) (ApplicationResult, error) {
 	cal := h.d.Applications.Calendar
-	return h.d.onApplication(ctx, cmd.ApplicationID, "ResubmitApplication", func(a *domain.Account, actor domain.Actor, now time.Time) error {
+	return h.d.onApplication(ctx, cmd.ApplicationID, "ResubmitApplication", func(a *domain.ForeignerAccount, actor domain.Actor, now time.Time) error {
 		return a.ResubmitApplication(cmd.ApplicationID, cmd.Form, cmd.DocumentIDs, actor, now, today(now), cal)
 	})
 }
@@ -78,7 +78,7 @@ func NewWithdrawApplicationHandler(d Deps) *WithdrawApplicationHandler {
 
 // Handle records ApplicationWithdrawn.
 func (h *WithdrawApplicationHandler) Handle(ctx context.Context, cmd WithdrawApplication) (ApplicationResult, error) {
-	return h.d.onApplication(ctx, cmd.ApplicationID, "WithdrawApplication", func(a *domain.Account, actor domain.Actor, now time.Time) error {
+	return h.d.onApplication(ctx, cmd.ApplicationID, "WithdrawApplication", func(a *domain.ForeignerAccount, actor domain.Actor, now time.Time) error {
 		return a.WithdrawApplication(cmd.ApplicationID, actor, now)
 	})
 }

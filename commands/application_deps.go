@@ -97,7 +97,7 @@ func today(now time.Time) domain.Date { return domain.MoscowDate(now) }
 
 // decision is one command's decision on an application of the loaded
 // account, taken by actor (the command's) at now.
-type decision func(a *domain.Account, actor domain.Actor, now time.Time) error
+type decision func(a *domain.ForeignerAccount, actor domain.Actor, now time.Time) error
 
 // onApplication resolves the account that holds application id, then loads
 // it, runs decide as the metadata's actor and appends what it recorded
@@ -112,7 +112,7 @@ func (d Deps) onApplication(ctx context.Context, id uuid.UUID, command string, d
 	md := MetadataFrom(ctx)
 	md.Command = command
 	actor, now := actorOf(md), d.Clock()
-	res, err := d.Repo.Update(ctx, account, md, func(a *domain.Account) error {
+	res, err := d.Repo.Update(ctx, account, md, func(a *domain.ForeignerAccount) error {
 		if err := decide(a, actor, now); err != nil {
 			return err
 		}

@@ -29,7 +29,7 @@ func NewAcceptApplicationHandler(d Deps) *AcceptApplicationHandler {
 
 // Handle records ApplicationAccepted.
 func (h *AcceptApplicationHandler) Handle(ctx context.Context, cmd AcceptApplication) (ApplicationResult, error) {
-	return h.d.onApplication(ctx, cmd.ApplicationID, "AcceptApplication", func(a *domain.Account, actor domain.Actor, now time.Time) error {
+	return h.d.onApplication(ctx, cmd.ApplicationID, "AcceptApplication", func(a *domain.ForeignerAccount, actor domain.Actor, now time.Time) error {
 		return a.AcceptApplication(cmd.ApplicationID, actor, now)
 	})
 }
@@ -50,7 +50,7 @@ func NewStartReviewHandler(d Deps) *StartReviewHandler {
 
 // Handle records ApplicationReviewStarted.
 func (h *StartReviewHandler) Handle(ctx context.Context, cmd StartReview) (ApplicationResult, error) {
-	return h.d.onApplication(ctx, cmd.ApplicationID, "StartReview", func(a *domain.Account, actor domain.Actor, now time.Time) error {
+	return h.d.onApplication(ctx, cmd.ApplicationID, "StartReview", func(a *domain.ForeignerAccount, actor domain.Actor, now time.Time) error {
 		return a.StartReview(cmd.ApplicationID, actor, now)
 	})
 }
@@ -76,7 +76,7 @@ func NewApproveApplicationHandler(d Deps) *ApproveApplicationHandler {
 // is numbered after the application (the number the citizen already
 // knows); its type defaults to the service's result, its date to today.
 func (h *ApproveApplicationHandler) Handle(ctx context.Context, cmd ApproveApplication) (ApplicationResult, error) {
-	return h.d.onApplication(ctx, cmd.ApplicationID, "ApproveApplication", func(a *domain.Account, actor domain.Actor, now time.Time) error {
+	return h.d.onApplication(ctx, cmd.ApplicationID, "ApproveApplication", func(a *domain.ForeignerAccount, actor domain.Actor, now time.Time) error {
 		result := cmd.Result
 		if app, ok := a.Application(cmd.ApplicationID); ok && result.Number == "" {
 			result.Number = app.Number
@@ -105,7 +105,7 @@ func NewRejectApplicationHandler(d Deps) *RejectApplicationHandler {
 
 // Handle records ApplicationRejected.
 func (h *RejectApplicationHandler) Handle(ctx context.Context, cmd RejectApplication) (ApplicationResult, error) {
-	return h.d.onApplication(ctx, cmd.ApplicationID, "RejectApplication", func(a *domain.Account, actor domain.Actor, now time.Time) error {
+	return h.d.onApplication(ctx, cmd.ApplicationID, "RejectApplication", func(a *domain.ForeignerAccount, actor domain.Actor, now time.Time) error {
 		return a.RejectApplication(cmd.ApplicationID, cmd.Reasons, cmd.Comment, cmd.MissingDocuments, actor, now)
 	})
 }
@@ -134,7 +134,7 @@ func NewRequestClarificationHandler(d Deps) *RequestClarificationHandler {
 // Handle records ClarificationRequested; the clarification-timeout job
 // learns its due date from the log.
 func (h *RequestClarificationHandler) Handle(ctx context.Context, cmd RequestClarification) (ApplicationResult, error) {
-	return h.d.onApplication(ctx, cmd.ApplicationID, "RequestClarification", func(a *domain.Account, actor domain.Actor, now time.Time) error {
+	return h.d.onApplication(ctx, cmd.ApplicationID, "RequestClarification", func(a *domain.ForeignerAccount, actor domain.Actor, now time.Time) error {
 		day := today(now)
 		due := cmd.Due
 		if due.IsZero() {

@@ -66,7 +66,7 @@ func (h *SubmitApplicationHandler) Handle(ctx context.Context, cmd SubmitApplica
 		return out, err
 	}
 	in.Number = number
-	res, err := h.d.Repo.Update(ctx, cmd.AccountID, md, func(a *domain.Account) error {
+	res, err := h.d.Repo.Update(ctx, cmd.AccountID, md, func(a *domain.ForeignerAccount) error {
 		if err := a.SubmitApplication(in, actor, now, day, cal); err != nil {
 			return err
 		}

@@ -48,7 +48,7 @@ func (h *TimeoutClarificationHandler) Handle(ctx context.Context, cmd TimeoutCla
 		md.CorrelationID = md.CommandID
 	}
 	at := cmd.At
-	return h.d.onApplication(WithMetadata(ctx, md), cmd.ApplicationID, "TimeoutClarification", func(a *domain.Account, _ domain.Actor, now time.Time) error {
+	return h.d.onApplication(WithMetadata(ctx, md), cmd.ApplicationID, "TimeoutClarification", func(a *domain.ForeignerAccount, _ domain.Actor, now time.Time) error {
 		if !at.IsZero() {
 			now = at.UTC()
 		}

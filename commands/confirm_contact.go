@@ -32,7 +32,7 @@ func (h *ConfirmContactHandler) Handle(ctx context.Context, cmd ConfirmContact) 
 	md := MetadataFrom(ctx)
 	md.Command = "ConfirmContact"
 	now := h.d.Clock()
-	return h.d.Repo.Update(ctx, cmd.AccountID, md, func(a *domain.Account) error {
+	return h.d.Repo.Update(ctx, cmd.AccountID, md, func(a *domain.ForeignerAccount) error {
 		key := domain.ContactKey(cmd.Channel, contactValue(a, cmd.Channel))
 		owner, err := h.d.Claims.Owner(ctx, key)
 		if err != nil {

@@ -45,7 +45,7 @@ func (h *AddDocumentHandler) Handle(ctx context.Context, cmd AddDocument) (Resul
 	md.Command = "AddDocument"
 	now := h.d.Clock()
 	docID := h.d.NewID()
-	res, err := h.d.Repo.Update(ctx, cmd.AccountID, md, func(a *domain.Account) error {
+	res, err := h.d.Repo.Update(ctx, cmd.AccountID, md, func(a *domain.ForeignerAccount) error {
 		if err := h.checkStay(ctx, a, cmd.Input); err != nil {
 			return err
 		}
@@ -62,7 +62,7 @@ func (h *AddDocumentHandler) Handle(ctx context.Context, cmd AddDocument) (Resul
 
 // checkStay asks the migration records whether a stay-right document is
 // on record; a mismatch refuses with registry_mismatch.
-func (h *AddDocumentHandler) checkStay(ctx context.Context, a *domain.Account, in domain.DocumentInput) error {
+func (h *AddDocumentHandler) checkStay(ctx context.Context, a *domain.ForeignerAccount, in domain.DocumentInput) error {
 	if in.Kind != domain.DocumentKindStayRight {
 		return nil
 	}

@@ -31,8 +31,8 @@ func (h *ApproveIdentityHandler) Handle(ctx context.Context, cmd ApproveIdentity
 	md := MetadataFrom(ctx)
 	md.Command = "ApproveIdentity"
 	now := h.d.Clock()
-	var acc *domain.Account
-	res, err := h.d.Repo.Update(ctx, cmd.AccountID, md, func(a *domain.Account) error {
+	var acc *domain.ForeignerAccount
+	res, err := h.d.Repo.Update(ctx, cmd.AccountID, md, func(a *domain.ForeignerAccount) error {
 		acc = a
 		return a.ApproveIdentity(cmd.Method, md.ActorID, cmd.Comment, now)
 	})

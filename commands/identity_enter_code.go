@@ -31,8 +31,8 @@ func (h *EnterVerificationCodeHandler) Handle(ctx context.Context, cmd EnterVeri
 	md := MetadataFrom(ctx)
 	md.Command = "EnterVerificationCode"
 	now := h.d.Clock()
-	var acc *domain.Account
-	res, err := h.d.Repo.Update(ctx, cmd.AccountID, md, func(a *domain.Account) error {
+	var acc *domain.ForeignerAccount
+	res, err := h.d.Repo.Update(ctx, cmd.AccountID, md, func(a *domain.ForeignerAccount) error {
 		acc = a
 		return a.EnterVerificationCode(cmd.Code, now, h.d.Hasher)
 	})

@@ -48,7 +48,7 @@ func (h *ExpireDocumentsHandler) Handle(ctx context.Context, cmd ExpireDocuments
 	if now.IsZero() {
 		now = h.d.Clock()
 	}
-	return h.d.Repo.Update(ctx, cmd.AccountID, md, func(a *domain.Account) error {
+	return h.d.Repo.Update(ctx, cmd.AccountID, md, func(a *domain.ForeignerAccount) error {
 		return a.ExpireDocuments(domain.MoscowDate(now), now)
 	})
 }

@@ -30,8 +30,8 @@ func (h *ExtendVerificationDeadlineHandler) Handle(ctx context.Context, cmd Exte
 	md := MetadataFrom(ctx)
 	md.Command = "ExtendVerificationDeadline"
 	now := h.d.Clock()
-	var acc *domain.Account
-	res, err := h.d.Repo.Update(ctx, cmd.AccountID, md, func(a *domain.Account) error {
+	var acc *domain.ForeignerAccount
+	res, err := h.d.Repo.Update(ctx, cmd.AccountID, md, func(a *domain.ForeignerAccount) error {
 		acc = a
 		return a.ExtendVerificationDeadline(now, h.d.Identity.Calendar)
 	})

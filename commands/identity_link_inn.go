@@ -36,7 +36,7 @@ func (h *LinkInnHandler) Handle(ctx context.Context, cmd LinkInn) (Result, error
 	md := MetadataFrom(ctx)
 	md.Command = "LinkInn"
 	now := h.d.Clock()
-	return h.d.Repo.Update(ctx, cmd.AccountID, md, func(a *domain.Account) error {
+	return h.d.Repo.Update(ctx, cmd.AccountID, md, func(a *domain.ForeignerAccount) error {
 		v := registry.Verdict{Match: true}
 		if pd, ok := a.PersonalData(); ok && a.Inn().IsZero() {
 			var err error

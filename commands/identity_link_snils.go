@@ -39,7 +39,7 @@ func (h *LinkSnilsHandler) Handle(ctx context.Context, cmd LinkSnils) (Result, e
 	md := MetadataFrom(ctx)
 	md.Command = "LinkSnils"
 	now := h.d.Clock()
-	return h.d.Repo.Update(ctx, cmd.AccountID, md, func(a *domain.Account) error {
+	return h.d.Repo.Update(ctx, cmd.AccountID, md, func(a *domain.ForeignerAccount) error {
 		v := registry.Verdict{}
 		if pd, ok := a.PersonalData(); ok && a.Snils().IsZero() {
 			var err error
@@ -58,7 +58,7 @@ func (h *LinkSnilsHandler) Handle(ctx context.Context, cmd LinkSnils) (Result, e
 
 // claimIdentifier claims a number the decision just linked (or that was
 // already linked to a), aborting the decision when another account holds it.
-func claimIdentifier(ctx context.Context, d Deps, a *domain.Account, kind registry.Identifier, digits string, now time.Time, md Metadata) error {
+func claimIdentifier(ctx context.Context, d Deps, a *domain.ForeignerAccount, kind registry.Identifier, digits string, now time.Time, md Metadata) error {
 	if err := d.Identity.Identifiers.Claim(ctx, kind, digits, a.ID(), now, md); err != nil {
 		return abort(err)
 	}

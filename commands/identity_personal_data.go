@@ -30,7 +30,7 @@ func (h *ProvidePersonalDataHandler) Handle(ctx context.Context, cmd ProvidePers
 	md := MetadataFrom(ctx)
 	md.Command = "ProvidePersonalData"
 	now := h.d.Clock()
-	return h.d.Repo.Update(ctx, cmd.AccountID, md, func(a *domain.Account) error {
+	return h.d.Repo.Update(ctx, cmd.AccountID, md, func(a *domain.ForeignerAccount) error {
 		return a.ProvidePersonalData(cmd.Input, domain.MoscowDate(now), now)
 	})
 }

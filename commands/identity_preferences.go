@@ -29,7 +29,7 @@ func (h *SetNotificationPreferencesHandler) Handle(ctx context.Context, cmd SetN
 	md := MetadataFrom(ctx)
 	md.Command = "SetNotificationPreferences"
 	now := h.d.Clock()
-	return h.d.Repo.Update(ctx, cmd.AccountID, md, func(a *domain.Account) error {
+	return h.d.Repo.Update(ctx, cmd.AccountID, md, func(a *domain.ForeignerAccount) error {
 		return a.SetNotificationPreferences(cmd.Preferences, now)
 	})
 }

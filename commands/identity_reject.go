@@ -31,8 +31,8 @@ func (h *RejectIdentityHandler) Handle(ctx context.Context, cmd RejectIdentity) 
 	md := MetadataFrom(ctx)
 	md.Command = "RejectIdentity"
 	now := h.d.Clock()
-	var acc *domain.Account
-	res, err := h.d.Repo.Update(ctx, cmd.AccountID, md, func(a *domain.Account) error {
+	var acc *domain.ForeignerAccount
+	res, err := h.d.Repo.Update(ctx, cmd.AccountID, md, func(a *domain.ForeignerAccount) error {
 		acc = a
 		return a.RejectIdentity(cmd.Reasons, cmd.Comment, md.ActorID, now)
 	})

@@ -54,8 +54,8 @@ func (h *RequestIdentityVerificationHandler) Handle(ctx context.Context, cmd Req
 		return VerificationResult{Result: Result{AccountID: cmd.AccountID}}, err
 	}
 	var code string
-	var acc *domain.Account
-	res, err := h.d.Repo.Update(ctx, cmd.AccountID, md, func(a *domain.Account) error {
+	var acc *domain.ForeignerAccount
+	res, err := h.d.Repo.Update(ctx, cmd.AccountID, md, func(a *domain.ForeignerAccount) error {
 		acc = a
 		if cmd.Method == domain.MethodBank {
 			if err := h.askBank(ctx, a); err != nil {
@@ -97,7 +97,7 @@ func checkCertificate(cmd RequestIdentityVerification) error {
 }
 
 // askBank refuses a bank verification the partner bank cannot do.
-func (h *RequestIdentityVerificationHandler) askBank(ctx context.Context, a *domain.Account) error {
+func (h *RequestIdentityVerificationHandler) askBank(ctx context.Context, a *domain.ForeignerAccount) error {
 	pd, ok := a.PersonalData()
 	if !ok {
 		return nil // the domain refuses: level_too_low
@@ -115,7 +115,7 @@ func (h *RequestIdentityVerificationHandler) askBank(ctx context.Context, a *dom
 
 // verificationResult reads the verification's status from the account the
 // decision ran on (nil when it did not load).
-func verificationResult(res Result, a *domain.Account) VerificationResult {
+func verificationResult(res Result, a *domain.ForeignerAccount) VerificationResult {
 	out := VerificationResult{Result: res}
 	if a != nil {
 		v := a.State().Verification
@@ -130,7 +130,7 @@ func verificationResult(res Result, a *domain.Account) VerificationResult {
 // identityCodeNotification is the message carrying a bank or Russian Post
 // code: the bank texts the confirmed phone (else e-mails), a letter goes to
 // the address in Russia.
-func identityCodeNotification(a *domain.Account, m domain.VerificationMethod, code string, now time.Time) Notification {
+func identityCodeNotification(a *domain.ForeignerAccount, m domain.VerificationMethod, code string, now time.Time) Notification {
 	n := Notification{AccountID: a.ID().String(), Code: code, Kind: "identity_code", At: now}
 	if m == domain.MethodRussianPost {
 		n.Channel = "post"
@@ -149,7 +149,7 @@ func identityCodeNotification(a *domain.Account, m domain.VerificationMethod, co
 	return n
 }
 
-func confirmedContact(a *domain.Account, ch domain.Channel) string {
+func confirmedContact(a *domain.ForeignerAccount, ch domain.Channel) string {
 	for _, c := range a.State().Contacts {
 		if c.Channel == ch && c.Confirmed {
 			return c.Value

@@ -32,8 +32,8 @@ func (h *ResendVerificationCodeHandler) Handle(ctx context.Context, cmd ResendVe
 	md.Command = "ResendVerificationCode"
 	now := h.d.Clock()
 	var code string
-	var acc *domain.Account
-	res, err := h.d.Repo.Update(ctx, cmd.AccountID, md, func(a *domain.Account) error {
+	var acc *domain.ForeignerAccount
+	res, err := h.d.Repo.Update(ctx, cmd.AccountID, md, func(a *domain.ForeignerAccount) error {
 		acc = a
 		c, err := a.ResendVerificationCode(now, h.d.Random, h.d.Hasher)
 		code = c

@@ -64,7 +64,7 @@ func (h *PayFeeHandler) Handle(ctx context.Context, cmd PayFee) (PaymentResult, 
 	out := PaymentResult{TransactionID: cmd.TransactionID, Amount: cmd.Amount, Currency: cmd.Currency}
 	cal := h.d.Applications.Calendar
 	claims := h.d.Applications.Payments
-	res, err := h.d.onApplication(ctx, cmd.ApplicationID, "PayFee", func(a *domain.Account, _ domain.Actor, now time.Time) error {
+	res, err := h.d.onApplication(ctx, cmd.ApplicationID, "PayFee", func(a *domain.ForeignerAccount, _ domain.Actor, now time.Time) error {
 		err := a.PayFee(cmd.ApplicationID, cmd.Amount, cmd.Currency, cmd.TransactionID, GatewayActor, now, today(now), cal)
 		if err != nil || len(a.Changes()) == 0 {
 			out.Replayed = err == nil

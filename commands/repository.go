@@ -42,7 +42,7 @@ func NewRepository(store eventstore.Store, newID func() uuid.UUID) *Repository {
 
 // Load folds the account's stream. An account without events is
 // account_not_found.
-func (r *Repository) Load(ctx context.Context, id uuid.UUID) (*domain.Account, error) {
+func (r *Repository) Load(ctx context.Context, id uuid.UUID) (*domain.ForeignerAccount, error) {
 	events, err := r.loadEvents(ctx, id)
 	if err != nil {
 		return nil, err
@@ -77,7 +77,7 @@ func (r *Repository) loadEvents(ctx context.Context, id uuid.UUID) ([]domain.Eve
 }
 
 // Create appends the events of a new account; the stream must not exist.
-func (r *Repository) Create(ctx context.Context, a *domain.Account, md Metadata) (Result, error) {
+func (r *Repository) Create(ctx context.Context, a *domain.ForeignerAccount, md Metadata) (Result, error) {
 	res, err := r.save(ctx, a.ID(), eventstore.NoStream, a.Changes(), md)
 	if err != nil {
 		return Result{}, err
@@ -90,7 +90,7 @@ func (r *Repository) Create(ctx context.Context, a *domain.Account, md Metadata)
 // decides again, a bounded number of times. A decision may record events
 // and still refuse (a wrong code records the failed attempt): the events are
 // saved and the refusal is returned with the result.
-func (r *Repository) Update(ctx context.Context, id uuid.UUID, md Metadata, decide func(a *domain.Account) error) (Result, error) {
+func (r *Repository) Update(ctx context.Context, id uuid.UUID, md Metadata, decide func(a *domain.ForeignerAccount) error) (Result, error) {
 	for attempt := 0; ; attempt++ {
 		a, err := r.Load(ctx, id)
 		if err != nil {

@@ -31,7 +31,7 @@ func (h *RequestContactCodeHandler) Handle(ctx context.Context, cmd RequestConta
 	md.Command = "RequestContactCode"
 	now := h.d.Clock()
 	var code, to string
-	res, err := h.d.Repo.Update(ctx, cmd.AccountID, md, func(a *domain.Account) error {
+	res, err := h.d.Repo.Update(ctx, cmd.AccountID, md, func(a *domain.ForeignerAccount) error {
 		c, err := a.RequestContactCode(cmd.Channel, now, h.d.Random, h.d.Hasher)
 		if err != nil {
 			return err
@@ -56,7 +56,7 @@ func (h *RequestContactCodeHandler) Handle(ctx context.Context, cmd RequestConta
 	return res, nil
 }
 
-func contactValue(a *domain.Account, ch domain.Channel) string {
+func contactValue(a *domain.ForeignerAccount, ch domain.Channel) string {
 	for _, c := range a.State().Contacts {
 		if c.Channel == ch {
 			return c.Value

@@ -24,11 +24,11 @@ const (
 	ConfirmationLockDuration = 30 * time.Minute
 )
 
-// Account is the ForeignerAccount aggregate: one person's registration,
-// contacts and (in later issues) documents and applications, rebuilt from
+// ForeignerAccount is the aggregate of one foreign citizen: registration,
+// contacts, identity, documents and applications, rebuilt from
 // the stream account-<id>. State changes only in apply; decisions record
 // events through record.
-type Account struct {
+type ForeignerAccount struct {
 	id      uuid.UUID
 	version int64
 	changes []Event
@@ -59,7 +59,7 @@ type contact struct {
 // Register validates a registration form and starts a new account with id.
 // Uniqueness of the contacts across accounts (contact_taken) is the command
 // layer's to check, through ContactKey.
-func Register(id uuid.UUID, in Registration, now time.Time) (*Account, error) {
+func Register(id uuid.UUID, in Registration, now time.Time) (*ForeignerAccount, error) {
 	if id == uuid.Nil {
 		return nil, fieldError("account_id", CodeRequired, "account id is required")
 	}
@@ -84,7 +84,7 @@ func Register(id uuid.UUID, in Registration, now time.Time) (*Account, error) {
 // NewAccountFromHistory rebuilds an account by folding its stored events, in
 // stream order. It is rebuilding, not a constructor: it validates nothing,
 // because the events are facts already decided. Version becomes len(events)-1.
-func NewAccountFromHistory(id uuid.UUID, events []Event) *Account {
+func NewAccountFromHistory(id uuid.UUID, events []Event) *ForeignerAccount {
 	a := newAccount(id)
 	for _, e := range events {
 		a.apply(e)
@@ -93,30 +93,30 @@ func NewAccountFromHistory(id uuid.UUID, events []Event) *Account {
 	return a
 }
 
-func newAccount(id uuid.UUID) *Account {
-	return &Account{id: id, version: -1, contacts: map[Channel]*contact{}}
+func newAccount(id uuid.UUID) *ForeignerAccount {
+	return &ForeignerAccount{id: id, version: -1, contacts: map[Channel]*contact{}}
 }
 
 // ID returns the account's id.
-func (a *Account) ID() uuid.UUID { return a.id }
+func (a *ForeignerAccount) ID() uuid.UUID { return a.id }
 
 // Version is the stream version of the last loaded event (-1 for a new
 // account): the expected version when appending Changes.
-func (a *Account) Version() int64 { return a.version }
+func (a *ForeignerAccount) Version() int64 { return a.version }
 
 // Changes returns the events recorded since loading, not yet saved, in order.
-func (a *Account) Changes() []Event { return append([]Event(nil), a.changes...) }
+func (a *ForeignerAccount) Changes() []Event { return append([]Event(nil), a.changes...) }
 
 // record is the only way a decision changes the account: apply the fact,
 // then remember it for saving.
-func (a *Account) record(e Event) {
+func (a *ForeignerAccount) record(e Event) {
 	a.apply(e)
 	a.changes = append(a.changes, e)
 }
 
 // apply folds one event into the state; it is the only place state changes.
 // Events of other concerns leave this state as it is.
-func (a *Account) apply(e Event) {
+func (a *ForeignerAccount) apply(e Event) {
 	switch e := e.(type) {
 	case AccountRegistered:
 		a.registered = true
@@ -155,7 +155,7 @@ func (a *Account) apply(e Event) {
 
 // contactFor returns the contact on ch, creating it if an event names a
 // channel registration did not (possible only in foreign histories).
-func (a *Account) contactFor(ch Channel) *contact {
+func (a *ForeignerAccount) contactFor(ch Channel) *contact {
 	c, ok := a.contacts[ch]
 	if !ok {
 		c = &contact{attemptsLeft: MaxCodeAttempts}
@@ -175,7 +175,7 @@ func (c *contact) voidCode() {
 // (contact_already_confirmed), locked (confirmation_locked, with until and
 // retry_after) or asked for less than ResendInterval ago (resend_too_soon,
 // with retry_after). rnd is the random source (crypto/rand.Reader in production).
-func (a *Account) RequestContactCode(ch Channel, now time.Time, rnd io.Reader, h CodeHasher) (string, error) {
+func (a *ForeignerAccount) RequestContactCode(ch Channel, now time.Time, rnd io.Reader, h CodeHasher) (string, error) {
 	if h == nil {
 		return "", errors.New("domain: RequestContactCode needs a code hasher")
 	}
@@ -220,7 +220,7 @@ func (a *Account) RequestContactCode(ch Channel, now time.Time, rnd io.Reader, h
 // confirmation_locked (while locked), code_not_requested, code_expired
 // (at or after the code's expiry), and code_invalid for input that is not
 // six digits (it cannot match, so it costs no attempt).
-func (a *Account) ConfirmContact(ch Channel, code string, now time.Time, h CodeHasher) error {
+func (a *ForeignerAccount) ConfirmContact(ch Channel, code string, now time.Time, h CodeHasher) error {
 	if h == nil {
 		return errors.New("domain: ConfirmContact needs a code hasher")
 	}
@@ -254,7 +254,7 @@ func (a *Account) ConfirmContact(ch Channel, code string, now time.Time, h CodeH
 }
 
 // confirmable finds the contact on ch and checks it may still be confirmed.
-func (a *Account) confirmable(ch Channel, now time.Time) (*contact, error) {
+func (a *ForeignerAccount) confirmable(ch Channel, now time.Time) (*contact, error) {
 	if !a.registered {
 		return nil, NewError(CodeAccountNotFound, "account %s is not registered", a.id)
 	}

@@ -21,7 +21,7 @@ var (
 
 // registered returns a freshly registered account as the command layer
 // would load it after saving: with both contacts unless the form drops one.
-func registered(t *testing.T, edit ...func(*Registration)) *Account {
+func registered(t *testing.T, edit ...func(*Registration)) *ForeignerAccount {
 	t.Helper()
 	in := validRegistration()
 	for _, e := range edit {
@@ -33,7 +33,7 @@ func registered(t *testing.T, edit ...func(*Registration)) *Account {
 }
 
 // requestCode issues the channel's fixed test code at now.
-func requestCode(t *testing.T, a *Account, ch Channel, now time.Time) string {
+func requestCode(t *testing.T, a *ForeignerAccount, ch Channel, now time.Time) string {
 	t.Helper()
 	var n uint32
 	for _, c := range codeFor[ch] {
@@ -45,7 +45,7 @@ func requestCode(t *testing.T, a *Account, ch Channel, now time.Time) string {
 	return code
 }
 
-func changeTypes(a *Account) []string {
+func changeTypes(a *ForeignerAccount) []string {
 	var out []string
 	for _, e := range a.Changes() {
 		out = append(out, e.EventType())
@@ -115,14 +115,14 @@ func TestRequestContactCode_Refusals(t *testing.T) {
 	phoneOnly := func(r *Registration) { r.Email = "" }
 	tests := []struct {
 		name  string
-		setup func(t *testing.T) *Account
+		setup func(t *testing.T) *ForeignerAccount
 		ch    Channel
 		code  string
 	}{
-		{"contact not on the account", func(t *testing.T) *Account { return registered(t, phoneOnly) }, ChannelEmail, CodeContactMissing},
-		{"account not registered", func(*testing.T) *Account { return NewAccountFromHistory(acctID, nil) }, ChannelPhone, CodeAccountNotFound},
-		{"no channel", func(t *testing.T) *Account { return registered(t) }, Channel{}, CodeValidation},
-		{"already confirmed", func(t *testing.T) *Account {
+		{"contact not on the account", func(t *testing.T) *ForeignerAccount { return registered(t, phoneOnly) }, ChannelEmail, CodeContactMissing},
+		{"account not registered", func(*testing.T) *ForeignerAccount { return NewAccountFromHistory(acctID, nil) }, ChannelPhone, CodeAccountNotFound},
+		{"no channel", func(t *testing.T) *ForeignerAccount { return registered(t) }, Channel{}, CodeValidation},
+		{"already confirmed", func(t *testing.T) *ForeignerAccount {
 			a := registered(t)
 			code := requestCode(t, a, ChannelPhone, acctT0)
 			require.NoError(t, a.ConfirmContact(ChannelPhone, code, acctT0.Add(time.Minute), hasher))
@@ -333,25 +333,25 @@ func TestConfirmContact_RefusalsThatRecordNothing(t *testing.T) {
 	phoneOnly := func(r *Registration) { r.Email = "" }
 	tests := []struct {
 		name  string
-		setup func(t *testing.T) *Account
+		setup func(t *testing.T) *ForeignerAccount
 		ch    Channel
 		code  string
 		want  string
 	}{
-		{"no code requested", func(t *testing.T) *Account { return registered(t) }, ChannelPhone, "123456", CodeNoCodeRequested},
-		{"contact not on the account", func(t *testing.T) *Account { return registered(t, phoneOnly) }, ChannelEmail, "123456", CodeContactMissing},
-		{"account not registered", func(*testing.T) *Account { return NewAccountFromHistory(acctID, nil) }, ChannelPhone, "123456", CodeAccountNotFound},
-		{"malformed code costs no attempt", func(t *testing.T) *Account {
+		{"no code requested", func(t *testing.T) *ForeignerAccount { return registered(t) }, ChannelPhone, "123456", CodeNoCodeRequested},
+		{"contact not on the account", func(t *testing.T) *ForeignerAccount { return registered(t, phoneOnly) }, ChannelEmail, "123456", CodeContactMissing},
+		{"account not registered", func(*testing.T) *ForeignerAccount { return NewAccountFromHistory(acctID, nil) }, ChannelPhone, "123456", CodeAccountNotFound},
+		{"malformed code costs no attempt", func(t *testing.T) *ForeignerAccount {
 			a := registered(t)
 			requestCode(t, a, ChannelPhone, acctT0)
 			return a
 		}, ChannelPhone, "12345a", CodeCodeInvalid},
-		{"code of the other channel", func(t *testing.T) *Account {
+		{"code of the other channel", func(t *testing.T) *ForeignerAccount {
 			a := registered(t)
 			requestCode(t, a, ChannelEmail, acctT0)
 			return a
 		}, ChannelPhone, codeFor[ChannelEmail], CodeNoCodeRequested},
-		{"already confirmed", func(t *testing.T) *Account {
+		{"already confirmed", func(t *testing.T) *ForeignerAccount {
 			a := registered(t)
 			require.NoError(t, a.ConfirmContact(ChannelPhone, requestCode(t, a, ChannelPhone, acctT0), acctT0, hasher))
 			return a

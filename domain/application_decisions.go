@@ -41,7 +41,7 @@ const maxCommentLen = 2000
 
 // step finds the application id and checks that action may move it now:
 // actor required, application_not_found, invalid_transition.
-func (a *Account) step(id uuid.UUID, action string, actor Actor) (*ApplicationState, error) {
+func (a *ForeignerAccount) step(id uuid.UUID, action string, actor Actor) (*ApplicationState, error) {
 	if err := actor.check(); err != nil {
 		return nil, err
 	}
@@ -56,7 +56,7 @@ func (a *Account) step(id uuid.UUID, action string, actor Actor) (*ApplicationSt
 }
 
 // AcceptApplication records that an operator accepted a submitted application.
-func (a *Account) AcceptApplication(id uuid.UUID, actor Actor, now time.Time) error {
+func (a *ForeignerAccount) AcceptApplication(id uuid.UUID, actor Actor, now time.Time) error {
 	if _, err := a.step(id, ActionAccept, actor); err != nil {
 		return err
 	}
@@ -65,7 +65,7 @@ func (a *Account) AcceptApplication(id uuid.UUID, actor Actor, now time.Time) er
 }
 
 // StartReview records that an operator started reviewing an accepted application.
-func (a *Account) StartReview(id uuid.UUID, actor Actor, now time.Time) error {
+func (a *ForeignerAccount) StartReview(id uuid.UUID, actor Actor, now time.Time) error {
 	if _, err := a.step(id, ActionStartReview, actor); err != nil {
 		return err
 	}
@@ -75,7 +75,7 @@ func (a *Account) StartReview(id uuid.UUID, actor Actor, now time.Time) error {
 
 // RequestClarification asks the citizen, in comment (required), for more
 // information by due, which must be after today.
-func (a *Account) RequestClarification(id uuid.UUID, comment string, due Date, actor Actor, now time.Time, today Date) error {
+func (a *ForeignerAccount) RequestClarification(id uuid.UUID, comment string, due Date, actor Actor, now time.Time, today Date) error {
 	if _, err := a.step(id, ActionRequestClarification, actor); err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func (a *Account) RequestClarification(id uuid.UUID, comment string, due Date, a
 // ProvideClarification records the citizen's answer: a comment, further
 // documents on the account (in force on today), or both; the application
 // returns to review.
-func (a *Account) ProvideClarification(id uuid.UUID, comment string, docIDs []uuid.UUID, actor Actor, now time.Time, today Date) error {
+func (a *ForeignerAccount) ProvideClarification(id uuid.UUID, comment string, docIDs []uuid.UUID, actor Actor, now time.Time, today Date) error {
 	if _, err := a.step(id, ActionProvideClarification, actor); err != nil {
 		return err
 	}
@@ -122,7 +122,7 @@ func (a *Account) ProvideClarification(id uuid.UUID, comment string, docIDs []uu
 // result type and its issue date to the day of now; a validity end, when
 // given, must follow the issue date. A decision past the deadline is still
 // accepted (the application was shown overdue meanwhile).
-func (a *Account) ApproveApplication(id uuid.UUID, result ResultDocument, comment string, actor Actor, now time.Time) error {
+func (a *ForeignerAccount) ApproveApplication(id uuid.UUID, result ResultDocument, comment string, actor Actor, now time.Time) error {
 	app, err := a.step(id, ActionApprove, actor)
 	if err != nil {
 		return err
@@ -157,7 +157,7 @@ func (a *Account) ApproveApplication(id uuid.UUID, result ResultDocument, commen
 // (required with the reason other) and the missing or wrong documents
 // (required with documents_missing), which the citizen then supplies in a
 // resubmission.
-func (a *Account) RejectApplication(id uuid.UUID, reasons []string, comment string, missing []string, actor Actor, now time.Time) error {
+func (a *ForeignerAccount) RejectApplication(id uuid.UUID, reasons []string, comment string, missing []string, actor Actor, now time.Time) error {
 	if _, err := a.step(id, ActionReject, actor); err != nil {
 		return err
 	}
@@ -199,7 +199,7 @@ func (a *Account) RejectApplication(id uuid.UUID, reasons []string, comment stri
 // unanswered: only once today is after the due date (clarification_not_due
 // before, with due in Details). The rejection carries
 // clarification_timeout and Timeout.
-func (a *Account) TimeoutClarification(id uuid.UUID, actor Actor, now time.Time, today Date) error {
+func (a *ForeignerAccount) TimeoutClarification(id uuid.UUID, actor Actor, now time.Time, today Date) error {
 	app, err := a.step(id, ActionTimeoutClarification, actor)
 	if err != nil {
 		return err
@@ -220,7 +220,7 @@ func (a *Account) TimeoutClarification(id uuid.UUID, actor Actor, now time.Time,
 
 // WithdrawApplication records that the citizen withdrew an application not
 // yet decided.
-func (a *Account) WithdrawApplication(id uuid.UUID, actor Actor, now time.Time) error {
+func (a *ForeignerAccount) WithdrawApplication(id uuid.UUID, actor Actor, now time.Time) error {
 	if _, err := a.step(id, ActionWithdraw, actor); err != nil {
 		return err
 	}
@@ -234,7 +234,7 @@ func (a *Account) WithdrawApplication(id uuid.UUID, actor Actor, now time.Time) 
 // (payment_amount_mismatch, with expected and got in Details). A
 // transaction already recorded for the application records nothing and
 // returns nil, so a redelivered callback is harmless.
-func (a *Account) PayFee(id uuid.UUID, amount int64, currency, transactionID string, actor Actor, now time.Time, today Date, cal *Calendar) error {
+func (a *ForeignerAccount) PayFee(id uuid.UUID, amount int64, currency, transactionID string, actor Actor, now time.Time, today Date, cal *Calendar) error {
 	if cal == nil {
 		return errors.New("domain: PayFee needs a calendar")
 	}

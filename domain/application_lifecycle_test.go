@@ -197,7 +197,7 @@ func TestOverdue_PastTheDeadlineWhileTheAuthorityHoldsIt(t *testing.T) {
 }
 
 // fullStory runs every kind of application event on one account.
-func fullStory(t *testing.T) *Account {
+func fullStory(t *testing.T) *ForeignerAccount {
 	t.Helper()
 	a := submitted(t, ServicePatent)
 	require.NoError(t, a.PayFee(appID, 420000, "RUB", "tx-1", gateway, appNow, formToday, appCal))

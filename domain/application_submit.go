@@ -39,7 +39,7 @@ func ValidApplicationNumber(n string) bool { return applicationNumber.MatchStrin
 // expired (document_expired); and documents the service requires but
 // nobody attached (documents_missing, naming them in Details["missing"]).
 // It records ApplicationSubmitted, and FeeCharged for a service with a fee.
-func (a *Account) SubmitApplication(in SubmitInput, actor Actor, now time.Time, today Date, cal *Calendar) error {
+func (a *ForeignerAccount) SubmitApplication(in SubmitInput, actor Actor, now time.Time, today Date, cal *Calendar) error {
 	if cal == nil {
 		return errors.New("domain: SubmitApplication needs a calendar")
 	}
@@ -102,7 +102,7 @@ func (a *Account) SubmitApplication(in SubmitInput, actor Actor, now time.Time, 
 // checks the application again as SubmitApplication does — level, legal
 // stay, the new form, and the documents, old or new, must still be on the
 // account, in force and complete — and restarts the deadline from today.
-func (a *Account) ResubmitApplication(id uuid.UUID, form map[string]any, docIDs []uuid.UUID, actor Actor, now time.Time, today Date, cal *Calendar) error {
+func (a *ForeignerAccount) ResubmitApplication(id uuid.UUID, form map[string]any, docIDs []uuid.UUID, actor Actor, now time.Time, today Date, cal *Calendar) error {
 	if cal == nil {
 		return errors.New("domain: ResubmitApplication needs a calendar")
 	}
@@ -150,7 +150,7 @@ func (a *Account) ResubmitApplication(id uuid.UUID, form map[string]any, docIDs 
 }
 
 // eligible checks the account's level and legal stay against svc.
-func (a *Account) eligible(svc Service, today Date) error {
+func (a *ForeignerAccount) eligible(svc Service, today Date) error {
 	if lvl := a.Level(); !lvl.AtLeast(svc.Level) {
 		return NewError(CodeLevelTooLow, "%s needs a %s account; this one is %q", svc.Code, svc.Level, lvl).
 			WithDetail("required", svc.Level.String()).
@@ -183,7 +183,7 @@ func formError(fields []FieldError) error {
 // in force on today, and returns the ids without repeats, in order.
 // Unknown ids refuse with document_unknown, then expired ones with
 // document_expired; each names its ids in Fields and Details["document_ids"].
-func (a *Account) attachable(ids []uuid.UUID, today Date) ([]uuid.UUID, error) {
+func (a *ForeignerAccount) attachable(ids []uuid.UUID, today Date) ([]uuid.UUID, error) {
 	out := make([]uuid.UUID, 0, len(ids))
 	var unknown, expired []FieldError
 	var unknownIDs, expiredIDs []string
@@ -217,7 +217,7 @@ func (a *Account) attachable(ids []uuid.UUID, today Date) ([]uuid.UUID, error) {
 // documentsComplete checks that the attached documents meet every document
 // requirement of svc; each missing one is named in Fields
 // (documents.<code>) and in Details["missing"].
-func (a *Account) documentsComplete(svc Service, ids []uuid.UUID) error {
+func (a *ForeignerAccount) documentsComplete(svc Service, ids []uuid.UUID) error {
 	docs := make([]DocumentState, 0, len(ids))
 	for _, id := range ids {
 		if d, ok := a.Document(id); ok {

@@ -23,7 +23,7 @@ var (
 
 // applicantAccount is confirmed (passport, patent) and also holds a
 // migration card and an RVP, so it may apply for every service.
-func applicantAccount(t *testing.T) *Account {
+func applicantAccount(t *testing.T) *ForeignerAccount {
 	t.Helper()
 	a := confirmedAccount(t)
 	for id, in := range map[uuid.UUID]DocumentInput{
@@ -59,14 +59,14 @@ func submitInput(svc string) SubmitInput {
 }
 
 // submitted returns an applicant account with one application for svc.
-func submitted(t *testing.T, svc string) *Account {
+func submitted(t *testing.T, svc string) *ForeignerAccount {
 	t.Helper()
 	a := applicantAccount(t)
 	require.NoError(t, a.SubmitApplication(submitInput(svc), citizen, appNow, formToday, appCal))
 	return a
 }
 
-func appState(t *testing.T, a *Account) ApplicationState {
+func appState(t *testing.T, a *ForeignerAccount) ApplicationState {
 	t.Helper()
 	s, ok := a.Application(appID)
 	require.True(t, ok)
@@ -120,7 +120,7 @@ func TestSubmitApplication_CertificateIsOpenToASimplifiedAccount(t *testing.T) {
 func TestSubmitApplication_Refusals(t *testing.T) {
 	tests := []struct {
 		name    string
-		account func(*testing.T) *Account
+		account func(*testing.T) *ForeignerAccount
 		edit    func(*SubmitInput)
 		actor   Actor
 		today   Date
@@ -129,7 +129,7 @@ func TestSubmitApplication_Refusals(t *testing.T) {
 	}{
 		{name: "simplified account asks for a patent", account: simplifiedAccount, code: CodeLevelTooLow},
 		{name: "standard account asks for an arrival notification", edit: func(in *SubmitInput) { in.Service = ServiceArrivalNotification },
-			account: func(t *testing.T) *Account { return standardAccount(t, true) }, code: CodeLevelTooLow},
+			account: func(t *testing.T) *ForeignerAccount { return standardAccount(t, true) }, code: CodeLevelTooLow},
 		{name: "no stay-right document in force", account: confirmedAccount, today: MustDate(2027, time.January, 15), code: CodeNoLegalStay},
 		{name: "unknown service", edit: func(in *SubmitInput) { in.Service = "visa" }, code: CodeServiceUnknown, field: "service"},
 		{name: "malformed number", edit: func(in *SubmitInput) { in.Number = "2026-123" }, code: CodePattern, field: "number"},

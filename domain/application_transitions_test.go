@@ -82,7 +82,7 @@ func TestStatuses_LabelsAndFinality(t *testing.T) {
 }
 
 // accountIn returns an account whose application appID is in status.
-func accountIn(t *testing.T, status string) *Account {
+func accountIn(t *testing.T, status string) *ForeignerAccount {
 	t.Helper()
 	svc := ServiceCertificate
 	if status == StatusAwaitingPayment {
@@ -109,7 +109,7 @@ func accountIn(t *testing.T, status string) *Account {
 // do runs the decision behind action on appID with valid arguments, so
 // only the lifecycle can refuse it. charge_fee has no decision of its own:
 // it happens inside SubmitApplication.
-func do(a *Account, action string) error {
+func do(a *ForeignerAccount, action string) error {
 	later := formToday.AddDays(60)
 	switch action {
 	case ActionAccept:

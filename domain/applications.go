@@ -77,7 +77,7 @@ func (s *ApplicationState) paid(tx string) bool {
 
 // Applications returns the account's applications, oldest submission first.
 // The states are copies: editing them changes nothing.
-func (a *Account) Applications() []ApplicationState {
+func (a *ForeignerAccount) Applications() []ApplicationState {
 	out := make([]ApplicationState, 0, len(a.apps.order))
 	for _, id := range a.apps.order {
 		out = append(out, a.apps.byID[id].clone())
@@ -87,7 +87,7 @@ func (a *Account) Applications() []ApplicationState {
 }
 
 // Application returns the application with id, if the account has it.
-func (a *Account) Application(id uuid.UUID) (ApplicationState, bool) {
+func (a *ForeignerAccount) Application(id uuid.UUID) (ApplicationState, bool) {
 	s, ok := a.apps.byID[id]
 	if !ok {
 		return ApplicationState{}, false

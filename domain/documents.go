@@ -77,7 +77,7 @@ type ScanRef struct {
 // a notarised translation), file_type and file_too_large for a scan, and
 // document_duplicate for a number or id already on file. today is the
 // Moscow calendar day of now (MoscowDate), now the event's time.
-func (a *Account) AddDocument(in DocumentInput, scans []ScanRef, translation *ScanRef, today Date, newID uuid.UUID, now time.Time) error {
+func (a *ForeignerAccount) AddDocument(in DocumentInput, scans []ScanRef, translation *ScanRef, today Date, newID uuid.UUID, now time.Time) error {
 	if !a.registered {
 		return NewError(CodeAccountNotFound, "account %s is not registered", a.id)
 	}
@@ -104,7 +104,7 @@ func (a *Account) AddDocument(in DocumentInput, scans []ScanRef, translation *Sc
 // date is before today and that is not yet marked; a durable scheduler
 // calls it daily with the Moscow day of now. Running it twice records
 // nothing the second time.
-func (a *Account) ExpireDocuments(today Date, now time.Time) error {
+func (a *ForeignerAccount) ExpireDocuments(today Date, now time.Time) error {
 	if !a.registered {
 		return NewError(CodeAccountNotFound, "account %s is not registered", a.id)
 	}

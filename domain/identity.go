@@ -139,7 +139,7 @@ func (d *document) state() DocumentState {
 }
 
 // Document returns the document with id on this account, if there is one.
-func (a *Account) Document(id uuid.UUID) (DocumentState, bool) {
+func (a *ForeignerAccount) Document(id uuid.UUID) (DocumentState, bool) {
 	if d := a.identity.document(id); d != nil {
 		return d.state(), true
 	}
@@ -149,13 +149,13 @@ func (a *Account) Document(id uuid.UUID) (DocumentState, bool) {
 // Level returns the account's level, derived from its events (DOMAIN.md §1)
 // by DeriveLevel over State. It knows expiry only through recorded
 // DocumentExpired events; HasValidStay answers for a given day.
-func (a *Account) Level() Level {
+func (a *ForeignerAccount) Level() Level {
 	return DeriveLevel(a.State())
 }
 
 // HasValidStay reports whether a stay-right document is in force on today:
 // not marked expired and not past its expiry date.
-func (a *Account) HasValidStay(today Date) bool {
+func (a *ForeignerAccount) HasValidStay(today Date) bool {
 	for _, d := range a.identity.documents {
 		if s := d.state(); s.ProvesStay() && s.IsValidOn(today) {
 			return true
@@ -165,7 +165,7 @@ func (a *Account) HasValidStay(today Date) bool {
 }
 
 // PersonalData returns the personal data on file, if any.
-func (a *Account) PersonalData() (PersonalData, bool) {
+func (a *ForeignerAccount) PersonalData() (PersonalData, bool) {
 	if a.identity.personal == nil {
 		return PersonalData{}, false
 	}
@@ -173,10 +173,10 @@ func (a *Account) PersonalData() (PersonalData, bool) {
 }
 
 // Snils returns the linked SNILS (the zero value when none is linked).
-func (a *Account) Snils() Snils { return a.identity.snils }
+func (a *ForeignerAccount) Snils() Snils { return a.identity.snils }
 
 // Inn returns the linked INN (the zero value when none is linked).
-func (a *Account) Inn() Inn { return a.identity.inn }
+func (a *ForeignerAccount) Inn() Inn { return a.identity.inn }
 
 // Document kinds (DOMAIN.md §3): what a document proves.
 const (

@@ -52,7 +52,7 @@ type CertificateInfo struct {
 // unsupported_document, document_expired and/or data_mismatch and returns
 // identity_verification_rejected with those reasons: save Changes() even
 // then. Refused without recording: verification_not_pending, method_mismatch.
-func (a *Account) VerifyByESignature(cert CertificateInfo, now time.Time) error {
+func (a *ForeignerAccount) VerifyByESignature(cert CertificateInfo, now time.Time) error {
 	if _, err := a.pendingVerification(MethodESignature); err != nil {
 		return err
 	}
@@ -122,7 +122,7 @@ func nameWords(parts ...string) []string {
 // letter may still walk into a service centre). Refused with
 // method_not_operator for methods the rules decide, already_verified,
 // verification_not_pending, and a required operator id.
-func (a *Account) ApproveIdentity(method VerificationMethod, operatorID, comment string, now time.Time) error {
+func (a *ForeignerAccount) ApproveIdentity(method VerificationMethod, operatorID, comment string, now time.Time) error {
 	if !method.byOperator() {
 		return fieldError("method", CodeMethodNotOperator, "an operator approves only service_center and video verifications")
 	}
@@ -138,7 +138,7 @@ func (a *Account) ApproveIdentity(method VerificationMethod, operatorID, comment
 // citizen sees. Refused with reason_invalid (Details reason) for a reason
 // outside the list, required when there are none, already_verified and
 // verification_not_pending.
-func (a *Account) RejectIdentity(reasons []string, comment, operatorID string, now time.Time) error {
+func (a *ForeignerAccount) RejectIdentity(reasons []string, comment, operatorID string, now time.Time) error {
 	var clean []string
 	for _, r := range reasons {
 		r = strings.TrimSpace(r)
@@ -163,7 +163,7 @@ func (a *Account) RejectIdentity(reasons []string, comment, operatorID string, n
 }
 
 // operatorDecision checks what every operator decision needs.
-func (a *Account) operatorDecision(operatorID, comment string) error {
+func (a *ForeignerAccount) operatorDecision(operatorID, comment string) error {
 	switch {
 	case strings.TrimSpace(operatorID) == "":
 		return fieldError("operator_id", CodeRequired, "the deciding operator is required")

@@ -67,7 +67,7 @@ func stayInput() DocumentInput {
 }
 
 // simplifiedAccount is registered with a confirmed phone.
-func simplifiedAccount(t *testing.T) *Account {
+func simplifiedAccount(t *testing.T) *ForeignerAccount {
 	t.Helper()
 	a := registered(t)
 	code := requestCode(t, a, ChannelPhone, acctT0)
@@ -77,7 +77,7 @@ func simplifiedAccount(t *testing.T) *Account {
 
 // standardAccount has personal data, a passport and a SNILS; with stay it
 // also has a patent, so verification may be requested.
-func standardAccount(t *testing.T, stay bool) *Account {
+func standardAccount(t *testing.T, stay bool) *ForeignerAccount {
 	t.Helper()
 	a := simplifiedAccount(t)
 	require.NoError(t, a.ProvidePersonalData(validPersonalData(), idToday, acctT0))
@@ -90,7 +90,7 @@ func standardAccount(t *testing.T, stay bool) *Account {
 }
 
 // pendingAccount has a verification by m pending (code methods with verifyCode).
-func pendingAccount(t *testing.T, m VerificationMethod) *Account {
+func pendingAccount(t *testing.T, m VerificationMethod) *ForeignerAccount {
 	t.Helper()
 	a := standardAccount(t, true)
 	_, err := a.RequestIdentityVerification(m, acctT0, idCal, draws(verifyDraws), hasher)
@@ -99,7 +99,7 @@ func pendingAccount(t *testing.T, m VerificationMethod) *Account {
 }
 
 // confirmedAccount is verified at a service centre.
-func confirmedAccount(t *testing.T) *Account {
+func confirmedAccount(t *testing.T) *ForeignerAccount {
 	t.Helper()
 	a := pendingAccount(t, MethodServiceCenter)
 	require.NoError(t, a.ApproveIdentity(MethodServiceCenter, operatorID, "originals checked", acctT0.Add(time.Hour)))
@@ -108,7 +108,7 @@ func confirmedAccount(t *testing.T) *Account {
 }
 
 // newChanges returns the events recorded by fn.
-func newChanges(a *Account, fn func()) []Event {
+func newChanges(a *ForeignerAccount, fn func()) []Event {
 	before := len(a.Changes())
 	fn()
 	return a.Changes()[before:]

@@ -68,7 +68,7 @@ func TestDeriveLevel_OverEventSequences(t *testing.T) {
 }
 
 // fullIdentityFlow drives an account through every identity decision.
-func fullIdentityFlow(t *testing.T) *Account {
+func fullIdentityFlow(t *testing.T) *ForeignerAccount {
 	t.Helper()
 	a := confirmedAccount(t)
 	at := func(h int) time.Time { return acctT0.Add(time.Duration(h) * time.Hour) }

@@ -14,7 +14,7 @@ import (
 // Refused without recording: personal_data_required (the registry needs the
 // name and birth date), snils_already_linked (another number is linked),
 // and a field error for the zero value.
-func (a *Account) LinkSnils(snils Snils, registryMatches bool, reason string, now time.Time) error {
+func (a *ForeignerAccount) LinkSnils(snils Snils, registryMatches bool, reason string, now time.Time) error {
 	if err := a.linkable("snils", snils.IsZero()); err != nil {
 		return err
 	}
@@ -43,7 +43,7 @@ func (a *Account) LinkSnils(snils Snils, registryMatches bool, reason string, no
 // registry_mismatch) and the registry_mismatch error otherwise. Refused
 // without recording: personal_data_required, inn_already_linked and a field
 // error for the zero value.
-func (a *Account) LinkInn(inn Inn, registryMatches bool, now time.Time) error {
+func (a *ForeignerAccount) LinkInn(inn Inn, registryMatches bool, now time.Time) error {
 	if err := a.linkable("inn", inn.IsZero()); err != nil {
 		return err
 	}
@@ -63,7 +63,7 @@ func (a *Account) LinkInn(inn Inn, registryMatches bool, now time.Time) error {
 	return nil
 }
 
-func (a *Account) linkable(field string, zero bool) error {
+func (a *ForeignerAccount) linkable(field string, zero bool) error {
 	switch {
 	case !a.registered:
 		return NewError(CodeAccountNotFound, "account %s is not registered", a.id)

@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func withPersonalData(t *testing.T) *Account {
+func withPersonalData(t *testing.T) *ForeignerAccount {
 	t.Helper()
 	a := simplifiedAccount(t)
 	require.NoError(t, a.ProvidePersonalData(validPersonalData(), idToday, acctT0))
@@ -19,7 +19,7 @@ func TestLinkSnils(t *testing.T) {
 	other := mustSnils("001-001-998 00")
 	tests := []struct {
 		name    string
-		account func(*testing.T) *Account
+		account func(*testing.T) *ForeignerAccount
 		snils   Snils
 		matches bool
 		reason  string
@@ -35,9 +35,9 @@ func TestLinkSnils(t *testing.T) {
 			[]Event{SnilsRejected{SnilsMasked: "***-***-*** 95", Reason: "linked_elsewhere", OccurredAt: acctT0}}},
 		{"personal data comes first", simplifiedAccount, validSnils, true, "", CodePersonalDataRequired, "", nil},
 		{"a number is required", withPersonalData, Snils{}, true, "", CodeRequired, "snils", nil},
-		{"the same number again records nothing", func(t *testing.T) *Account { return standardAccount(t, false) }, validSnils, true, "", "", "", nil},
-		{"another number is refused once linked", func(t *testing.T) *Account { return standardAccount(t, false) }, other, true, "", CodeSnilsAlreadyLinked, "snils", nil},
-		{"an unregistered account is not found", func(*testing.T) *Account { return NewAccountFromHistory(acctID, nil) }, validSnils, true, "", CodeAccountNotFound, "", nil},
+		{"the same number again records nothing", func(t *testing.T) *ForeignerAccount { return standardAccount(t, false) }, validSnils, true, "", "", "", nil},
+		{"another number is refused once linked", func(t *testing.T) *ForeignerAccount { return standardAccount(t, false) }, other, true, "", CodeSnilsAlreadyLinked, "snils", nil},
+		{"an unregistered account is not found", func(*testing.T) *ForeignerAccount { return NewAccountFromHistory(acctID, nil) }, validSnils, true, "", CodeAccountNotFound, "", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -68,14 +68,14 @@ func TestLinkSnils_ARejectedNumberLeavesTheLevel(t *testing.T) {
 
 func TestLinkInn(t *testing.T) {
 	other := mustInn("123456789047")
-	linked := func(t *testing.T) *Account {
+	linked := func(t *testing.T) *ForeignerAccount {
 		a := withPersonalData(t)
 		require.NoError(t, a.LinkInn(validInn, true, acctT0))
 		return a
 	}
 	tests := []struct {
 		name    string
-		account func(*testing.T) *Account
+		account func(*testing.T) *ForeignerAccount
 		inn     Inn
 		matches bool
 		code    string

@@ -12,21 +12,21 @@ import (
 func TestApproveIdentity(t *testing.T) {
 	tests := []struct {
 		name     string
-		account  func(*testing.T) *Account
+		account  func(*testing.T) *ForeignerAccount
 		method   VerificationMethod
 		operator string
 		comment  string
 		code     string // "" approves
 		field    string
 	}{
-		{"at a service centre", func(t *testing.T) *Account { return pendingAccount(t, MethodServiceCenter) }, MethodServiceCenter, operatorID, "ok", "", ""},
-		{"on a video call", func(t *testing.T) *Account { return pendingAccount(t, MethodVideo) }, MethodVideo, operatorID, "", "", ""},
-		{"in person although a letter was requested", func(t *testing.T) *Account { return pendingAccount(t, MethodRussianPost) }, MethodServiceCenter, operatorID, "", "", ""},
-		{"a bank verification is not an operator's", func(t *testing.T) *Account { return pendingAccount(t, MethodBank) }, MethodBank, operatorID, "", CodeMethodNotOperator, "method"},
-		{"an e-signature is not an operator's", func(t *testing.T) *Account { return pendingAccount(t, MethodESignature) }, MethodESignature, operatorID, "", CodeMethodNotOperator, "method"},
-		{"the operator is named", func(t *testing.T) *Account { return pendingAccount(t, MethodVideo) }, MethodVideo, " ", "", CodeRequired, "operator_id"},
-		{"the comment is bounded", func(t *testing.T) *Account { return pendingAccount(t, MethodVideo) }, MethodVideo, operatorID, strings.Repeat("я", 2001), CodeTooLong, "comment"},
-		{"nothing is pending", func(t *testing.T) *Account { return standardAccount(t, true) }, MethodVideo, operatorID, "", CodeVerificationNotPending, ""},
+		{"at a service centre", func(t *testing.T) *ForeignerAccount { return pendingAccount(t, MethodServiceCenter) }, MethodServiceCenter, operatorID, "ok", "", ""},
+		{"on a video call", func(t *testing.T) *ForeignerAccount { return pendingAccount(t, MethodVideo) }, MethodVideo, operatorID, "", "", ""},
+		{"in person although a letter was requested", func(t *testing.T) *ForeignerAccount { return pendingAccount(t, MethodRussianPost) }, MethodServiceCenter, operatorID, "", "", ""},
+		{"a bank verification is not an operator's", func(t *testing.T) *ForeignerAccount { return pendingAccount(t, MethodBank) }, MethodBank, operatorID, "", CodeMethodNotOperator, "method"},
+		{"an e-signature is not an operator's", func(t *testing.T) *ForeignerAccount { return pendingAccount(t, MethodESignature) }, MethodESignature, operatorID, "", CodeMethodNotOperator, "method"},
+		{"the operator is named", func(t *testing.T) *ForeignerAccount { return pendingAccount(t, MethodVideo) }, MethodVideo, " ", "", CodeRequired, "operator_id"},
+		{"the comment is bounded", func(t *testing.T) *ForeignerAccount { return pendingAccount(t, MethodVideo) }, MethodVideo, operatorID, strings.Repeat("я", 2001), CodeTooLong, "comment"},
+		{"nothing is pending", func(t *testing.T) *ForeignerAccount { return standardAccount(t, true) }, MethodVideo, operatorID, "", CodeVerificationNotPending, ""},
 		{"already verified", confirmedAccount, MethodVideo, operatorID, "", CodeAlreadyVerified, ""},
 	}
 	for _, tt := range tests {

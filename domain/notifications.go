@@ -63,7 +63,7 @@ func (p NotificationPreferences) Validate() error {
 
 // NotificationPreferences returns the current settings (the defaults until
 // the citizen changes them).
-func (a *Account) NotificationPreferences() NotificationPreferences {
+func (a *ForeignerAccount) NotificationPreferences() NotificationPreferences {
 	if a.identity.prefs == nil {
 		return DefaultNotificationPreferences()
 	}
@@ -72,7 +72,7 @@ func (a *Account) NotificationPreferences() NotificationPreferences {
 
 // SetNotificationPreferences records new settings; settings equal to the
 // current ones record nothing.
-func (a *Account) SetNotificationPreferences(p NotificationPreferences, now time.Time) error {
+func (a *ForeignerAccount) SetNotificationPreferences(p NotificationPreferences, now time.Time) error {
 	if !a.registered {
 		return NewError(CodeAccountNotFound, "account %s is not registered", a.id)
 	}

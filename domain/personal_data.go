@@ -146,7 +146,7 @@ const ReasonIdentityDataChanged = "identity_data_changed"
 // IdentityVerificationReset: the level drops to standard until verified
 // again. An address-only edit keeps the verification; an identical
 // submission records nothing.
-func (a *Account) ProvidePersonalData(in PersonalDataInput, today Date, now time.Time) error {
+func (a *ForeignerAccount) ProvidePersonalData(in PersonalDataInput, today Date, now time.Time) error {
 	if !a.registered {
 		return NewError(CodeAccountNotFound, "account %s is not registered", a.id)
 	}

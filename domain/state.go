@@ -101,7 +101,7 @@ type ContactState struct {
 
 // State returns the account's snapshot, including changes not yet saved;
 // Version is the version its last event will have once saved.
-func (a *Account) State() AccountState {
+func (a *ForeignerAccount) State() AccountState {
 	s := AccountState{
 		AccountID:    a.id,
 		Version:      a.version + int64(len(a.changes)),

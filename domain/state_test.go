@@ -107,7 +107,7 @@ func TestLevel_AtLeastFollowsTheLadder(t *testing.T) {
 
 // scenario runs a full confirmation story and returns the account with all
 // its events unsaved, so replay can be compared with the live state.
-func scenario(t *testing.T) *Account {
+func scenario(t *testing.T) *ForeignerAccount {
 	a, err := Register(acctID, validRegistration(), acctT0)
 	require.NoError(t, err)
 	requestCode(t, a, ChannelPhone, acctT0.Add(time.Minute))

@@ -120,7 +120,7 @@ func MoscowDate(t time.Time) Date { return DateOf(t.In(Moscow)) }
 // what the standard level still lacks), no_legal_stay (no stay-right
 // document in force), or a field error on an unknown method. A rejected or
 // reset verification may be requested again.
-func (a *Account) RequestIdentityVerification(method VerificationMethod, now time.Time, cal *Calendar, rnd io.Reader, h CodeHasher) (string, error) {
+func (a *ForeignerAccount) RequestIdentityVerification(method VerificationMethod, now time.Time, cal *Calendar, rnd io.Reader, h CodeHasher) (string, error) {
 	if cal == nil {
 		return "", errors.New("domain: RequestIdentityVerification needs a calendar")
 	}
@@ -167,7 +167,7 @@ func (a *Account) RequestIdentityVerification(method VerificationMethod, now tim
 
 // missingForStandard names what the standard level still lacks on today:
 // confirmed_contact, personal_data, identity_document, snils.
-func (a *Account) missingForStandard(today Date) []string {
+func (a *ForeignerAccount) missingForStandard(today Date) []string {
 	missing := []string{}
 	if !a.hasConfirmedContact() {
 		missing = append(missing, "confirmed_contact")
@@ -190,7 +190,7 @@ func (a *Account) missingForStandard(today Date) []string {
 	return missing
 }
 
-func (a *Account) hasConfirmedContact() bool {
+func (a *ForeignerAccount) hasConfirmedContact() bool {
 	for _, c := range a.contacts {
 		if c.confirmed {
 			return true
@@ -199,7 +199,7 @@ func (a *Account) hasConfirmedContact() bool {
 	return false
 }
 
-func (a *Account) issueVerificationCode(m VerificationMethod, code string, now time.Time, h CodeHasher) {
+func (a *ForeignerAccount) issueVerificationCode(m VerificationMethod, code string, now time.Time, h CodeHasher) {
 	ttl, resend := BankCodeTTL, BankCodeResendInterval
 	if m == MethodRussianPost {
 		ttl, resend = RussianPostCodeTTL, RussianPostCodeResendInterval
@@ -215,7 +215,7 @@ func (a *Account) issueVerificationCode(m VerificationMethod, code string, now t
 // attempts) and returns it in clear. Refused with verification_not_pending,
 // method_mismatch, or resend_too_soon (Details retry_after) before the
 // method's resend interval has passed.
-func (a *Account) ResendVerificationCode(now time.Time, rnd io.Reader, h CodeHasher) (string, error) {
+func (a *ForeignerAccount) ResendVerificationCode(now time.Time, rnd io.Reader, h CodeHasher) (string, error) {
 	if h == nil || rnd == nil {
 		return "", errors.New("domain: ResendVerificationCode needs a random source and a code hasher")
 	}
@@ -245,7 +245,7 @@ func (a *Account) ResendVerificationCode(now time.Time, rnd io.Reader, h CodeHas
 // Refusals that record nothing: verification_not_pending, method_mismatch,
 // code_not_requested, code_expired (ask for a new one with
 // ResendVerificationCode) and code_invalid for input that is not six digits.
-func (a *Account) EnterVerificationCode(code string, now time.Time, h CodeHasher) error {
+func (a *ForeignerAccount) EnterVerificationCode(code string, now time.Time, h CodeHasher) error {
 	if h == nil {
 		return errors.New("domain: EnterVerificationCode needs a code hasher")
 	}
@@ -284,7 +284,7 @@ func (a *Account) EnterVerificationCode(code string, now time.Time, h CodeHasher
 // ExtendVerificationDeadline moves a pending verification's deadline to
 // VerificationExtendedWorkingDays working days after the request's Moscow
 // day; it may happen once (extension_used).
-func (a *Account) ExtendVerificationDeadline(now time.Time, cal *Calendar) error {
+func (a *ForeignerAccount) ExtendVerificationDeadline(now time.Time, cal *Calendar) error {
 	if cal == nil {
 		return errors.New("domain: ExtendVerificationDeadline needs a calendar")
 	}
@@ -305,7 +305,7 @@ func (a *Account) ExtendVerificationDeadline(now time.Time, cal *Calendar) error
 // pendingVerification returns the pending verification, refusing with
 // verification_not_pending, or method_mismatch when methods are given and
 // the pending one is not among them.
-func (a *Account) pendingVerification(methods ...VerificationMethod) (verification, error) {
+func (a *ForeignerAccount) pendingVerification(methods ...VerificationMethod) (verification, error) {
 	if !a.registered {
 		return verification{}, NewError(CodeAccountNotFound, "account %s is not registered", a.id)
 	}

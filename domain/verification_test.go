@@ -11,24 +11,24 @@ import (
 func TestRequestIdentityVerification_Preconditions(t *testing.T) {
 	tests := []struct {
 		name    string
-		account func(*testing.T) *Account
+		account func(*testing.T) *ForeignerAccount
 		code    string
 		missing []string
 	}{
 		{"a simplified account lacks the standard level", simplifiedAccount, CodeLevelTooLow,
 			[]string{"personal_data", "identity_document", "snils"}},
-		{"SNILS must be linked", func(t *testing.T) *Account {
+		{"SNILS must be linked", func(t *testing.T) *ForeignerAccount {
 			a := simplifiedAccount(t)
 			require.NoError(t, a.ProvidePersonalData(validPersonalData(), idToday, acctT0))
 			require.NoError(t, a.AddDocument(passportInput(), []ScanRef{sampleScan}, nil, idToday, passportID, acctT0))
 			return a
 		}, CodeLevelTooLow, []string{"snils"}},
-		{"an unconfirmed contact is missing too", func(t *testing.T) *Account { return registered(t) }, CodeLevelTooLow,
+		{"an unconfirmed contact is missing too", func(t *testing.T) *ForeignerAccount { return registered(t) }, CodeLevelTooLow,
 			[]string{"confirmed_contact", "personal_data", "identity_document", "snils"}},
-		{"a stay-right document is needed", func(t *testing.T) *Account { return standardAccount(t, false) }, CodeNoLegalStay, nil},
-		{"one verification at a time", func(t *testing.T) *Account { return pendingAccount(t, MethodVideo) }, CodeVerificationPending, nil},
+		{"a stay-right document is needed", func(t *testing.T) *ForeignerAccount { return standardAccount(t, false) }, CodeNoLegalStay, nil},
+		{"one verification at a time", func(t *testing.T) *ForeignerAccount { return pendingAccount(t, MethodVideo) }, CodeVerificationPending, nil},
 		{"a verified identity is not verified again", confirmedAccount, CodeAlreadyVerified, nil},
-		{"an unregistered account is not found", func(*testing.T) *Account { return NewAccountFromHistory(acctID, nil) }, CodeAccountNotFound, nil},
+		{"an unregistered account is not found", func(*testing.T) *ForeignerAccount { return NewAccountFromHistory(acctID, nil) }, CodeAccountNotFound, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -83,7 +83,7 @@ func scriptedTraffic(t *testing.T, store eventstore.Store, accounts, steps int, 
 		if rnd.IntN(2) == 0 {
 			ch = domain.ChannelEmail
 		}
-		_, _ = repo.Update(ctx, id, md, func(a *domain.Account) error {
+		_, _ = repo.Update(ctx, id, md, func(a *domain.ForeignerAccount) error {
 			switch rnd.IntN(3) {
 			case 0:
 				c, err := a.RequestContactCode(ch, now, rand.Reader, hasher)

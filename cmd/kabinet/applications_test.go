@@ -56,7 +56,7 @@ func (ts *testServer) confirmedApplicant(phone string) applicant {
 	repo := commands.NewRepository(ts.app.Store, newID)
 	now := time.Now().UTC()
 	md := commands.Metadata{ActorID: id, ActorRole: "citizen", CorrelationID: newID().String(), Command: "TestSetup"}
-	_, err = repo.Update(context.Background(), uuid.MustParse(id), md, func(a *domain.Account) error {
+	_, err = repo.Update(context.Background(), uuid.MustParse(id), md, func(a *domain.ForeignerAccount) error {
 		require.NoError(t, a.ProvidePersonalData(domain.PersonalDataInput{
 			Surname: "Иванов", GivenNames: "Пётр", BirthDate: "15.03.1990",
 			BirthPlace: domain.BirthPlace{Country: "UZ", City: "Ташкент"}, Citizenship: "UZ",

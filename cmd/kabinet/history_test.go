@@ -41,7 +41,7 @@ func scriptHistory(t *testing.T, ts *testServer, steps int) (uuid.UUID, []time.T
 	for i := 0; i < steps; i++ {
 		now = now.Add(61*time.Second + time.Duration(rnd.IntN(30))*time.Minute)
 		ch := []domain.Channel{domain.ChannelPhone, domain.ChannelEmail}[rnd.IntN(2)]
-		res, _ := repo.Update(ctx, a.ID(), md, func(acc *domain.Account) error {
+		res, _ := repo.Update(ctx, a.ID(), md, func(acc *domain.ForeignerAccount) error {
 			switch rnd.IntN(10) {
 			case 0, 1, 2, 3:
 				c, err := acc.RequestContactCode(ch, now, rand.Reader, h)

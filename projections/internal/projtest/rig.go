@@ -107,7 +107,7 @@ func ignoreCanceled(err error) error {
 }
 
 // Fold replays the account's stream with the domain itself.
-func Fold(t testing.TB, store eventstore.Store, id uuid.UUID) (*domain.Account, []eventstore.RecordedEvent) {
+func Fold(t testing.TB, store eventstore.Store, id uuid.UUID) (*domain.ForeignerAccount, []eventstore.RecordedEvent) {
 	t.Helper()
 	recs, err := store.ReadStream(context.Background(), stream(id), eventstore.Forward, 0, 100000)
 	require.NoError(t, err)
@@ -177,13 +177,13 @@ func stream(id uuid.UUID) string { return "account-" + id.String() }
 // command layer, which the read models' tests do not exercise.
 type repo struct{ store eventstore.Store }
 
-func (r repo) create(ctx context.Context, a *domain.Account, md []byte) error {
+func (r repo) create(ctx context.Context, a *domain.ForeignerAccount, md []byte) error {
 	return r.save(ctx, a.ID(), eventstore.NoStream, a.Changes(), md)
 }
 
 // update runs decide on the loaded account and saves what it recorded,
 // even when it also refused (a wrong code is a recorded failure).
-func (r repo) update(ctx context.Context, t testing.TB, id uuid.UUID, decide func(a *domain.Account) ([]byte, error)) {
+func (r repo) update(ctx context.Context, t testing.TB, id uuid.UUID, decide func(a *domain.ForeignerAccount) ([]byte, error)) {
 	a, _ := Fold(t, r.store, id)
 	md, _ := decide(a)
 	if len(a.Changes()) == 0 {

@@ -71,7 +71,7 @@ func Traffic(t testing.TB, store eventstore.Store, accounts, steps int, seed uin
 	for s := 0; s < steps; s++ {
 		now = now.Add(Step)
 		acc := accs[rnd.IntN(len(accs))]
-		rp.update(ctx, t, acc.id, func(a *domain.Account) ([]byte, error) {
+		rp.update(ctx, t, acc.id, func(a *domain.ForeignerAccount) ([]byte, error) {
 			action, app := journey(a, acc, rnd)
 			if rnd.IntN(4) == 0 {
 				action = pick(rnd) // now and then, anything at all
@@ -104,7 +104,7 @@ var actions = []struct {
 
 // journey is what a person would most likely do next: confirm a contact,
 // fill in the data, get verified, then apply and see applications through.
-func journey(a *domain.Account, acc *account, rnd *mrand.Rand) (string, uuid.UUID) {
+func journey(a *domain.ForeignerAccount, acc *account, rnd *mrand.Rand) (string, uuid.UUID) {
 	s := a.State()
 	switch {
 	case s.Level.IsZero():
@@ -169,7 +169,7 @@ func meta(role, command string) []byte {
 }
 
 // step runs one decision of the script on a.
-func step(a *domain.Account, acc *account, action string, app uuid.UUID, rnd *mrand.Rand, now time.Time, h domain.CodeHasher) error {
+func step(a *domain.ForeignerAccount, acc *account, action string, app uuid.UUID, rnd *mrand.Rand, now time.Time, h domain.CodeHasher) error {
 	today := domain.MoscowDate(now)
 	citizen := domain.Actor{ID: acc.id.String(), Role: "citizen"}
 	ch := domain.ChannelPhone
@@ -245,7 +245,7 @@ func step(a *domain.Account, acc *account, action string, app uuid.UUID, rnd *mr
 }
 
 // applicationStep runs one decision about an application.
-func applicationStep(a *domain.Account, acc *account, action string, app uuid.UUID, citizen domain.Actor, now time.Time, today domain.Date) error {
+func applicationStep(a *domain.ForeignerAccount, acc *account, action string, app uuid.UUID, citizen domain.Actor, now time.Time, today domain.Date) error {
 	switch action {
 	case "submit_certificate", "submit_stay_registration":
 		id := uuid.Must(uuid.NewV7())
@@ -284,7 +284,7 @@ func applicationStep(a *domain.Account, acc *account, action string, app uuid.UU
 	return fmt.Errorf("projtest: unknown action %s", action)
 }
 
-func addDocument(a *domain.Account, acc *account, in domain.DocumentInput, today domain.Date, now time.Time) error {
+func addDocument(a *domain.ForeignerAccount, acc *account, in domain.DocumentInput, today domain.Date, now time.Time) error {
 	id := uuid.Must(uuid.NewV7())
 	scan := domain.ScanRef{BlobID: uuid.NewString(), Size: 1 << 20, Type: domain.ScanPDF, SHA256: strings.Repeat("ab", 32)}
 	err := a.AddDocument(in, []domain.ScanRef{scan}, nil, today, id, now)
@@ -295,7 +295,7 @@ func addDocument(a *domain.Account, acc *account, in domain.DocumentInput, today
 }
 
 // validDocs are the documents in force an application attaches.
-func validDocs(a *domain.Account, today domain.Date) []uuid.UUID {
+func validDocs(a *domain.ForeignerAccount, today domain.Date) []uuid.UUID {
 	var ids []uuid.UUID
 	for _, d := range a.State().Documents {
 		if d.IsValidOn(today) {
