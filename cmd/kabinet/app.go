@@ -21,6 +21,7 @@ import (
 	"github.com/kabinet/kabinet/commands/journaling"
 	"github.com/kabinet/kabinet/commands/registry"
 	"github.com/kabinet/kabinet/commands/scheduler"
+	"github.com/kabinet/kabinet/commands/signin"
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/auth"
 	"github.com/kabinet/kabinet/platform/blobstore"
@@ -62,8 +63,10 @@ type App struct {
 	Commands      commands.Application
 	Scheduler     *scheduler.Scheduler  // periodic jobs (document expiry), worker role
 	Notifications *notifications.Outbox // delivers notification rows; its jobs run in Scheduler
-	outbox        *commands.OutboxFile
-	closers       []func() error
+	// Sessions holds citizens' credentials and sessions (signing in).
+	Sessions *signin.Service
+	outbox   *commands.OutboxFile
+	closers  []func() error
 }
 
 func newID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
@@ -128,6 +131,9 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		return fail(err)
 	}
 	clock := func() time.Time { return time.Now().UTC() }
+	if c.clock != nil {
+		clock = c.clock
+	}
 	var notifier commands.Notifier = outbox
 	if c.alsoNotify != nil {
 		notifier = commands.Fanout{outbox, c.alsoNotify}
@@ -136,6 +142,9 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		Repo:     commands.NewRepository(store, newID),
 		Claims:   commands.NewContactClaims(store, hmacKey, newID),
 		Notifier: notifier, Clock: clock, Random: rand.Reader, Hasher: hasher, NewID: newID,
+	}
+	if deps.CodeLimit, err = commands.NewCodeLimit(ctx, readDB, hmacKey, clock); err != nil {
+		return fail(err)
 	}
 	// Applications (issue 4): numbers, the application → account index and
 	// payment claims are streams in the event store; the gateway secret is
@@ -227,7 +236,12 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	verifier := auth.NewVerifier(secret, clock)
 	guard := auth.NewGuard()
 	guard.OnDenied = a.journalDenied
-	cmdHTTP := commands.NewHTTP(app, a.Issuer, guard, newID)
+	if a.Sessions, err = openSignin(ctx, c, deps, readDB, a.Issuer, hmacKey); err != nil {
+		return fail(err)
+	}
+	guard.Sessions = a.Sessions
+	cmdHTTP := commands.NewHTTP(app, a.Sessions, guard, newID)
+	signinHTTP := signin.NewHTTP(a.Sessions, guard, a.journalSignin, newID)
 	query := readapi.New(readapi.Config{
 		Cabinet: cabinet.NewReader(readDB), Tracker: tracker, Guard: guard,
 		MinPositionWait: c.MinPositionWait, Ready: a.ready, Histories: readapi.NewHistories(store),
@@ -255,6 +269,9 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		r.Method(http.MethodGet, "/metrics", observability.Handler(reg))
 		r.With(limited, refusals, idem.Middleware).Group(cmdHTTP.PublicRoutes)
 		r.With(limited, refusals, idem.Middleware).Group(cmdHTTP.PaymentRoutes(gateway))
+		// Signing in journals its own steps and answers credentials, which
+		// no idempotency record may keep.
+		r.With(limited).Group(signinHTTP.PublicRoutes)
 	})
 	r.Group(func(r chi.Router) {
 		r.Use(guard.Authenticate(verifier))
@@ -262,6 +279,7 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		r.With(limited, refusals, idem.Middleware).Group(cmdHTTP.Routes)
 		r.With(limited, refusals, idem.Middleware).Group(cmdHTTP.ApplicationRoutes)
 		r.With(limited, refusals, idem.Middleware).Group(cmdHTTP.IdentityRoutes)
+		r.With(limited).Group(signinHTTP.Routes)
 	})
 	a.Handler = r
 	ops := chi.NewRouter()

@@ -32,6 +32,10 @@ type Config struct {
 	alsoNotify commands.Notifier
 	// noJournalWriter leaves the journal writer stopped (bench comparisons).
 	noJournalWriter bool
+	// clock replaces the wall clock (tests of time limits); nil: time.Now.
+	clock func() time.Time
+	// noSessionCache makes every request read its session (benchmarks).
+	noSessionCache bool
 }
 
 // setting documents one configuration value: its flag, env var and default.

@@ -126,6 +126,14 @@ var statusForCode = map[string]int{
 	domain.CodeFileType:                http.StatusUnsupportedMediaType,
 	domain.CodeFileTooLarge:            http.StatusRequestEntityTooLarge,
 	domain.CodeDocumentDuplicate:       http.StatusConflict,
+	domain.CodeInvalidCredentials:      http.StatusUnauthorized,
+	domain.CodeRefreshReused:           http.StatusUnauthorized,
+	domain.CodeRefreshInvalid:          http.StatusUnauthorized,
+	domain.CodeCurrentPasswordWrong:    http.StatusUnauthorized,
+	domain.CodeAccountLocked:           http.StatusLocked,
+	domain.CodeTooManyCodes:            http.StatusTooManyRequests,
+	domain.CodeChallengeNotFound:       http.StatusNotFound,
+	domain.CodeSessionNotFound:         http.StatusNotFound,
 }
 
 // StatusFor is the status WriteError answers err with: the table for domain
