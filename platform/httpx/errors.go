@@ -129,7 +129,6 @@ var statusForCode = map[string]int{
 	domain.CodeInvalidCredentials:      http.StatusUnauthorized,
 	domain.CodeRefreshReused:           http.StatusUnauthorized,
 	domain.CodeRefreshInvalid:          http.StatusUnauthorized,
-	domain.CodeCurrentPasswordWrong:    http.StatusUnauthorized,
 	domain.CodeAccountLocked:           http.StatusLocked,
 	domain.CodeTooManyCodes:            http.StatusTooManyRequests,
 	domain.CodeChallengeNotFound:       http.StatusNotFound,
