@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kabinet/kabinet/readapi"
 )
 
 func TestRegistration_AnswersTheFirstSessionsTokens(t *testing.T) {
@@ -292,5 +294,32 @@ func TestSignIn_BadInput(t *testing.T) {
 	for _, path := range []string{"/v1/password-resets", "/v1/password-resets/confirm", "/v1/sessions/refresh"} {
 		a := ts.do("POST", path, "", `{"nope":1}`)
 		assert.Equal(t, http.StatusBadRequest, a.status, path)
+	}
+}
+
+// TestOpenAPI_SignInRoutesDeclareTheirSecurity: the public sign-in routes
+// say security: [], the others ask for a bearer token.
+func TestOpenAPI_SignInRoutesDeclareTheirSecurity(t *testing.T) {
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Security *[]map[string][]string `json:"security"`
+		} `json:"paths"`
+	}
+	require.NoError(t, json.Unmarshal(readapi.OpenAPI(), &doc))
+	for route, public := range map[string]bool{
+		"POST /v1/sessions": true, "POST /v1/sessions/challenges/{challenge_id}": true, "POST /v1/sessions/refresh": true,
+		"POST /v1/password-resets": true, "POST /v1/password-resets/confirm": true,
+		"DELETE /v1/sessions/current": false, "PUT /v1/accounts/{id}/password": false, "GET /v1/accounts/{id}/sessions": false,
+		"DELETE /v1/accounts/{id}/sessions/{session_id}": false, "POST /v1/accounts/{id}/totp": false, "POST /v1/accounts/{id}/totp/confirm": false,
+	} {
+		method, path, _ := strings.Cut(route, " ")
+		op, ok := doc.Paths[path][strings.ToLower(method)]
+		require.True(t, ok, route)
+		require.NotNil(t, op.Security, "%s declares its security", route)
+		if public {
+			assert.Empty(t, *op.Security, route)
+		} else {
+			assert.Equal(t, []map[string][]string{{"bearer": {}}}, *op.Security, route)
+		}
 	}
 }
