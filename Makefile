@@ -39,6 +39,7 @@ bench:
 fuzz:
 	$(GO) test ./domain/ -run '^$$' -fuzz FuzzParsePhone -fuzztime 20s
 	$(GO) test ./domain/ -run '^$$' -fuzz FuzzParseEmail -fuzztime 20s
+	$(GO) test ./commands/signin/ -run '^$$' -fuzz FuzzDecodeSignIn -fuzztime 20s
 
 clean:
 	rm -rf bin
