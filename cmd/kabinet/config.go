@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet/commands"
+	"github.com/kabinet/kabinet/commands/signin"
 )
 
 // Config is everything `kabinet serve` and the tools read, parsed once.
@@ -27,6 +28,9 @@ type Config struct {
 	CheckpointEvery    uint64
 	CheckpointInterval time.Duration
 	RateLimit          int // per client IP a minute on registration and code endpoints; 0 off
+	// Argon2 are the password hashes' cost parameters; raising them
+	// rehashes each password at its next sign-in.
+	Argon2 signin.Params
 
 	// alsoNotify receives every notification besides the outbox (bench).
 	alsoNotify commands.Notifier
@@ -54,7 +58,10 @@ var settings = []setting{
 	{"log-format", "KABINET_LOG_FORMAT", "json", "json or text"},
 	{"min-position-wait", "KABINET_MIN_POSITION_WAIT", "2s", "longest wait for X-Kabinet-Min-Position before 503"},
 	{"shutdown-timeout", "KABINET_SHUTDOWN_TIMEOUT", "15s", "time to drain in-flight requests on SIGTERM"},
-	{"rate-limit", "KABINET_RATE_LIMIT", "60", "requests a minute per client IP on registration and one-time-code endpoints (0: off)"},
+	{"rate-limit", "KABINET_RATE_LIMIT", "60", "requests a minute per client IP on registration, one-time-code and sign-in endpoints (0: off)"},
+	{"argon2-memory", "KABINET_ARGON2_MEMORY_KIB", "19456", "Argon2id memory per password hash in KiB (OWASP: 19456 with 2 passes)"},
+	{"argon2-time", "KABINET_ARGON2_TIME", "2", "Argon2id passes per password hash"},
+	{"argon2-threads", "KABINET_ARGON2_THREADS", "1", "Argon2id lanes per password hash"},
 	{"checkpoint-every", "KABINET_JOURNAL_CHECKPOINT_EVERY", "100", "sign a journal checkpoint after this many entries"},
 	{"checkpoint-interval", "KABINET_JOURNAL_CHECKPOINT_INTERVAL", "2s", "sign a journal checkpoint this long after new entries"},
 }
@@ -106,6 +113,9 @@ func parseConfigWith(name string, args []string, extra func(*flag.FlagSet)) (Con
 	if c.RateLimit, err = strconv.Atoi(*vals["rate-limit"]); err != nil || c.RateLimit < 0 {
 		return c, fs, usageError{"rate-limit must be a non-negative integer"}
 	}
+	if c.Argon2, err = argon2Params(*vals["argon2-memory"], *vals["argon2-time"], *vals["argon2-threads"]); err != nil {
+		return c, fs, err
+	}
 	switch c.Role {
 	case "api", "worker", "all":
 	default:
@@ -118,4 +128,18 @@ func parseConfigWith(name string, args []string, extra func(*flag.FlagSet)) (Con
 		c.ReadStore = filepath.Join(c.DataDir, "read.db")
 	}
 	return c, fs, nil
+}
+
+// argon2Params parses the password hashing parameters, refusing any below
+// OWASP's weakest recommended trade of memory for passes (7 MiB × 5).
+func argon2Params(memory, passes, threads string) (signin.Params, error) {
+	p := signin.OWASPParams
+	m, err1 := strconv.ParseUint(memory, 10, 32)
+	t, err2 := strconv.ParseUint(passes, 10, 32)
+	l, err3 := strconv.ParseUint(threads, 10, 8)
+	if err1 != nil || err2 != nil || err3 != nil || m < 7*1024 || t == 0 || l == 0 || m*t < 7*1024*5 {
+		return p, usageError{"argon2-memory, argon2-time and argon2-threads must be whole numbers, memory ≥ 7168 KiB and memory × passes ≥ 35840"}
+	}
+	p.Memory, p.Time, p.Threads = uint32(m), uint32(t), uint8(l)
+	return p, nil
 }

@@ -281,11 +281,11 @@ func TestSetPassword_RulesAndCurrentPassword(t *testing.T) {
 func TestSignIn_BadInput(t *testing.T) {
 	ts := startServer(t, nil)
 	for body, code := range map[string]string{
-		`{"login":"+79161110014"}`:                   "validation_failed",
-		`{"password":"x"}`:                           "validation_failed",
-		`{"login":1,"password":"x"}`:                 "malformed_json",
+		`{"login":"+79161110014"}`:                  "validation_failed",
+		`{"password":"x"}`:                          "validation_failed",
+		`{"login":1,"password":"x"}`:                "malformed_json",
 		`{"login":"a","password":"b","extra":true}`: "unknown_field",
-		`not json`:                                   "malformed_json",
+		`not json`: "malformed_json",
 	} {
 		a := ts.do("POST", "/v1/sessions", "", body)
 		assert.Equal(t, "application/problem+json", a.header.Get("Content-Type"), body)

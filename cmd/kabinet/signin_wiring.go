@@ -17,7 +17,7 @@ import (
 func openSignin(ctx context.Context, c Config, deps commands.Deps, readDB *sqldb.DB, issuer *auth.Issuer, key []byte) (*signin.Service, error) {
 	return signin.New(ctx, signin.Config{
 		DB: readDB, Repo: deps.Repo, Claims: deps.Claims, Notifier: deps.Notifier, CodeLimit: deps.CodeLimit,
-		Issuer: issuer, Hasher: signin.NewHasher(signin.OWASPParams, 4), Key: key,
+		Issuer: issuer, Hasher: signin.NewHasher(c.Argon2, 4), Key: key,
 		Clock: deps.Clock, Random: rand.Reader, NewID: newID, NoCache: c.noSessionCache,
 	})
 }
