@@ -323,3 +323,18 @@ func TestOpenAPI_SignInRoutesDeclareTheirSecurity(t *testing.T) {
 		}
 	}
 }
+
+func TestConfig_Argon2ParametersMayBeRaisedNotWeakened(t *testing.T) {
+	c, _, err := parseConfig("serve", []string{"--argon2-memory", "65536", "--argon2-time", "3"})
+	require.NoError(t, err)
+	assert.EqualValues(t, 65536, c.Argon2.Memory)
+	assert.EqualValues(t, 3, c.Argon2.Time)
+	assert.EqualValues(t, 1, c.Argon2.Threads)
+	for _, args := range [][]string{
+		{"--argon2-memory", "1024"}, {"--argon2-memory", "7168", "--argon2-time", "1"},
+		{"--argon2-time", "0"}, {"--argon2-threads", "0"}, {"--argon2-memory", "lots"},
+	} {
+		_, _, err := parseConfig("serve", args)
+		assert.Error(t, err, "%v", args)
+	}
+}

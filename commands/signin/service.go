@@ -12,7 +12,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -173,5 +172,3 @@ func codeTTL(ch domain.Channel) time.Duration {
 func invalidCredentials() error {
 	return domain.NewError(domain.CodeInvalidCredentials, "the login or the password is wrong")
 }
-
-func errIs(err error, code string) bool { return errors.Is(err, &domain.Error{Code: code}) }
