@@ -255,7 +255,7 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	limited := limitSensitive(ratelimit.New(c.RateLimit, max(c.RateLimit/6, 5)))
 
 	r := chi.NewRouter()
-	r.Use(observability.CorrelationID, a.Metrics.Middleware, observability.AccessLog(logger), httpx.Recoverer)
+	r.Use(observability.CorrelationID, a.Metrics.Middleware, observability.AccessLog(logger), httpx.Recoverer, httpx.CleanInput)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) { httpx.WriteError(w, r, httpx.NotFound("no such route")) })
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, httpx.MethodNotAllowed())
