@@ -1,6 +1,7 @@
 package signin
 
 import (
+	"crypto/rand"
 	"strings"
 	"testing"
 
@@ -55,4 +56,17 @@ func TestTruncateUTF8_KeepsWholeCharacters(t *testing.T) {
 	s := truncateUTF8(strings.Repeat("é", 200), MaxUserAgent)
 	assert.LessOrEqual(t, len(s), MaxUserAgent)
 	assert.Equal(t, strings.Repeat("é", 128), s)
+}
+
+func TestSealer_BindsTheSecretToItsAccount(t *testing.T) {
+	s, err := newSealer([]byte(strings.Repeat("k", 32)))
+	require.NoError(t, err)
+	sealed, err := s.seal(rand.Reader, "acc-1", "JBSWY3DPEHPK3PXP")
+	require.NoError(t, err)
+	assert.NotContains(t, sealed, "JBSWY3DPEHPK3PXP")
+	got, err := s.open("acc-1", sealed)
+	require.NoError(t, err)
+	assert.Equal(t, "JBSWY3DPEHPK3PXP", got)
+	_, err = s.open("acc-2", sealed)
+	assert.Error(t, err, "copied to another account it does not open")
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/kabinet/kabinet/commands"
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/auth"
+	"github.com/kabinet/kabinet/platform/httpx"
 	"github.com/kabinet/kabinet/platform/sqldb"
 )
 
@@ -42,7 +43,7 @@ const (
 	// session; a session ended elsewhere is refused here within it.
 	CacheFor = time.Second
 	// MaxUserAgent bounds the user agent kept with a session (bytes).
-	MaxUserAgent = 256
+	MaxUserAgent = httpx.MaxUserAgentBytes
 )
 
 // Config are the service's dependencies.
@@ -65,6 +66,7 @@ type Config struct {
 // Service holds the credentials and sessions of every citizen.
 type Service struct {
 	c     Config
+	seal  sealer
 	mu    sync.Mutex
 	cache map[string]cachedSession
 }
@@ -80,10 +82,14 @@ func New(ctx context.Context, c Config) (*Service, error) {
 		c.Issuer == nil || c.Hasher == nil || len(c.Key) == 0 || c.Clock == nil || c.Random == nil || c.NewID == nil {
 		panic("signin.New: nil dependency")
 	}
+	seal, err := newSealer(c.Key)
+	if err != nil {
+		return nil, err
+	}
 	if err := migrate(ctx, c.DB); err != nil {
 		return nil, err
 	}
-	return &Service{c: c, cache: map[string]cachedSession{}}, nil
+	return &Service{c: c, seal: seal, cache: map[string]cachedSession{}}, nil
 }
 
 func (s *Service) now() time.Time { return s.c.Clock().UTC() }

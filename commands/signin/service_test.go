@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/pquerna/otp/totp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -134,6 +135,12 @@ func TestStore_KeepsNoSecretInClear(t *testing.T) {
 		code := f.outbox.last().Code
 		tok, _, err := s.Complete(ctx, ch.ID, code, "test")
 		require.NoError(t, err)
+		enr, err := s.StartTotp(ctx, id)
+		require.NoError(t, err)
+		totpCode, err := totp.GenerateCode(enr.Secret, time.Now())
+		require.NoError(t, err)
+		_, err = s.ConfirmTotp(ctx, id, totpCode)
+		require.NoError(t, err)
 
 		var dump []string
 		for _, table := range []string{"signin_credentials", "signin_challenges", "signin_sessions", "signin_refresh_tokens"} {
@@ -149,6 +156,7 @@ func TestStore_KeepsNoSecretInClear(t *testing.T) {
 		}
 		all := strings.Join(dump, "\n")
 		assert.NotContains(t, all, "violet-lamp-1987")
+		assert.NotContains(t, all, enr.Secret, "authenticator secrets are sealed")
 		assert.NotContains(t, all, tok.RefreshToken, "refresh tokens are stored only as hashes")
 		assert.Contains(t, all, hashRefresh(tok.RefreshToken))
 		for _, line := range dump {

@@ -305,7 +305,9 @@ func (s *Service) Complete(ctx context.Context, id, code, userAgent string) (com
 		if err != nil {
 			return commands.SessionTokens{}, at, err
 		}
-		secret = cred.TotpSecret
+		if secret, err = s.seal.open(c.AccountID, cred.TotpSecret); err != nil {
+			return commands.SessionTokens{}, at, err
+		}
 	}
 	if err := s.checkCode(ctx, c, code, secret); err != nil {
 		return commands.SessionTokens{}, at, err

@@ -14,7 +14,9 @@ import (
 // tables of the read store, which every instance shares on PostgreSQL.
 
 // credential is one account's password hash, failure counter, lock and
-// authenticator secret.
+// authenticator secret (sealed with AES-256-GCM). AccountID is the
+// account's id, or "login:<keyed hash>" for the failures of a login that
+// names no account.
 type credential struct {
 	bun.BaseModel `bun:"table:signin_credentials"`
 

@@ -53,7 +53,11 @@ func (s *Service) StartTotp(ctx context.Context, account uuid.UUID) (TotpEnrolme
 	if err != nil {
 		return TotpEnrolment{}, fmt.Errorf("totp secret: %w", err)
 	}
-	_, err = s.c.DB.NewUpdate().Model((*credential)(nil)).Set("totp_pending = ?", key.Secret()).Set("totp_tries = 0").
+	sealed, err := s.seal.seal(s.c.Random, account.String(), key.Secret())
+	if err != nil {
+		return TotpEnrolment{}, err
+	}
+	_, err = s.c.DB.NewUpdate().Model((*credential)(nil)).Set("totp_pending = ?", sealed).Set("totp_tries = 0").
 		Set("updated_at = ?", s.now()).Where("account_id = ?", account.String()).Exec(ctx)
 	if err != nil {
 		return TotpEnrolment{}, fmt.Errorf("store pending totp: %w", err)
@@ -73,7 +77,11 @@ func (s *Service) ConfirmTotp(ctx context.Context, account uuid.UUID, code strin
 	if !ok || cred.TotpPending == "" {
 		return commands.Result{}, domain.NewError(domain.CodeTotpNotStarted, "start the enrolment first")
 	}
-	if !validTotp(code, cred.TotpPending, s.now()) {
+	pending, err := s.seal.open(account.String(), cred.TotpPending)
+	if err != nil {
+		return commands.Result{}, err
+	}
+	if !validTotp(code, pending, s.now()) {
 		left := domain.MaxCodeAttempts - cred.TotpTries - 1
 		q := s.c.DB.NewUpdate().Model((*credential)(nil)).Set("totp_tries = totp_tries + 1").Where("account_id = ?", account.String())
 		if left <= 0 {
