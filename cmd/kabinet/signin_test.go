@@ -163,7 +163,22 @@ func TestLogout_EndsTheSessionAtOnce(t *testing.T) {
 		assert.Equal(t, http.StatusUnauthorized, ts.do("POST", "/v1/sessions/refresh", "", map[string]string{"refresh_token": str(s, "refresh_token")}).status)
 		assert.Equal(t, http.StatusOK, ts.do("GET", "/v1/accounts/"+id+"/sessions", regTok, nil).status, "other sessions go on")
 		assert.Equal(t, http.StatusUnauthorized, ts.do("DELETE", "/v1/sessions/current", "", nil).status)
+		op, _ := ts.app.Issuer.Mint(principal("op-1", "operator", ""), time.Hour)
+		assert.Equal(t, http.StatusNotFound, ts.do("DELETE", "/v1/sessions/current", op, nil).status, "a token of no session")
 	})
+}
+
+func TestSetPassword_WrongCurrentPasswordsCountTowardsTheLock(t *testing.T) {
+	ts := startServer(t, nil)
+	id, tok := ts.citizen("+79161110015")
+	path := "/v1/accounts/" + id + "/password"
+	for i := 0; i < 5; i++ {
+		a := ts.do("PUT", path, tok, map[string]string{"password": "another-good-pass-42", "current_password": "guess-number-" + string(rune('a'+i))})
+		require.Equal(t, "current_password_wrong", a.body["code"], string(a.raw))
+	}
+	a := ts.do("PUT", path, tok, map[string]string{"password": "another-good-pass-42", "current_password": goodPassword})
+	assert.Equal(t, http.StatusLocked, a.status, "a stolen access token cannot guess the password either")
+	assert.Equal(t, "account_locked", ts.do("POST", "/v1/sessions", "", map[string]string{"login": "+79161110015", "password": goodPassword}).body["code"])
 }
 
 func TestSessions_ListAndRevoke(t *testing.T) {

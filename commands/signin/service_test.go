@@ -53,7 +53,7 @@ type fixture struct {
 	key    []byte
 }
 
-func newFixture(t *testing.T, db *sqldb.DB) *fixture {
+func newFixture(t testing.TB, db *sqldb.DB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	store, err := sqlstore.New(ctx, db, sqlstore.Options{})
@@ -72,7 +72,7 @@ func newFixture(t *testing.T, db *sqldb.DB) *fixture {
 	return f
 }
 
-func (f *fixture) service(t *testing.T, params Params) *Service {
+func (f *fixture) service(t testing.TB, params Params) *Service {
 	t.Helper()
 	s, err := New(context.Background(), Config{
 		DB: f.db, Repo: f.deps.Repo, Claims: f.deps.Claims, Notifier: f.outbox, CodeLimit: f.deps.CodeLimit,
@@ -194,4 +194,3 @@ func TestActive_UnknownSessionIsNotActive(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, ok)
 }
-
