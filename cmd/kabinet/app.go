@@ -244,7 +244,7 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	signinHTTP := signin.NewHTTP(a.Sessions, guard, a.journalSignin, newID)
 	query := readapi.New(readapi.Config{
 		Cabinet: cabinet.NewReader(readDB), Tracker: tracker, Guard: guard,
-		MinPositionWait: c.MinPositionWait, Ready: a.ready, Histories: readapi.NewHistories(store),
+		MinPositionWait: c.MinPositionWait, Ready: a.ready, Poisoned: pq.Pending, Histories: readapi.NewHistories(store),
 		StaffReads:   a.journalStaffRead,
 		Applications: applications.NewReader(readDB), Notifications: notifications.NewReader(readDB),
 		Queue: operatorqueue.NewReader(readDB), Clock: clock,
