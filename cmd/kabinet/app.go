@@ -241,7 +241,7 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	limited := limitSensitive(ratelimit.New(c.RateLimit, max(c.RateLimit/6, 5)))
 
 	r := chi.NewRouter()
-	r.Use(observability.CorrelationID, a.Metrics.Middleware, observability.AccessLog(logger), httpx.Recoverer, httpx.CleanInput)
+	r.Use(observability.CorrelationID, a.Metrics.Middleware, observability.AccessLog(logger), httpx.Recoverer, httpx.CleanInput, httpx.Deadline(c.RequestTimeout))
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) { httpx.WriteError(w, r, httpx.NotFound("no such route")) })
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, httpx.MethodNotAllowed())
@@ -298,7 +298,7 @@ func (a *App) ready(ctx context.Context) error {
 	if err := a.Read.PingContext(ctx); err != nil {
 		return fmt.Errorf("read store: %w", err)
 	}
-	return nil
+	return checkDiskFree(a.Config.DataDir)
 }
 
 // Close releases every store, newest first.
