@@ -18,6 +18,7 @@ const (
 	CodeMethodNotAllowed     = "method_not_allowed"
 	CodeUnauthorized         = "unauthorized"
 	CodeForbidden            = "forbidden"
+	CodeMFARequired          = "mfa_required"
 	CodeConflict             = "conflict"
 	CodeIdempotencyKeyReused = "idempotency_key_reused"
 	CodeNotCaughtUp          = "not_caught_up"
@@ -76,6 +77,12 @@ func MethodNotAllowed() *Error {
 // Unauthorized is a 401: no token, or one that does not verify.
 func Unauthorized(detail string) *Error {
 	return &Error{Status: http.StatusUnauthorized, Code: CodeUnauthorized, Detail: detail}
+}
+
+// MFARequired is a 401 mfa_required: a staff token that verified but
+// shows no second factor.
+func MFARequired(detail string) *Error {
+	return &Error{Status: http.StatusUnauthorized, Code: CodeMFARequired, Detail: detail}
 }
 
 // Forbidden is a 403: the caller's role may not do this.
