@@ -29,7 +29,7 @@ func scriptHistory(t *testing.T, ts *testServer, steps int) (uuid.UUID, []time.T
 	require.NoError(t, err)
 	now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 	md := commands.Metadata{ActorRole: "citizen", CorrelationID: "script", CausationID: "c", SourceIP: "10.0.0.1", Command: "Scripted"}
-	a, err := domain.Register(newID(), domain.Registration{Surname: "Ахмедов", GivenNames: "Рустам", Citizenship: "TJ",
+	a, err := domain.Register(newID(), domain.Registration{Consent: domain.CurrentConsent(), Surname: "Ахмедов", GivenNames: "Рустам", Citizenship: "TJ",
 		Phone: "+79121112233", Email: "rustam@example.com"}, now)
 	require.NoError(t, err)
 	md.ActorID = a.ID().String()

@@ -65,7 +65,7 @@ func newExpiryFixture(t *testing.T, expire scheduler.ExpireFunc) *expiryFixture 
 func (f *expiryFixture) account(expires domain.Date) (uuid.UUID, uuid.UUID) {
 	f.t.Helper()
 	now := time.Date(2029, 1, 10, 9, 0, 0, 0, time.UTC)
-	a, err := domain.Register(newID(), domain.Registration{
+	a, err := domain.Register(newID(), domain.Registration{Consent: domain.CurrentConsent(),
 		Surname: "Иванов", GivenNames: "Пётр", Citizenship: "UZ", Phone: "+79123456789",
 	}, now)
 	require.NoError(f.t, err)
