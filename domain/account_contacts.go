@@ -277,3 +277,13 @@ func lockedError(now, until time.Time) *Error {
 func retryAfter(now, t time.Time) int {
 	return int(math.Ceil(t.Sub(now).Seconds()))
 }
+
+// ContactValue resolves ref as the contact routes do (by value, else the
+// channel's default contact) and returns the stored value; false when the
+// account has no such contact.
+func (a *ForeignerAccount) ContactValue(ref ContactRef) (string, bool) {
+	if c := a.pickContact(ref); c != nil {
+		return c.value, true
+	}
+	return "", false
+}

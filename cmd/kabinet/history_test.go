@@ -35,7 +35,7 @@ func scriptHistory(t *testing.T, ts *testServer, steps int) (uuid.UUID, []time.T
 	md.ActorID = a.ID().String()
 	_, err = repo.Create(ctx, a, md)
 	require.NoError(t, err)
-	times := []time.Time{now}
+	times := []time.Time{now, now} // AccountRegistered, ConsentGiven
 	rnd := mrand.New(mrand.NewPCG(3, 4))
 	codes := map[domain.Channel]string{}
 	for i := 0; i < steps; i++ {
@@ -81,8 +81,10 @@ func independentFold(items []map[string]any) (level string, contacts map[string]
 				contacts["email"] = &foldContact{attempts: 3}
 			}
 		case "ContactConfirmationRequested":
-			c := contacts[d["channel"].(string)]
-			c.attempts, c.locked = 3, false
+			// A new code restores attempts only after a lock ended.
+			if c := contacts[d["channel"].(string)]; c.locked {
+				c.attempts, c.locked = 3, false
+			}
 		case "ContactConfirmationFailed":
 			contacts[d["channel"].(string)].attempts = int(d["attempts_left"].(float64))
 		case "ContactConfirmationLocked":

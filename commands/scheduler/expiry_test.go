@@ -144,7 +144,7 @@ func TestDocumentExpiry_IndexRebuildsFromTheLogAfterItIsLost(t *testing.T) {
 	acc2, doc2 := f.account(domain.MustDate(2029, time.May, 20))
 
 	require.NoError(t, f.job.Run(ctx, later))
-	assert.Equal(t, head+3, f.head(), "only the new account is written: its two events, then one DocumentExpired")
+	assert.Equal(t, head+4, f.head(), "only the new account is written: its three events, then one DocumentExpired")
 	assert.True(t, f.expired(acc2, doc2))
 	var rows, done int
 	require.NoError(t, f.db.NewRaw("SELECT COUNT(*) FROM document_expiry").Scan(ctx, &rows))

@@ -124,6 +124,7 @@ var statusForCode = map[string]int{
 	domain.CodeContactAlreadyConfirmed: http.StatusUnprocessableEntity,
 	domain.CodeInvalidTransition:       http.StatusUnprocessableEntity,
 	domain.CodeContactTaken:            http.StatusConflict,
+	domain.CodeContactExists:           http.StatusConflict,
 	domain.CodeCodeExpired:             http.StatusGone,
 	domain.CodeConfirmationLocked:      http.StatusLocked,
 	domain.CodeResendTooSoon:           http.StatusTooManyRequests,

@@ -58,7 +58,7 @@ func TestWriter_ReadsWhatPackageCommandsWrites(t *testing.T) {
 	refused.Command, refused.CommandID, refused.Outcome, refused.Reason = "ConfirmContact", uuid.NewString(), "refused", "code_invalid"
 	meta, err := refused.Encode()
 	require.NoError(t, err)
-	_, err = store.Append(ctx, commands.StreamName(acc.ID()), eventstore.Exact(0), []eventstore.EventData{{
+	_, err = store.Append(ctx, commands.StreamName(acc.ID()), eventstore.Exact(1), []eventstore.EventData{{
 		ID: uuid.New(), Type: "ContactConfirmationFailed", SchemaVersion: 1, Data: []byte(`{}`), Metadata: meta,
 		OccurredAt: time.Now(),
 	}})
