@@ -142,8 +142,14 @@ func (h *HTTP) accountAndChannel(w http.ResponseWriter, r *http.Request) (uuid.U
 	return id, ch, true
 }
 
+// answer writes a command's answer. One carrying a token is marked
+// Cache-Control: no-store: no cache keeps it, and an idempotent replay
+// answers without it.
 func (h *HTTP) answer(w http.ResponseWriter, status int, res Result, token string) {
 	w.Header().Set("X-Kabinet-Position", strconv.FormatUint(res.Position, 10))
+	if token != "" {
+		w.Header().Set("Cache-Control", "no-store")
+	}
 	httpx.WriteJSON(w, status, commandAnswer{AccountID: res.AccountID.String(), Position: res.Position, Token: token})
 }
 

@@ -185,7 +185,7 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	// rows through the notifier and sends the daily and weekly digests.
 	a.Notifications = notifications.NewOutbox(readDB, notifier, clock, logger)
 	a.Scheduler = scheduler.New(scheduler.Options{Clock: clock, Logger: logger}, expiry, timeouts,
-		a.Notifications.DeliveryJob(), a.Notifications.DigestJob())
+		a.Notifications.DeliveryJob(), a.Notifications.DigestJob(), idem.PurgeJob())
 
 	cps, err := esbus.NewSQLCheckpoints(ctx, readDB)
 	if err != nil {
