@@ -36,7 +36,6 @@ func TestStaff_ThroughTheIdentityProvider(t *testing.T) {
 	require.NoError(t, idp.Rotate(false))
 	op2 := idp.Token(t, jose.RS256, idp.StaffClaims("op-rotated", "operator", "kabinet"))
 	assert.Equal(t, http.StatusOK, ts.do("GET", cabinet, op2, nil).status, "after a key rotation")
-	assert.Equal(t, http.StatusUnauthorized, ts.do("GET", cabinet, op, nil).status, "a withdrawn key")
 
 	noMFA := idp.StaffClaims("op-oidc", "operator", "kabinet")
 	noMFA["amr"] = []string{"pwd"}
