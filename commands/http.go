@@ -53,17 +53,21 @@ func (h *HTTP) PublicRoutes(r chi.Router) {
 
 // Routes mounts the commands that need an authenticated principal.
 func (h *HTTP) Routes(r chi.Router) {
+	r.Post("/v1/accounts/{id}/contacts", h.addContact)
 	r.Post("/v1/accounts/{id}/contacts/{channel}/code", h.requestCode)
 	r.Post("/v1/accounts/{id}/contacts/{channel}/confirm", h.confirm)
+	r.Delete("/v1/accounts/{id}/contacts/{channel}/{value}", h.removeContact)
+	r.Delete("/v1/accounts/{id}/consents/{kind}", h.withdrawConsent)
 }
 
 type registerRequest struct {
-	Surname     string `json:"surname"`
-	GivenNames  string `json:"given_names"`
-	Patronymic  string `json:"patronymic"`
-	Citizenship string `json:"citizenship"`
-	Phone       string `json:"phone"`
-	Email       string `json:"email"`
+	Surname     string          `json:"surname"`
+	GivenNames  string          `json:"given_names"`
+	Patronymic  string          `json:"patronymic"`
+	Citizenship string          `json:"citizenship"`
+	Phone       string          `json:"phone"`
+	Email       string          `json:"email"`
+	Consent     *consentRequest `json:"consent"`
 }
 
 type commandAnswer struct {
@@ -89,7 +93,7 @@ func (h *HTTP) register(w http.ResponseWriter, r *http.Request) {
 	ctx := h.withMetadata(r)
 	res, err := h.app.RegisterAccount.Handle(ctx, RegisterAccount{Registration: domain.Registration{
 		Surname: req.Surname, GivenNames: req.GivenNames, Patronymic: req.Patronymic,
-		Citizenship: req.Citizenship, Phone: req.Phone, Email: req.Email,
+		Citizenship: req.Citizenship, Phone: req.Phone, Email: req.Email, Consent: req.Consent.domain(),
 	}})
 	if err != nil {
 		httpx.WriteError(w, r, err)
@@ -113,7 +117,9 @@ func (h *HTTP) requestCode(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	res, err := h.app.RequestContactCode.Handle(h.withMetadata(r), RequestContactCode{AccountID: id, Channel: ch})
+	res, err := h.app.RequestContactCode.Handle(h.withMetadata(r), RequestContactCode{
+		AccountID: id, Channel: ch, Value: r.URL.Query().Get("value"),
+	})
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
@@ -131,7 +137,9 @@ func (h *HTTP) confirm(w http.ResponseWriter, r *http.Request) {
 	if !ok || !decodeBody(w, r, &req) {
 		return
 	}
-	res, err := h.app.ConfirmContact.Handle(h.withMetadata(r), ConfirmContact{AccountID: id, Channel: ch, Code: req.Code})
+	res, err := h.app.ConfirmContact.Handle(h.withMetadata(r), ConfirmContact{
+		AccountID: id, Channel: ch, Value: r.URL.Query().Get("value"), Code: req.Code,
+	})
 	if err != nil {
 		if res.Position > 0 {
 			w.Header().Set("X-Kabinet-Position", strconv.FormatUint(res.Position, 10))

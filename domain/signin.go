@@ -125,12 +125,15 @@ func (a *ForeignerAccount) EnrollTotp(now time.Time) error {
 	return nil
 }
 
-// ConfirmedContacts returns the account's confirmed contacts, phone first.
+// ConfirmedContacts returns the account's confirmed contacts, phones
+// first, each channel's in the order they were added.
 func (a *ForeignerAccount) ConfirmedContacts() []ContactState {
 	var out []ContactState
 	for _, ch := range channels {
-		if c, ok := a.contacts[ch]; ok && c.confirmed {
-			out = append(out, ContactState{Channel: ch, Value: c.value, Confirmed: true})
+		for _, c := range a.contacts {
+			if c.channel == ch && c.confirmed && !c.removed {
+				out = append(out, ContactState{Channel: ch, Value: c.value, Confirmed: true})
+			}
 		}
 	}
 	return out

@@ -28,7 +28,10 @@ type Config struct {
 	JournalKey         string        // PRIVATE+KEY+… note signing key; empty: <data-dir>/journal.key
 	CheckpointEvery    uint64
 	CheckpointInterval time.Duration
-	RateLimit          int // per client IP a minute on registration and code endpoints; 0 off
+	RateLimit          int    // per client IP a minute on registration and code endpoints; 0 off
+	OIDCIssuer         string // staff identity provider; empty: embedded development mode
+	OIDCAudience       string
+	OIDCRoleClaim      string
 	// Argon2 are the password hashes' cost parameters; raising them
 	// rehashes each password at its next sign-in.
 	Argon2 signin.Params
@@ -64,6 +67,9 @@ var settings = []setting{
 	{"argon2-memory", "KABINET_ARGON2_MEMORY_KIB", "19456", "Argon2id memory per password hash in KiB (OWASP: 19456 with 2 passes)"},
 	{"argon2-time", "KABINET_ARGON2_TIME", "2", "Argon2id passes per password hash"},
 	{"argon2-threads", "KABINET_ARGON2_THREADS", "1", "Argon2id lanes per password hash"},
+	{"oidc-issuer", "KABINET_OIDC_ISSUER", "", "staff OpenID Connect provider's issuer URL (empty: embedded development mode, staff tokens from kabinet token)"},
+	{"oidc-audience", "KABINET_OIDC_AUDIENCE", "", "audience a staff token must carry (required with an issuer)"},
+	{"oidc-role-claim", "KABINET_OIDC_ROLE_CLAIM", "kabinet_role", "claim of a staff token naming its role"},
 	{"checkpoint-every", "KABINET_JOURNAL_CHECKPOINT_EVERY", "100", "sign a journal checkpoint after this many entries"},
 	{"checkpoint-interval", "KABINET_JOURNAL_CHECKPOINT_INTERVAL", "2s", "sign a journal checkpoint this long after new entries"},
 }
@@ -97,7 +103,8 @@ func parseConfigWith(name string, args []string, extra func(*flag.FlagSet)) (Con
 		Addr: *vals["addr"], DataDir: *vals["data-dir"], EventStore: *vals["eventstore"],
 		ReadStore: *vals["readstore"], Role: *vals["role"], LogLevel: *vals["log-level"],
 		LogFormat: *vals["log-format"], JWTSecret: os.Getenv("KABINET_JWT_SECRET"),
-		JournalKey: os.Getenv("KABINET_JOURNAL_KEY"),
+		JournalKey: os.Getenv("KABINET_JOURNAL_KEY"), OIDCIssuer: *vals["oidc-issuer"],
+		OIDCAudience: *vals["oidc-audience"], OIDCRoleClaim: *vals["oidc-role-claim"],
 	}
 	var err error
 	if c.MinPositionWait, err = time.ParseDuration(*vals["min-position-wait"]); err != nil {
@@ -120,6 +127,9 @@ func parseConfigWith(name string, args []string, extra func(*flag.FlagSet)) (Con
 	}
 	if c.Argon2, err = argon2Params(*vals["argon2-memory"], *vals["argon2-time"], *vals["argon2-threads"]); err != nil {
 		return c, fs, err
+	}
+	if c.OIDCIssuer != "" && c.OIDCAudience == "" {
+		return c, fs, usageError{"oidc-audience is required with oidc-issuer"}
 	}
 	switch c.Role {
 	case "api", "worker", "all":

@@ -55,7 +55,7 @@ func BenchmarkCabinetGET(b *testing.B) {
 	}{{"no-session", false, false}, {"session", true, false}, {"session-uncached", true, true}} {
 		b.Run(tc.name, func(b *testing.B) {
 			a := benchServer(b, tc.noCache)
-			body, _ := json.Marshal(map[string]string{"surname": "Ли", "given_names": "Вэй", "citizenship": "CN", "email": "bench@example.com"})
+			body, _ := json.Marshal(map[string]any{"surname": "Ли", "given_names": "Вэй", "citizenship": "CN", "email": "bench@example.com", "consent": consent})
 			req := httptest.NewRequest(http.MethodPost, "/v1/accounts", bytes.NewReader(body))
 			req.Header.Set("Content-Type", "application/json")
 			rec := httptest.NewRecorder()

@@ -16,7 +16,7 @@ import (
 func TestRegistration_AnswersTheFirstSessionsTokens(t *testing.T) {
 	ts := startServer(t, nil)
 	a := ts.do("POST", "/v1/accounts", "", map[string]any{
-		"surname": "Ли", "given_names": "Вэй", "citizenship": "CN", "email": "wei.reg@example.com",
+		"surname": "Ли", "given_names": "Вэй", "citizenship": "CN", "email": "wei.reg@example.com", "consent": consent,
 	})
 	require.Equal(t, http.StatusCreated, a.status, string(a.raw))
 	assert.EqualValues(t, 900, a.body["expires_in"])

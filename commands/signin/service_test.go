@@ -88,7 +88,7 @@ func (f *fixture) confirmedAccount(t *testing.T, phone string) uuid.UUID {
 	t.Helper()
 	ctx := context.Background()
 	res, err := commands.NewRegisterAccountHandler(f.deps).Handle(ctx, commands.RegisterAccount{Registration: domain.Registration{
-		Surname: "Ли", GivenNames: "Вэй", Citizenship: "CN", Phone: phone}})
+		Surname: "Ли", GivenNames: "Вэй", Citizenship: "CN", Phone: phone, Consent: domain.CurrentConsent()}})
 	require.NoError(t, err)
 	_, err = commands.NewRequestContactCodeHandler(f.deps).Handle(ctx, commands.RequestContactCode{AccountID: res.AccountID, Channel: domain.ChannelPhone})
 	require.NoError(t, err)
