@@ -113,16 +113,23 @@ func (a *ForeignerAccount) AddDocument(in DocumentInput, scans []ScanRef, transl
 
 // ExpireDocuments records DocumentExpired for every document whose expiry
 // date is before today and that is not yet marked; a durable scheduler
-// calls it daily with the Moscow day of now. Running it twice records
-// nothing the second time.
+// calls it daily with the Moscow day of now. When the level drops (the
+// last stay right or identity document went) it also records
+// AccountLevelLowered. Running it twice records nothing the second time.
 func (a *ForeignerAccount) ExpireDocuments(today Date, now time.Time) error {
 	if !a.registered {
 		return NewError(CodeAccountNotFound, "account %s is not registered", a.id)
 	}
+	before := a.Level()
+	expired := false
 	for _, d := range a.identity.documents {
 		if !d.expired && today.After(d.ExpiresAt) {
 			a.record(DocumentExpired{DocumentID: d.DocumentID, OccurredAt: now.UTC()})
+			expired = true
 		}
+	}
+	if expired {
+		a.noteLevelDrop(before, ReasonLevelDocumentExpired, now)
 	}
 	return nil
 }

@@ -309,3 +309,17 @@ const (
 	// identity document and a right to stay.
 	DocTemporaryAsylum = "temporary_asylum_certificate"
 )
+
+// Reasons of AccountLevelLowered.
+const (
+	ReasonLevelDocumentExpired = "document_expired"
+	ReasonLevelSnilsUnlinked   = "snils_unlinked"
+)
+
+// noteLevelDrop records AccountLevelLowered when the level is now below
+// before; decisions that may take a level's basis away call it last.
+func (a *ForeignerAccount) noteLevelDrop(before Level, reason string, now time.Time) {
+	if after := a.Level(); !after.AtLeast(before) {
+		a.record(AccountLevelLowered{From: before, To: after, Reason: reason, OccurredAt: now.UTC()})
+	}
+}

@@ -29,6 +29,7 @@ var identityEventTypes = []eventType{
 	typeOf[VerificationMethodLocked](1),
 	typeOf[SnilsUnlinked](1),
 	typeOf[InnUnlinked](1),
+	typeOf[AccountLevelLowered](1),
 }
 
 // PersonalDataProvided records the citizen's complete, validated personal
@@ -210,6 +211,21 @@ type InnUnlinked struct {
 	Reason     string    `json:"reason"`
 	OccurredAt time.Time `json:"occurred_at"`
 }
+
+// AccountLevelLowered records that the account's level dropped from From
+// to To because its basis went (Reason: identity_data_changed,
+// document_expired, snils_unlinked); the citizen is notified.
+type AccountLevelLowered struct {
+	From       Level     `json:"from"`
+	To         Level     `json:"to"`
+	Reason     string    `json:"reason"`
+	OccurredAt time.Time `json:"occurred_at"`
+}
+
+// EventType implements Event.
+func (AccountLevelLowered) EventType() string { return "AccountLevelLowered" }
+
+func (e AccountLevelLowered) occurredAt() time.Time { return e.OccurredAt }
 
 // EventType implements Event.
 func (SignatureChallengeIssued) EventType() string { return "SignatureChallengeIssued" }

@@ -55,6 +55,7 @@ func identitySampleEvents() []Event {
 		VerificationMethodLocked{Method: MethodRussianPost, Until: evT0.Add(MethodLockDuration), OccurredAt: evT0},
 		SnilsUnlinked{SnilsMasked: "***-***-*** 95", Reason: "person_mismatch", OccurredAt: evT0},
 		InnUnlinked{InnMasked: "**********59", Reason: "person_mismatch", OccurredAt: evT0},
+		AccountLevelLowered{From: LevelConfirmed, To: LevelStandard, Reason: ReasonLevelDocumentExpired, OccurredAt: evT0},
 	}
 }
 
@@ -82,6 +83,7 @@ func TestIdentityEvents_PayloadsUseTheDocumentedSnakeCaseFields(t *testing.T) {
 		"VerificationMethodLocked":       {"method", "until", "occurred_at"},
 		"SnilsUnlinked":                  {"snils_masked", "reason", "occurred_at"},
 		"InnUnlinked":                    {"inn_masked", "reason", "occurred_at"},
+		"AccountLevelLowered":            {"from", "to", "reason", "occurred_at"},
 	}
 	samples := identitySampleEvents()
 	require.Len(t, samples, len(want))

@@ -89,7 +89,7 @@ func (a *ForeignerAccount) IdentifiersToRecheck() (snils, inn bool) {
 // RecheckSnils records the pension fund's new verdict on the linked SNILS:
 // SnilsLinked again on a match (checked against today's name), else
 // SnilsUnlinked with the registry's reason — the standard level then
-// drops until a SNILS is linked again. Nothing is linked: nothing recorded.
+// drops until a SNILS is linked again (AccountLevelLowered). Nothing is linked: nothing recorded.
 func (a *ForeignerAccount) RecheckSnils(matches bool, reason string, now time.Time) {
 	cur := a.identity.snils
 	if cur.IsZero() {
@@ -99,7 +99,9 @@ func (a *ForeignerAccount) RecheckSnils(matches bool, reason string, now time.Ti
 		a.record(SnilsLinked{Snils: cur, OccurredAt: now.UTC()})
 		return
 	}
+	before := a.Level()
 	a.record(SnilsUnlinked{SnilsMasked: cur.Masked(), Reason: orMismatch(reason), OccurredAt: now.UTC()})
+	a.noteLevelDrop(before, ReasonLevelSnilsUnlinked, now)
 }
 
 // RecheckInn is RecheckSnils for the INN and the tax registry.

@@ -177,13 +177,16 @@ func (a *ForeignerAccount) ProvidePersonalData(in PersonalDataInput, today Date,
 
 // identityEdited withdraws the verification that vouched for identity data
 // just edited: a pending one is cancelled (IdentityVerificationCancelled),
-// a verified one reset (IdentityVerificationReset).
+// a verified one reset (IdentityVerificationReset, and AccountLevelLowered
+// when the level drops).
 func (a *ForeignerAccount) identityEdited(now time.Time) {
 	switch v := a.identity.verification; v.status {
 	case VerificationPending:
 		a.record(IdentityVerificationCancelled{Method: v.method, Reason: ReasonIdentityDataChanged, OccurredAt: now})
 	case VerificationVerified:
+		before := a.Level()
 		a.record(IdentityVerificationReset{Reason: ReasonIdentityDataChanged, OccurredAt: now})
+		a.noteLevelDrop(before, ReasonIdentityDataChanged, now)
 	}
 }
 

@@ -225,7 +225,7 @@ func TestAddDocument_ANewIdentityDocumentWhilePendingCancelsTheVerification(t *t
 
 	c := confirmedAccount(t)
 	got = newChanges(c, func() { require.NoError(t, c.AddDocument(in, []ScanRef{sampleScan}, nil, idToday, otherDocID, acctT0)) })
-	assert.Equal(t, []string{"DocumentAdded", "IdentityVerificationReset"}, typesOf(got))
+	assert.Equal(t, []string{"DocumentAdded", "IdentityVerificationReset", "AccountLevelLowered"}, typesOf(got))
 	assert.Equal(t, LevelStandard, c.Level(), "a new identity document is verified again")
 }
 
@@ -257,8 +257,9 @@ func TestProvidePersonalData_AfterVerificationIdentityEditsReset(t *testing.T) {
 				assert.Equal(t, LevelConfirmed, a.Level(), "an address is not identity")
 				return
 			}
-			require.Equal(t, []string{"PersonalDataProvided", "IdentityVerificationReset"}, typesOf(got))
+			require.Equal(t, []string{"PersonalDataProvided", "IdentityVerificationReset", "AccountLevelLowered"}, typesOf(got))
 			assert.Equal(t, IdentityVerificationReset{Reason: ReasonIdentityDataChanged, OccurredAt: later}, got[1])
+			assert.Equal(t, AccountLevelLowered{From: LevelConfirmed, To: LevelStandard, Reason: ReasonIdentityDataChanged, OccurredAt: later}, got[2])
 			assert.Equal(t, LevelStandard, a.Level(), "back to re-verification")
 			assert.Equal(t, VerificationNone, a.State().Verification.Status)
 			assert.Equal(t, ReasonIdentityDataChanged, a.State().Verification.ResetReason)

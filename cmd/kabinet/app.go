@@ -163,9 +163,14 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		return fail(err)
 	}
 	identifiers := commands.NewIdentifierClaims(store, hmacKey, newID)
+	signatures, err := esignVerifier(c, logger)
+	if err != nil {
+		return fail(err)
+	}
+	bank := commands.BankOutbox{Notifier: notifier, Clock: clock}
 	deps.Identity = commands.IdentityDeps{
-		Blobs: blobs, Registries: registry.NewSimulator(identifiers).Registries(),
-		Calendar: domain.NewRussianCalendar(), Identifiers: identifiers,
+		Blobs: blobs, Registries: registry.NewSimulator(identifiers, bank).Registries(),
+		Calendar: domain.NewRussianCalendar(), Identifiers: identifiers, ESign: signatures,
 	}
 	app := commands.NewApplication(deps)
 	a.Commands = app

@@ -25,6 +25,7 @@ Usage:
   kabinet journal witness --url URL --state FILE --key VERIFIER_KEY
   kabinet history ACCOUNT_ID [--format ndjson|table] [--data-dir ./data]
   kabinet probe URL
+  kabinet esign test-cert --data-dir DIR --name "Фамилия Имя Отчество" --out DIR2
   kabinet bench [--duration 10s] [--concurrency 32] [--reads 5]
 
 Every flag also reads an environment variable (see README, "Configuration").
@@ -73,6 +74,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdHistory(ctx, args[1:], stdout)
 	case "bench":
 		return cmdBench(ctx, args[1:], stdout)
+	case "esign":
+		return cmdEsign(args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -37,7 +37,7 @@ func (b *batch) apply(acc *accountRow, e domain.Event) {
 		b.closeIdentity(acc.AccountID, domain.VerificationVerified)
 	case domain.IdentityVerificationRejected:
 		b.closeIdentity(acc.AccountID, domain.VerificationRejected)
-	case domain.IdentityVerificationReset:
+	case domain.IdentityVerificationReset, domain.IdentityVerificationCancelled:
 		b.closeIdentity(acc.AccountID, domain.VerificationNone)
 	default:
 		b.applyApplication(acc.AccountID, e, at)
