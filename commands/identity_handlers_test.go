@@ -57,6 +57,8 @@ type identityFixture struct {
 	app   identityApp
 	key   []byte
 	caDir string
+	// migration, when set, replaces the simulator's migration records.
+	migration registry.MigrationRecords
 }
 
 func newIdentityFixture(t *testing.T) *identityFixture {
@@ -81,11 +83,15 @@ func (f *identityFixture) restart() {
 	ids := NewIdentifierClaims(f.store, f.key, newID)
 	ca, err := esign.LoadOrCreateTestCA(f.caDir)
 	require.NoError(f.t, err)
+	regs := registry.NewSimulator(ids, BankOutbox{Notifier: f.out, Clock: time.Now}).Registries()
+	if f.migration != nil {
+		regs.Migration = f.migration
+	}
 	d := Deps{
 		Repo: NewRepository(f.store, newID), Claims: NewContactClaims(f.store, f.key, newID),
 		Notifier: f.out, Clock: time.Now, Random: rand.Reader, Hasher: hasher, NewID: newID,
 		Identity: IdentityDeps{
-			Blobs: f.blobs, Registries: registry.NewSimulator(ids, BankOutbox{Notifier: f.out, Clock: time.Now}).Registries(),
+			Blobs: f.blobs, Registries: regs,
 			Calendar: domain.NewRussianCalendar(), Identifiers: ids, ESign: esign.NewVerifier(ca.Pool()),
 		},
 	}
@@ -270,4 +276,32 @@ func TestProvidePersonalData_ANameChangeChecksTheLinkedSnilsAndInnAgain(t *testi
 	assert.True(t, acc.Snils().IsZero(), "the pension fund holds this SNILS for the old name only")
 	assert.True(t, acc.Inn().IsZero(), "so does the tax service the INN")
 	assert.Equal(t, domain.LevelSimplified, acc.Level())
+}
+
+// noRecords is migration records that hold no document at all.
+type noRecords struct{ asked []registry.StayDocument }
+
+func (n *noRecords) CheckStayDocument(_ context.Context, _ uuid.UUID, d registry.StayDocument, _ registry.Person) (registry.Verdict, error) {
+	n.asked = append(n.asked, d)
+	return registry.Verdict{Reason: "not_on_record"}, nil
+}
+
+func TestAddDocument_AResidencePermitIsCheckedWithTheMigrationRecordsWhicheverWayItWasFiled(t *testing.T) {
+	f := newIdentityFixture(t)
+	records := &noRecords{}
+	f.migration = records
+	f.restart()
+	id := f.account("+79120000009", "Иванов", "Пётр", "", "1990-01-01")
+	for _, kind := range []string{"identity", "stay_right"} {
+		_, _, err := f.app.AddDocument.Handle(f.ctx(), AddDocument{AccountID: id, Input: domain.DocumentInput{
+			Kind: kind, Type: domain.DocResidencePermit, Number: "82" + kind, IssuedAt: "2022-01-01", ExpiresAt: future(3), Issuer: "МВД",
+		}, Scans: []domain.ScanRef{f.scan()}})
+		assert.ErrorIs(t, err, &domain.Error{Code: domain.CodeRegistryMismatch}, kind)
+	}
+	assert.Len(t, records.asked, 2, "asked about both")
+	_, _, err := f.app.AddDocument.Handle(f.ctx(), AddDocument{AccountID: id, Input: domain.DocumentInput{
+		Kind: "identity", Type: "foreign_passport", Number: "FA99", IssuedAt: "2022-01-01", ExpiresAt: future(3), Issuer: "MFA",
+	}, Scans: []domain.ScanRef{f.scan()}})
+	require.NoError(t, err, "a passport is no stay right: not asked")
+	assert.Len(t, records.asked, 2)
 }

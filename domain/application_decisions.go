@@ -253,11 +253,14 @@ func (a *ForeignerAccount) PayFee(id uuid.UUID, amount int64, currency, transact
 		return err
 	}
 	if amount != app.Fee.Amount || currency != app.Fee.Currency {
-		return NewError(CodePaymentAmountMismatch, "the fee is %d %s, the payment was %d %s", app.Fee.Amount, app.Fee.Currency, amount, currency).
+		return NewError(CodePaymentAmountMismatch, "the fee is %s, the payment was %s",
+			Money{app.Fee.Amount, app.Fee.Currency}.Display(), Money{amount, currency}.Display()).
 			WithDetail("expected_amount", app.Fee.Amount).
 			WithDetail("expected_currency", app.Fee.Currency).
 			WithDetail("amount", amount).
-			WithDetail("currency", currency)
+			WithDetail("currency", currency).
+			WithDetail("expected", Money{app.Fee.Amount, app.Fee.Currency}.Display()).
+			WithDetail("paid", Money{amount, currency}.Display())
 	}
 	days := 0
 	if svc, ok := ServiceByCode(app.Service); ok {

@@ -36,10 +36,22 @@ func TestPayFee_WrongAmountOrCurrencyIsRefused(t *testing.T) {
 			de := requireDomainErr(t, a.PayFee(appID, tt.amount, tt.currency, "tx-1", gateway, appNow, formToday, appCal), CodePaymentAmountMismatch, "")
 			assert.Equal(t, int64(420000), de.Details["expected_amount"])
 			assert.Equal(t, tt.amount, de.Details["amount"])
+			assert.Equal(t, "4 200 руб. 00 коп.", de.Details["expected"], "amounts in roubles and kopecks")
+			assert.Contains(t, de.Message, "the fee is 4 200 руб. 00 коп.")
 			assert.Len(t, a.Changes(), before)
 			assert.Equal(t, StatusAwaitingPayment, appState(t, a).Status)
 		})
 	}
+}
+
+func TestMoney_DisplayIsRoublesAndKopecks(t *testing.T) {
+	for amount, want := range map[int64]string{
+		0: "0 руб. 00 коп.", 5: "0 руб. 05 коп.", 4200: "42 руб. 00 коп.", 420001: "4 200 руб. 01 коп.",
+		123456789: "1 234 567 руб. 89 коп.", -150: "-1 руб. 50 коп.",
+	} {
+		assert.Equal(t, want, Money{Amount: amount, Currency: CurrencyRUB}.Display(), amount)
+	}
+	assert.Equal(t, "420000 (minor units) USD", Money{Amount: 420000, Currency: "USD"}.Display())
 }
 
 func TestPayFee_SameTransactionAgainRecordsNothing(t *testing.T) {
