@@ -219,7 +219,8 @@ func (s Service) Field(name string) (FormField, bool) {
 // clone deep-copies the slices and maps of s, so a caller editing its copy
 // cannot change the catalog.
 func (s Service) clone() Service {
-	s.Fields = slices.Clone(s.Fields)
+	s.Fields = append([]FormField{}, s.Fields...) // lists are never null in answers
+	s.Documents = append([]DocumentRequirement{}, s.Documents...)
 	for i, f := range s.Fields {
 		f.Enum = slices.Clone(f.Enum)
 		if f.EnumLabels != nil {
@@ -237,7 +238,6 @@ func (s Service) clone() Service {
 		}
 		s.Fields[i] = f
 	}
-	s.Documents = slices.Clone(s.Documents)
 	for i, d := range s.Documents {
 		d.Types = slices.Clone(d.Types)
 		s.Documents[i] = d
