@@ -140,8 +140,12 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	// Applications (issue 4): numbers, the application → account index and
 	// payment claims are streams in the event store; the gateway secret is
 	// KABINET_PAYMENT_SECRET or <data-dir>/payment.secret.
+	calendar, err := newCalendar(c, logger, reg)
+	if err != nil {
+		return fail(err)
+	}
 	deps.Applications = commands.ApplicationDeps{
-		Calendar: domain.NewRussianCalendar(), Numbers: commands.NewApplicationNumbers(store, newID),
+		Calendar: calendar, Numbers: commands.NewApplicationNumbers(store, newID),
 		Index: commands.NewApplicationIndex(store, newID), Payments: commands.NewPaymentClaims(store, newID),
 	}
 	paySecret, err := commands.LoadPaymentSecret(os.Getenv("KABINET_PAYMENT_SECRET"), c.DataDir)
@@ -170,7 +174,7 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	bank := commands.BankOutbox{Notifier: notifier, Clock: clock}
 	deps.Identity = commands.IdentityDeps{
 		Blobs: blobs, Registries: registry.NewSimulator(identifiers, bank).Registries(),
-		Calendar: domain.NewRussianCalendar(), Identifiers: identifiers, ESign: signatures,
+		Calendar: calendar, Identifiers: identifiers, ESign: signatures,
 	}
 	app := commands.NewApplication(deps)
 	a.Commands = app
