@@ -44,6 +44,7 @@ type ApplicationCommands struct {
 	Withdraw             *WithdrawApplicationHandler
 	PayFee               *PayFeeHandler
 	TimeoutClarification *TimeoutClarificationHandler
+	TimeoutUnpaidFee     *TimeoutUnpaidFeeHandler
 
 	index *ApplicationIndex
 }
@@ -69,6 +70,7 @@ func NewApplicationCommands(d Deps) ApplicationCommands {
 		Withdraw:             NewWithdrawApplicationHandler(d),
 		PayFee:               NewPayFeeHandler(d),
 		TimeoutClarification: NewTimeoutClarificationHandler(d),
+		TimeoutUnpaidFee:     NewTimeoutUnpaidFeeHandler(d),
 		index:                d.Applications.Index,
 	}
 }

@@ -101,7 +101,11 @@ type ClarificationProvided struct {
 	ApplicationRef
 	Comment     string      `json:"comment"`
 	DocumentIDs []uuid.UUID `json:"document_ids"`
-	OccurredAt  time.Time   `json:"occurred_at"`
+	// Deadline is the authority's deadline moved by the working days the
+	// citizen took to answer, which do not count against it (zero: it
+	// stays, as in histories written before the rule).
+	Deadline   Date      `json:"deadline,omitzero"`
+	OccurredAt time.Time `json:"occurred_at"`
 }
 
 // ResultDocument is what an approval issues: a patent, a certificate, a

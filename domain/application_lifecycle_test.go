@@ -90,9 +90,9 @@ func TestTimeoutClarification_OnlyAfterTheDueDay(t *testing.T) {
 
 func TestProvideClarification_AddsDocumentsAndReturnsToReview(t *testing.T) {
 	a := accountIn(t, StatusClarificationRequested)
-	requireDomainErr(t, a.ProvideClarification(appID, " ", nil, citizen, appNow, formToday), CodeValidation, "comment")
-	requireDomainErr(t, a.ProvideClarification(appID, "", []uuid.UUID{otherDocID}, citizen, appNow, formToday), CodeDocumentUnknown, "document_ids[0]")
-	require.NoError(t, a.ProvideClarification(appID, "", []uuid.UUID{passportID}, citizen, appNow, formToday))
+	requireDomainErr(t, a.ProvideClarification(appID, " ", nil, citizen, appNow, formToday, appCal), CodeValidation, "comment")
+	requireDomainErr(t, a.ProvideClarification(appID, "", []uuid.UUID{otherDocID}, citizen, appNow, formToday, appCal), CodeDocumentUnknown, "document_ids[0]")
+	require.NoError(t, a.ProvideClarification(appID, "", []uuid.UUID{passportID}, citizen, appNow, formToday, appCal))
 	s := appState(t, a)
 	assert.Equal(t, StatusInReview, s.Status)
 	assert.Equal(t, []uuid.UUID{passportID}, s.DocumentIDs)
@@ -215,7 +215,7 @@ func fullStory(t *testing.T) *ForeignerAccount {
 	require.NoError(t, a.PayFee(appID, 420000, "RUB", "tx-1", gateway, appNow, formToday, appCal))
 	require.NoError(t, a.StartReview(appID, operator, appNow))
 	require.NoError(t, a.RequestClarification(appID, "Приложите карту", formToday.AddDays(5), operator, appNow, formToday))
-	require.NoError(t, a.ProvideClarification(appID, "Приложил", []uuid.UUID{stayID}, citizen, appNow, formToday))
+	require.NoError(t, a.ProvideClarification(appID, "Приложил", []uuid.UUID{stayID}, citizen, appNow, formToday, appCal))
 	require.NoError(t, a.RejectApplication(appID, []string{ReasonDocumentsInvalid}, "", []string{DocMigrationCard}, operator, appNow))
 	form := validForms()[ServicePatent]
 	form["period_months"] = 3
@@ -253,4 +253,44 @@ func TestApplications_ReplayEqualsTheLiveState(t *testing.T) {
 		stored = append(stored, back)
 	}
 	assert.Equal(t, live, NewAccountFromHistory(acctID, stored).State())
+}
+
+func TestProvideClarification_TheCitizensTimeDoesNotCountAgainstTheDeadline(t *testing.T) {
+	a := submitted(t, ServiceCertificate)
+	op := Actor{ID: "op-1", Role: "operator"}
+	require.NoError(t, a.AcceptApplication(appID, op, appNow))
+	require.NoError(t, a.StartReview(appID, op, appNow))
+	before := appState(t, a).Deadline
+	asked := appNow.Add(24 * time.Hour) // Thursday 16 April
+	require.NoError(t, a.RequestClarification(appID, "Уточните цель", MustDate(2026, 4, 30), op, asked, MoscowDate(asked)))
+	answered := asked.Add(7 * 24 * time.Hour) // Thursday 23 April: 5 working days later
+	require.NoError(t, a.ProvideClarification(appID, "Для работодателя", nil, citizen, answered, MoscowDate(answered), appCal))
+	got := appState(t, a).Deadline
+	assert.Equal(t, appCal.AddWorkingDays(before, 5), got, "the authority's deadline moves by the 5 working days the citizen took")
+	last := a.Changes()[len(a.Changes())-1].(ClarificationProvided)
+	assert.Equal(t, got, last.Deadline)
+
+	reg, err := Register(acctID, validRegistration(), acctT0)
+	require.NoError(t, err)
+	replayed := NewAccountFromHistory(acctID, append(reg.Changes(), a.Changes()...))
+	s, _ := replayed.Application(appID)
+	assert.Equal(t, got, s.Deadline, "replay gives the same deadline")
+}
+
+func TestTimeoutUnpaidFee_After30DaysRejectsWithFeeNotPaid(t *testing.T) {
+	a := submitted(t, ServicePatent)
+	system := Actor{ID: "system", Role: "system"}
+	got := newChanges(a, func() {
+		de := requireDomainErr(t, a.TimeoutUnpaidFee(appID, system, appNow.Add(UnpaidFeeTimeout-time.Second)), CodePaymentNotDue, "")
+		assert.NotEmpty(t, de.Details["due"])
+	})
+	assert.Empty(t, got, "29 days and some: the fee may still be paid")
+	at := appNow.Add(UnpaidFeeTimeout)
+	require.NoError(t, a.TimeoutUnpaidFee(appID, system, at))
+	rej := a.Changes()[len(a.Changes())-1].(ApplicationRejected)
+	assert.Equal(t, []string{ReasonFeeNotPaid}, rej.Reasons)
+	assert.True(t, rej.Timeout)
+	assert.Contains(t, rej.Comment, "4 200 руб. 00 коп.")
+	assert.Equal(t, StatusRejected, appState(t, a).Status)
+	requireDomainErr(t, a.PayFee(appID, 420000, "RUB", "tx-late", gateway, at, MoscowDate(at), appCal), CodeInvalidTransition, "")
 }

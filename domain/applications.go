@@ -139,6 +139,9 @@ func (s *applications) apply(e Event) {
 			}
 		}
 		entry.Comment = e.Comment
+		if !e.Deadline.IsZero() {
+			app.Deadline = e.Deadline
+		}
 	case ApplicationApproved:
 		r := e.ResultDocument
 		app.Result = &r

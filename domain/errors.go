@@ -129,6 +129,7 @@ const (
 	CodeApplicationExists     = "application_exists"
 	CodePaymentAmountMismatch = "payment_amount_mismatch"
 	CodeClarificationNotDue   = "clarification_not_due"
+	CodePaymentNotDue         = "payment_not_due"
 )
 
 // Codes of personal data, documents, identity verification and the

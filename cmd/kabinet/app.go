@@ -193,7 +193,11 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	// Notifications (issues 3, 4): the outbox delivers the projection's
 	// rows through the notifier and sends the daily and weekly digests.
 	a.Notifications = notifications.NewOutbox(readDB, notifier, clock, logger)
-	a.Scheduler = scheduler.New(scheduler.Options{Clock: clock, Logger: logger}, expiry, timeouts,
+	unpaid, err := commands.NewUnpaidFeeTimeouts(ctx, readDB, store, app.Applications.TimeoutUnpaidFee, logger)
+	if err != nil {
+		return fail(err)
+	}
+	a.Scheduler = scheduler.New(scheduler.Options{Clock: clock, Logger: logger}, expiry, timeouts, unpaid,
 		a.Notifications.DeliveryJob(), a.Notifications.DigestJob())
 
 	cps, err := esbus.NewSQLCheckpoints(ctx, readDB)

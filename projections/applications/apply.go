@@ -40,6 +40,9 @@ func apply(s *domain.ApplicationState, ref domain.ApplicationRef, e domain.Event
 			}
 		}
 		entry.Comment = e.Comment
+		if !e.Deadline.IsZero() {
+			s.Deadline = e.Deadline
+		}
 	case domain.ApplicationApproved:
 		r := e.ResultDocument
 		s.Result = &r

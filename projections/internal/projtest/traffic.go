@@ -269,7 +269,7 @@ func applicationStep(a *domain.ForeignerAccount, acc *account, action string, ap
 	case "op_request_clarification":
 		return a.RequestClarification(app, "Уточните адрес", cal.AddWorkingDays(today, 2), operator, now, today)
 	case "clarify":
-		return a.ProvideClarification(app, "Адрес уточнён", nil, citizen, now, today)
+		return a.ProvideClarification(app, "Адрес уточнён", nil, citizen, now, today, cal)
 	case "op_approve":
 		return a.ApproveApplication(app, domain.ResultDocument{Number: "R-" + app.String()[:8]}, "", operator, now)
 	case "op_reject":
