@@ -45,6 +45,7 @@ type ApplicationCommands struct {
 	PayFee               *PayFeeHandler
 	TimeoutClarification *TimeoutClarificationHandler
 	TimeoutUnpaidFee     *TimeoutUnpaidFeeHandler
+	Edit                 *EditApplicationHandler
 
 	index *ApplicationIndex
 }
@@ -71,6 +72,7 @@ func NewApplicationCommands(d Deps) ApplicationCommands {
 		PayFee:               NewPayFeeHandler(d),
 		TimeoutClarification: NewTimeoutClarificationHandler(d),
 		TimeoutUnpaidFee:     NewTimeoutUnpaidFeeHandler(d),
+		Edit:                 NewEditApplicationHandler(d),
 		index:                d.Applications.Index,
 	}
 }

@@ -212,6 +212,9 @@ func TestOverdue_PastTheDeadlineWhileTheAuthorityHoldsIt(t *testing.T) {
 func fullStory(t *testing.T) *ForeignerAccount {
 	t.Helper()
 	a := submitted(t, ServicePatent)
+	edited := validForms()[ServicePatent]
+	edited["period_months"] = 4
+	require.NoError(t, a.EditApplication(appID, edited, nil, citizen, appNow, formToday, appCal))
 	require.NoError(t, a.PayFee(appID, 420000, "RUB", "tx-1", gateway, appNow, formToday, appCal))
 	require.NoError(t, a.StartReview(appID, operator, appNow))
 	require.NoError(t, a.RequestClarification(appID, "Приложите карту", formToday.AddDays(5), operator, appNow, formToday))
@@ -293,4 +296,33 @@ func TestTimeoutUnpaidFee_After30DaysRejectsWithFeeNotPaid(t *testing.T) {
 	assert.Contains(t, rej.Comment, "4 200 руб. 00 коп.")
 	assert.Equal(t, StatusRejected, appState(t, a).Status)
 	requireDomainErr(t, a.PayFee(appID, 420000, "RUB", "tx-late", gateway, at, MoscowDate(at), appCal), CodeInvalidTransition, "")
+}
+
+func TestEditApplication_TheOwnerEditsUntilAnOperatorAccepts(t *testing.T) {
+	a := submitted(t, ServiceCertificate)
+	form := map[string]any{"kind": "stay_status", "purpose": "Для банка"}
+	got := newChanges(a, func() { require.NoError(t, a.EditApplication(appID, form, nil, citizen, appNow, formToday, appCal)) })
+	require.Len(t, got, 1)
+	ed := got[0].(ApplicationEdited)
+	assert.Equal(t, StatusSubmitted, ed.Status)
+	s := appState(t, a)
+	assert.Equal(t, StatusSubmitted, s.Status, "an edit keeps the status")
+	assert.Equal(t, "stay_status", s.Form["kind"])
+	assert.Equal(t, "ApplicationEdited", s.History[len(s.History)-1].Event, "the history shows the edit")
+
+	bad := map[string]any{"kind": "astrology", "purpose": "x"}
+	requireDomainErr(t, a.EditApplication(appID, bad, nil, citizen, appNow, formToday, appCal), CodeValidation, "")
+	requireDomainErr(t, a.EditApplication(appID, nil, []uuid.UUID{otherDocID}, citizen, appNow, formToday, appCal), CodeDocumentUnknown, "")
+	requireDomainErr(t, a.EditApplication(appID, nil, nil, citizen, appNow, formToday, appCal), CodeRequired, "form")
+
+	require.NoError(t, a.AcceptApplication(appID, operator, appNow))
+	de := requireDomainErr(t, a.EditApplication(appID, form, nil, citizen, appNow, formToday, appCal), CodeInvalidTransition, "")
+	assert.Equal(t, StatusAccepted, de.Details["from"])
+	assert.Equal(t, ActionEdit, de.Details["action"])
+
+	unpaid := submitted(t, ServicePatent)
+	f := validForms()[ServicePatent]
+	f["period_months"] = 2
+	require.NoError(t, unpaid.EditApplication(appID, f, nil, citizen, appNow, formToday, appCal), "awaiting payment: not yet accepted")
+	assert.Equal(t, StatusAwaitingPayment, appState(t, unpaid).Status)
 }

@@ -59,6 +59,14 @@ func apply(s *domain.ApplicationState, ref domain.ApplicationRef, e domain.Event
 			s.DocumentIDs = slices.Clone(e.DocumentIDs)
 		}
 		s.Deadline = e.Deadline
+	case domain.ApplicationEdited:
+		if e.Form != nil {
+			s.Form = e.Form
+		}
+		if e.DocumentIDs != nil {
+			s.DocumentIDs = slices.Clone(e.DocumentIDs)
+		}
+		entry.Comment = "изменено заявителем"
 	}
 	if status != domain.StatusClarificationRequested {
 		s.ClarificationDue = domain.Date{}

@@ -99,7 +99,7 @@ var actions = []struct {
 	{"submit_certificate", 3}, {"submit_stay_registration", 3}, {"pay", 3},
 	{"op_accept", 3}, {"op_start_review", 3}, {"op_request_clarification", 2},
 	{"clarify", 2}, {"op_approve", 2}, {"op_reject", 2}, {"resubmit", 2},
-	{"withdraw", 1}, {"timeout_clarification", 1},
+	{"withdraw", 1}, {"timeout_clarification", 1}, {"edit", 1},
 }
 
 // journey is what a person would most likely do next: confirm a contact,
@@ -128,7 +128,7 @@ func journey(a *domain.ForeignerAccount, acc *account, rnd *mrand.Rand) (string,
 	id := acc.apps[rnd.IntN(len(acc.apps))]
 	app, _ := a.Application(id)
 	next := map[string][]string{
-		domain.StatusSubmitted:              {"op_accept", "op_accept", "op_reject", "withdraw"},
+		domain.StatusSubmitted:              {"op_accept", "op_accept", "op_reject", "withdraw", "edit"},
 		domain.StatusAwaitingPayment:        {"pay"},
 		domain.StatusAccepted:               {"op_start_review"},
 		domain.StatusInReview:               {"op_approve", "op_reject", "op_request_clarification"},
@@ -277,6 +277,9 @@ func applicationStep(a *domain.ForeignerAccount, acc *account, action string, ap
 			[]string{"stay_right_document"}, operator, now)
 	case "resubmit":
 		return a.ResubmitApplication(app, nil, nil, citizen, now, today, cal)
+	case "edit":
+		s, _ := a.Application(app)
+		return a.EditApplication(app, s.Form, nil, citizen, now, today, cal)
 	case "withdraw":
 		return a.WithdrawApplication(app, citizen, now)
 	case "timeout_clarification":
