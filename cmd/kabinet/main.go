@@ -19,6 +19,7 @@ Usage:
   kabinet token --data-dir DIR --role ROLE --sub ID [--account ID] [--ttl 1h]
   kabinet migrate [--data-dir ./data]
   kabinet projections rebuild [NAME] [--data-dir ./data]
+  kabinet projections poison list [--consumer NAME] | replay ID [--data-dir ./data]
   kabinet journal verify [--data-dir ./data]
   kabinet journal keygen
   kabinet journal export [--from SEQ] [--data-dir ./data]
@@ -26,7 +27,8 @@ Usage:
   kabinet history ACCOUNT_ID [--format ndjson|table] [--data-dir ./data]
   kabinet probe URL
   kabinet esign test-cert --data-dir DIR --name "Фамилия Имя Отчество" --out DIR2
-  kabinet bench [--duration 10s] [--concurrency 32] [--reads 5]
+  kabinet bench [--duration 10s] [--concurrency 32] [--reads 5] [--report-every 1m]
+  kabinet bench reads [--duration 10s] [--connections 64]
 
 Every flag also reads an environment variable (see README, "Configuration").
 `
@@ -62,8 +64,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "migrate":
 		return cmdMigrate(ctx, args[1:], stdout)
 	case "projections":
+		if len(args) >= 2 && args[1] == "poison" {
+			return cmdPoison(ctx, args[2:], stdout, stderr)
+		}
 		if len(args) < 2 || args[1] != "rebuild" {
-			return usageError{"usage: kabinet projections rebuild [NAME]"}
+			return usageError{"usage: kabinet projections rebuild [NAME] | projections poison list|replay"}
 		}
 		return cmdRebuild(ctx, args[2:], stdout, stderr)
 	case "probe":
@@ -73,6 +78,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "history":
 		return cmdHistory(ctx, args[1:], stdout)
 	case "bench":
+		if len(args) > 1 && args[1] == "reads" {
+			return cmdBenchReads(ctx, args[2:], stdout)
+		}
 		return cmdBench(ctx, args[1:], stdout)
 	case "esign":
 		return cmdEsign(args[1:], stdout)
