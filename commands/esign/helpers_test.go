@@ -27,14 +27,14 @@ var serial int64 = 100
 
 func nextSerial() *big.Int { serial++; return big.NewInt(serial) }
 
-func ecKey(t *testing.T) *ecdsa.PrivateKey {
+func ecKey(t testing.TB) *ecdsa.PrivateKey {
 	t.Helper()
 	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	require.NoError(t, err)
 	return k
 }
 
-func rsaKey(t *testing.T, bits int) *rsa.PrivateKey {
+func rsaKey(t testing.TB, bits int) *rsa.PrivateKey {
 	t.Helper()
 	k, err := rsa.GenerateKey(rand.Reader, bits)
 	require.NoError(t, err)
@@ -42,7 +42,7 @@ func rsaKey(t *testing.T, bits int) *rsa.PrivateKey {
 }
 
 // newRoot is a self-signed CA valid from nb to na.
-func newRoot(t *testing.T, name string, nb, na time.Time) authority {
+func newRoot(t testing.TB, name string, nb, na time.Time) authority {
 	t.Helper()
 	k := ecKey(t)
 	tmpl := &x509.Certificate{SerialNumber: nextSerial(), Subject: pkix.Name{CommonName: name}, NotBefore: nb, NotAfter: na,
@@ -55,7 +55,7 @@ func newRoot(t *testing.T, name string, nb, na time.Time) authority {
 }
 
 // sub issues an intermediate CA under a.
-func (a authority) sub(t *testing.T, name string, nb, na time.Time) authority {
+func (a authority) sub(t testing.TB, name string, nb, na time.Time) authority {
 	t.Helper()
 	k := ecKey(t)
 	tmpl := &x509.Certificate{SerialNumber: nextSerial(), Subject: pkix.Name{CommonName: name}, NotBefore: nb, NotAfter: na,
@@ -68,7 +68,7 @@ func (a authority) sub(t *testing.T, name string, nb, na time.Time) authority {
 }
 
 // leaf issues an end-entity certificate for key under a.
-func (a authority) leaf(t *testing.T, cn string, key crypto.Signer, nb, na time.Time) *x509.Certificate {
+func (a authority) leaf(t testing.TB, cn string, key crypto.Signer, nb, na time.Time) *x509.Certificate {
 	t.Helper()
 	tmpl := &x509.Certificate{SerialNumber: nextSerial(), Subject: pkix.Name{CommonName: cn}, NotBefore: nb, NotAfter: na,
 		KeyUsage: x509.KeyUsageDigitalSignature}
@@ -87,7 +87,7 @@ func (a authority) pool() *x509.CertPool {
 
 // sign makes a detached CMS SignedData over content with cert and key,
 // carrying the chain, in standard base64.
-func sign(t *testing.T, content []byte, cert *x509.Certificate, key crypto.PrivateKey, chain ...*x509.Certificate) string {
+func sign(t testing.TB, content []byte, cert *x509.Certificate, key crypto.PrivateKey, chain ...*x509.Certificate) string {
 	t.Helper()
 	sd, err := pkcs7.NewSignedData(content)
 	require.NoError(t, err)
@@ -99,7 +99,7 @@ func sign(t *testing.T, content []byte, cert *x509.Certificate, key crypto.Priva
 	return base64.StdEncoding.EncodeToString(der)
 }
 
-func pkcs8(t *testing.T, k crypto.Signer) []byte {
+func pkcs8(t testing.TB, k crypto.Signer) []byte {
 	t.Helper()
 	der, err := x509.MarshalPKCS8PrivateKey(k)
 	require.NoError(t, err)
