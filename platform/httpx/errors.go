@@ -146,6 +146,7 @@ var statusForCode = map[string]int{
 	domain.CodeTooManyCodes:            http.StatusTooManyRequests,
 	domain.CodeChallengeNotFound:       http.StatusNotFound,
 	domain.CodeSessionNotFound:         http.StatusNotFound,
+	domain.CodeFourEyesRequired:        http.StatusForbidden,
 }
 
 // StatusFor is the status WriteError answers err with: the table for domain
