@@ -40,6 +40,7 @@ import (
 	"github.com/kabinet/kabinet/projections/operatorqueue"
 	"github.com/kabinet/kabinet/projections/poison"
 	"github.com/kabinet/kabinet/readapi"
+	"github.com/kabinet/kabinet/web"
 )
 
 // App is one wired Kabinet: stores, handlers, projections and the router.
@@ -65,6 +66,10 @@ type App struct {
 	outbox        *commands.OutboxFile
 	closers       []func() error
 }
+
+// consentVersion is the consent text the web registration asks for ("":
+// registration takes no consent yet).
+const consentVersion = ""
 
 func newID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
 
@@ -263,6 +268,12 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		r.With(limited, refusals, idem.Middleware).Group(cmdHTTP.ApplicationRoutes)
 		r.With(limited, refusals, idem.Middleware).Group(cmdHTTP.IdentityRoutes)
 	})
+	// The web cabinet's pages call the API above in-process.
+	web.New(web.Config{
+		API:    http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { a.Handler.ServeHTTP(w, req) }),
+		Secure: os.Getenv("KABINET_ENV") == "production", Transliterate: domain.Transliterate, Logger: logger,
+		ConsentVersion: consentVersion,
+	}).Routes(r)
 	a.Handler = r
 	ops := chi.NewRouter()
 	ops.Use(observability.CorrelationID, a.Metrics.Middleware)
