@@ -100,7 +100,7 @@ func TestMetrics_ExposeRoutesAppendsAndProjectionLag(t *testing.T) {
 	assert.Contains(t, m, `route="/v1/accounts/{id}/cabinet"`)
 	assert.NotContains(t, m, id, "no ids in labels")
 	assert.Contains(t, m, "http_request_duration_seconds_bucket")
-	assert.Contains(t, m, "eventstore_appended_events_total 1")
-	assert.Contains(t, m, `projection_position{projection="cabinet"} 1`)
+	assert.Contains(t, m, "eventstore_appended_events_total 2", "AccountRegistered and ConsentGiven")
+	assert.Contains(t, m, `projection_position{projection="cabinet"} 2`)
 	assert.Contains(t, m, `projection_lag_events{projection="cabinet"} 0`)
 }

@@ -138,3 +138,14 @@ func TestWeb_RegistrationErrorsAreShownBesideTheirFieldsInThePersonsLanguage(t *
 	assert.Contains(t, p.body, "Surname")
 	assert.Equal(t, "/", b.get("/lang/en?back=//evil.example").header.Get("Location"), "no open redirect")
 }
+
+func TestWeb_RegistrationWithoutConsentIsRefusedBesideTheCheckbox(t *testing.T) {
+	ts := startServer(t, nil)
+	b := newBrowser(t, ts)
+	p := b.post("/register", url.Values{"surname": {"Иванов"}, "given_names": {"Пётр"}, "citizenship": {"UZ"}, "phone": {"+79123457003"}})
+	assert.Equal(t, http.StatusUnprocessableEntity, p.status)
+	assert.Contains(t, p.body, `id="consent-error"`)
+	head, err := ts.app.Store.Head(t.Context())
+	require.NoError(t, err)
+	assert.Zero(t, head, "no account without consent")
+}
