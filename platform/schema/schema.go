@@ -138,6 +138,9 @@ func Up(ctx context.Context, db *sqldb.DB, comps ...Component) ([]string, error)
 	if err != nil {
 		return nil, err
 	}
+	if len(set.Sorted()) == 0 {
+		return nil, nil
+	}
 	var applied []string
 	err = withLock(ctx, db, func() error {
 		m := migrator(db, set)
