@@ -110,6 +110,22 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		a.closers = append(a.closers, readDB.Close)
 	}
 	fail := func(err error) (*App, error) { a.Close(); return nil, err }
+	journalDB, owned, err := openJournalDB(ctx, c, eventsDB)
+	if err != nil {
+		return fail(err)
+	}
+	if owned {
+		a.closers = append([]func() error{journalDB.Close}, a.closers...)
+	}
+	a.JournalDB = journalDB
+	// Every database's pending migrations, before anything uses a table.
+	var sqlEvents *sqldb.DB
+	if _, ok := kurrentConnString(c.EventStore); !ok {
+		sqlEvents = eventsDB
+	}
+	if err := migrateAll(ctx, schemaPlan(sqlEvents, journalDB, readDB), logger); err != nil {
+		return fail(err)
+	}
 
 	outbox, err := commands.OpenOutboxFile(c.DataDir)
 	if err != nil {
@@ -205,14 +221,6 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		return fail(err)
 	}
 
-	journalDB, owned, err := openJournalDB(ctx, c, eventsDB)
-	if err != nil {
-		return fail(err)
-	}
-	if owned {
-		a.closers = append([]func() error{journalDB.Close}, a.closers...)
-	}
-	a.JournalDB = journalDB
 	if a.Journal, err = openJournal(ctx, c, journalDB); err != nil {
 		return fail(err)
 	}
