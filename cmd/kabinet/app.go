@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -53,10 +54,16 @@ type App struct {
 	Handler http.Handler
 	// OpsHandler serves only health, readiness and metrics (worker role).
 	OpsHandler http.Handler
-	Issuer     *auth.Issuer
-	Metrics    *observability.Metrics
-	Journal    *journal.Journal
-	JournalDB  *sqldb.DB
+	// AdminHandler serves /metrics and /debug/pprof on Config.AdminAddr
+	// (nil when none is set: then /metrics is on the API address).
+	AdminHandler http.Handler
+	// AdminListener, when set, is where Serve serves AdminHandler instead
+	// of listening on Config.AdminAddr (tests).
+	AdminListener net.Listener
+	Issuer        *auth.Issuer
+	Metrics       *observability.Metrics
+	Journal       *journal.Journal
+	JournalDB     *sqldb.DB
 	// JournalWriter journals every action: from the event log and its inbox.
 	JournalWriter *journaling.Writer
 	Commands      commands.Application
@@ -235,6 +242,11 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	verifier := auth.NewVerifier(secret, clock)
 	guard := auth.NewGuard()
 	guard.OnDenied = a.journalDenied
+	limits, err := newLimits(ctx, c, readDB, clock)
+	if err != nil {
+		return fail(err)
+	}
+	guard.Throttle = limits.throttleDenied
 	cmdHTTP := commands.NewHTTP(app, a.Issuer, guard, newID)
 	query := readapi.New(readapi.Config{
 		Cabinet: cabinet.NewReader(readDB), Tracker: tracker, Guard: guard,
@@ -246,10 +258,12 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	// Every command route: refusals that wrote no events go to the journal.
 	refusals := commands.JournalRefusals(a.journalRefused)
 	// Registration and one-time codes are throttled per client IP.
-	limited := limitSensitive(ratelimit.New(c.RateLimit, max(c.RateLimit/6, 5)))
+	limited := limitSensitive(limits.sensitive)
+	payLimited := ratelimit.Middleware(limits.payment, ratelimit.ByIP)
 
 	r := chi.NewRouter()
-	r.Use(observability.CorrelationID, a.Metrics.Middleware, observability.AccessLog(logger), httpx.Recoverer)
+	r.Use(httpx.ClientAddress(c.TrustedProxies), httpx.SecureHeaders,
+		observability.CorrelationID, a.Metrics.Middleware, observability.AccessLog(logger), httpx.Recoverer)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) { httpx.WriteError(w, r, httpx.NotFound("no such route")) })
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, httpx.MethodNotAllowed())
@@ -260,9 +274,12 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		// Checkpoints, consistency proofs and the key are public; entries,
 		// verification and inclusion proofs are for the security role.
 		r.Group(func(r chi.Router) { journalhttp.Routes(r, a.Journal, onlyRole(guard, auth.RoleSecurity)) })
-		r.Method(http.MethodGet, "/metrics", observability.Handler(reg))
+		if c.AdminAddr == "" {
+			r.Method(http.MethodGet, "/metrics", observability.Handler(reg))
+		}
 		r.With(limited, refusals, idem.Middleware).Group(cmdHTTP.PublicRoutes)
-		r.With(limited, refusals, idem.Middleware).Group(cmdHTTP.PaymentRoutes(gateway))
+		// The signature is checked before the idempotency layer buffers.
+		r.With(payLimited, refusals).Group(cmdHTTP.PaymentRoutes(gateway, idem.Middleware))
 	})
 	r.Group(func(r chi.Router) {
 		r.Use(guard.Authenticate(verifier))
@@ -273,9 +290,13 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	})
 	a.Handler = r
 	ops := chi.NewRouter()
-	ops.Use(observability.CorrelationID, a.Metrics.Middleware)
+	ops.Use(httpx.SecureHeaders, observability.CorrelationID, a.Metrics.Middleware)
 	query.PublicRoutes(ops)
-	ops.Method(http.MethodGet, "/metrics", observability.Handler(reg))
+	if c.AdminAddr == "" {
+		ops.Method(http.MethodGet, "/metrics", observability.Handler(reg))
+	} else {
+		a.AdminHandler = adminHandler(reg)
+	}
 	a.OpsHandler = ops
 	return a, nil
 }

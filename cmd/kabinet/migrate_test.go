@@ -26,9 +26,13 @@ func migrateCLI(t *testing.T, args ...string) string {
 }
 
 // everyMigration is every migration the service registers, as status names them.
-func everyMigration() []string {
+func everyMigration(postgres bool) []string {
 	var out []string
-	for _, set := range [][]schema.Component{eventComponents, journalComponents, readComponents} {
+	sets := [][]schema.Component{eventComponents, journalComponents, readComponents}
+	if postgres {
+		sets = append(sets, pgReadComponents)
+	}
+	for _, set := range sets {
 		for _, c := range set {
 			for _, m := range c.Migrations {
 				out = append(out, c.Name+"/"+m.ID)
@@ -59,14 +63,15 @@ func TestMigrate_StatusListsEveryMigrationPendingThenUpAppliesThem(t *testing.T)
 				dsn := sqltest.PGDSN(t)
 				args = append(args, "--eventstore", dsn, "--readstore", dsn)
 			}
+			all := everyMigration(backend == "postgres")
 			before := statusLines(t, migrateCLI(t, append([]string{"status"}, args...)...))
-			require.Len(t, before, len(everyMigration()))
-			for _, name := range everyMigration() {
+			require.Len(t, before, len(all))
+			for _, name := range all {
 				assert.Equal(t, "pending", before[name], name)
 			}
 
 			up := migrateCLI(t, append([]string{"up"}, args...)...)
-			for _, name := range everyMigration() {
+			for _, name := range all {
 				assert.Contains(t, up, "applied "+name+" (")
 			}
 			status := migrateCLI(t, append([]string{"status"}, args...)...)
@@ -122,7 +127,11 @@ func TestMigrate_EveryTableTheServiceUsesComesFromAMigration(t *testing.T) {
 // the first migrations find their tables there, the data stays.
 func TestServe_AdoptsADataDirOfARelease_WithoutVersionedMigrations(t *testing.T) {
 	ts := startServer(t, nil)
-	id, tok := ts.register("+79127770002")
+	reg := ts.do("POST", "/v1/accounts", "", map[string]any{
+		"surname": "Иванов", "given_names": "Пётр", "citizenship": "UZ", "phone": "+79127770002",
+	})
+	require.Equal(t, http.StatusCreated, reg.status, string(reg.raw))
+	id, tok := reg.body["account_id"].(string), reg.body["token"].(string)
 	ts.stop()
 	dir := ts.dataDir
 	for _, file := range []string{"events.db", "journal.db", "read.db"} {
@@ -132,10 +141,10 @@ func TestServe_AdoptsADataDirOfARelease_WithoutVersionedMigrations(t *testing.T)
 		require.NoError(t, err, file)
 		db.Close()
 	}
-	assert.Len(t, statusLines(t, migrateCLI(t, "status", "--data-dir", dir)), len(everyMigration()))
+	assert.Len(t, statusLines(t, migrateCLI(t, "status", "--data-dir", dir)), len(everyMigration(false)))
 
 	again := startServerIn(t, dir)
-	c := again.do("GET", "/v1/accounts/"+id+"/cabinet", tok, nil)
+	c := again.do("GET", "/v1/accounts/"+id+"/cabinet", tok, nil, "X-Kabinet-Min-Position", position(reg))
 	require.Equal(t, http.StatusOK, c.status, string(c.raw))
 	states := statusLines(t, migrateCLI(t, "status", "--data-dir", dir))
 	var pending []string

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/kabinet/kabinet/commands/scheduler"
 	"github.com/kabinet/kabinet/platform/eventstore/sqlstore"
 	"github.com/kabinet/kabinet/platform/journal"
+	"github.com/kabinet/kabinet/platform/ratelimit"
 	"github.com/kabinet/kabinet/platform/schema"
 	"github.com/kabinet/kabinet/platform/sqldb"
 	"github.com/kabinet/kabinet/projections/applications"
@@ -36,6 +38,9 @@ var (
 		commands.IdempotencyMigrations, commands.ClarificationMigrations,
 		scheduler.Migrations, scheduler.ExpiryMigrations,
 	}
+	// pgReadComponents are in the read store only when it is PostgreSQL:
+	// what several instances share there (in-process or files on SQLite).
+	pgReadComponents = []schema.Component{ratelimit.Migrations}
 )
 
 // database is one of the service's SQL databases and the components whose
@@ -56,7 +61,9 @@ func schemaPlan(events, journalDB, read *sqldb.DB) []database {
 		}
 		for i := range out {
 			if out[i].db == db {
-				out[i].role += "+" + role
+				if !slices.Contains(strings.Split(out[i].role, "+"), role) {
+					out[i].role += "+" + role
+				}
 				out[i].comps = append(out[i].comps, comps...)
 				return
 			}
@@ -66,6 +73,9 @@ func schemaPlan(events, journalDB, read *sqldb.DB) []database {
 	add("events", events, eventComponents)
 	add("journal", journalDB, journalComponents)
 	add("read", read, readComponents)
+	if read != nil && read.IsPostgres() {
+		add("read", read, pgReadComponents)
+	}
 	return out
 }
 
