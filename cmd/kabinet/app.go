@@ -24,7 +24,6 @@ import (
 	"github.com/kabinet/kabinet/commands/scheduler"
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/auth"
-	"github.com/kabinet/kabinet/platform/blobstore"
 	"github.com/kabinet/kabinet/platform/eventstore"
 	"github.com/kabinet/kabinet/platform/httpx"
 	"github.com/kabinet/kabinet/platform/journal"
@@ -175,13 +174,10 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	if err != nil {
 		return fail(err)
 	}
-	// Identity (issue 3): scans encrypted under <data-dir>/blobs with
-	// <data-dir>/blob.key; the registry simulator; SNILS/INN claim streams.
-	blobKey, err := blobstore.LoadOrCreateKey(c.DataDir)
-	if err != nil {
-		return fail(err)
-	}
-	blobs, err := blobstore.NewFileStore(c.DataDir, blobKey)
+	// Identity: scans sealed with the blob key, in <data-dir>/blobs or, to
+	// be shared by every instance, in the PostgreSQL read store; the
+	// registry simulator; SNILS/INN claim streams.
+	blobs, err := openScans(ctx, c, readDB)
 	if err != nil {
 		return fail(err)
 	}

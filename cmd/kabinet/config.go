@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kabinet/kabinet/commands"
@@ -34,6 +35,7 @@ type Config struct {
 	TrustedProxies     []netip.Prefix
 	AdminAddr          string // metrics and pprof; empty: metrics on Addr, no pprof
 	HTTP               HTTPTimeouts
+	ScanStore          string // file or postgres
 
 	// alsoNotify receives every notification besides the outbox (bench).
 	alsoNotify commands.Notifier
@@ -67,6 +69,7 @@ var settings = []setting{
 	{"denied-rate-limit", "KABINET_DENIED_RATE_LIMIT", "30", "denied requests (401, 403, 404 of the guard) a minute per client IP before they are answered 429 (0: off)"},
 	{"trusted-proxies", "KABINET_TRUSTED_PROXIES", "", "comma-separated CIDRs of the proxies whose X-Forwarded-For gives the client address"},
 	{"admin-addr", "KABINET_ADMIN_ADDR", "", "listen address for /metrics and /debug/pprof (empty: /metrics on --addr, no pprof)"},
+	{"scan-store", "KABINET_SCAN_STORE", "", "where scans are kept: file (<data-dir>/blobs) or postgres (the read store; empty: postgres when the read store is PostgreSQL)"},
 	{"read-header-timeout", "KABINET_HTTP_READ_HEADER_TIMEOUT", "10s", "longest time to read a request's headers"},
 	{"read-timeout", "KABINET_HTTP_READ_TIMEOUT", "1m", "longest time to read a whole request, body included"},
 	{"write-timeout", "KABINET_HTTP_WRITE_TIMEOUT", "1m", "longest time from the end of the headers to the end of the answer"},
@@ -145,5 +148,31 @@ func parseConfigWith(name string, args []string, extra func(*flag.FlagSet)) (Con
 	if c.ReadStore == "" {
 		c.ReadStore = filepath.Join(c.DataDir, "read.db")
 	}
+	if err := c.chooseScanStore(*vals["scan-store"]); err != nil {
+		return c, fs, err
+	}
 	return c, fs, nil
+}
+
+// chooseScanStore sets ScanStore from the scan-store setting: postgres
+// needs a PostgreSQL read store, and is the default with one.
+func (c *Config) chooseScanStore(v string) error {
+	pg := strings.HasPrefix(c.ReadStore, "postgres")
+	switch v {
+	case "":
+		c.ScanStore = "file"
+		if pg {
+			c.ScanStore = "postgres"
+		}
+	case "file":
+		c.ScanStore = v
+	case "postgres":
+		if !pg {
+			return usageError{"scan-store postgres needs a PostgreSQL read store"}
+		}
+		c.ScanStore = v
+	default:
+		return usageError{"scan-store must be file or postgres, not " + strconv.Quote(v)}
+	}
+	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/kabinet/kabinet/commands"
 	"github.com/kabinet/kabinet/commands/journaling"
 	"github.com/kabinet/kabinet/commands/scheduler"
+	"github.com/kabinet/kabinet/platform/blobstore"
 	"github.com/kabinet/kabinet/platform/eventstore/sqlstore"
 	"github.com/kabinet/kabinet/platform/journal"
 	"github.com/kabinet/kabinet/platform/ratelimit"
@@ -40,7 +41,7 @@ var (
 	}
 	// pgReadComponents are in the read store only when it is PostgreSQL:
 	// what several instances share there (in-process or files on SQLite).
-	pgReadComponents = []schema.Component{ratelimit.Migrations}
+	pgReadComponents = []schema.Component{ratelimit.Migrations, blobstore.Migrations}
 )
 
 // database is one of the service's SQL databases and the components whose
