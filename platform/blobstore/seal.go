@@ -147,4 +147,3 @@ func (c scanCipher) open(f io.ReadCloser, id string) (Blob, *chunkReader, error)
 	blob := Blob{ID: id, Size: m.size, Type: scanType, SHA256: hex.EncodeToString(m.sum[:])}
 	return blob, newChunkReader(seal, f, f, m), nil
 }
-
