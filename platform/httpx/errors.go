@@ -173,17 +173,31 @@ func problemFor(err error) Problem {
 	switch {
 	case errors.As(err, &te):
 		p := NewProblem(status, code, te.Detail)
-		p.Errors, p.Extra = te.Fields, te.Extra
+		p.Errors, p.Extra = capFields(te.Fields, te.Extra)
 		return p
 	case errors.As(err, &de):
 		p := NewProblem(status, code, de.Message)
-		p.Errors, p.Extra = de.Fields, de.Details
+		p.Errors, p.Extra = capFields(de.Fields, de.Details)
 		return p
 	case status == http.StatusConflict:
 		return NewProblem(status, code, "the record changed meanwhile; retry the request")
 	default:
 		return NewProblem(status, code, "the server failed to handle the request")
 	}
+}
+
+// capFields keeps the first MaxFieldErrors field errors; when there were
+// more, the extras (copied, never the caller's map) gain errors_total.
+func capFields(fields []domain.FieldError, extra map[string]any) ([]domain.FieldError, map[string]any) {
+	if len(fields) <= MaxFieldErrors {
+		return fields, extra
+	}
+	out := make(map[string]any, len(extra)+1)
+	for k, v := range extra {
+		out[k] = v
+	}
+	out["errors_total"] = len(fields)
+	return fields[:MaxFieldErrors], out
 }
 
 // retryAfter returns the whole seconds in extra's retry_after, if any.
