@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kabinet/kabinet/platform/eventstore"
+	"github.com/kabinet/kabinet/platform/sqldb"
 	"github.com/kabinet/kabinet/projections/esbus"
 )
 
@@ -32,8 +33,8 @@ func (r *Runner) poisonPage(ctx context.Context, p Projector, page []eventstore.
 			}
 			continue
 		}
-		if r.Poison == nil {
-			return err
+		if r.Poison == nil || sqldb.IsUnavailable(err) {
+			return err // the store, not the event: the catch-up is tried again later
 		}
 		if r.Observer != nil {
 			r.Observer.ProjectionError(p.Name())

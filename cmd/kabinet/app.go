@@ -259,7 +259,8 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 
 	r := chi.NewRouter()
 	r.Use(httpx.ClientAddress(c.TrustedProxies), httpx.SecureHeaders,
-		observability.CorrelationID, a.Metrics.Middleware, observability.AccessLog(logger), httpx.Recoverer, httpx.CleanInput)
+		observability.CorrelationID, a.Metrics.Middleware, observability.AccessLog(logger), httpx.Recoverer,
+		httpx.CleanInput, httpx.Deadline(c.RequestTimeout))
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) { httpx.WriteError(w, r, httpx.NotFound("no such route")) })
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, httpx.MethodNotAllowed())
@@ -323,7 +324,7 @@ func (a *App) ready(ctx context.Context) error {
 	if err := a.Read.PingContext(ctx); err != nil {
 		return fmt.Errorf("read store: %w", err)
 	}
-	return nil
+	return checkDiskFree(a.Config.DataDir)
 }
 
 // Close releases every store, newest first.

@@ -6,7 +6,11 @@ import (
 
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/eventstore"
+	"github.com/kabinet/kabinet/platform/sqldb"
 )
+
+// StoreRetryAfter is the Retry-After, in seconds, of a store_unavailable answer.
+const StoreRetryAfter = 5
 
 // Transport codes: refusals by the HTTP layer itself, not by a domain rule.
 const (
@@ -22,6 +26,7 @@ const (
 	CodeIdempotencyKeyReused = "idempotency_key_reused"
 	CodeNotCaughtUp          = "not_caught_up"
 	CodeRateLimited          = "rate_limited"
+	CodeStoreUnavailable     = "store_unavailable"
 	CodeInternal             = "internal"
 )
 
@@ -159,6 +164,8 @@ func classify(err error) (int, string) {
 		return http.StatusUnprocessableEntity, de.Code
 	case errors.Is(err, eventstore.ErrConflict):
 		return http.StatusConflict, CodeConflict
+	case sqldb.IsUnavailable(err):
+		return http.StatusServiceUnavailable, CodeStoreUnavailable
 	default:
 		return http.StatusInternalServerError, CodeInternal
 	}
@@ -181,6 +188,10 @@ func problemFor(err error) Problem {
 		return p
 	case status == http.StatusConflict:
 		return NewProblem(status, code, "the record changed meanwhile; retry the request")
+	case code == CodeStoreUnavailable:
+		p := NewProblem(status, code, "the store cannot answer now; nothing was changed unless a later read shows it, retry later")
+		p.Extra = map[string]any{"retry_after": StoreRetryAfter}
+		return p
 	default:
 		return NewProblem(status, code, "the server failed to handle the request")
 	}
