@@ -144,8 +144,16 @@ func Up(ctx context.Context, db *sqldb.DB, comps ...Component) ([]string, error)
 	var applied []string
 	err = withLock(ctx, db, func() error {
 		m := migrator(db, set)
-		if err := m.Init(ctx); err != nil {
-			return fmt.Errorf("create %s: %w", Table, err)
+		// Init's DDL is skipped once the table is there: a start-up with
+		// nothing pending is then one lock and two reads.
+		exists, err := tableExists(ctx, db, Table)
+		if err != nil {
+			return err
+		}
+		if !exists {
+			if err := m.Init(ctx); err != nil {
+				return fmt.Errorf("create %s: %w", Table, err)
+			}
 		}
 		group, err := m.Migrate(ctx)
 		for _, g := range group.Migrations {
