@@ -53,7 +53,7 @@ func serveApp(t *testing.T, args ...string) *served {
 	return s
 }
 
-func get(t *testing.T, url string) (int, http.Header) {
+func getURL(t *testing.T, url string) (int, http.Header) {
 	t.Helper()
 	resp, err := http.Get(url)
 	require.NoError(t, err)
@@ -65,11 +65,11 @@ func get(t *testing.T, url string) (int, http.Header) {
 func TestAdminAddr_MetricsAndPprofMoveOffTheAPIAddress(t *testing.T) {
 	s := serveApp(t, "--admin-addr", "127.0.0.1:0")
 	for path, want := range map[string]int{"/metrics": 404, "/debug/pprof/": 404, "/healthz": 200} {
-		code, _ := get(t, s.api+path)
+		code, _ := getURL(t, s.api+path)
 		assert.Equal(t, want, code, "API "+path)
 	}
 	for _, path := range []string{"/metrics", "/debug/pprof/", "/debug/pprof/cmdline"} {
-		code, h := get(t, s.admin+path)
+		code, h := getURL(t, s.admin+path)
 		assert.Equal(t, 200, code, "admin "+path)
 		assert.Equal(t, "nosniff", h.Get("X-Content-Type-Options"))
 	}
@@ -77,9 +77,9 @@ func TestAdminAddr_MetricsAndPprofMoveOffTheAPIAddress(t *testing.T) {
 
 func TestAdminAddr_UnsetKeepsMetricsOnTheAPIAddressWithoutPprof(t *testing.T) {
 	s := serveApp(t)
-	code, _ := get(t, s.api+"/metrics")
+	code, _ := getURL(t, s.api+"/metrics")
 	assert.Equal(t, 200, code)
-	code, _ = get(t, s.api+"/debug/pprof/")
+	code, _ = getURL(t, s.api+"/debug/pprof/")
 	assert.Equal(t, 404, code, "the profiler is never on the API address")
 }
 
