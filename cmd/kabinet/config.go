@@ -37,6 +37,9 @@ type Config struct {
 	AdminAddr          string // metrics and pprof; empty: metrics on Addr, no pprof
 	HTTP               HTTPTimeouts
 	ScanStore          string // file or postgres
+	OIDCIssuer         string // staff identity provider; empty: embedded development mode
+	OIDCAudience       string
+	OIDCRoleClaim      string
 
 	// alsoNotify receives every notification besides the outbox (bench).
 	alsoNotify commands.Notifier
@@ -76,6 +79,9 @@ var settings = []setting{
 	{"read-timeout", "KABINET_HTTP_READ_TIMEOUT", "1m", "longest time to read a whole request, body included"},
 	{"write-timeout", "KABINET_HTTP_WRITE_TIMEOUT", "1m", "longest time from the end of the headers to the end of the answer"},
 	{"idle-timeout", "KABINET_HTTP_IDLE_TIMEOUT", "2m", "how long a keep-alive connection may wait for its next request"},
+	{"oidc-issuer", "KABINET_OIDC_ISSUER", "", "staff OpenID Connect provider's issuer URL (empty: embedded development mode, staff tokens from kabinet token)"},
+	{"oidc-audience", "KABINET_OIDC_AUDIENCE", "", "audience a staff token must carry (required with an issuer)"},
+	{"oidc-role-claim", "KABINET_OIDC_ROLE_CLAIM", "kabinet_role", "claim of a staff token naming its role"},
 	{"checkpoint-every", "KABINET_JOURNAL_CHECKPOINT_EVERY", "100", "sign a journal checkpoint after this many entries"},
 	{"checkpoint-interval", "KABINET_JOURNAL_CHECKPOINT_INTERVAL", "2s", "sign a journal checkpoint this long after new entries"},
 }
@@ -109,7 +115,8 @@ func parseConfigWith(name string, args []string, extra func(*flag.FlagSet)) (Con
 		Addr: *vals["addr"], DataDir: *vals["data-dir"], EventStore: *vals["eventstore"],
 		ReadStore: *vals["readstore"], Role: *vals["role"], LogLevel: *vals["log-level"],
 		LogFormat: *vals["log-format"], JWTSecret: os.Getenv("KABINET_JWT_SECRET"),
-		JournalKey: os.Getenv("KABINET_JOURNAL_KEY"),
+		JournalKey: os.Getenv("KABINET_JOURNAL_KEY"), OIDCIssuer: *vals["oidc-issuer"],
+		OIDCAudience: *vals["oidc-audience"], OIDCRoleClaim: *vals["oidc-role-claim"],
 	}
 	var err error
 	if c.MinPositionWait, err = time.ParseDuration(*vals["min-position-wait"]); err != nil {
@@ -142,6 +149,9 @@ func parseConfigWith(name string, args []string, extra func(*flag.FlagSet)) (Con
 		return c, fs, usageError{err.Error()}
 	}
 	c.AdminAddr = *vals["admin-addr"]
+	if c.OIDCIssuer != "" && c.OIDCAudience == "" {
+		return c, fs, usageError{"oidc-audience is required with oidc-issuer"}
+	}
 	switch c.Role {
 	case "api", "worker", "all":
 	default:
