@@ -136,7 +136,7 @@ func TestHTTPServer_ClosesAnIdleKeepAliveConnection(t *testing.T) {
 func TestSecureHeaders_NoStoreOnTokensAndPersonalDataNoSniffEverywhere(t *testing.T) {
 	ts := startServer(t, nil)
 	a := ts.do("POST", "/v1/accounts", "", map[string]any{
-		"surname": "Иванов", "given_names": "Пётр", "citizenship": "UZ", "phone": "+79129990001",
+		"surname": "Иванов", "given_names": "Пётр", "citizenship": "UZ", "phone": "+79129990001", "consent": consent,
 	})
 	require.Equal(t, http.StatusCreated, a.status)
 	id, tok := a.body["account_id"].(string), a.body["token"].(string)

@@ -20,7 +20,7 @@ import (
 func (ts *testServer) registerFrom(xff string, n int) answer {
 	ts.t.Helper()
 	return ts.do("POST", "/v1/accounts", "", map[string]any{
-		"surname": "Ли", "given_names": "Анна", "citizenship": "CN", "email": fmt.Sprintf("anna%d@example.com", n),
+		"surname": "Ли", "given_names": "Анна", "citizenship": "CN", "email": fmt.Sprintf("anna%d@example.com", n), "consent": consent,
 	}, "X-Forwarded-For", xff)
 }
 

@@ -128,7 +128,7 @@ func TestMigrate_EveryTableTheServiceUsesComesFromAMigration(t *testing.T) {
 func TestServe_AdoptsADataDirOfARelease_WithoutVersionedMigrations(t *testing.T) {
 	ts := startServer(t, nil)
 	reg := ts.do("POST", "/v1/accounts", "", map[string]any{
-		"surname": "Иванов", "given_names": "Пётр", "citizenship": "UZ", "phone": "+79127770002",
+		"surname": "Иванов", "given_names": "Пётр", "citizenship": "UZ", "phone": "+79127770002", "consent": consent,
 	})
 	require.Equal(t, http.StatusCreated, reg.status, string(reg.raw))
 	id, tok := reg.body["account_id"].(string), reg.body["token"].(string)
