@@ -36,7 +36,7 @@ var (
 	readComponents    = []schema.Component{
 		cabinet.Migrations, applications.Migrations, notifications.Migrations, operatorqueue.Migrations,
 		esbus.CheckpointMigrations, poison.Migrations,
-		commands.IdempotencyMigrations, commands.ClarificationMigrations,
+		commands.IdempotencyMigrations, commands.ClarificationMigrations, commands.UnpaidFeeMigrations,
 		scheduler.Migrations, scheduler.ExpiryMigrations,
 	}
 	// pgReadComponents are in the read store only when it is PostgreSQL:
