@@ -37,6 +37,11 @@ type Guard struct {
 	// 401 with reason ReasonSessionEnded. Principals without a sid are not
 	// asked about.
 	Sessions Sessions
+	// Throttle, when set, is asked after OnDenied whether this denial may
+	// be answered as such; an error (a 429 rate_limited) is answered
+	// instead, so a client probing tokens, signatures or ids is slowed
+	// down and learns nothing more.
+	Throttle func(r *http.Request) error
 }
 
 // Sessions tells whether a sign-in session may still be used. Active
@@ -86,6 +91,12 @@ func (g *Guard) Deny(w http.ResponseWriter, r *http.Request, status int, reason 
 	}
 	if g != nil && g.OnDenied != nil {
 		g.OnDenied(r, status, reason)
+	}
+	if g != nil && g.Throttle != nil {
+		if terr := g.Throttle(r); terr != nil {
+			w.Header().Del("WWW-Authenticate")
+			err = terr
+		}
 	}
 	httpx.WriteError(w, r, err)
 }
