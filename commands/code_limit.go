@@ -12,6 +12,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kabinet/kabinet/domain"
+	"github.com/kabinet/kabinet/platform/schema"
 	"github.com/kabinet/kabinet/platform/sqldb"
 )
 
@@ -40,6 +41,18 @@ type codeSend struct {
 	SentAt      time.Time `bun:"sent_at,notnull"`
 }
 
+// CodeLimitMigrations are the code_sends table and its index, oldest first.
+var CodeLimitMigrations = schema.Component{Name: "code_limit", Migrations: []schema.Migration{
+	{ID: "0001_tables", Up: func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewCreateTable().Model((*codeSend)(nil)).IfNotExists().Exec(ctx); err != nil {
+			return fmt.Errorf("create code_sends: %w", err)
+		}
+		_, err := tx.NewCreateIndex().Model((*codeSend)(nil)).Index("code_sends_destination").
+			Column("destination", "sent_at").IfNotExists().Exec(ctx)
+		return err
+	}},
+}}
+
 // CodeLimit is the CodeLimiter over a table of the read store, shared by
 // every instance on PostgreSQL.
 type CodeLimit struct {
@@ -48,17 +61,13 @@ type CodeLimit struct {
 	clock func() time.Time
 }
 
-// NewCodeLimit creates the table if needed; key keys the destination hashes.
+// NewCodeLimit applies the table's pending migrations; key keys the destination hashes.
 func NewCodeLimit(ctx context.Context, db *sqldb.DB, key []byte, clock func() time.Time) (*CodeLimit, error) {
 	if db == nil || len(key) == 0 || clock == nil {
 		panic("commands.NewCodeLimit: nil dependency")
 	}
-	if _, err := db.NewCreateTable().Model((*codeSend)(nil)).IfNotExists().Exec(ctx); err != nil {
-		return nil, fmt.Errorf("create code_sends: %w", err)
-	}
-	if _, err := db.NewCreateIndex().Model((*codeSend)(nil)).Index("code_sends_destination").
-		Column("destination", "sent_at").IfNotExists().Exec(ctx); err != nil {
-		return nil, fmt.Errorf("index code_sends: %w", err)
+	if _, err := schema.Up(ctx, db, CodeLimitMigrations); err != nil {
+		return nil, fmt.Errorf("code limit: %w", err)
 	}
 	return &CodeLimit{db: db, key: append([]byte(nil), key...), clock: clock}, nil
 }

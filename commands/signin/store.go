@@ -7,6 +7,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/kabinet/kabinet/platform/schema"
 	"github.com/kabinet/kabinet/platform/sqldb"
 )
 
@@ -74,25 +75,35 @@ type refreshToken struct {
 	UsedAt    time.Time `bun:"used_at,nullzero"`
 }
 
-// migrate creates the tables and their indexes if needed.
+// Migrations are the sign-in tables and their indexes, oldest first.
+var Migrations = schema.Component{Name: "signin", Migrations: []schema.Migration{
+	{ID: "0001_tables", Up: func(ctx context.Context, tx bun.Tx) error {
+		for _, m := range []any{(*credential)(nil), (*challenge)(nil), (*session)(nil), (*refreshToken)(nil)} {
+			if _, err := tx.NewCreateTable().Model(m).IfNotExists().Exec(ctx); err != nil {
+				return fmt.Errorf("create %T: %w", m, err)
+			}
+		}
+		for _, ix := range []struct {
+			model       any
+			name, field string
+		}{
+			{(*challenge)(nil), "signin_challenges_account", "account_id"},
+			{(*challenge)(nil), "signin_challenges_destination", "destination"},
+			{(*session)(nil), "signin_sessions_account", "account_id"},
+			{(*refreshToken)(nil), "signin_refresh_session", "session_id"},
+		} {
+			if _, err := tx.NewCreateIndex().Model(ix.model).Index(ix.name).Column(ix.field).IfNotExists().Exec(ctx); err != nil {
+				return fmt.Errorf("create index %s: %w", ix.name, err)
+			}
+		}
+		return nil
+	}},
+}}
+
+// migrate applies the sign-in tables' pending migrations.
 func migrate(ctx context.Context, db *sqldb.DB) error {
-	for _, m := range []any{(*credential)(nil), (*challenge)(nil), (*session)(nil), (*refreshToken)(nil)} {
-		if _, err := db.NewCreateTable().Model(m).IfNotExists().Exec(ctx); err != nil {
-			return fmt.Errorf("create %T: %w", m, err)
-		}
-	}
-	for _, ix := range []struct {
-		model       any
-		name, field string
-	}{
-		{(*challenge)(nil), "signin_challenges_account", "account_id"},
-		{(*challenge)(nil), "signin_challenges_destination", "destination"},
-		{(*session)(nil), "signin_sessions_account", "account_id"},
-		{(*refreshToken)(nil), "signin_refresh_session", "session_id"},
-	} {
-		if _, err := db.NewCreateIndex().Model(ix.model).Index(ix.name).Column(ix.field).IfNotExists().Exec(ctx); err != nil {
-			return fmt.Errorf("create index %s: %w", ix.name, err)
-		}
+	if _, err := schema.Up(ctx, db, Migrations); err != nil {
+		return fmt.Errorf("signin: %w", err)
 	}
 	return nil
 }
