@@ -11,7 +11,9 @@ PLAIN_PKGS := ./domain/... ./platform/sqldb/... ./platform/httpx/... ./platform/
 RACE_PKGS  := ./platform/eventstore/... ./platform/journal/... ./platform/lease/... ./platform/ratelimit/... ./platform/secrets/... ./platform/auth/... \
               ./platform/observability/... ./projections/... ./commands/... ./readapi/... ./cmd/...
 
-.PHONY: build run test vet fmt-check bench fuzz clean
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: build run test vet staticcheck fmt-check bench fuzz clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/kabinet
@@ -22,10 +24,14 @@ run: build
 vet:
 	$(GO) vet ./...
 
+# staticcheck at a pinned version (the go command fetches and caches it).
+staticcheck:
+	$(GO) run $(STATICCHECK) ./...
+
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-test: fmt-check vet
+test: fmt-check vet staticcheck
 	@all=$$($(GO) list ./...); listed=$$($(GO) list $(PLAIN_PKGS) $(RACE_PKGS)); \
 	  missing=$$(printf '%s\n%s\n%s\n' "$$listed" "$$listed" "$$all" | sort | uniq -u); \
 	  if [ -n "$$missing" ]; then echo "packages in no test list (add them to the Makefile):"; echo "$$missing"; exit 1; fi

@@ -45,14 +45,6 @@ func requestCode(t *testing.T, a *ForeignerAccount, ch Channel, now time.Time) s
 	return code
 }
 
-func changeTypes(a *ForeignerAccount) []string {
-	var out []string
-	for _, e := range a.Changes() {
-		out = append(out, e.EventType())
-	}
-	return out
-}
-
 func TestRegister_RecordsAccountRegisteredWithNormalisedData(t *testing.T) {
 	in := validRegistration()
 	in.Phone, in.Email, in.Citizenship = "8 (916) 123-45-67", "Alisher@Example.UZ", "uz"

@@ -62,7 +62,6 @@ type App struct {
 	Commands      commands.Application
 	Scheduler     *scheduler.Scheduler  // periodic jobs (document expiry), worker role
 	Notifications *notifications.Outbox // delivers notification rows; its jobs run in Scheduler
-	outbox        *commands.OutboxFile
 	closers       []func() error
 }
 

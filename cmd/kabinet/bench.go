@@ -179,7 +179,7 @@ func (w *benchWorkload) flow(lat *latencies, n int64) {
 	id, tok := body["account_id"].(string), body["token"].(string)
 	status, _, d = call(w.client, "POST", w.base+"/v1/accounts/"+id+"/contacts/phone/code", tok, "", "")
 	lat.add("request_code", d, status == 202)
-	status, body, d = call(w.client, "POST", w.base+"/v1/accounts/"+id+"/contacts/phone/confirm", tok, "",
+	status, _, d = call(w.client, "POST", w.base+"/v1/accounts/"+id+"/contacts/phone/confirm", tok, "",
 		`{"code":"`+w.book.code(id)+`"}`)
 	lat.add("confirm_contact", d, status == 200)
 	if status != 200 {

@@ -222,7 +222,7 @@ func (o *Outbox) digest(ctx context.Context, freq string, cutoff time.Time, memb
 			return fmt.Errorf("save digest for %s: %w", accountID, err)
 		}
 		_, err = tx.NewUpdate().Model((*row)(nil)).Set("status = ?", StatusSent).Set("digest_id = ?", id).
-			Where("id IN (?) AND status = ?", bun.In(ids), StatusDigest).Exec(ctx)
+			Where("id IN (?) AND status = ?", bun.List(ids), StatusDigest).Exec(ctx)
 		if err != nil {
 			return fmt.Errorf("fold notifications into digest %s: %w", id, err)
 		}
