@@ -16,7 +16,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 .PHONY: build run test vet staticcheck fmt-check bench fuzz clean
 
 build:
-	$(GO) build -o $(BIN) ./cmd/kabinet
+	$(GO) build -buildvcs=auto -o $(BIN) ./cmd/kabinet
 
 run: build
 	$(BIN) serve --addr $(ADDR) --data-dir $(DATA_DIR)

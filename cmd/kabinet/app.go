@@ -63,6 +63,8 @@ type App struct {
 	Scheduler     *scheduler.Scheduler  // periodic jobs (document expiry), worker role
 	Notifications *notifications.Outbox // delivers notification rows; its jobs run in Scheduler
 	closers       []func() error
+	// created names the files serve's start-up created in the data dir.
+	created []string
 }
 
 func newID() uuid.UUID { return uuid.Must(uuid.NewV7()) }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -84,14 +83,14 @@ func (l *latencies) report(w io.Writer, elapsed time.Duration) {
 // the cabinet and the application's status a few times, each read asking
 // for its own writes; it prints throughput and latency per kind.
 func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs := newFlagSet("bench", synopses["bench"])
 	duration := fs.Duration("duration", 10*time.Second, "how long to run")
 	workers := fs.Int("concurrency", 32, "concurrent clients")
 	reads := fs.Int("reads", 5, "cabinet and status reads per registered account")
 	dataDir := fs.String("data-dir", "", "data dir (default: a temporary one, removed after)")
 	withJournal := fs.Bool("journal", true, "run the journal writer (false: measure what journaling costs)")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	dir := *dataDir
 	if dir == "" {

@@ -69,7 +69,7 @@ func parseConfig(name string, args []string) (Config, *flag.FlagSet, error) {
 
 // parseConfigWith is parseConfig with extra, command-specific flags.
 func parseConfigWith(name string, args []string, extra func(*flag.FlagSet)) (Config, *flag.FlagSet, error) {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs := newFlagSet(name, synopses[name])
 	if extra != nil {
 		extra(fs)
 	}
@@ -77,8 +77,8 @@ func parseConfigWith(name string, args []string, extra func(*flag.FlagSet)) (Con
 	for _, s := range settings {
 		vals[s.flag] = fs.String(s.flag, envOr(s.env, s.def), s.help+" (env "+s.env+")")
 	}
-	if err := fs.Parse(args); err != nil {
-		return Config{}, fs, usageError{err.Error()}
+	if err := parseFlags(fs, args); err != nil {
+		return Config{}, fs, err
 	}
 	c := Config{
 		Addr: *vals["addr"], DataDir: *vals["data-dir"], EventStore: *vals["eventstore"],
@@ -101,6 +101,14 @@ func parseConfigWith(name string, args []string, extra func(*flag.FlagSet)) (Con
 	}
 	if c.RateLimit, err = strconv.Atoi(*vals["rate-limit"]); err != nil || c.RateLimit < 0 {
 		return c, fs, usageError{"rate-limit must be a non-negative integer"}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return c, fs, usageError{"log-level must be debug, info, warn or error, not " + strconv.Quote(c.LogLevel)}
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		return c, fs, usageError{"log-format must be json or text, not " + strconv.Quote(c.LogFormat)}
 	}
 	switch c.Role {
 	case "api", "worker", "all":

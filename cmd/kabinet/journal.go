@@ -18,9 +18,12 @@ import (
 // cmdJournal runs `kabinet journal verify|export|witness`.
 func cmdJournal(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageError{"usage: kabinet journal verify|export|witness …"}
+		return usageError{"usage: kabinet journal verify|export|witness|keygen …"}
 	}
 	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		return subcommandHelp("journal", "verify [flags]", "export [--from SEQ] [flags]",
+			"witness --url URL --state FILE --key VERIFIER_KEY", "keygen")
 	case "verify":
 		return journalVerify(ctx, args[1:], stdout)
 	case "export":
@@ -28,6 +31,9 @@ func cmdJournal(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	case "witness":
 		return journalWitness(ctx, args[1:], stdout)
 	case "keygen":
+		if err := parseFlags(newFlagSet("journal keygen", ""), args[1:]); err != nil {
+			return err
+		}
 		return cmdJournalKeygen(stdout)
 	default:
 		return usageError{fmt.Sprintf("unknown journal command %q", args[0])}
@@ -112,12 +118,12 @@ func journalExport(ctx context.Context, args []string, stdout io.Writer) error {
 // journalWitness checks the service's latest checkpoint against the one
 // kept in --state and keeps the new one only if it extends it.
 func journalWitness(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("journal witness", flag.ContinueOnError)
+	fs := newFlagSet("journal witness", synopses["journal witness"])
 	url := fs.String("url", "", "base URL of the Kabinet service (e.g. https://kabinet.example)")
 	state := fs.String("state", "", "file holding the last checkpoint this witness accepted")
 	key := fs.String("key", os.Getenv("KABINET_JOURNAL_VERIFIER_KEY"), "the journal's verifier key (name+hash+base64); env KABINET_JOURNAL_VERIFIER_KEY")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if *url == "" || *state == "" || *key == "" {
 		return usageError{"journal witness needs --url, --state and --key"}

@@ -1,5 +1,6 @@
 // Command kabinet is the Kabinet service and its operator tools in one
-// binary: serve, token, migrate, projections rebuild (see API.md).
+// binary: serve, token, migrate, projections rebuild, journal, history,
+// probe, bench and version; `kabinet COMMAND --help` lists a command's flags.
 package main
 
 import (
@@ -26,6 +27,9 @@ Usage:
   kabinet history ACCOUNT_ID [--format ndjson|table] [--data-dir ./data]
   kabinet probe URL
   kabinet bench [--duration 10s] [--concurrency 32] [--reads 5]
+  kabinet version
+
+Every command takes --help (its flags, their types and defaults).
 
 Every flag also reads an environment variable (see README, "Configuration").
 `
@@ -49,7 +53,19 @@ type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
+// run runs one command; a command's --help prints its help on stdout and
+// succeeds.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	err := dispatch(ctx, args, stdout, stderr)
+	var h helpShown
+	if errors.As(err, &h) {
+		fmt.Fprint(stdout, h.text)
+		return nil
+	}
+	return err
+}
+
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return usageError{"no command given"}
 	}
@@ -61,6 +77,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "migrate":
 		return cmdMigrate(ctx, args[1:], stdout)
 	case "projections":
+		if len(args) == 2 && wantsHelp(args[1:]) {
+			return subcommandHelp("projections", "rebuild [NAME] [flags]")
+		}
 		if len(args) < 2 || args[1] != "rebuild" {
 			return usageError{"usage: kabinet projections rebuild [NAME]"}
 		}
@@ -73,6 +92,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdHistory(ctx, args[1:], stdout)
 	case "bench":
 		return cmdBench(ctx, args[1:], stdout)
+	case "version":
+		return cmdVersion(args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

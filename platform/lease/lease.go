@@ -1,7 +1,7 @@
 // Package lease makes a piece of work run on exactly one instance at a time:
 // on PostgreSQL through a session advisory lock held on a dedicated
-// connection (released by the server if the holder dies), on SQLite — one
-// process by construction — immediately.
+// connection (released by the server if the holder dies), on SQLite through
+// an exclusive flock on a file beside the database (one host by construction).
 package lease
 
 import (
@@ -56,7 +56,7 @@ func Key(name string) int64 {
 func Run(ctx context.Context, db *sqldb.DB, name string, opts Options, work func(ctx context.Context) error) error {
 	opts = opts.withDefaults()
 	if !db.IsPostgres() {
-		return work(ctx)
+		return runSQLite(ctx, db, name, opts, work)
 	}
 	for ctx.Err() == nil {
 		conn, err := acquire(ctx, db, name, opts)
@@ -86,6 +86,26 @@ func Run(ctx context.Context, db *sqldb.DB, name string, opts Options, work func
 		}
 	}
 	return nil
+}
+
+// runSQLite runs work under the database's lock file, waiting (Retry
+// apart) while another process holds it.
+func runSQLite(ctx context.Context, db *sqldb.DB, name string, opts Options, work func(ctx context.Context) error) error {
+	for {
+		f, err := lockFile(db, name, false)
+		if err == nil {
+			defer f.Close()
+			return work(ctx)
+		}
+		if !errors.Is(err, ErrHeld) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(opts.Retry):
+		}
+	}
 }
 
 // acquire blocks until this process holds the lock, on its own connection.

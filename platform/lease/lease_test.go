@@ -67,3 +67,27 @@ func TestRun_SQLiteRunsAtOnce(t *testing.T) {
 	require.NoError(t, lease.Run(context.Background(), db, "x", lease.Options{}, func(context.Context) error { ran = true; return nil }))
 	assert.True(t, ran)
 }
+
+func TestTry_RefusesWhileAnotherHoldsTheLease(t *testing.T) {
+	for name, open := range map[string]func(testing.TB) *sqldb.DB{"sqlite": sqltest.SQLite, "postgres": sqltest.PG} {
+		t.Run(name, func(t *testing.T) {
+			db := open(t)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			running := make(chan struct{})
+			done := make(chan error, 1)
+			go func() {
+				done <- lease.Run(ctx, db, "projections", lease.Options{Retry: 10 * time.Millisecond, Check: 10 * time.Millisecond},
+					func(ctx context.Context) error { close(running); <-ctx.Done(); return nil })
+			}()
+			<-running
+			_, err := lease.Try(ctx, db, "projections")
+			require.ErrorIs(t, err, lease.ErrHeld)
+			cancel()
+			require.NoError(t, <-done)
+			release, err := lease.Try(context.Background(), db, "projections")
+			require.NoError(t, err, "free once the holder stopped")
+			release()
+		})
+	}
+}
