@@ -8,7 +8,7 @@ ADDR      ?= 127.0.0.1:8080
 # Pure packages run plainly; everything with goroutines of its own runs
 # under the race detector.
 PLAIN_PKGS := ./domain/... ./platform/sqldb/... ./platform/httpx/... ./platform/blobstore/... ./deploy/... ./docs/...
-RACE_PKGS  := ./platform/eventstore/... ./platform/journal/... ./platform/lease/... ./platform/ratelimit/... ./platform/secrets/... ./platform/auth/... \
+RACE_PKGS  := ./platform/delivery/... ./platform/eventstore/... ./platform/journal/... ./platform/lease/... ./platform/ratelimit/... ./platform/secrets/... ./platform/auth/... \
               ./platform/observability/... ./projections/... ./commands/... ./readapi/... ./cmd/...
 
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2

@@ -129,9 +129,12 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		return fail(err)
 	}
 	clock := func() time.Time { return time.Now().UTC() }
-	var notifier commands.Notifier = outbox
+	notifier, err := openDelivery(ctx, c, readDB, outbox, clock, logger)
+	if err != nil {
+		return fail(err)
+	}
 	if c.alsoNotify != nil {
-		notifier = commands.Fanout{outbox, c.alsoNotify}
+		notifier = commands.Fanout{notifier, c.alsoNotify}
 	}
 	deps := commands.Deps{
 		Repo:     commands.NewRepository(store, newID),

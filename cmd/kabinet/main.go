@@ -27,6 +27,7 @@ Usage:
   kabinet history ACCOUNT_ID [--format ndjson|table] [--data-dir ./data]
   kabinet probe URL
   kabinet bench [--duration 10s] [--concurrency 32] [--reads 5]
+  kabinet delivery dead-letters [--limit 100] [--format table|ndjson] [--data-dir ./data]
   kabinet version
 
 Every command takes --help (its flags, their types and defaults).
@@ -92,6 +93,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return cmdHistory(ctx, args[1:], stdout)
 	case "bench":
 		return cmdBench(ctx, args[1:], stdout)
+	case "delivery":
+		return cmdDelivery(ctx, args[1:], stdout)
 	case "version":
 		return cmdVersion(args[1:], stdout)
 	case "help", "-h", "--help":

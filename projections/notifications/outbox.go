@@ -15,6 +15,7 @@ import (
 
 	"github.com/kabinet/kabinet/commands"
 	"github.com/kabinet/kabinet/domain"
+	send "github.com/kabinet/kabinet/platform/delivery"
 	"github.com/kabinet/kabinet/projections/internal/readmodel"
 )
 
@@ -114,7 +115,8 @@ func (o *Outbox) deliver(ctx context.Context, r *row) error {
 			Channel: rc.Channel, To: rc.To, AccountID: r.AccountID, Text: r.Text, Kind: r.Kind,
 			At: time.Unix(0, r.CreatedNs).UTC(),
 		})
-		if err != nil {
+		// A dead-lettered send is done with: the dead-letter list has it.
+		if err != nil && !errors.Is(err, send.ErrDeadLettered) {
 			return fmt.Errorf("deliver notification %s by %s: %w", r.ID, rc.Channel, err)
 		}
 		last = o.clock().UnixNano()
