@@ -26,7 +26,7 @@ type Config struct {
 	JournalKey         string // PRIVATE+KEY+… note signing key; empty: <data-dir>/journal.key
 	CheckpointEvery    uint64
 	CheckpointInterval time.Duration
-	RateLimit          int // per client IP a minute on registration and code endpoints; 0 off
+	RateLimit          int    // per client IP a minute on registration and code endpoints; 0 off
 	Mode               string // development (codes in the file outbox) or production
 	DeliveryAttempts   int
 	DeliveryBackoff    time.Duration
