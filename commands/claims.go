@@ -72,7 +72,7 @@ func (c claims) owner(ctx context.Context, stream, what string) (uuid.UUID, erro
 // command); one another account owns is taken().
 func (c claims) claim(ctx context.Context, stream, what string, account uuid.UUID, now time.Time, md Metadata, taken func() error) (bool, error) {
 	data, _ := json.Marshal(claimed{AccountID: account, At: now})
-	meta, err := md.Encode()
+	meta, err := md.EncodeIn(ctx)
 	if err != nil {
 		return false, fmt.Errorf("encode metadata: %w", err)
 	}

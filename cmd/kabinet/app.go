@@ -15,6 +15,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/kabinet/kabinet/commands"
@@ -245,7 +246,7 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	limited := limitSensitive(ratelimit.New(c.RateLimit, max(c.RateLimit/6, 5)))
 
 	r := chi.NewRouter()
-	r.Use(observability.CorrelationID, a.Metrics.Middleware, observability.AccessLog(logger), httpx.Recoverer)
+	r.Use(observability.CorrelationID, observability.SpanRoute, a.Metrics.Middleware, observability.AccessLog(logger), httpx.Recoverer)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) { httpx.WriteError(w, r, httpx.NotFound("no such route")) })
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, httpx.MethodNotAllowed())
@@ -267,7 +268,8 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		r.With(limited, refusals, idem.Middleware).Group(cmdHTTP.ApplicationRoutes)
 		r.With(limited, refusals, idem.Middleware).Group(cmdHTTP.IdentityRoutes)
 	})
-	a.Handler = r
+	// Each request is a span (a trace when the OTEL_* variables enable it).
+	a.Handler = otelhttp.NewHandler(r, "http.server")
 	ops := chi.NewRouter()
 	ops.Use(observability.CorrelationID, a.Metrics.Middleware)
 	query.PublicRoutes(ops)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet/platform/lease"
+	"github.com/kabinet/kabinet/platform/observability"
 )
 
 // cmdServe runs the service until SIGINT/SIGTERM: then it stops accepting,
@@ -29,6 +30,17 @@ func cmdServe(ctx context.Context, args []string, logOut io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", c.Addr, err)
 	}
+	// Traces go out over OTLP only when the OTEL_* variables ask for it.
+	stopTracing, err := observability.SetupTracing(ctx)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		stopTracing(sctx)
+	}()
 	before := dataDirFiles(c.DataDir)
 	a, err := buildApp(ctx, c, logOut)
 	if err != nil {
