@@ -44,7 +44,7 @@ var settingTypes = map[string]string{
 	"min-position-wait": "duration", "shutdown-timeout": "duration", "checkpoint-interval": "duration",
 	"checkpoint-every": "uint", "rate-limit": "int", "role": "api|worker|all",
 	"log-level": "debug|info|warn|error", "log-format": "json|text", "format": "ndjson|table",
-	"delivery-attempts": "int", "delivery-backoff": "duration", "mode": "development|production",
+	"delivery-attempts": "int", "delivery-backoff": "duration", "env": "development|production",
 	"token role": "citizen|operator|auditor|security|admin",
 }
 

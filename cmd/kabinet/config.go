@@ -27,7 +27,7 @@ type Config struct {
 	CheckpointEvery    uint64
 	CheckpointInterval time.Duration
 	RateLimit          int    // per client IP a minute on registration and code endpoints; 0 off
-	Mode               string // development (codes in the file outbox) or production
+	Env                string // development or production (see Embedded)
 	DeliveryAttempts   int
 	DeliveryBackoff    time.Duration
 	Delivery           deliveryEnv // SMTP and SMS gateway, from KABINET_SMTP_*, KABINET_SMS_*
@@ -55,11 +55,11 @@ var settings = []setting{
 	{"min-position-wait", "KABINET_MIN_POSITION_WAIT", "2s", "longest wait for X-Kabinet-Min-Position before 503"},
 	{"shutdown-timeout", "KABINET_SHUTDOWN_TIMEOUT", "15s", "time to drain in-flight requests on SIGTERM"},
 	{"rate-limit", "KABINET_RATE_LIMIT", "60", "requests a minute per client IP on registration and one-time-code endpoints (0: off)"},
-	{"mode", "KABINET_MODE", "development", "development (one-time codes readable in the file outbox) or production (never written in clear)"},
 	{"delivery-attempts", "KABINET_DELIVERY_ATTEMPTS", "3", "attempts per notification through SMTP or the SMS gateway before it is dead-lettered"},
 	{"delivery-backoff", "KABINET_DELIVERY_BACKOFF", "200ms", "pause after the first failed attempt, doubling after each (at most 5s)"},
 	{"checkpoint-every", "KABINET_JOURNAL_CHECKPOINT_EVERY", "100", "sign a journal checkpoint after this many entries"},
 	{"checkpoint-interval", "KABINET_JOURNAL_CHECKPOINT_INTERVAL", "2s", "sign a journal checkpoint this long after new entries"},
+	{"env", "KABINET_ENV", "development", "development or production; production (or any event store but the embedded SQLite) needs KABINET_JOURNAL_KEY"},
 }
 
 func envOr(env, def string) string {
@@ -91,7 +91,7 @@ func parseConfigWith(name string, args []string, extra func(*flag.FlagSet)) (Con
 		Addr: *vals["addr"], DataDir: *vals["data-dir"], EventStore: *vals["eventstore"],
 		ReadStore: *vals["readstore"], Role: *vals["role"], LogLevel: *vals["log-level"],
 		LogFormat: *vals["log-format"], JWTSecret: os.Getenv("KABINET_JWT_SECRET"),
-		JournalKey: os.Getenv("KABINET_JOURNAL_KEY"), Mode: *vals["mode"], Delivery: readDeliveryEnv(),
+		JournalKey: os.Getenv("KABINET_JOURNAL_KEY"), Env: *vals["env"], Delivery: readDeliveryEnv(),
 	}
 	var err error
 	if c.MinPositionWait, err = time.ParseDuration(*vals["min-position-wait"]); err != nil {
@@ -109,8 +109,8 @@ func parseConfigWith(name string, args []string, extra func(*flag.FlagSet)) (Con
 	if c.RateLimit, err = strconv.Atoi(*vals["rate-limit"]); err != nil || c.RateLimit < 0 {
 		return c, fs, usageError{"rate-limit must be a non-negative integer"}
 	}
-	if c.Mode != modeDevelopment && c.Mode != modeProduction {
-		return c, fs, usageError{"mode must be development or production, not " + strconv.Quote(c.Mode)}
+	if c.Env != "development" && c.Env != "production" {
+		return c, fs, usageError{"env must be development or production, not " + strconv.Quote(c.Env)}
 	}
 	if c.DeliveryAttempts, err = strconv.Atoi(*vals["delivery-attempts"]); err != nil || c.DeliveryAttempts < 1 {
 		return c, fs, usageError{"delivery-attempts must be a positive integer"}

@@ -17,13 +17,6 @@ import (
 	"github.com/kabinet/kabinet/platform/sqldb"
 )
 
-// Modes: development writes one-time codes to the file outbox in clear,
-// production never does.
-const (
-	modeDevelopment = "development"
-	modeProduction  = "production"
-)
-
 // deliveryEnv is the delivery configuration read from the environment.
 type deliveryEnv struct {
 	SMTPAddr, SMTPFrom, SMTPUser, SMTPPassword, SMTPTLS string
@@ -44,7 +37,8 @@ func readDeliveryEnv() deliveryEnv {
 // file outbox; sends through an adapter are retried with backoff and what
 // never went out is dead-lettered in the read store.
 func openDelivery(ctx context.Context, c Config, read *sqldb.DB, outbox *commands.OutboxFile, clock func() time.Time, logger *slog.Logger) (commands.Notifier, error) {
-	outbox.RedactCodes = c.Mode != modeDevelopment
+	// Outside development a code never reaches a file in clear.
+	outbox.RedactCodes = c.Env != "development"
 	d := c.Delivery
 	channels := map[string]commands.Notifier{}
 	if d.SMTPAddr != "" {

@@ -108,7 +108,7 @@ func TestDelivery_CodesGoBySMTPAndSMSGatewayAndFailuresAreDeadLettered(t *testin
 	t.Setenv("KABINET_SMTP_FROM", "noreply@kabinet.example")
 	t.Setenv("KABINET_SMS_URL", gw.URL)
 	t.Setenv("KABINET_SMS_SECRET", string(sms.secret))
-	ts := startServer(t, map[string]string{"mode": "production", "delivery-backoff": "1ms"})
+	ts := startServer(t, map[string]string{"env": "production", "delivery-backoff": "1ms"})
 
 	reg := ts.do("POST", "/v1/accounts", "", map[string]any{"surname": "Ким", "given_names": "Анна",
 		"citizenship": "KZ", "phone": "+79123450001", "email": "anna.kim@example.com"})
@@ -157,7 +157,7 @@ func TestDelivery_CodesGoBySMTPAndSMSGatewayAndFailuresAreDeadLettered(t *testin
 // adapter a code goes to the file, and outside development mode in
 // redacted form only.
 func TestDelivery_ProductionModeRedactsCodesInTheOutboxFile(t *testing.T) {
-	ts := startServer(t, map[string]string{"mode": "production"})
+	ts := startServer(t, map[string]string{"env": "production"})
 	id, tok := ts.register("+79123450003")
 	require.Equal(t, http.StatusAccepted, ts.do("POST", "/v1/accounts/"+id+"/contacts/phone/code", tok, nil).status)
 	file, err := os.ReadFile(filepath.Join(ts.dataDir, "outbox.jsonl"))
