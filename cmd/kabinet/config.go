@@ -13,17 +13,20 @@ import (
 
 // Config is everything `kabinet serve` and the tools read, parsed once.
 type Config struct {
-	Addr               string
-	DataDir            string
-	EventStore         string // DSN: empty = <data-dir>/events.db
-	ReadStore          string // DSN: empty = <data-dir>/read.db
-	JWTSecret          string
-	Role               string // api, worker, all
-	LogLevel           string
-	LogFormat          string
-	MinPositionWait    time.Duration
-	ShutdownTimeout    time.Duration
-	JournalKey         string // PRIVATE+KEY+… note signing key; empty: <data-dir>/journal.key
+	Addr            string
+	DataDir         string
+	EventStore      string // DSN: empty = <data-dir>/events.db
+	ReadStore       string // DSN: empty = <data-dir>/read.db
+	JWTSecret       string
+	Role            string // api, worker, all
+	LogLevel        string
+	LogFormat       string
+	MinPositionWait time.Duration
+	ShutdownTimeout time.Duration
+	JournalKey      string // PRIVATE+KEY+… note signing key; empty: <data-dir>/journal.key
+	// JournalVerifierKey lets an API instance open the journal without
+	// the signing key (KABINET_JOURNAL_VERIFIER_KEY).
+	JournalVerifierKey string
 	CheckpointEvery    uint64
 	CheckpointInterval time.Duration
 	RateLimit          int    // per client IP a minute on registration and code endpoints; 0 off
@@ -91,7 +94,7 @@ func parseConfigWith(name string, args []string, extra func(*flag.FlagSet)) (Con
 		Addr: *vals["addr"], DataDir: *vals["data-dir"], EventStore: *vals["eventstore"],
 		ReadStore: *vals["readstore"], Role: *vals["role"], LogLevel: *vals["log-level"],
 		LogFormat: *vals["log-format"], JWTSecret: os.Getenv("KABINET_JWT_SECRET"),
-		JournalKey: os.Getenv("KABINET_JOURNAL_KEY"), Env: *vals["env"], Delivery: readDeliveryEnv(),
+		JournalKey: os.Getenv("KABINET_JOURNAL_KEY"), JournalVerifierKey: os.Getenv("KABINET_JOURNAL_VERIFIER_KEY"), Env: *vals["env"], Delivery: readDeliveryEnv(),
 	}
 	var err error
 	if c.MinPositionWait, err = time.ParseDuration(*vals["min-position-wait"]); err != nil {
