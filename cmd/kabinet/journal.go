@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/hex"
+	"encoding/base64"
 	"flag"
 	"fmt"
 	"io"
@@ -98,7 +98,7 @@ func journalVerify(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("%s", msg)
 	}
 	fmt.Fprintf(stdout, "journal OK: %d entries, root %s, %s (%.0f entries/s)\n", res.Entries,
-		hex.EncodeToString(res.RootHash), el.Round(time.Millisecond), float64(res.Entries)/el.Seconds())
+		rootText(res.RootHash), el.Round(time.Millisecond), float64(res.Entries)/el.Seconds())
 	return nil
 }
 
@@ -136,11 +136,15 @@ func journalWitness(ctx context.Context, args []string, stdout io.Writer) error 
 	}
 	switch {
 	case res.First:
-		fmt.Fprintf(stdout, "witness: first checkpoint accepted (size %d, root %x); trusted on first use\n", res.NewSize, res.RootHash)
+		fmt.Fprintf(stdout, "witness: first checkpoint accepted (size %d, root %s); trusted on first use\n", res.NewSize, rootText(res.RootHash))
 	case res.NewSize == res.OldSize:
 		fmt.Fprintf(stdout, "witness: unchanged at size %d\n", res.NewSize)
 	default:
-		fmt.Fprintf(stdout, "witness: consistent %d → %d, root %x\n", res.OldSize, res.NewSize, res.RootHash)
+		fmt.Fprintf(stdout, "witness: consistent %d → %d, root %s\n", res.OldSize, res.NewSize, rootText(res.RootHash))
 	}
 	return nil
 }
+
+// rootText prints a root hash as the API's JSON and the signed checkpoints
+// do: standard base64.
+func rootText(root []byte) string { return base64.StdEncoding.EncodeToString(root) }
