@@ -159,5 +159,6 @@ var synopses = map[string]string{
 	"migrate": "[flags]", "projections rebuild": "[NAME] [flags]", "journal verify": "[flags]",
 	"journal export": "[flags]", "journal witness": "--url URL --state FILE --key VERIFIER_KEY",
 	"history": "ACCOUNT_ID [flags]", "probe": "URL", "bench": "[flags]",
-	"delivery dead-letters": "[flags]",
+	"delivery dead-letters": "[flags]", "projections poison list": "[--consumer NAME] [flags]",
+	"projections poison replay": "ID [flags]",
 }

@@ -23,7 +23,8 @@ type Config struct {
 	LogFormat       string
 	MinPositionWait time.Duration
 	ShutdownTimeout time.Duration
-	JournalKey      string // PRIVATE+KEY+… note signing key; empty: <data-dir>/journal.key
+	RequestTimeout  time.Duration // bound of one request's work; a stalled store answers 503 then
+	JournalKey      string        // PRIVATE+KEY+… note signing key; empty: <data-dir>/journal.key
 	// JournalVerifierKey lets an API instance open the journal without
 	// the signing key (KABINET_JOURNAL_VERIFIER_KEY).
 	JournalVerifierKey string
@@ -57,6 +58,7 @@ var settings = []setting{
 	{"log-format", "KABINET_LOG_FORMAT", "json", "json or text"},
 	{"min-position-wait", "KABINET_MIN_POSITION_WAIT", "2s", "longest wait for X-Kabinet-Min-Position before 503"},
 	{"shutdown-timeout", "KABINET_SHUTDOWN_TIMEOUT", "15s", "time to drain in-flight requests on SIGTERM"},
+	{"request-timeout", "KABINET_REQUEST_TIMEOUT", "10s", "longest a request may work; a store that does not answer in time gives 503 store_unavailable"},
 	{"rate-limit", "KABINET_RATE_LIMIT", "60", "requests a minute per client IP on registration and one-time-code endpoints (0: off)"},
 	{"delivery-attempts", "KABINET_DELIVERY_ATTEMPTS", "3", "attempts per notification through SMTP or the SMS gateway before it is dead-lettered"},
 	{"delivery-backoff", "KABINET_DELIVERY_BACKOFF", "200ms", "pause after the first failed attempt, doubling after each (at most 5s)"},
@@ -102,6 +104,9 @@ func parseConfigWith(name string, args []string, extra func(*flag.FlagSet)) (Con
 	}
 	if c.ShutdownTimeout, err = time.ParseDuration(*vals["shutdown-timeout"]); err != nil {
 		return c, fs, usageError{fmt.Sprintf("shutdown-timeout: %v", err)}
+	}
+	if c.RequestTimeout, err = time.ParseDuration(*vals["request-timeout"]); err != nil || c.RequestTimeout < 0 {
+		return c, fs, usageError{"request-timeout must be a non-negative duration"}
 	}
 	if c.CheckpointInterval, err = time.ParseDuration(*vals["checkpoint-interval"]); err != nil || c.CheckpointInterval <= 0 {
 		return c, fs, usageError{"checkpoint-interval must be a positive duration"}

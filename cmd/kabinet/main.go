@@ -20,13 +20,15 @@ Usage:
   kabinet token --data-dir DIR --role ROLE --sub ID [--account ID] [--ttl 1h]
   kabinet migrate [--data-dir ./data]
   kabinet projections rebuild [NAME] [--data-dir ./data]
+  kabinet projections poison list [--consumer NAME] | replay ID [--data-dir ./data]
   kabinet journal verify [--data-dir ./data]
   kabinet journal keygen
   kabinet journal export [--from SEQ] [--data-dir ./data]
   kabinet journal witness --url URL --state FILE --key VERIFIER_KEY
   kabinet history ACCOUNT_ID [--format ndjson|table] [--data-dir ./data]
   kabinet probe URL
-  kabinet bench [--duration 10s] [--concurrency 32] [--reads 5]
+  kabinet bench [--duration 10s] [--concurrency 32] [--reads 5] [--report-every 1m]
+  kabinet bench reads [--duration 10s] [--connections 64]
   kabinet delivery dead-letters [--limit 100] [--format table|ndjson] [--data-dir ./data]
   kabinet version
 
@@ -79,10 +81,13 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return cmdMigrate(ctx, args[1:], stdout)
 	case "projections":
 		if len(args) == 2 && wantsHelp(args[1:]) {
-			return subcommandHelp("projections", "rebuild [NAME] [flags]")
+			return subcommandHelp("projections", "rebuild [NAME] [flags]", "poison list [--consumer NAME] [flags]", "poison replay ID [flags]")
+		}
+		if len(args) >= 2 && args[1] == "poison" {
+			return cmdPoison(ctx, args[2:], stdout, stderr)
 		}
 		if len(args) < 2 || args[1] != "rebuild" {
-			return usageError{"usage: kabinet projections rebuild [NAME]"}
+			return usageError{"usage: kabinet projections rebuild [NAME] | projections poison list|replay"}
 		}
 		return cmdRebuild(ctx, args[2:], stdout, stderr)
 	case "probe":
@@ -92,6 +97,9 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case "history":
 		return cmdHistory(ctx, args[1:], stdout)
 	case "bench":
+		if len(args) > 1 && args[1] == "reads" {
+			return cmdBenchReads(ctx, args[2:], stdout)
+		}
 		return cmdBench(ctx, args[1:], stdout)
 	case "delivery":
 		return cmdDelivery(ctx, args[1:], stdout)
