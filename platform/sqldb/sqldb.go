@@ -104,6 +104,6 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 // (no-op until tracing is set up). The statement is recorded with its
 // placeholders, never with the values bound to them.
 func traced(db *DB) *DB {
-	db.AddQueryHook(bunotel.NewQueryHook(bunotel.WithDBName(string(db.Kind)), bunotel.WithFormattedQueries(false)))
+	db.DB = db.DB.WithQueryHook(bunotel.NewQueryHook(bunotel.WithDBName(string(db.Kind)), bunotel.WithFormattedQueries(false)))
 	return db
 }
