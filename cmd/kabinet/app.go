@@ -269,7 +269,7 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		r.With(limited, refusals, idem.Middleware).Group(cmdHTTP.IdentityRoutes)
 	})
 	// Each request is a span (a trace when the OTEL_* variables enable it).
-	a.Handler = otelhttp.NewHandler(r, "http.server")
+	a.Handler = tracedRouter{Router: r, traced: otelhttp.NewHandler(r, "http.server")}
 	ops := chi.NewRouter()
 	ops.Use(observability.CorrelationID, a.Metrics.Middleware)
 	query.PublicRoutes(ops)
@@ -318,3 +318,12 @@ func (a *App) Close() error {
 	a.closers = nil
 	return errors.Join(errs...)
 }
+
+// tracedRouter serves through otelhttp and is still the chi router for
+// whoever walks its routes (the OpenAPI test, the fuzz targets).
+type tracedRouter struct {
+	chi.Router
+	traced http.Handler
+}
+
+func (t tracedRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) { t.traced.ServeHTTP(w, r) }

@@ -78,7 +78,9 @@ func TestTry_RefusesWhileAnotherHoldsTheLease(t *testing.T) {
 			running := make(chan struct{})
 			done := make(chan error, 1)
 			go func() {
-				done <- lease.Run(ctx, db, "projections", lease.Options{Retry: 10 * time.Millisecond, Check: 10 * time.Millisecond},
+				// A Check long enough that a slow ping under load never
+				// passes for a lost lease.
+				done <- lease.Run(ctx, db, "projections", lease.Options{Retry: 10 * time.Millisecond, Check: 200 * time.Millisecond},
 					func(ctx context.Context) error { close(running); <-ctx.Done(); return nil })
 			}()
 			<-running

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"syscall"
 
 	"github.com/kabinet/kabinet/platform/sqldb"
@@ -44,7 +45,7 @@ func Try(ctx context.Context, db *sqldb.DB, name string) (release func(), err er
 // (processes sharing one SQLite file share one host), waiting for it when
 // wait is set; closing the file releases it, as does the holder's death.
 func lockFile(db *sqldb.DB, name string, wait bool) (*os.File, error) {
-	f, err := os.OpenFile(db.DSN+".lease-"+name, os.O_CREATE|os.O_RDWR, 0o600)
+	f, err := os.OpenFile(db.DSN+".lease-"+fileSafe(name), os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("lease %s: %w", name, err)
 	}
@@ -60,4 +61,16 @@ func lockFile(db *sqldb.DB, name string, wait bool) (*os.File, error) {
 		return nil, fmt.Errorf("lease %s: %w", name, err)
 	}
 	return f, nil
+}
+
+// fileSafe maps a lease name to a file name: characters other than
+// letters, digits, '.', '_' and '-' become '_'.
+func fileSafe(name string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '_', r == '-':
+			return r
+		}
+		return '_'
+	}, name)
 }
