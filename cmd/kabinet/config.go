@@ -35,6 +35,9 @@ type Config struct {
 	DeliveryAttempts   int
 	DeliveryBackoff    time.Duration
 	Delivery           deliveryEnv // SMTP and SMS gateway, from KABINET_SMTP_*, KABINET_SMS_*
+	OIDCIssuer         string      // staff identity provider; empty: embedded development mode
+	OIDCAudience       string
+	OIDCRoleClaim      string
 
 	// alsoNotify receives every notification besides the outbox (bench).
 	alsoNotify commands.Notifier
@@ -62,6 +65,9 @@ var settings = []setting{
 	{"rate-limit", "KABINET_RATE_LIMIT", "60", "requests a minute per client IP on registration and one-time-code endpoints (0: off)"},
 	{"delivery-attempts", "KABINET_DELIVERY_ATTEMPTS", "3", "attempts per notification through SMTP or the SMS gateway before it is dead-lettered"},
 	{"delivery-backoff", "KABINET_DELIVERY_BACKOFF", "200ms", "pause after the first failed attempt, doubling after each (at most 5s)"},
+	{"oidc-issuer", "KABINET_OIDC_ISSUER", "", "staff OpenID Connect provider's issuer URL (empty: embedded development mode, staff tokens from kabinet token)"},
+	{"oidc-audience", "KABINET_OIDC_AUDIENCE", "", "audience a staff token must carry (required with an issuer)"},
+	{"oidc-role-claim", "KABINET_OIDC_ROLE_CLAIM", "kabinet_role", "claim of a staff token naming its role"},
 	{"checkpoint-every", "KABINET_JOURNAL_CHECKPOINT_EVERY", "100", "sign a journal checkpoint after this many entries"},
 	{"checkpoint-interval", "KABINET_JOURNAL_CHECKPOINT_INTERVAL", "2s", "sign a journal checkpoint this long after new entries"},
 	{"env", "KABINET_ENV", "development", "development or production; production (or any event store but the embedded SQLite) needs KABINET_JOURNAL_KEY"},
@@ -97,6 +103,7 @@ func parseConfigWith(name string, args []string, extra func(*flag.FlagSet)) (Con
 		ReadStore: *vals["readstore"], Role: *vals["role"], LogLevel: *vals["log-level"],
 		LogFormat: *vals["log-format"], JWTSecret: os.Getenv("KABINET_JWT_SECRET"),
 		JournalKey: os.Getenv("KABINET_JOURNAL_KEY"), JournalVerifierKey: os.Getenv("KABINET_JOURNAL_VERIFIER_KEY"), Env: *vals["env"], Delivery: readDeliveryEnv(),
+		OIDCIssuer: *vals["oidc-issuer"], OIDCAudience: *vals["oidc-audience"], OIDCRoleClaim: *vals["oidc-role-claim"],
 	}
 	var err error
 	if c.MinPositionWait, err = time.ParseDuration(*vals["min-position-wait"]); err != nil {
@@ -133,6 +140,9 @@ func parseConfigWith(name string, args []string, extra func(*flag.FlagSet)) (Con
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		return c, fs, usageError{"log-format must be json or text, not " + strconv.Quote(c.LogFormat)}
+	}
+	if c.OIDCIssuer != "" && c.OIDCAudience == "" {
+		return c, fs, usageError{"oidc-audience is required with oidc-issuer"}
 	}
 	switch c.Role {
 	case "api", "worker", "all":

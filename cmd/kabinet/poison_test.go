@@ -31,7 +31,9 @@ func TestPoisonedProjection_ReadyzAndTheMetricSayItAndTheCLIListsIt(t *testing.T
 	}})
 	require.NoError(t, err)
 	acc, tok := ts.register("+79123450201") // after it: the projection goes on
-	a := ts.do("GET", "/v1/accounts/"+acc+"/cabinet", tok, nil, "X-Kabinet-Min-Position", "1")
+	head, err := ts.app.Store.Head(ctx)
+	require.NoError(t, err)
+	a := ts.do("GET", "/v1/accounts/"+acc+"/cabinet", tok, nil, "X-Kabinet-Min-Position", strconv.FormatUint(head, 10))
 	require.Equal(t, http.StatusOK, a.status, string(a.raw))
 
 	require.Eventually(t, func() bool {
