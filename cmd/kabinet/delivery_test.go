@@ -111,7 +111,7 @@ func TestDelivery_CodesGoBySMTPAndSMSGatewayAndFailuresAreDeadLettered(t *testin
 	ts := startServer(t, map[string]string{"env": "production", "delivery-backoff": "1ms"})
 
 	reg := ts.do("POST", "/v1/accounts", "", map[string]any{"surname": "Ким", "given_names": "Анна",
-		"citizenship": "KZ", "phone": "+79123450001", "email": "anna.kim@example.com"})
+		"citizenship": "KZ", "phone": "+79123450001", "email": "anna.kim@example.com", "consent": consent})
 	require.Equal(t, http.StatusCreated, reg.status, string(reg.raw))
 	id, tok := reg.body["account_id"].(string), reg.body["token"].(string)
 
@@ -132,7 +132,7 @@ func TestDelivery_CodesGoBySMTPAndSMSGatewayAndFailuresAreDeadLettered(t *testin
 	sms.failing = true
 	sms.mu.Unlock()
 	reg = ts.do("POST", "/v1/accounts", "", map[string]any{"surname": "Ли", "given_names": "Мин",
-		"citizenship": "CN", "phone": "+79123450002"})
+		"citizenship": "CN", "phone": "+79123450002", "consent": consent})
 	require.Equal(t, http.StatusCreated, reg.status)
 	a = ts.do("POST", "/v1/accounts/"+reg.body["account_id"].(string)+"/contacts/phone/code", reg.body["token"].(string), nil)
 	assert.Equal(t, http.StatusInternalServerError, a.status, "the code could not be sent")

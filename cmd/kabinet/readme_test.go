@@ -29,7 +29,7 @@ func TestREADME_WalkthroughsWorkAsWritten(t *testing.T) {
 	readme, err := os.ReadFile("../../README.md")
 	require.NoError(t, err)
 	blocks := regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllStringSubmatch(string(readme), -1)
-	require.GreaterOrEqual(t, len(blocks), 8)
+	require.GreaterOrEqual(t, len(blocks), 8, "the walkthroughs' blocks")
 
 	dir := t.TempDir()
 	bin := binary(t)
@@ -44,7 +44,7 @@ func TestREADME_WalkthroughsWorkAsWritten(t *testing.T) {
 
 	var script strings.Builder
 	script.WriteString("set -u\n")
-	for _, b := range blocks[1:8] {
+	for _, b := range blocks[1:] { // all but `make run` / `make test`
 		script.WriteString(b[1])
 	}
 	s := strings.ReplaceAll(script.String(), "localhost:8080", p.addr)
@@ -69,7 +69,7 @@ func TestREADME_WalkthroughsWorkAsWritten(t *testing.T) {
 	}
 	problems := regexp.MustCompile(`"code":"([a-z_]+)"`).FindAllStringSubmatch(text, -1)
 	for _, m := range problems {
-		assert.Equal(t, "invalid_transition", m[1], "only the withdrawal the README shows failing fails")
+		assert.Contains(t, string(readme), m[1], "only errors the README shows happen (%s)", m[1])
 	}
 	assert.Equal(t, 2, strings.Count(text, `"status":"accepted","transaction_id":"tx-`), "a redelivered payment answers the same")
 	b64 := `[A-Za-z0-9+/]{43}=`

@@ -65,7 +65,7 @@ func TestTracing_OneCommandIsOneTraceFromHTTPThroughTheStoreToProjectionsAndJour
 	clientTrace, err := trace.TraceIDFromHex("4bf92f3577b34da6a3ce929d0e0e4736")
 	require.NoError(t, err)
 	reg := ts.do("POST", "/v1/accounts", "", map[string]any{"surname": "Трейсов", "given_names": "Пётр",
-		"citizenship": "UZ", "phone": "+79123459876"}, "traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+		"citizenship": "UZ", "phone": "+79123459876", "consent": consent}, "traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
 	require.Equal(t, http.StatusCreated, reg.status, string(reg.raw))
 	id, tok := reg.body["account_id"].(string), reg.body["token"].(string)
 	pos := fmt.Sprint(int64(reg.body["position"].(float64)))
