@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -24,7 +25,6 @@ import (
 	"github.com/kabinet/kabinet/commands/scheduler"
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/auth"
-	"github.com/kabinet/kabinet/platform/blobstore"
 	"github.com/kabinet/kabinet/platform/eventstore"
 	"github.com/kabinet/kabinet/platform/httpx"
 	"github.com/kabinet/kabinet/platform/journal"
@@ -54,10 +54,16 @@ type App struct {
 	Handler http.Handler
 	// OpsHandler serves only health, readiness and metrics (worker role).
 	OpsHandler http.Handler
-	Issuer     *auth.Issuer
-	Metrics    *observability.Metrics
-	Journal    *journal.Journal
-	JournalDB  *sqldb.DB
+	// AdminHandler serves /metrics and /debug/pprof on Config.AdminAddr
+	// (nil when none is set: then /metrics is on the API address).
+	AdminHandler http.Handler
+	// AdminListener, when set, is where Serve serves AdminHandler instead
+	// of listening on Config.AdminAddr (tests).
+	AdminListener net.Listener
+	Issuer        *auth.Issuer
+	Metrics       *observability.Metrics
+	Journal       *journal.Journal
+	JournalDB     *sqldb.DB
 	// JournalWriter journals every action: from the event log and its inbox.
 	JournalWriter *journaling.Writer
 	Commands      commands.Application
@@ -112,6 +118,22 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		a.closers = append(a.closers, readDB.Close)
 	}
 	fail := func(err error) (*App, error) { a.Close(); return nil, err }
+	journalDB, owned, err := openJournalDB(ctx, c, eventsDB)
+	if err != nil {
+		return fail(err)
+	}
+	if owned {
+		a.closers = append([]func() error{journalDB.Close}, a.closers...)
+	}
+	a.JournalDB = journalDB
+	// Every database's pending migrations, before anything uses a table.
+	var sqlEvents *sqldb.DB
+	if _, ok := kurrentConnString(c.EventStore); !ok {
+		sqlEvents = eventsDB
+	}
+	if err := migrateAll(ctx, schemaPlan(sqlEvents, journalDB, readDB), logger); err != nil {
+		return fail(err)
+	}
 
 	outbox, err := commands.OpenOutboxFile(c.DataDir)
 	if err != nil {
@@ -161,13 +183,10 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	if err != nil {
 		return fail(err)
 	}
-	// Identity (issue 3): scans encrypted under <data-dir>/blobs with
-	// <data-dir>/blob.key; the registry simulator; SNILS/INN claim streams.
-	blobKey, err := blobstore.LoadOrCreateKey(c.DataDir)
-	if err != nil {
-		return fail(err)
-	}
-	blobs, err := blobstore.NewFileStore(c.DataDir, blobKey)
+	// Identity: scans sealed with the blob key, in <data-dir>/blobs or, to
+	// be shared by every instance, in the PostgreSQL read store; the
+	// registry simulator; SNILS/INN claim streams.
+	blobs, err := openScans(ctx, c, readDB)
 	if err != nil {
 		return fail(err)
 	}
@@ -223,14 +242,6 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		return fail(err)
 	}
 
-	journalDB, owned, err := openJournalDB(ctx, c, eventsDB)
-	if err != nil {
-		return fail(err)
-	}
-	if owned {
-		a.closers = append([]func() error{journalDB.Close}, a.closers...)
-	}
-	a.JournalDB = journalDB
 	if a.Journal, err = openJournal(ctx, c, journalDB); err != nil {
 		return fail(err)
 	}
@@ -248,6 +259,11 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	}
 	guard := auth.NewGuard()
 	guard.OnDenied = a.journalDenied
+	limits, err := newLimits(ctx, c, readDB, clock)
+	if err != nil {
+		return fail(err)
+	}
+	guard.Throttle = limits.throttleDenied
 	cmdHTTP := commands.NewHTTP(app, a.Issuer, guard, newID)
 	query := readapi.New(readapi.Config{
 		Cabinet: cabinet.NewReader(readDB), Tracker: tracker, Guard: guard,
@@ -259,10 +275,13 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	// Every command route: refusals that wrote no events go to the journal.
 	refusals := commands.JournalRefusals(a.journalRefused)
 	// Registration and one-time codes are throttled per client IP.
-	limited := limitSensitive(ratelimit.New(c.RateLimit, max(c.RateLimit/6, 5)))
+	limited := limitSensitive(limits.sensitive)
+	payLimited := ratelimit.Middleware(limits.payment, ratelimit.ByIP)
 
 	r := chi.NewRouter()
-	r.Use(observability.CorrelationID, observability.SpanRoute, a.Metrics.Middleware, observability.AccessLog(logger), httpx.Recoverer, httpx.CleanInput, httpx.Deadline(c.RequestTimeout))
+	r.Use(httpx.ClientAddress(c.TrustedProxies), httpx.SecureHeaders,
+		observability.CorrelationID, observability.SpanRoute, a.Metrics.Middleware, observability.AccessLog(logger), httpx.Recoverer,
+		httpx.CleanInput, httpx.Deadline(c.RequestTimeout))
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) { httpx.WriteError(w, r, httpx.NotFound("no such route")) })
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, httpx.MethodNotAllowed())
@@ -273,9 +292,12 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		// Checkpoints, consistency proofs and the key are public; entries,
 		// verification and inclusion proofs are for the security role.
 		r.Group(func(r chi.Router) { journalhttp.Routes(r, a.Journal, onlyRole(guard, auth.RoleSecurity)) })
-		r.Method(http.MethodGet, "/metrics", observability.Handler(reg))
+		if c.AdminAddr == "" {
+			r.Method(http.MethodGet, "/metrics", observability.Handler(reg))
+		}
 		r.With(limited, refusals, idem.Middleware).Group(cmdHTTP.PublicRoutes)
-		r.With(limited, refusals, idem.Middleware).Group(cmdHTTP.PaymentRoutes(gateway))
+		// The signature is checked before the idempotency layer buffers.
+		r.With(payLimited, refusals).Group(cmdHTTP.PaymentRoutes(gateway, idem.Middleware))
 	})
 	r.Group(func(r chi.Router) {
 		r.Use(guard.Authenticate(verifier))
@@ -287,9 +309,13 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	// Each request is a span (a trace when the OTEL_* variables enable it).
 	a.Handler = tracedRouter{Router: r, traced: otelhttp.NewHandler(r, "http.server")}
 	ops := chi.NewRouter()
-	ops.Use(observability.CorrelationID, a.Metrics.Middleware)
+	ops.Use(httpx.SecureHeaders, observability.CorrelationID, a.Metrics.Middleware)
 	query.PublicRoutes(ops)
-	ops.Method(http.MethodGet, "/metrics", observability.Handler(reg))
+	if c.AdminAddr == "" {
+		ops.Method(http.MethodGet, "/metrics", observability.Handler(reg))
+	} else {
+		a.AdminHandler = adminHandler(reg)
+	}
 	a.OpsHandler = ops
 	return a, nil
 }

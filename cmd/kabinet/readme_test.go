@@ -77,3 +77,14 @@ func TestREADME_WalkthroughsWorkAsWritten(t *testing.T) {
 	assert.Regexp(t, `journal OK: \d+ entries, root `+b64+`,`, text, "the CLI prints roots as the API does")
 	assert.Regexp(t, `witness: first checkpoint accepted \(size \d+, root `+b64+`\)`, text)
 }
+
+// TestREADME_ConfigurationTableHasEverySetting keeps README's table in step
+// with the settings the binary reads.
+func TestREADME_ConfigurationTableHasEverySetting(t *testing.T) {
+	raw, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	readme := string(raw)
+	for _, s := range settings {
+		assert.True(t, strings.Contains(readme, "| `--"+s.flag+"` | `"+s.env+"` |"), "README lacks the row of --%s (%s)", s.flag, s.env)
+	}
+}
