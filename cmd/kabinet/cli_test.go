@@ -79,7 +79,7 @@ func TestHelp_EveryCommandExitsZeroWithItsFlagsAndTypes(t *testing.T) {
 		{[]string{"projections", "poison", "replay", "--help"}, []string{"Usage: kabinet projections poison replay ID"}},
 		{[]string{"version", "--help"}, []string{"Usage: kabinet version"}},
 		{[]string{"esign", "--help"}, []string{"esign test-cert"}},
-		{[]string{"esign", "test-cert", "--help"}, []string{"--name string", "--days int", "--out string"}},
+		{[]string{"esign", "test-cert", "--help"}, []string{"--data-dir DIR", "--name"}},
 		{[]string{"delivery", "--help"}, []string{"kabinet delivery dead-letters"}},
 		{[]string{"delivery", "dead-letters", "--help"}, []string{"--readstore string", "--limit int"}},
 	}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -28,14 +30,19 @@ func cmdEsign(args []string, stdout io.Writer) error {
 	if args[0] != "test-cert" {
 		return usageError{fmt.Sprintf("unknown esign command %q\n%s", args[0], esignUsage)}
 	}
-	fs := newFlagSet("esign test-cert", "--name NAME --out DIR [flags]")
+	fs := flag.NewFlagSet("esign test-cert", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
 	dataDir := fs.String("data-dir", envOr("KABINET_DATA_DIR", "./data"), "data dir holding the test CA")
 	name := fs.String("name", "", "the holder's Russian name: Фамилия Имя Отчество")
 	out := fs.String("out", "", "directory to write cert.pem and key.pem into")
 	key := fs.String("key", esign.KeyECDSA, "key type: ecdsa (P-256) or rsa (2048)")
 	days := fs.Int("days", 365, "validity in days")
-	if err := parseFlags(fs, args[1:]); err != nil {
-		return err
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, esignUsage)
+			return nil
+		}
+		return usageError{err.Error()}
 	}
 	if *name == "" || *out == "" {
 		return usageError{"esign test-cert needs --name and --out"}
