@@ -82,7 +82,9 @@ func (r *Runner) Migrate(ctx context.Context) error {
 // nil); on return every handler has finished its message and committed its
 // checkpoint.
 func (r *Runner) Run(ctx context.Context) error {
-	if err := r.Migrate(ctx); err != nil {
+	// Not cancelled half-way: a CREATE abandoned by the client may still be
+	// running in PostgreSQL when the next Run creates the same table.
+	if err := r.Migrate(context.WithoutCancel(ctx)); err != nil {
 		if ctx.Err() != nil {
 			return nil
 		}

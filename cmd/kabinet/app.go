@@ -41,6 +41,7 @@ import (
 	"github.com/kabinet/kabinet/projections/operatorqueue"
 	"github.com/kabinet/kabinet/projections/poison"
 	"github.com/kabinet/kabinet/readapi"
+	"github.com/kabinet/kabinet/web"
 )
 
 // App is one wired Kabinet: stores, handlers, projections and the router.
@@ -73,6 +74,9 @@ type App struct {
 	// created names the files serve's start-up created in the data dir.
 	created []string
 }
+
+// consentVersion is the consent text the web registration asks for.
+const consentVersion = domain.CurrentConsentVersion
 
 func newID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
 
@@ -306,6 +310,12 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		r.With(limited, refusals, idem.Middleware).Group(cmdHTTP.ApplicationRoutes)
 		r.With(limited, refusals, idem.Middleware).Group(cmdHTTP.IdentityRoutes)
 	})
+	// The web cabinet's pages call the API above in-process.
+	web.New(web.Config{
+		API:    http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { a.Handler.ServeHTTP(w, req) }),
+		Secure: os.Getenv("KABINET_ENV") == "production", Transliterate: domain.Transliterate, Logger: logger,
+		ConsentVersion: consentVersion,
+	}).Routes(r)
 	// Each request is a span (a trace when the OTEL_* variables enable it).
 	a.Handler = tracedRouter{Router: r, traced: otelhttp.NewHandler(r, "http.server")}
 	ops := chi.NewRouter()
