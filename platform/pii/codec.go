@@ -3,9 +3,9 @@ package pii
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"sort"
