@@ -37,7 +37,8 @@ const (
 // It is safe for concurrent use.
 type FileStore struct {
 	dir  string
-	aead cipher.AEAD
+	aead cipher.AEAD // the data dir's blob key: version 1 files
+	keys AccountKeys // nil: new blobs are version 1
 }
 
 var _ Store = (*FileStore)(nil)
@@ -45,7 +46,16 @@ var _ Store = (*FileStore)(nil)
 // NewFileStore opens the store under <dataDir>/blobs, creating the
 // directory (0700) if needed, with a 32-byte key (see LoadOrCreateKey).
 // Uploads a crashed process left behind more than an hour ago are removed.
+// New blobs use the chunked version 1 format under that key; see
+// NewAccountFileStore for blobs sealed with their account's key.
 func NewFileStore(dataDir string, key []byte) (*FileStore, error) {
+	return NewAccountFileStore(dataDir, key, nil)
+}
+
+// NewAccountFileStore is NewFileStore whose new blobs are sealed in one
+// piece with their owner's data key (account.go; the owner comes from
+// WithOwner); key still opens the version 1 blobs stored before.
+func NewAccountFileStore(dataDir string, key []byte, keys AccountKeys) (*FileStore, error) {
 	if len(key) != KeySize {
 		return nil, fmt.Errorf("blobstore: key is %d bytes, want %d", len(key), KeySize)
 	}
@@ -61,7 +71,7 @@ func NewFileStore(dataDir string, key []byte) (*FileStore, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("blobstore: create %s: %w", dir, err)
 	}
-	s := &FileStore{dir: dir, aead: aead}
+	s := &FileStore{dir: dir, aead: aead, keys: keys}
 	s.removeStaleUploads(time.Now().Add(-staleTempAge))
 	return s, nil
 }
@@ -100,13 +110,19 @@ func (s *FileStore) Put(ctx context.Context, r io.Reader, maxSize int64) (Blob, 
 		}
 	}()
 
-	sum := sha256.New()
-	src := io.TeeReader(io.MultiReader(bytes.NewReader(head[:n]), limited), sum)
-	blob.Size, err = s.write(ctx, tmp, blob, src, maxSize, sum)
+	src := io.MultiReader(bytes.NewReader(head[:n]), limited)
+	if s.keys != nil {
+		var sum [sha256.Size]byte
+		blob.Size, sum, err = s.writeAccount(ctx, tmp, blob, src, maxSize)
+		blob.SHA256 = hex.EncodeToString(sum[:])
+	} else {
+		sum := sha256.New()
+		blob.Size, err = s.write(ctx, tmp, blob, io.TeeReader(src, sum), maxSize, sum)
+		blob.SHA256 = hex.EncodeToString(sum.Sum(nil))
+	}
 	if err != nil {
 		return Blob{}, err
 	}
-	blob.SHA256 = hex.EncodeToString(sum.Sum(nil))
 	if err := tmp.Sync(); err != nil {
 		return Blob{}, fmt.Errorf("blobstore: sync upload: %w", err)
 	}
@@ -203,7 +219,7 @@ func (s *FileStore) Open(ctx context.Context, id string) (io.ReadCloser, Blob, e
 	if err != nil {
 		return nil, Blob{}, fmt.Errorf("blobstore: open: %w", err)
 	}
-	blob, r, err := s.openFile(f, id)
+	blob, r, err := s.openFile(ctx, f, id)
 	if err != nil {
 		f.Close()
 		return nil, Blob{}, err
@@ -211,7 +227,7 @@ func (s *FileStore) Open(ctx context.Context, id string) (io.ReadCloser, Blob, e
 	return r, blob, nil
 }
 
-func (s *FileStore) openFile(f *os.File, id string) (Blob, *chunkReader, error) {
+func (s *FileStore) openFile(ctx context.Context, f *os.File, id string) (Blob, io.ReadCloser, error) {
 	start := make([]byte, dataOffset)
 	if _, err := io.ReadFull(f, start); err != nil {
 		if err == io.EOF || err == io.ErrUnexpectedEOF {
@@ -222,7 +238,9 @@ func (s *FileStore) openFile(f *os.File, id string) (Blob, *chunkReader, error) 
 	if string(start[:len(magic)]) != magic {
 		return Blob{}, nil, corrupt("not a blob file")
 	}
-	if v := start[len(magic)]; v != version {
+	if v := start[len(magic)]; v == versionAccount {
+		return s.openAccount(ctx, f, id)
+	} else if v != version {
 		return Blob{}, nil, corrupt("unknown format version %d", v)
 	}
 	seal := sealing{aead: s.aead, header: start[:headerSize], id: id}
