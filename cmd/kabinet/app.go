@@ -29,6 +29,7 @@ import (
 	"github.com/kabinet/kabinet/platform/journal"
 	"github.com/kabinet/kabinet/platform/journal/journalhttp"
 	"github.com/kabinet/kabinet/platform/observability"
+	"github.com/kabinet/kabinet/platform/pii"
 	"github.com/kabinet/kabinet/platform/ratelimit"
 	"github.com/kabinet/kabinet/platform/secrets"
 	"github.com/kabinet/kabinet/platform/sqldb"
@@ -44,11 +45,18 @@ import (
 
 // App is one wired Kabinet: stores, handlers, projections and the router.
 type App struct {
-	Config  Config
-	Logger  *slog.Logger
-	Events  *sqldb.DB
-	Read    *sqldb.DB
-	Store   eventstore.Store
+	Config Config
+	Logger *slog.Logger
+	Events *sqldb.DB
+	Read   *sqldb.DB
+	// Store is the event store as commands and projections see it:
+	// personal fields opened (pii.Store over RawStore).
+	Store eventstore.Store
+	// RawStore holds the stored bytes, personal fields sealed: what the
+	// journal reads and hashes.
+	RawStore eventstore.Store
+	// Codec seals and opens personal fields with the accounts' data keys.
+	Codec   *pii.Codec
 	Runner  *projections.Runner
 	Handler http.Handler
 	// OpsHandler serves only health, readiness and metrics (worker role).
@@ -103,13 +111,20 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := observability.NewMetrics(reg)
-	store := eventstore.Instrumented(baseStore, metrics)
-	a := &App{Config: c, Logger: logger, Events: eventsDB, Read: readDB, Store: store, Metrics: metrics}
-	a.closers = append(a.closers, store.Close, eventsDB.Close)
+	raw := eventstore.Instrumented(baseStore, metrics)
+	a := &App{Config: c, Logger: logger, Events: eventsDB, Read: readDB, RawStore: raw, Metrics: metrics}
+	a.closers = append(a.closers, raw.Close, eventsDB.Close)
 	if readDB != eventsDB {
 		a.closers = append(a.closers, readDB.Close)
 	}
 	fail := func(err error) (*App, error) { a.Close(); return nil, err }
+	// Personal fields are sealed with per-account keys kept in the system
+	// database; everything but the journal sees them opened.
+	if a.Codec, err = openCodec(ctx, c, eventsDB); err != nil {
+		return fail(err)
+	}
+	store := pii.NewStore(raw, a.Codec)
+	a.Store = store
 
 	outbox, err := commands.OpenOutboxFile(c.DataDir)
 	if err != nil {
@@ -158,7 +173,7 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	if err != nil {
 		return fail(err)
 	}
-	blobs, err := blobstore.NewFileStore(c.DataDir, blobKey)
+	blobs, err := blobstore.NewAccountFileStore(c.DataDir, blobKey, accountKeys(a.Codec.Keys()))
 	if err != nil {
 		return fail(err)
 	}
@@ -184,8 +199,16 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	// Notifications (issues 3, 4): the outbox delivers the projection's
 	// rows through the notifier and sends the daily and weekly digests.
 	a.Notifications = notifications.NewOutbox(readDB, notifier, clock, logger)
+	shred := &shredder{codec: a.Codec, store: store, blobs: blobs, outbox: outbox, wait: 10 * time.Second}
+	deps.Closure.Shredder = shred
+	app = commands.NewApplication(deps)
+	a.Commands = app
+	retention, err := scheduler.NewRetention(ctx, readDB, store, c.Retention, app.ErasePersonalData.EraseAccount, shred.Shred, logger)
+	if err != nil {
+		return fail(err)
+	}
 	a.Scheduler = scheduler.New(scheduler.Options{Clock: clock, Logger: logger}, expiry, timeouts,
-		a.Notifications.DeliveryJob(), a.Notifications.DigestJob())
+		a.Notifications.DeliveryJob(), a.Notifications.DigestJob(), retention)
 
 	cps, err := esbus.NewSQLCheckpoints(ctx, readDB)
 	if err != nil {
@@ -217,11 +240,14 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		return fail(err)
 	}
 	a.JournalWriter, err = journaling.New(ctx, journaling.Config{
-		Store: store, DB: journalDB, Journal: a.Journal, Logger: logger, Observer: a.Metrics,
+		Store: raw, DB: journalDB, Journal: a.Journal, Logger: logger, Observer: a.Metrics,
+		RevealMetadata: revealMetadata(a.Codec),
 	})
 	if err != nil {
 		return fail(err)
 	}
+	shred.journal, shred.writer, shred.runner = a.Journal, a.JournalWriter, a.Runner
+	shred.targets = shredTargets(eventsDB, readDB, journalDB)
 
 	a.Issuer = &auth.Issuer{Secret: secret, Clock: clock}
 	verifier := auth.NewVerifier(secret, clock)
@@ -230,7 +256,7 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	cmdHTTP := commands.NewHTTP(app, a.Issuer, guard, newID)
 	query := readapi.New(readapi.Config{
 		Cabinet: cabinet.NewReader(readDB), Tracker: tracker, Guard: guard,
-		MinPositionWait: c.MinPositionWait, Ready: a.ready, Histories: readapi.NewHistories(store),
+		MinPositionWait: c.MinPositionWait, Ready: a.ready, Histories: readapi.NewSealedHistories(raw, a.Codec),
 		StaffReads:   a.journalStaffRead,
 		Applications: applications.NewReader(readDB), Notifications: notifications.NewReader(readDB),
 		Queue: operatorqueue.NewReader(readDB), Clock: clock,
@@ -262,6 +288,7 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		r.With(limited, refusals, idem.Middleware).Group(cmdHTTP.Routes)
 		r.With(limited, refusals, idem.Middleware).Group(cmdHTTP.ApplicationRoutes)
 		r.With(limited, refusals, idem.Middleware).Group(cmdHTTP.IdentityRoutes)
+		r.With(refusals, idem.Middleware).Group(cmdHTTP.ClosureRoutes)
 	})
 	a.Handler = r
 	ops := chi.NewRouter()

@@ -26,7 +26,8 @@ type Config struct {
 	JournalKey         string // PRIVATE+KEY+… note signing key; empty: <data-dir>/journal.key
 	CheckpointEvery    uint64
 	CheckpointInterval time.Duration
-	RateLimit          int // per client IP a minute on registration and code endpoints; 0 off
+	RateLimit          int           // per client IP a minute on registration and code endpoints; 0 off
+	Retention          time.Duration // how long a closed account's personal data is kept
 
 	// alsoNotify receives every notification besides the outbox (bench).
 	alsoNotify commands.Notifier
@@ -51,6 +52,7 @@ var settings = []setting{
 	{"min-position-wait", "KABINET_MIN_POSITION_WAIT", "2s", "longest wait for X-Kabinet-Min-Position before 503"},
 	{"shutdown-timeout", "KABINET_SHUTDOWN_TIMEOUT", "15s", "time to drain in-flight requests on SIGTERM"},
 	{"rate-limit", "KABINET_RATE_LIMIT", "60", "requests a minute per client IP on registration and one-time-code endpoints (0: off)"},
+	{"retention", "KABINET_RETENTION", "3y", "how long a closed account's personal data is kept before it is erased (a duration, 1095d or 3y)"},
 	{"checkpoint-every", "KABINET_JOURNAL_CHECKPOINT_EVERY", "100", "sign a journal checkpoint after this many entries"},
 	{"checkpoint-interval", "KABINET_JOURNAL_CHECKPOINT_INTERVAL", "2s", "sign a journal checkpoint this long after new entries"},
 }
@@ -101,6 +103,9 @@ func parseConfigWith(name string, args []string, extra func(*flag.FlagSet)) (Con
 	}
 	if c.RateLimit, err = strconv.Atoi(*vals["rate-limit"]); err != nil || c.RateLimit < 0 {
 		return c, fs, usageError{"rate-limit must be a non-negative integer"}
+	}
+	if c.Retention, err = parseRetention(*vals["retention"]); err != nil {
+		return c, fs, usageError{err.Error()}
 	}
 	switch c.Role {
 	case "api", "worker", "all":
