@@ -24,6 +24,26 @@ import (
 
 var master = bytes.Repeat([]byte{0x42}, 32)
 
+func keyringB(b *testing.B) *pii.Keyring {
+	kms, err := pii.NewLocalKMS(master)
+	require.NoError(b, err)
+	k, err := pii.NewKeyring(context.Background(), sqltest.SQLite(b), kms)
+	require.NoError(b, err)
+	return k
+}
+
+func sealedStoreB(b *testing.B, db *sqldb.DB) (*pii.Store, *pii.Codec) {
+	inner, err := sqlstore.New(context.Background(), db, sqlstore.Options{})
+	require.NoError(b, err)
+	b.Cleanup(func() { inner.Close() })
+	kms, err := pii.NewLocalKMS(master)
+	require.NoError(b, err)
+	k, err := pii.NewKeyring(context.Background(), db, kms)
+	require.NoError(b, err)
+	codec := pii.NewCodec(k)
+	return pii.NewStore(inner, codec), codec
+}
+
 func keyring(t *testing.T, db *sqldb.DB, secret []byte, previous ...[]byte) *pii.Keyring {
 	t.Helper()
 	kms, err := pii.NewLocalKMS(secret, previous...)
