@@ -189,10 +189,18 @@ func eraseEndToEnd(t *testing.T, ts *testServer, beforeErasure func(erasable)) e
 	assert.Equal(t, "Иванов", c.body["profile"].(map[string]any)["surname"], "another person's data is untouched")
 
 	sec := ts.staffToken("security", "sec-1")
+	// Every entry up to the erasure lost its IP and user agent; staff reads
+	// journaled afterwards carry the staff member's own.
+	erasedSeen := false
 	for _, e := range journalItems(t, ts, sec, "&account_id="+p.id) {
-		assert.Empty(t, e["source_ip"], "journal entry %v keeps an IP", e["seq"])
+		if erasedSeen {
+			break
+		}
+		erasedSeen = e["action"] == "ErasePersonalData"
+		assert.Empty(t, e["source_ip"], "journal entry %v (%v) keeps an IP", e["seq"], e["action"])
 		assert.Empty(t, e["user_agent"])
 	}
+	assert.True(t, erasedSeen, "the erasure is journaled")
 	ts.checkProofsAfter(before)
 
 	r := ts.do("PUT", "/v1/accounts/"+p.id+"/notification-preferences", p.tok,

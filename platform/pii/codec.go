@@ -3,6 +3,7 @@ package pii
 import (
 	"bytes"
 	"context"
+	"crypto/cipher"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
@@ -84,17 +85,13 @@ func (c *Codec) Seal(ctx context.Context, account, typ string, part Part, raw []
 	if len(personal) == 0 {
 		return raw, nil
 	}
-	key, _, err := c.keys.Key(ctx, account, true)
+	aead, _, err := c.keys.aead(ctx, account, true)
 	if err != nil {
 		return nil, fmt.Errorf("pii: seal %s: %w", typ, err)
 	}
 	plain, err := json.Marshal(personal)
 	if err != nil {
 		return nil, fmt.Errorf("pii: seal %s: %w", typ, err)
-	}
-	aead, err := newAEAD(key)
-	if err != nil {
-		return nil, err
 	}
 	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plain)+aead.Overhead())
 	if _, err := rand.Read(nonce); err != nil {
@@ -121,23 +118,17 @@ func (c *Codec) Open(ctx context.Context, account, typ string, part Part, raw []
 	if !bytes.Contains(raw, []byte(`"`+SealedField+`"`)) {
 		return Opened{Raw: raw}, nil
 	}
-	obj, ok := object(raw)
-	if !ok {
-		return Opened{Raw: raw}, nil
-	}
-	var sealed string
-	if json.Unmarshal(obj[SealedField], &sealed) != nil || !strings.HasPrefix(sealed, sealedV1) {
+	start, end, sealed, ok := sealedMember(raw)
+	if !ok || !strings.HasPrefix(sealed, sealedV1) {
 		return Opened{Raw: raw}, nil
 	}
 	list, ct, ok := strings.Cut(strings.TrimPrefix(sealed, sealedV1), ":")
 	if !ok {
 		return Opened{}, fmt.Errorf("pii: open %s: malformed %q member", typ, SealedField)
 	}
-	delete(obj, SealedField)
-	key, ok, err := c.keys.Key(ctx, account, false)
+	aead, ok, err := c.keys.aead(ctx, account, false)
 	if errors.Is(err, ErrErased) {
-		out, err := json.Marshal(obj)
-		return Opened{Raw: out, Erased: strings.Split(list, ",")}, err
+		return erasedOpen(raw, list)
 	}
 	if err != nil {
 		return Opened{}, fmt.Errorf("pii: open %s: %w", typ, err)
@@ -145,25 +136,36 @@ func (c *Codec) Open(ctx context.Context, account, typ string, part Part, raw []
 	if !ok {
 		return Opened{}, fmt.Errorf("pii: open %s: account %s has no data key", typ, account)
 	}
-	personal, err := decrypt(key, ct, sealAAD(account, typ, part, list))
+	plain, err := decrypt(aead, ct, sealAAD(account, typ, part, list))
 	if err != nil {
 		return Opened{}, fmt.Errorf("pii: open %s of %s: %w", typ, account, err)
 	}
-	for k, v := range personal {
-		obj[k] = v
+	// The sealed member's place takes the members it held: the plaintext
+	// is a JSON object Seal wrote, so its inside is a list of members.
+	inner := bytes.TrimSpace(plain)
+	if len(inner) < 2 || inner[0] != '{' || inner[len(inner)-1] != '}' {
+		return Opened{}, fmt.Errorf("pii: open %s: sealed fields are not an object", typ)
 	}
-	out, err := json.Marshal(obj)
-	return Opened{Raw: out}, err
+	out := make([]byte, 0, len(raw)-(end-start)+len(inner))
+	out = append(append(append(out, raw[:start]...), inner[1:len(inner)-1]...), raw[end:]...)
+	return Opened{Raw: out}, nil
 }
 
-func decrypt(key []byte, b64 string, ad []byte) (map[string]json.RawMessage, error) {
+// erasedOpen drops the sealed member of an erased account's payload.
+func erasedOpen(raw []byte, list string) (Opened, error) {
+	obj, ok := object(raw)
+	if !ok {
+		return Opened{}, errors.New("pii: open: sealed payload is not an object")
+	}
+	delete(obj, SealedField)
+	out, err := json.Marshal(obj)
+	return Opened{Raw: out, Erased: strings.Split(list, ",")}, err
+}
+
+func decrypt(aead cipher.AEAD, b64 string, ad []byte) ([]byte, error) {
 	ct, err := base64.StdEncoding.DecodeString(b64)
 	if err != nil {
 		return nil, fmt.Errorf("sealed fields: %w", err)
-	}
-	aead, err := newAEAD(key)
-	if err != nil {
-		return nil, err
 	}
 	if len(ct) < aead.NonceSize()+aead.Overhead() {
 		return nil, errors.New("sealed fields too short")
@@ -172,11 +174,7 @@ func decrypt(key []byte, b64 string, ad []byte) (map[string]json.RawMessage, err
 	if err != nil {
 		return nil, fmt.Errorf("sealed fields do not authenticate: %w", err)
 	}
-	var personal map[string]json.RawMessage
-	if err := json.Unmarshal(plain, &personal); err != nil {
-		return nil, fmt.Errorf("sealed fields: %w", err)
-	}
-	return personal, nil
+	return plain, nil
 }
 
 // ShowErased marks, in a JSON object about to be shown, each erased field

@@ -2,6 +2,7 @@ package pii
 
 import (
 	"context"
+	"crypto/cipher"
 	"crypto/rand"
 	"database/sql"
 	"errors"
@@ -45,7 +46,13 @@ type Keyring struct {
 	now func() time.Time
 
 	mu    sync.Mutex
-	cache map[string][]byte // account → data key; nil value: erased
+	cache map[string]*dataKey // account → its data key; nil: erased
+}
+
+// dataKey is an unwrapped data key and its ready cipher.
+type dataKey struct {
+	key  []byte
+	aead cipher.AEAD
 }
 
 // NewKeyring opens the keyring in db, creating its table when missing.
@@ -56,7 +63,7 @@ func NewKeyring(ctx context.Context, db *sqldb.DB, kms KMS) (*Keyring, error) {
 	if _, err := db.NewCreateTable().Model((*keyRow)(nil)).IfNotExists().Exec(ctx); err != nil {
 		return nil, fmt.Errorf("pii: create %s: %w", KeysTable, err)
 	}
-	return &Keyring{db: db, kms: kms, now: time.Now, cache: map[string][]byte{}}, nil
+	return &Keyring{db: db, kms: kms, now: time.Now, cache: map[string]*dataKey{}}, nil
 }
 
 // aad binds a wrapped key to its account, so a row copied to another
@@ -67,18 +74,35 @@ func aad(account string) []byte { return []byte("kabinet pii data key\x00" + acc
 // the account has none. ok is false when it has none (and create is not
 // set); ErrErased when it was destroyed.
 func (k *Keyring) Key(ctx context.Context, account string, create bool) (key []byte, ok bool, err error) {
+	dk, ok, err := k.dataKey(ctx, account, create)
+	if !ok {
+		return nil, ok, err
+	}
+	return dk.key, true, nil
+}
+
+// aead is Key's cipher, built once per cached key.
+func (k *Keyring) aead(ctx context.Context, account string, create bool) (cipher.AEAD, bool, error) {
+	dk, ok, err := k.dataKey(ctx, account, create)
+	if !ok {
+		return nil, ok, err
+	}
+	return dk.aead, true, nil
+}
+
+func (k *Keyring) dataKey(ctx context.Context, account string, create bool) (*dataKey, bool, error) {
 	k.mu.Lock()
-	key, cached := k.cache[account]
+	dk, cached := k.cache[account]
 	k.mu.Unlock()
 	if cached {
-		if key == nil {
+		if dk == nil {
 			return nil, false, ErrErased
 		}
-		return key, true, nil
+		return dk, true, nil
 	}
-	key, ok, err = k.load(ctx, account)
+	dk, ok, err := k.load(ctx, account)
 	if err != nil || ok || !create {
-		return key, ok, err
+		return dk, ok, err
 	}
 	if err := k.create(ctx, account); err != nil {
 		return nil, false, err
@@ -87,7 +111,7 @@ func (k *Keyring) Key(ctx context.Context, account string, create bool) (key []b
 }
 
 // load reads and unwraps the account's key, caching what it found.
-func (k *Keyring) load(ctx context.Context, account string) ([]byte, bool, error) {
+func (k *Keyring) load(ctx context.Context, account string) (*dataKey, bool, error) {
 	var row keyRow
 	err := k.db.NewSelect().Model(&row).Where("account_id = ?", account).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -104,8 +128,13 @@ func (k *Keyring) load(ctx context.Context, account string) ([]byte, bool, error
 	if err != nil {
 		return nil, false, fmt.Errorf("pii: data key of %s: %w", account, err)
 	}
-	k.remember(account, key)
-	return key, true, nil
+	a, err := newAEAD(key)
+	if err != nil {
+		return nil, false, err
+	}
+	dk := &dataKey{key: key, aead: a}
+	k.remember(account, dk)
+	return dk, true, nil
 }
 
 // create inserts a fresh key unless another writer got there first.
@@ -127,7 +156,7 @@ func (k *Keyring) create(ctx context.Context, account string) error {
 
 const cacheLimit = 100_000
 
-func (k *Keyring) remember(account string, key []byte) {
+func (k *Keyring) remember(account string, key *dataKey) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if len(k.cache) >= cacheLimit {

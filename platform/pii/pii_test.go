@@ -273,3 +273,18 @@ func TestKeyring_DestroyLeavesNoWrappedKeyInTheFiles(t *testing.T) {
 		assert.False(t, bytes.Contains(b, wrapped), "%s still holds the wrapped key", filepath.Base(f))
 	}
 }
+
+func TestCodec_OpensOnlyTheTopLevelSealedMember(t *testing.T) {
+	ctx := context.Background()
+	codec := pii.NewCodec(keyring(t, sqltest.SQLite(t), master))
+	a := uuid.NewString()
+	in := []byte(`{"note":"a \"pii\":\"v1:x:y\" inside","meta":{"pii":"v1:surname:AAAA"},"surname":"Ли","list":[{"pii":1}]}`)
+	sealed, err := codec.Seal(ctx, a, "AccountRegistered", pii.Data, in)
+	require.NoError(t, err)
+	assert.NotContains(t, string(sealed), "Ли")
+	out, err := codec.Open(ctx, a, "AccountRegistered", pii.Data, sealed)
+	require.NoError(t, err)
+	assert.JSONEq(t, string(in), string(out.Raw))
+	_, err = codec.Seal(ctx, a, "AccountRegistered", pii.Data, sealed)
+	assert.Error(t, err, "a payload that already has a sealed member is refused")
+}
