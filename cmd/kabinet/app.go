@@ -182,6 +182,10 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		Blobs: blobs, Registries: registry.NewSimulator(identifiers).Registries(),
 		Calendar: domain.NewRussianCalendar(), Identifiers: identifiers,
 	}
+	// Erasure's shredder gets the journal and the projections once they are
+	// built below.
+	shred := &shredder{codec: a.Codec, store: store, blobs: blobs, outbox: outbox, wait: 10 * time.Second}
+	deps.Closure.Shredder = shred
 	app := commands.NewApplication(deps)
 	a.Commands = app
 	idem, err := commands.NewIdempotency(ctx, readDB, clock)
@@ -199,10 +203,6 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	// Notifications (issues 3, 4): the outbox delivers the projection's
 	// rows through the notifier and sends the daily and weekly digests.
 	a.Notifications = notifications.NewOutbox(readDB, notifier, clock, logger)
-	shred := &shredder{codec: a.Codec, store: store, blobs: blobs, outbox: outbox, wait: 10 * time.Second}
-	deps.Closure.Shredder = shred
-	app = commands.NewApplication(deps)
-	a.Commands = app
 	retention, err := scheduler.NewRetention(ctx, readDB, store, c.Retention, app.ErasePersonalData.EraseAccount, shred.Shred, logger)
 	if err != nil {
 		return fail(err)

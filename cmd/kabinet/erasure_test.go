@@ -17,6 +17,8 @@ import (
 	"github.com/transparency-dev/merkle/proof"
 	"github.com/transparency-dev/merkle/rfc6962"
 
+	"github.com/kabinet/kabinet/domain"
+	"github.com/kabinet/kabinet/platform/eventstore"
 	"github.com/kabinet/kabinet/platform/journal"
 	"github.com/kabinet/kabinet/platform/sqldb/sqltest"
 	"github.com/kabinet/kabinet/projections"
@@ -293,4 +295,34 @@ func TestErasure_OnlyAdminErasesAndTheReasonIsRequired(t *testing.T) {
 	assert.Equal(t, "personal_data_erased", a.body["code"])
 	c := ts.do("GET", "/v1/accounts/"+other+"/cabinet", ts.operatorToken(), nil)
 	assert.Equal(t, http.StatusOK, c.status, "only the erased account is gone")
+}
+
+func TestPersonalData_EventsStoredBeforeEncryptionStillReadEverywhere(t *testing.T) {
+	ts := startServer(t, nil)
+	ctx := context.Background()
+	id := newID()
+	typ, ver, data, err := domain.EncodeEvent(domain.AccountRegistered{AccountID: id, Surname: "Староверова",
+		GivenNames: "Ольга", Citizenship: "KZ", Email: "old@example.org", OccurredAt: time.Now().UTC()})
+	require.NoError(t, err)
+	// Written as the service wrote it before personal fields were sealed.
+	res, err := ts.app.RawStore.Append(ctx, "account-"+id.String(), eventstore.NoStream, []eventstore.EventData{{
+		ID: newID(), Type: typ, SchemaVersion: ver, Data: data, OccurredAt: time.Now().UTC(),
+		Metadata: []byte(`{"actor_id":"` + id.String() + `","actor_role":"citizen","source_ip":"198.51.100.9","command":"RegisterAccount","command_id":"c1"}`),
+	}})
+	require.NoError(t, err)
+	pos := fmt.Sprint(res.LastPosition)
+	h := ts.do("GET", "/v1/accounts/"+id.String()+"/history", ts.staffToken("auditor", "aud-1"), nil)
+	require.Equal(t, http.StatusOK, h.status, string(h.raw))
+	item := h.body["items"].([]any)[0].(map[string]any)
+	assert.Equal(t, "Староверова", item["data"].(map[string]any)["surname"])
+	assert.Equal(t, "198.51.100.9", item["metadata"].(map[string]any)["source_ip"])
+	c := ts.do("GET", "/v1/accounts/"+id.String()+"/cabinet", ts.operatorToken(), nil, "X-Kabinet-Min-Position", pos)
+	require.Equal(t, http.StatusOK, c.status, string(c.raw))
+	assert.Equal(t, "Староверова", c.body["profile"].(map[string]any)["surname"])
+	// … and the account takes new, sealed events after the old ones.
+	tok, err := ts.app.Issuer.Mint(principal(id.String(), "citizen", id.String()), time.Hour)
+	require.NoError(t, err)
+	a := ts.do("PUT", "/v1/accounts/"+id.String()+"/notification-preferences", tok,
+		map[string]any{"email": true, "sms": false, "push": false, "frequency": "immediate"})
+	require.Equal(t, http.StatusOK, a.status, string(a.raw))
 }
