@@ -120,9 +120,12 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	fail := func(err error) (*App, error) { a.Close(); return nil, err }
 	// Personal fields are sealed with per-account keys kept in the system
 	// database; everything but the journal sees them opened.
-	if a.Codec, err = openCodec(ctx, c, eventsDB); err != nil {
+	codec, keysDB, closeKeys, err := openCodec(ctx, c, eventsDB)
+	if err != nil {
 		return fail(err)
 	}
+	a.Codec = codec
+	a.closers = append([]func() error{closeKeys}, a.closers...)
 	store := pii.NewStore(raw, a.Codec)
 	a.Store = store
 
@@ -247,7 +250,7 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		return fail(err)
 	}
 	shred.journal, shred.writer, shred.runner = a.Journal, a.JournalWriter, a.Runner
-	shred.targets = shredTargets(eventsDB, readDB, journalDB)
+	shred.targets = shredTargets(keysDB, eventsDB, readDB, journalDB)
 
 	a.Issuer = &auth.Issuer{Secret: secret, Clock: clock}
 	verifier := auth.NewVerifier(secret, clock)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -29,18 +30,48 @@ func masterKeys(c Config) pii.MasterKeys {
 	return pii.MasterKeys{Env: os.Getenv("KABINET_MASTER_KEY"), EnvPrevious: os.Getenv("KABINET_MASTER_KEY_PREVIOUS"), DataDir: c.DataDir}
 }
 
-// openCodec opens the personal-data codec: the keyring of data keys in
-// the system database (sys), wrapped by the local KMS.
-func openCodec(ctx context.Context, c Config, sys *sqldb.DB) (*pii.Codec, error) {
+// openKeysDB opens where the data keys live: with PostgreSQL events, the
+// same database (shared by every instance); with KurrentDB, the system
+// database openStores gave (sys); with SQLite, a durable keys.db beside the
+// events file, so that creating an account's key does not queue behind the
+// event store's writer. close releases what it opened.
+func openKeysDB(ctx context.Context, c Config, sys *sqldb.DB) (db *sqldb.DB, close func() error, err error) {
+	if _, ok := kurrentConnString(c.EventStore); ok || sys.IsPostgres() {
+		return sys, func() error { return nil }, nil
+	}
+	path := filepath.Join(filepath.Dir(strings.TrimPrefix(c.EventStore, "sqlite:")), "keys.db")
+	if db, err = sqldb.OpenSQLite(ctx, path, true); err != nil {
+		return nil, nil, fmt.Errorf("open data keys: %w", err)
+	}
+	return db, db.Close, nil
+}
+
+// openKeyring opens the keyring of data keys over kms in its database.
+func openKeyring(ctx context.Context, c Config, sys *sqldb.DB, kms pii.KMS) (*pii.Keyring, *sqldb.DB, func() error, error) {
+	db, closeDB, err := openKeysDB(ctx, c, sys)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	keys, err := pii.NewKeyring(ctx, db, kms)
+	if err != nil {
+		closeDB()
+		return nil, nil, nil, err
+	}
+	return keys, db, closeDB, nil
+}
+
+// openCodec opens the personal-data codec: the keyring (openKeysDB),
+// wrapped by the local KMS.
+func openCodec(ctx context.Context, c Config, sys *sqldb.DB) (*pii.Codec, *sqldb.DB, func() error, error) {
 	kms, err := masterKeys(c).Open()
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
-	keys, err := pii.NewKeyring(ctx, sys, kms)
+	keys, db, closeDB, err := openKeyring(ctx, c, sys, kms)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
-	return pii.NewCodec(keys), nil
+	return pii.NewCodec(keys), db, closeDB, nil
 }
 
 // accountKeys gives the blob store an account's data key; an erased
@@ -204,7 +235,7 @@ func parseRetention(s string) (time.Duration, error) {
 
 // shredTargets lists the databases an erasure shreds, each once, with the
 // tables PostgreSQL vacuums in it.
-func shredTargets(events, read, journalDB *sqldb.DB) []shredTarget {
+func shredTargets(keysDB, events, read, journalDB *sqldb.DB) []shredTarget {
 	var ts []shredTarget
 	add := func(db *sqldb.DB, tables ...string) {
 		for i := range ts {
@@ -215,7 +246,8 @@ func shredTargets(events, read, journalDB *sqldb.DB) []shredTarget {
 		}
 		ts = append(ts, shredTarget{db: db, tables: tables})
 	}
-	add(events, pii.KeysTable)
+	add(keysDB, pii.KeysTable)
+	add(events)
 	add(read, "cabinet_views", "application_views", "operator_queue", "operator_queue_accounts",
 		"notifications", "notification_accounts")
 	add(journalDB, "journal_entries")

@@ -42,15 +42,16 @@ func cmdKeys(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	keys, err := pii.NewKeyring(ctx, events, kms)
+	keys, keysDB, closeKeys, err := openKeyring(ctx, c, events, kms)
 	if err != nil {
 		return err
 	}
+	defer closeKeys()
 	n, err := keys.Rewrap(ctx, kms)
 	if err != nil {
 		return fmt.Errorf("rotate: %w (run it again to resume)", err)
 	}
-	if err := events.Shred(ctx, pii.KeysTable); err != nil {
+	if err := keysDB.Shred(ctx, pii.KeysTable); err != nil {
 		return fmt.Errorf("rotate: %w", err)
 	}
 	if err := m.FinishRotation(); err != nil {

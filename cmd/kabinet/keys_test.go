@@ -49,8 +49,9 @@ func TestKeysRotate_RewrapsUnderANewMasterKeyAndEverythingStillReads(t *testing.
 	require.NoError(t, os.WriteFile(filepath.Join(dir, pii.MasterKeyFile), oldKey, 0o600))
 	c, _, err := parseConfig("serve", []string{"--data-dir", dir})
 	require.NoError(t, err)
-	codec, err := openCodec(ctx, c, again.app.Events)
+	codec, _, closeKeys, err := openCodec(ctx, c, again.app.Events)
 	require.NoError(t, err)
+	defer closeKeys()
 	_, _, _, err = codec.Reveal(ctx, storedAfter[0])
 	assert.ErrorIs(t, err, pii.ErrUnknownMasterKey)
 }
