@@ -249,7 +249,7 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	if err != nil {
 		return fail(err)
 	}
-	shred.journal, shred.writer, shred.runner = a.Journal, a.JournalWriter, a.Runner
+	shred.journal, shred.writer, shred.runner, shred.poison = a.Journal, a.JournalWriter, a.Runner, pq
 	shred.targets = shredTargets(keysDB, eventsDB, readDB, journalDB)
 
 	a.Issuer = &auth.Issuer{Secret: secret, Clock: clock}
@@ -259,7 +259,7 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	cmdHTTP := commands.NewHTTP(app, a.Issuer, guard, newID)
 	query := readapi.New(readapi.Config{
 		Cabinet: cabinet.NewReader(readDB), Tracker: tracker, Guard: guard,
-		MinPositionWait: c.MinPositionWait, Ready: a.ready, Histories: readapi.NewSealedHistories(raw, a.Codec),
+		MinPositionWait: c.MinPositionWait, Ready: a.ready, Poisoned: pq.Pending, Histories: readapi.NewSealedHistories(raw, a.Codec),
 		StaffReads:   a.journalStaffRead,
 		Applications: applications.NewReader(readDB), Notifications: notifications.NewReader(readDB),
 		Queue: operatorqueue.NewReader(readDB), Clock: clock,
@@ -270,7 +270,7 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	limited := limitSensitive(ratelimit.New(c.RateLimit, max(c.RateLimit/6, 5)))
 
 	r := chi.NewRouter()
-	r.Use(observability.CorrelationID, a.Metrics.Middleware, observability.AccessLog(logger), httpx.Recoverer)
+	r.Use(observability.CorrelationID, a.Metrics.Middleware, observability.AccessLog(logger), httpx.Recoverer, httpx.CleanInput, httpx.Deadline(c.RequestTimeout))
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) { httpx.WriteError(w, r, httpx.NotFound("no such route")) })
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, httpx.MethodNotAllowed())
@@ -328,7 +328,7 @@ func (a *App) ready(ctx context.Context) error {
 	if err := a.Read.PingContext(ctx); err != nil {
 		return fmt.Errorf("read store: %w", err)
 	}
-	return nil
+	return checkDiskFree(a.Config.DataDir)
 }
 
 // Close releases every store, newest first.

@@ -21,6 +21,7 @@ import (
 	"github.com/kabinet/kabinet/platform/pii"
 	"github.com/kabinet/kabinet/platform/sqldb"
 	"github.com/kabinet/kabinet/projections"
+	"github.com/kabinet/kabinet/projections/poison"
 )
 
 // masterKeys says where this configuration's master keys come from:
@@ -110,6 +111,7 @@ type shredder struct {
 	journal *journal.Journal
 	writer  *journaling.Writer
 	runner  *projections.Runner
+	poison  *poison.Queue
 	targets []shredTarget // events, read models, journal: shredded at the end
 	wait    time.Duration
 }
@@ -127,8 +129,9 @@ var _ commands.Shredder = (*shredder)(nil)
 // lines, waits until the journal writer and every projection have passed
 // PersonalDataErased (so the journal holds every entry about the account
 // and the read models purged it), erases the journal's IP and user agent
-// of the account's entries, and finally shreds the databases' files. Each
-// step is idempotent.
+// of the account's entries, deletes its poisoned messages (copies of its
+// events as the projectors saw them), and finally shreds the databases'
+// files. Each step is idempotent.
 func (s *shredder) Shred(ctx context.Context, account uuid.UUID, position uint64) error {
 	id := account.String()
 	if err := s.codec.Keys().Destroy(ctx, id); err != nil {
@@ -150,6 +153,9 @@ func (s *shredder) Shred(ctx context.Context, account uuid.UUID, position uint64
 		if _, err := s.runner.Tracker.Wait(ctx, p.Name(), position, s.wait); err != nil {
 			return fmt.Errorf("erasure of %s: %w", id, err)
 		}
+	}
+	if _, err := s.poison.Forget(ctx, id); err != nil {
+		return err
 	}
 	for _, t := range s.targets {
 		if err := t.db.Shred(ctx, t.tables...); err != nil {
@@ -249,7 +255,7 @@ func shredTargets(keysDB, events, read, journalDB *sqldb.DB) []shredTarget {
 	add(keysDB, pii.KeysTable)
 	add(events)
 	add(read, "cabinet_views", "application_views", "operator_queue", "operator_queue_accounts",
-		"notifications", "notification_accounts")
+		"notifications", "notification_accounts", "poison_messages")
 	add(journalDB, "journal_entries")
 	return ts
 }

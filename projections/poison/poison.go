@@ -196,6 +196,24 @@ func (q *Queue) List(ctx context.Context, consumer string, limit int) ([]Entry, 
 	return out, nil
 }
 
+// Pending counts the entries not yet replayed, by consumer.
+func (q *Queue) Pending(ctx context.Context) (map[string]int, error) {
+	var rows []struct {
+		Consumer string `bun:"consumer"`
+		N        int    `bun:"n"`
+	}
+	err := q.db.NewSelect().Model((*row)(nil)).Column("consumer").ColumnExpr("count(*) AS n").
+		Where("replayed_at IS NULL").Group("consumer").Scan(ctx, &rows)
+	if err != nil {
+		return nil, fmt.Errorf("poison: count pending: %w", err)
+	}
+	out := make(map[string]int, len(rows))
+	for _, r := range rows {
+		out[r.Consumer] = r.N
+	}
+	return out, nil
+}
+
 // Get returns entry id, or ErrNotFound.
 func (q *Queue) Get(ctx context.Context, id int64) (Entry, error) {
 	var r row
@@ -235,4 +253,23 @@ func (q *Queue) Replay(ctx context.Context, id int64, handler func(*message.Mess
 		return fmt.Errorf("poison: mark %d replayed: %w", id, err)
 	}
 	return nil
+}
+
+// Forget deletes every poisoned message about accountID — of its stream,
+// or acted by it — so that an erasure leaves no copy of its events in the
+// queue (the queue holds them as the projectors saw them: opened). It
+// returns how many it deleted.
+func (q *Queue) Forget(ctx context.Context, accountID string) (int64, error) {
+	if accountID == "" {
+		return 0, errors.New("poison: forget: empty account id")
+	}
+	res, err := q.db.NewDelete().Model((*row)(nil)).Where("metadata LIKE ?", "%"+accountID+"%").Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("poison: forget %s: %w", accountID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("poison: forget %s: %w", accountID, err)
+	}
+	return n, nil
 }
