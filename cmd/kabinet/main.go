@@ -27,7 +27,8 @@ Usage:
   kabinet history ACCOUNT_ID [--format ndjson|table] [--data-dir ./data]
   kabinet keys rotate [--data-dir ./data]
   kabinet probe URL
-  kabinet bench [--duration 10s] [--concurrency 32] [--reads 5]
+  kabinet bench [--duration 10s] [--concurrency 32] [--reads 5] [--report-every 1m]
+  kabinet bench reads [--duration 10s] [--connections 64]
 
 Every flag also reads an environment variable (see README, "Configuration").
 `
@@ -77,6 +78,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "history":
 		return cmdHistory(ctx, args[1:], stdout)
 	case "bench":
+		if len(args) > 1 && args[1] == "reads" {
+			return cmdBenchReads(ctx, args[2:], stdout)
+		}
 		return cmdBench(ctx, args[1:], stdout)
 	case "keys":
 		return cmdKeys(ctx, args[1:], stdout)
