@@ -66,12 +66,18 @@ func (h *CloseAccountHandler) Handle(ctx context.Context, cmd CloseAccount) (Res
 	if err != nil {
 		return res, err
 	}
-	if s := h.d.Closure.Sessions; s != nil {
-		if err := s.EndAll(ctx, cmd.AccountID); err != nil {
-			return res, fmt.Errorf("close %s: end sessions: %w", cmd.AccountID, err)
+	return res, endSessions(ctx, h.d, cmd.AccountID)
+}
+
+// endSessions ends every session of a closed account, when there is a
+// session store.
+func endSessions(ctx context.Context, d Deps, account uuid.UUID) error {
+	if s := d.Closure.Sessions; s != nil {
+		if err := s.EndAll(ctx, account); err != nil {
+			return fmt.Errorf("close %s: end sessions: %w", account, err)
 		}
 	}
-	return res, nil
+	return nil
 }
 
 // ErasePersonalData erases an account's personal data (admin, with a
@@ -108,9 +114,9 @@ func (h *ErasePersonalDataHandler) Handle(ctx context.Context, cmd ErasePersonal
 	if err != nil {
 		return res, err
 	}
-	if s := h.d.Closure.Sessions; s != nil && wasOpen {
-		if err := s.EndAll(ctx, cmd.AccountID); err != nil {
-			return res, fmt.Errorf("erase %s: end sessions: %w", cmd.AccountID, err)
+	if wasOpen {
+		if err := endSessions(ctx, h.d, cmd.AccountID); err != nil {
+			return res, err
 		}
 	}
 	if s := h.d.Closure.Shredder; s != nil {

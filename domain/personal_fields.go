@@ -9,7 +9,7 @@ const Erased = "[erased]"
 // INN) in any event: stored encrypted with the account's key.
 var personalNames = []string{
 	"surname", "given_names", "patronymic", "latin", "birth_date", "birth_place",
-	"address_ru", "address_abroad", "address", "phone", "email", "value", "contact",
+	"address_ru", "address_abroad", "address", "phone", "email", "value", "replaces", "contact",
 	"snils", "snils_masked", "inn", "inn_masked", "series", "document_number",
 	"form", "certificate_serial", "subject_name",
 }

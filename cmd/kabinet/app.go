@@ -211,7 +211,7 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		return fail(err)
 	}
 	a.Scheduler = scheduler.New(scheduler.Options{Clock: clock, Logger: logger}, expiry, timeouts,
-		a.Notifications.DeliveryJob(), a.Notifications.DigestJob(), retention)
+		a.Notifications.DeliveryJob(), a.Notifications.DigestJob(), idem.PurgeJob(), retention)
 
 	cps, err := esbus.NewSQLCheckpoints(ctx, readDB)
 	if err != nil {
@@ -253,7 +253,10 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	shred.targets = shredTargets(keysDB, eventsDB, readDB, journalDB)
 
 	a.Issuer = &auth.Issuer{Secret: secret, Clock: clock}
-	verifier := auth.NewVerifier(secret, clock)
+	verifier, err := tokenVerifier(c, secret, clock)
+	if err != nil {
+		return fail(err)
+	}
 	guard := auth.NewGuard()
 	guard.OnDenied = a.journalDenied
 	cmdHTTP := commands.NewHTTP(app, a.Issuer, guard, newID)
@@ -300,6 +303,22 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	ops.Method(http.MethodGet, "/metrics", observability.Handler(reg))
 	a.OpsHandler = ops
 	return a, nil
+}
+
+// tokenVerifier accepts Kabinet's own tokens and, with an OIDC issuer
+// configured, staff tokens from that provider only.
+func tokenVerifier(c Config, secret []byte, clock func() time.Time) (auth.TokenVerifier, error) {
+	own := auth.NewVerifier(secret, clock)
+	if c.OIDCIssuer == "" {
+		return own, nil
+	}
+	staff, err := auth.NewOIDCVerifier(auth.OIDCConfig{
+		Issuer: c.OIDCIssuer, Audience: c.OIDCAudience, RoleClaim: c.OIDCRoleClaim, Clock: clock,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("staff sign-in: %w", err)
+	}
+	return auth.StaffAndCitizens{Own: own, Staff: staff}, nil
 }
 
 // onlyRole admits one role; anyone else is denied as if the route did not

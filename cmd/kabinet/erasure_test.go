@@ -42,7 +42,7 @@ func (ts *testServer) erasablePerson(n int) erasable {
 	phone := fmt.Sprintf("+7912777%04d", n)
 	email := fmt.Sprintf("zarema.erasova%d@example.org", n)
 	a := ts.do("POST", "/v1/accounts", "", map[string]any{
-		"surname": "Эрасова", "given_names": "Зарема", "citizenship": "UZ", "phone": phone, "email": email,
+		"surname": "Эрасова", "given_names": "Зарема", "citizenship": "UZ", "phone": phone, "email": email, "consent": consent,
 	}, ua...)
 	require.Equal(t, http.StatusCreated, a.status, string(a.raw))
 	p := erasable{id: a.body["account_id"].(string), tok: a.body["token"].(string)}

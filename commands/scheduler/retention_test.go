@@ -54,7 +54,7 @@ func TestRetention_ErasesAClosedAccountWhenItsRetentionEnds(t *testing.T) {
 
 	closed, open := newID(), newID()
 	for _, id := range []uuid.UUID{closed, open} {
-		a, err := domain.Register(id, domain.Registration{Surname: "Иванов", GivenNames: "Пётр", Citizenship: "UZ", Email: "p@example.org"}, closedAt)
+		a, err := domain.Register(id, domain.Registration{Consent: domain.CurrentConsent(), Surname: "Иванов", GivenNames: "Пётр", Citizenship: "UZ", Email: "p@example.org"}, closedAt)
 		require.NoError(t, err)
 		_, err = deps.Repo.Create(ctx, a, commands.Metadata{ActorID: id.String(), ActorRole: "citizen"})
 		require.NoError(t, err)
@@ -91,7 +91,7 @@ func TestRetention_FinishesAnErasureWhoseShreddingFailed(t *testing.T) {
 	repo := commands.NewRepository(store, newID)
 	id := newID()
 	now := time.Date(2026, 1, 10, 9, 0, 0, 0, time.UTC)
-	a, err := domain.Register(id, domain.Registration{Surname: "Ли", GivenNames: "Анна", Citizenship: "KR", Email: "a@example.org"}, now)
+	a, err := domain.Register(id, domain.Registration{Consent: domain.CurrentConsent(), Surname: "Ли", GivenNames: "Анна", Citizenship: "KR", Email: "a@example.org"}, now)
 	require.NoError(t, err)
 	require.NoError(t, a.ErasePersonalData("запрос", domain.Actor{ID: "admin-1", Role: "admin"}, now))
 	_, err = repo.Create(ctx, a, commands.Metadata{ActorID: "admin-1", ActorRole: "admin"})
