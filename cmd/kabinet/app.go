@@ -158,8 +158,12 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	// Applications (issue 4): numbers, the application → account index and
 	// payment claims are streams in the event store; the gateway secret is
 	// KABINET_PAYMENT_SECRET or <data-dir>/payment.secret.
+	calendar, err := newCalendar(c, logger, reg)
+	if err != nil {
+		return fail(err)
+	}
 	deps.Applications = commands.ApplicationDeps{
-		Calendar: domain.NewRussianCalendar(), Numbers: commands.NewApplicationNumbers(store, newID),
+		Calendar: calendar, Numbers: commands.NewApplicationNumbers(store, newID),
 		Index: commands.NewApplicationIndex(store, newID), Payments: commands.NewPaymentClaims(store, newID),
 	}
 	paySecret, err := commands.LoadPaymentSecret(os.Getenv("KABINET_PAYMENT_SECRET"), c.DataDir)
@@ -181,9 +185,14 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		return fail(err)
 	}
 	identifiers := commands.NewIdentifierClaims(store, hmacKey, newID)
+	signatures, err := esignVerifier(c, logger)
+	if err != nil {
+		return fail(err)
+	}
+	bank := commands.BankOutbox{Notifier: notifier, Clock: clock}
 	deps.Identity = commands.IdentityDeps{
-		Blobs: blobs, Registries: registry.NewSimulator(identifiers).Registries(),
-		Calendar: domain.NewRussianCalendar(), Identifiers: identifiers,
+		Blobs: blobs, Registries: registry.NewSimulator(identifiers, bank).Registries(),
+		Calendar: calendar, Identifiers: identifiers, ESign: signatures,
 	}
 	// Erasure's shredder gets the journal and the projections once they are
 	// built below.
@@ -206,11 +215,15 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	// Notifications (issues 3, 4): the outbox delivers the projection's
 	// rows through the notifier and sends the daily and weekly digests.
 	a.Notifications = notifications.NewOutbox(readDB, notifier, clock, logger)
+	unpaid, err := commands.NewUnpaidFeeTimeouts(ctx, readDB, store, app.Applications.TimeoutUnpaidFee, logger)
+	if err != nil {
+		return fail(err)
+	}
 	retention, err := scheduler.NewRetention(ctx, readDB, store, c.Retention, app.ErasePersonalData.EraseAccount, shred.Shred, logger)
 	if err != nil {
 		return fail(err)
 	}
-	a.Scheduler = scheduler.New(scheduler.Options{Clock: clock, Logger: logger}, expiry, timeouts,
+	a.Scheduler = scheduler.New(scheduler.Options{Clock: clock, Logger: logger}, expiry, timeouts, unpaid,
 		a.Notifications.DeliveryJob(), a.Notifications.DigestJob(), idem.PurgeJob(), retention)
 
 	cps, err := esbus.NewSQLCheckpoints(ctx, readDB)

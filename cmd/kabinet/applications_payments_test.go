@@ -50,6 +50,8 @@ func TestPayments_SignedCallbackIsCheckedAndIdempotent(t *testing.T) {
 		assert.Equal(t, http.StatusUnprocessableEntity, a.status, string(a.raw))
 		assert.Equal(t, "payment_amount_mismatch", a.body["code"])
 		assert.EqualValues(t, fee, a.body["expected_amount"])
+		assert.Regexp(t, `^[0-9 ]+ руб\. [0-9]{2} коп\.$`, a.body["expected"], "the answer states roubles and kopecks")
+		assert.Regexp(t, `руб\. [0-9]{2} коп\.`, a.body["detail"])
 		assert.Equal(t, domain.StatusAwaitingPayment, ts.appState(p.id, app).Status)
 	})
 	first := ts.do("POST", path, "", body, commands.PaymentSignatureHeader, ts.gateway().Sign(body))

@@ -31,6 +31,8 @@ type Config struct {
 	OIDCIssuer         string // staff identity provider; empty: embedded development mode
 	OIDCAudience       string
 	OIDCRoleClaim      string
+	ESignCADir         string        // PEM files of the accredited CAs; empty: the data dir's test CA
+	CalendarFile       string        // production-calendar years beyond the shipped ones; empty: none
 	Retention          time.Duration // how long a closed account's personal data is kept
 
 	// alsoNotify receives every notification besides the outbox (bench).
@@ -60,6 +62,8 @@ var settings = []setting{
 	{"oidc-issuer", "KABINET_OIDC_ISSUER", "", "staff OpenID Connect provider's issuer URL (empty: embedded development mode, staff tokens from kabinet token)"},
 	{"oidc-audience", "KABINET_OIDC_AUDIENCE", "", "audience a staff token must carry (required with an issuer)"},
 	{"oidc-role-claim", "KABINET_OIDC_ROLE_CLAIM", "kabinet_role", "claim of a staff token naming its role"},
+	{"esign-ca-dir", "KABINET_ESIGN_CA_DIR", "", "directory of PEM certificates of the accredited e-signature CAs (empty: the data dir's test CA, esign-ca.pem)"},
+	{"calendar", "KABINET_CALENDAR", "", "JSON file of production-calendar years ({\"years\":[{\"year\",\"holidays\",\"working_weekends\"}]}) added to the shipped 2025–2027"},
 	{"retention", "KABINET_RETENTION", "3y", "how long a closed account's personal data is kept before it is erased (a duration, 1095d or 3y)"},
 	{"checkpoint-every", "KABINET_JOURNAL_CHECKPOINT_EVERY", "100", "sign a journal checkpoint after this many entries"},
 	{"checkpoint-interval", "KABINET_JOURNAL_CHECKPOINT_INTERVAL", "2s", "sign a journal checkpoint this long after new entries"},
@@ -96,6 +100,7 @@ func parseConfigWith(name string, args []string, extra func(*flag.FlagSet)) (Con
 		LogFormat: *vals["log-format"], JWTSecret: os.Getenv("KABINET_JWT_SECRET"),
 		JournalKey: os.Getenv("KABINET_JOURNAL_KEY"), OIDCIssuer: *vals["oidc-issuer"],
 		OIDCAudience: *vals["oidc-audience"], OIDCRoleClaim: *vals["oidc-role-claim"],
+		ESignCADir: *vals["esign-ca-dir"], CalendarFile: *vals["calendar"],
 	}
 	var err error
 	if c.MinPositionWait, err = time.ParseDuration(*vals["min-position-wait"]); err != nil {

@@ -27,6 +27,7 @@ Usage:
   kabinet history ACCOUNT_ID [--format ndjson|table] [--data-dir ./data]
   kabinet keys rotate [--data-dir ./data]
   kabinet probe URL
+  kabinet esign test-cert --data-dir DIR --name "Фамилия Имя Отчество" --out DIR2
   kabinet bench [--duration 10s] [--concurrency 32] [--reads 5] [--report-every 1m]
   kabinet bench reads [--duration 10s] [--connections 64]
 
@@ -82,6 +83,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return cmdBenchReads(ctx, args[2:], stdout)
 		}
 		return cmdBench(ctx, args[1:], stdout)
+	case "esign":
+		return cmdEsign(args[1:], stdout)
 	case "keys":
 		return cmdKeys(ctx, args[1:], stdout)
 	case "help", "-h", "--help":

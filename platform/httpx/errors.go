@@ -139,6 +139,7 @@ var statusForCode = map[string]int{
 	domain.CodeFileType:                http.StatusUnsupportedMediaType,
 	domain.CodeFileTooLarge:            http.StatusRequestEntityTooLarge,
 	domain.CodeDocumentDuplicate:       http.StatusConflict,
+	domain.CodeFourEyesRequired:        http.StatusForbidden,
 }
 
 // StatusFor is the status WriteError answers err with: the table for domain

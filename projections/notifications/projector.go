@@ -142,6 +142,7 @@ func (*Projector) Reset(ctx context.Context, db bun.IDB) error {
 var relevant = map[string]bool{
 	"ContactConfirmed": true, "ContactRemoved": true, "NotificationPreferencesChanged": true,
 	"IdentityVerified": true, "IdentityVerificationRejected": true, "VerificationDeadlineExtended": true,
+	"IdentityVerificationCancelled": true, "AccountLevelLowered": true,
 	"ApplicationSubmitted": true, "FeeCharged": true, "FeePaid": true, "ApplicationAccepted": true,
 	"ApplicationReviewStarted": true, "ClarificationRequested": true, "ClarificationProvided": true,
 	"ApplicationApproved": true, "ApplicationRejected": true, "ApplicationResubmitted": true,
