@@ -14,6 +14,7 @@ import (
 	"github.com/kabinet/kabinet/commands/scheduler"
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/eventstore"
+	"github.com/kabinet/kabinet/platform/schema"
 	"github.com/kabinet/kabinet/platform/sqldb"
 )
 
@@ -65,7 +66,16 @@ const unpaidFeeJob = "unpaid_fee_timeout"
 // ApplicationRejected and ApplicationWithdrawn delete it.
 type UnpaidFeeTimeouts struct{ *scheduler.IndexedJob }
 
-// NewUnpaidFeeTimeouts creates the job's tables in db if needed.
+// UnpaidFeeMigrations are the unpaid fees' index, oldest first.
+var UnpaidFeeMigrations = schema.Component{Name: "unpaid_fees", Migrations: []schema.Migration{
+	{ID: "0001_tables", Up: schema.SQL(`CREATE TABLE IF NOT EXISTS unpaid_fees (
+			application_id TEXT PRIMARY KEY,
+			account_id TEXT NOT NULL,
+			due TEXT NOT NULL)`,
+		`CREATE INDEX IF NOT EXISTS unpaid_fees_due ON unpaid_fees (due)`)},
+}}
+
+// NewUnpaidFeeTimeouts applies the job's migrations to db.
 func NewUnpaidFeeTimeouts(ctx context.Context, db *sqldb.DB, store eventstore.Store, h *TimeoutUnpaidFeeHandler, logger *slog.Logger) (*UnpaidFeeTimeouts, error) {
 	if db == nil || store == nil || h == nil {
 		panic("commands.NewUnpaidFeeTimeouts: nil dependency")
@@ -74,15 +84,9 @@ func NewUnpaidFeeTimeouts(ctx context.Context, db *sqldb.DB, store eventstore.St
 		logger = slog.Default()
 	}
 	job, err := scheduler.NewIndexedJob(ctx, db, store, scheduler.Indexed{
-		Name: unpaidFeeJob,
-		Schema: []string{
-			`CREATE TABLE IF NOT EXISTS unpaid_fees (
-			application_id TEXT PRIMARY KEY,
-			account_id TEXT NOT NULL,
-			due TEXT NOT NULL)`,
-			`CREATE INDEX IF NOT EXISTS unpaid_fees_due ON unpaid_fees (due)`,
-		},
-		Apply: indexUnpaidFee,
+		Name:   unpaidFeeJob,
+		Schema: UnpaidFeeMigrations,
+		Apply:  indexUnpaidFee,
 		Due: func(ctx context.Context, now time.Time, limit int) ([]string, error) {
 			var ids []string
 			err := db.NewRaw(`SELECT application_id FROM unpaid_fees WHERE due <= ? ORDER BY due, application_id LIMIT ?`,

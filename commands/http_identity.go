@@ -11,7 +11,6 @@ import (
 
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/auth"
-	"github.com/kabinet/kabinet/platform/blobstore"
 	"github.com/kabinet/kabinet/platform/httpx"
 )
 
@@ -147,8 +146,7 @@ func (h *HTTP) addDocument(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, httpx.BadRequest("malformed_multipart", err.Error()))
 		return
 	}
-	// Scans are sealed with the account's own key (blobstore.WithOwner).
-	ctx := blobstore.WithOwner(h.withMetadata(r), id.String())
+	ctx := h.withMetadata(r)
 	up, err := DecodeDocumentUpload(ctx, mr, h.app.AddDocument.Blobs())
 	if err != nil {
 		httpx.WriteError(w, r, err)

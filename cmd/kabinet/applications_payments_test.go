@@ -233,7 +233,8 @@ func TestApplications_ClarificationTimesOutThroughTheScheduler(t *testing.T) {
 // a server and start another on the same stores (a restart).
 func startServerIn(t *testing.T, dir string) *testServer {
 	t.Helper()
-	c, _, err := parseConfig("serve", []string{"--data-dir", dir})
+	c, _, err := parseConfig("serve", []string{"--data-dir", dir,
+		"--rate-limit", "0", "--payment-rate-limit", "0", "--denied-rate-limit", "0"})
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := buildApp(ctx, c, io.Discard)

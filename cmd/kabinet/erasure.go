@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -73,18 +72,6 @@ func openCodec(ctx context.Context, c Config, sys *sqldb.DB) (*pii.Codec, *sqldb
 		return nil, nil, nil, err
 	}
 	return pii.NewCodec(keys), db, closeDB, nil
-}
-
-// accountKeys gives the blob store an account's data key; an erased
-// account takes no more scans (account_closed).
-func accountKeys(keys *pii.Keyring) blobstore.AccountKeys {
-	return func(ctx context.Context, account string) ([]byte, error) {
-		key, _, err := keys.Key(ctx, account, true)
-		if errors.Is(err, pii.ErrErased) {
-			return nil, domain.NewError(domain.CodeAccountClosed, "the account was closed and erased")
-		}
-		return key, err
-	}
 }
 
 // revealMetadata gives the journal writer an event's metadata in clear;

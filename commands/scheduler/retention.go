@@ -13,6 +13,7 @@ import (
 
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/eventstore"
+	"github.com/kabinet/kabinet/platform/schema"
 	"github.com/kabinet/kabinet/platform/sqldb"
 )
 
@@ -39,6 +40,16 @@ type Retention struct{ *IndexedJob }
 
 const retentionJob = "retention"
 
+// RetentionMigrations create the retention job's index.
+var RetentionMigrations = schema.Component{Name: "account_retention", Migrations: []schema.Migration{
+	{ID: "0001_tables", Up: schema.SQL(`CREATE TABLE IF NOT EXISTS account_retention (
+			account_id TEXT PRIMARY KEY,
+			closed_at BIGINT,
+			erased_position BIGINT,
+			shredded BOOLEAN NOT NULL DEFAULT FALSE)`,
+		`CREATE INDEX IF NOT EXISTS account_retention_due ON account_retention (erased_position, closed_at)`)},
+}}
+
 // NewRetention creates the job's tables in db if needed.
 func NewRetention(ctx context.Context, db *sqldb.DB, store eventstore.Store, retention time.Duration,
 	erase EraseFunc, shred ShredFunc, logger *slog.Logger) (*Retention, error) {
@@ -49,16 +60,9 @@ func NewRetention(ctx context.Context, db *sqldb.DB, store eventstore.Store, ret
 		logger = slog.Default()
 	}
 	job, err := NewIndexedJob(ctx, db, store, Indexed{
-		Name: retentionJob,
-		Schema: []string{
-			`CREATE TABLE IF NOT EXISTS account_retention (
-			account_id TEXT PRIMARY KEY,
-			closed_at BIGINT,
-			erased_position BIGINT,
-			shredded BOOLEAN NOT NULL DEFAULT FALSE)`,
-			`CREATE INDEX IF NOT EXISTS account_retention_due ON account_retention (erased_position, closed_at)`,
-		},
-		Apply: indexRetention,
+		Name:   retentionJob,
+		Schema: RetentionMigrations,
+		Apply:  indexRetention,
 		Due: func(ctx context.Context, now time.Time, limit int) ([]string, error) {
 			var accounts []string
 			err := db.NewRaw(`SELECT account_id FROM account_retention
