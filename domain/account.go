@@ -40,6 +40,7 @@ type ForeignerAccount struct {
 
 	identity identity     // personal data, documents, verification, SNILS/INN (identity.go)
 	apps     applications // applications and their lifecycle (applications.go)
+	closure  closure      // closure and erasure (closure.go)
 }
 
 // Register validates a registration form and starts a new account with id.
@@ -122,5 +123,6 @@ func (a *ForeignerAccount) apply(e Event) {
 		}
 		a.identity.apply(e)
 		a.apps.apply(e)
+		a.closure.apply(e)
 	}
 }

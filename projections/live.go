@@ -80,7 +80,7 @@ func (r *Runner) apply(ctx context.Context, p Projector, batch []eventstore.Reco
 	ctx, span := batchSpan(ctx, p, batch, "live")
 	defer span.End()
 	err := r.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		if err := p.Project(ctx, tx, batch); err != nil {
+		if err := project(ctx, tx, p, batch); err != nil {
 			return err
 		}
 		return r.Checkpoint.SaveTx(ctx, tx, p.Name(), last)

@@ -37,7 +37,7 @@ var (
 		cabinet.Migrations, applications.Migrations, notifications.Migrations, operatorqueue.Migrations,
 		esbus.CheckpointMigrations, poison.Migrations,
 		commands.IdempotencyMigrations, commands.ClarificationMigrations, commands.UnpaidFeeMigrations,
-		scheduler.Migrations, scheduler.ExpiryMigrations,
+		scheduler.Migrations, scheduler.ExpiryMigrations, scheduler.RetentionMigrations,
 	}
 	// pgReadComponents are in the read store only when it is PostgreSQL:
 	// what several instances share there (in-process or files on SQLite).
