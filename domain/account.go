@@ -40,6 +40,7 @@ type ForeignerAccount struct {
 
 	identity identity     // personal data, documents, verification, SNILS/INN (identity.go)
 	apps     applications // applications and their lifecycle (applications.go)
+	closure  closure      // closure and erasure (closure.go)
 	creds    credentials  // whether a password and an authenticator exist (signin.go)
 }
 
@@ -123,6 +124,7 @@ func (a *ForeignerAccount) apply(e Event) {
 		}
 		a.identity.apply(e)
 		a.apps.apply(e)
+		a.closure.apply(e)
 		a.creds.apply(e)
 	}
 }

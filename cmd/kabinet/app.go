@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 
 	"github.com/kabinet/kabinet/commands"
 	"github.com/kabinet/kabinet/commands/journaling"
@@ -30,6 +31,7 @@ import (
 	"github.com/kabinet/kabinet/platform/journal"
 	"github.com/kabinet/kabinet/platform/journal/journalhttp"
 	"github.com/kabinet/kabinet/platform/observability"
+	"github.com/kabinet/kabinet/platform/pii"
 	"github.com/kabinet/kabinet/platform/ratelimit"
 	"github.com/kabinet/kabinet/platform/secrets"
 	"github.com/kabinet/kabinet/platform/sqldb"
@@ -46,11 +48,18 @@ import (
 
 // App is one wired Kabinet: stores, handlers, projections and the router.
 type App struct {
-	Config  Config
-	Logger  *slog.Logger
-	Events  *sqldb.DB
-	Read    *sqldb.DB
-	Store   eventstore.Store
+	Config Config
+	Logger *slog.Logger
+	Events *sqldb.DB
+	Read   *sqldb.DB
+	// Store is the event store as commands and projections see it:
+	// personal fields opened (pii.Store over RawStore).
+	Store eventstore.Store
+	// RawStore holds the stored bytes, personal fields sealed: what the
+	// journal reads and hashes.
+	RawStore eventstore.Store
+	// Codec seals and opens personal fields with the accounts' data keys.
+	Codec   *pii.Codec
 	Runner  *projections.Runner
 	Handler http.Handler
 	// OpsHandler serves only health, readiness and metrics (worker role).
@@ -72,8 +81,9 @@ type App struct {
 	Notifications *notifications.Outbox // delivers notification rows; its jobs run in Scheduler
 	// Sessions holds citizens' credentials and sessions (signing in).
 	Sessions *signin.Service
-	outbox   *commands.OutboxFile
 	closers  []func() error
+	// created names the files serve's start-up created in the data dir.
+	created []string
 }
 
 // consentVersion is the consent text the web registration asks for.
@@ -116,9 +126,9 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := observability.NewMetrics(reg)
-	store := eventstore.Instrumented(baseStore, metrics)
-	a := &App{Config: c, Logger: logger, Events: eventsDB, Read: readDB, Store: store, Metrics: metrics}
-	a.closers = append(a.closers, store.Close, eventsDB.Close)
+	raw := eventstore.Instrumented(baseStore, metrics)
+	a := &App{Config: c, Logger: logger, Events: eventsDB, Read: readDB, RawStore: raw, Metrics: metrics}
+	a.closers = append(a.closers, raw.Close, eventsDB.Close)
 	if readDB != eventsDB {
 		a.closers = append(a.closers, readDB.Close)
 	}
@@ -139,6 +149,16 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	if err := migrateAll(ctx, schemaPlan(sqlEvents, journalDB, readDB), logger); err != nil {
 		return fail(err)
 	}
+	// Personal fields are sealed with per-account keys kept in the system
+	// database; everything but the journal sees them opened.
+	codec, keysDB, closeKeys, err := openCodec(ctx, c, eventsDB)
+	if err != nil {
+		return fail(err)
+	}
+	a.Codec = codec
+	a.closers = append([]func() error{closeKeys}, a.closers...)
+	store := pii.NewStore(raw, a.Codec)
+	a.Store = store
 
 	outbox, err := commands.OpenOutboxFile(c.DataDir)
 	if err != nil {
@@ -160,9 +180,12 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	if c.clock != nil {
 		clock = c.clock
 	}
-	var notifier commands.Notifier = outbox
+	notifier, err := openDelivery(ctx, c, readDB, outbox, clock, logger)
+	if err != nil {
+		return fail(err)
+	}
 	if c.alsoNotify != nil {
-		notifier = commands.Fanout{outbox, c.alsoNotify}
+		notifier = commands.Fanout{notifier, c.alsoNotify}
 	}
 	deps := commands.Deps{
 		Repo:     commands.NewRepository(store, newID),
@@ -208,6 +231,10 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		Blobs: blobs, Registries: registry.NewSimulator(identifiers, bank).Registries(),
 		Calendar: calendar, Identifiers: identifiers, ESign: signatures,
 	}
+	// Erasure's shredder gets the journal and the projections once they are
+	// built below.
+	shred := &shredder{codec: a.Codec, store: store, blobs: blobs, outbox: outbox, wait: 10 * time.Second}
+	deps.Closure.Shredder = shred
 	app := commands.NewApplication(deps)
 	a.Commands = app
 	idem, err := commands.NewIdempotency(ctx, readDB, clock)
@@ -229,8 +256,12 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	if err != nil {
 		return fail(err)
 	}
+	retention, err := scheduler.NewRetention(ctx, readDB, store, c.Retention, app.ErasePersonalData.EraseAccount, shred.Shred, logger)
+	if err != nil {
+		return fail(err)
+	}
 	a.Scheduler = scheduler.New(scheduler.Options{Clock: clock, Logger: logger}, expiry, timeouts, unpaid,
-		a.Notifications.DeliveryJob(), a.Notifications.DigestJob(), idem.PurgeJob())
+		a.Notifications.DeliveryJob(), a.Notifications.DigestJob(), idem.PurgeJob(), retention)
 
 	cps, err := esbus.NewSQLCheckpoints(ctx, readDB)
 	if err != nil {
@@ -254,11 +285,14 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		return fail(err)
 	}
 	a.JournalWriter, err = journaling.New(ctx, journaling.Config{
-		Store: store, DB: journalDB, Journal: a.Journal, Logger: logger, Observer: a.Metrics,
+		Store: raw, DB: journalDB, Journal: a.Journal, Logger: logger, Observer: a.Metrics,
+		RevealMetadata: revealMetadata(a.Codec),
 	})
 	if err != nil {
 		return fail(err)
 	}
+	shred.journal, shred.writer, shred.runner, shred.poison = a.Journal, a.JournalWriter, a.Runner, pq
+	shred.targets = shredTargets(keysDB, eventsDB, readDB, journalDB)
 
 	a.Issuer = &auth.Issuer{Secret: secret, Clock: clock}
 	verifier, err := tokenVerifier(c, secret, clock)
@@ -280,7 +314,7 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	signinHTTP := signin.NewHTTP(a.Sessions, guard, a.journalSignin, newID)
 	query := readapi.New(readapi.Config{
 		Cabinet: cabinet.NewReader(readDB), Tracker: tracker, Guard: guard,
-		MinPositionWait: c.MinPositionWait, Ready: a.ready, Poisoned: pq.Pending, Histories: readapi.NewHistories(store),
+		MinPositionWait: c.MinPositionWait, Ready: a.ready, Poisoned: pq.Pending, Histories: readapi.NewSealedHistories(raw, a.Codec),
 		StaffReads: a.journalStaffRead, StaffReadsMany: a.journalStaffReads,
 		Applications: applications.NewReader(readDB), Notifications: notifications.NewReader(readDB),
 		Queue: operatorqueue.NewReader(readDB), Clock: clock,
@@ -293,7 +327,7 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 
 	r := chi.NewRouter()
 	r.Use(httpx.ClientAddress(c.TrustedProxies), httpx.SecureHeaders,
-		observability.CorrelationID, a.Metrics.Middleware, observability.AccessLog(logger), httpx.Recoverer,
+		observability.CorrelationID, observability.SpanRoute, a.Metrics.Middleware, observability.AccessLog(logger), httpx.Recoverer,
 		httpx.CleanInput, httpx.Deadline(c.RequestTimeout))
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) { httpx.WriteError(w, r, httpx.NotFound("no such route")) })
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
@@ -322,6 +356,7 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		r.With(limited, refusals, idem.Middleware).Group(cmdHTTP.ApplicationRoutes)
 		r.With(limited, refusals, idem.Middleware).Group(cmdHTTP.IdentityRoutes)
 		r.With(limited).Group(signinHTTP.Routes)
+		r.With(refusals, idem.Middleware).Group(cmdHTTP.ClosureRoutes)
 	})
 	// The web cabinet's pages call the API above in-process.
 	web.New(web.Config{
@@ -329,7 +364,8 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		Secure: os.Getenv("KABINET_ENV") == "production", Transliterate: domain.Transliterate, Logger: logger,
 		ConsentVersion: consentVersion,
 	}).Routes(r)
-	a.Handler = r
+	// Each request is a span (a trace when the OTEL_* variables enable it).
+	a.Handler = tracedRouter{Router: r, traced: otelhttp.NewHandler(r, "http.server")}
 	ops := chi.NewRouter()
 	ops.Use(httpx.SecureHeaders, observability.CorrelationID, a.Metrics.Middleware)
 	query.PublicRoutes(ops)
@@ -398,3 +434,12 @@ func (a *App) Close() error {
 	a.closers = nil
 	return errors.Join(errs...)
 }
+
+// tracedRouter serves through otelhttp and is still the chi router for
+// whoever walks its routes (the OpenAPI test, the fuzz targets).
+type tracedRouter struct {
+	chi.Router
+	traced http.Handler
+}
+
+func (t tracedRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) { t.traced.ServeHTTP(w, r) }

@@ -39,7 +39,7 @@ var (
 		esbus.CheckpointMigrations, poison.Migrations,
 		commands.IdempotencyMigrations, commands.ClarificationMigrations, commands.UnpaidFeeMigrations,
 		commands.CodeLimitMigrations, signin.Migrations,
-		scheduler.Migrations, scheduler.ExpiryMigrations,
+		scheduler.Migrations, scheduler.ExpiryMigrations, scheduler.RetentionMigrations,
 	}
 	// pgReadComponents are in the read store only when it is PostgreSQL:
 	// what several instances share there (in-process or files on SQLite).

@@ -133,7 +133,7 @@ func loadAll(ctx context.Context, tx bun.Tx, events []eventstore.RecordedEvent) 
 		return out, nil
 	}
 	var rows []row
-	if err := tx.NewSelect().Model(&rows).Where("account_id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+	if err := tx.NewSelect().Model(&rows).Where("account_id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("load cabinets: %w", err)
 	}
 	for i := range rows {
@@ -193,4 +193,10 @@ func (rd *Reader) Get(ctx context.Context, accountID uuid.UUID) (*View, error) {
 		v.NotificationPreferences = domain.DefaultNotificationPreferences()
 	}
 	return v, nil
+}
+
+// Purge implements projections.Purger: the account's cabinet is deleted.
+func (*Projector) Purge(ctx context.Context, tx bun.Tx, accountID string) error {
+	_, err := tx.NewDelete().Model((*row)(nil)).Where("account_id = ?", accountID).Exec(ctx)
+	return err
 }

@@ -263,7 +263,7 @@ func restoreAfterRebuild(ctx context.Context, tx bun.Tx, made []*row) error {
 	for start := 0; start < len(ids); start += 500 {
 		part := ids[start:min(start+500, len(ids))]
 		var marks []mark
-		if err := tx.NewSelect().Model(&marks).Where("notification_id IN (?)", bun.In(part)).Scan(ctx); err != nil {
+		if err := tx.NewSelect().Model(&marks).Where("notification_id IN (?)", bun.List(part)).Scan(ctx); err != nil {
 			return fmt.Errorf("load notification marks: %w", err)
 		}
 		for _, m := range marks {
@@ -274,7 +274,7 @@ func restoreAfterRebuild(ctx context.Context, tx bun.Tx, made []*row) error {
 			}
 		}
 		var sent []delivery
-		if err := tx.NewSelect().Model(&sent).Where("notification_id IN (?)", bun.In(part)).Scan(ctx); err != nil {
+		if err := tx.NewSelect().Model(&sent).Where("notification_id IN (?)", bun.List(part)).Scan(ctx); err != nil {
 			return fmt.Errorf("load notification deliveries: %w", err)
 		}
 		done := map[string]map[string]int64{}
@@ -332,7 +332,7 @@ func loadAccounts(ctx context.Context, tx bun.Tx, events []eventstore.RecordedEv
 	for start := 0; start < len(ids); start += 500 {
 		var rows []accountRow
 		part := ids[start:min(start+500, len(ids))]
-		if err := tx.NewSelect().Model(&rows).Where("account_id IN (?)", bun.In(part)).Scan(ctx); err != nil {
+		if err := tx.NewSelect().Model(&rows).Where("account_id IN (?)", bun.List(part)).Scan(ctx); err != nil {
 			return nil, nil, nil, fmt.Errorf("load notification accounts: %w", err)
 		}
 		for i := range rows {
@@ -371,4 +371,22 @@ func saveAccounts(ctx context.Context, tx bun.Tx, accounts map[string]*account, 
 		}
 	}
 	return nil
+}
+
+// Purge implements projections.Purger: the account's notifications (with
+// their addresses and texts), their deliveries and marks, and its
+// addressing row are deleted; what was not yet sent is never sent.
+func (*Projector) Purge(ctx context.Context, tx bun.Tx, accountID string) error {
+	ids := tx.NewSelect().Model((*row)(nil)).Column("id").Where("account_id = ?", accountID)
+	if _, err := tx.NewDelete().Model((*delivery)(nil)).Where("notification_id IN (?)", ids).Exec(ctx); err != nil {
+		return err
+	}
+	if _, err := tx.NewDelete().Model((*mark)(nil)).Where("notification_id IN (?)", ids).Exec(ctx); err != nil {
+		return err
+	}
+	if _, err := tx.NewDelete().Model((*row)(nil)).Where("account_id = ?", accountID).Exec(ctx); err != nil {
+		return err
+	}
+	_, err := tx.NewDelete().Model((*accountRow)(nil)).Where("account_id = ?", accountID).Exec(ctx)
+	return err
 }
