@@ -235,6 +235,9 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	// built below.
 	shred := &shredder{codec: a.Codec, store: store, blobs: blobs, outbox: outbox, wait: 10 * time.Second}
 	deps.Closure.Shredder = shred
+	// Closure ends every session through the sign-in service built below.
+	ender := &sessionEnder{}
+	deps.Closure.Sessions = ender
 	app := commands.NewApplication(deps)
 	a.Commands = app
 	idem, err := commands.NewIdempotency(ctx, readDB, clock)
@@ -309,6 +312,7 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	if a.Sessions, err = openSignin(ctx, c, deps, readDB, a.Issuer, hmacKey); err != nil {
 		return fail(err)
 	}
+	ender.s = a.Sessions
 	guard.Sessions = a.Sessions
 	cmdHTTP := commands.NewHTTP(app, a.Sessions, guard, newID)
 	signinHTTP := signin.NewHTTP(a.Sessions, guard, a.journalSignin, newID)

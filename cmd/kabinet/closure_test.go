@@ -28,6 +28,10 @@ func TestClosure_OwnerClosesPendingApplicationsAreWithdrawnAndCommandsRefused(t 
 
 	st := ts.appState(p.id, app)
 	assert.Equal(t, domain.StatusWithdrawn, st.Status, "the pending application was withdrawn")
+	assert.Equal(t, http.StatusUnauthorized, ts.do("GET", "/v1/accounts/"+p.id+"/sessions", p.token, nil).status,
+		"closure ends every session")
+	// A token outside any session still reaches the account: its commands are refused.
+	p.token, _ = ts.app.Issuer.Mint(principal(p.id, "citizen", p.id), time.Hour)
 	r := ts.do("PUT", "/v1/accounts/"+p.id+"/notification-preferences", p.token,
 		map[string]any{"email": true, "sms": true, "push": false, "frequency": "immediate"})
 	assert.Equal(t, http.StatusUnprocessableEntity, r.status)

@@ -205,7 +205,10 @@ func eraseEndToEnd(t *testing.T, ts *testServer, beforeErasure func(erasable)) e
 	assert.True(t, erasedSeen, "the erasure is journaled")
 	ts.checkProofsAfter(before)
 
-	r := ts.do("PUT", "/v1/accounts/"+p.id+"/notification-preferences", p.tok,
+	// Closure ended the sessions; a token outside any session still
+	// reaches the account, whose commands are refused.
+	tok, _ := ts.app.Issuer.Mint(principal(p.id, "citizen", p.id), time.Hour)
+	r := ts.do("PUT", "/v1/accounts/"+p.id+"/notification-preferences", tok,
 		map[string]any{"email": true, "sms": true, "push": false, "frequency": "immediate"})
 	assert.Equal(t, http.StatusUnprocessableEntity, r.status)
 	assert.Equal(t, "account_closed", r.body["code"], string(r.raw))

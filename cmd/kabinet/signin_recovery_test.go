@@ -139,6 +139,8 @@ func TestSessions_RevocationIsSeenBySecondInstance(t *testing.T) {
 	t.Setenv("KABINET_JWT_SECRET", strings.Repeat("s", 40))
 	t.Setenv("KABINET_HMAC_KEY", strings.Repeat("h", 40))
 	t.Setenv("KABINET_JOURNAL_KEY", skey)
+	t.Setenv("KABINET_MASTER_KEY", strings.Repeat("m", 40))
+	t.Setenv("KABINET_BLOB_KEY", strings.Repeat("b", 64))
 	env := map[string]string{"eventstore": dsn, "readstore": dsn}
 	clockA, clockB := newFakeClock(), newFakeClock()
 	a := startClocked(t, env, clockA)

@@ -3,7 +3,10 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"net/http"
+
+	"github.com/google/uuid"
 
 	"github.com/kabinet/kabinet/commands"
 	"github.com/kabinet/kabinet/commands/signin"
@@ -25,4 +28,16 @@ func openSignin(ctx context.Context, c Config, deps commands.Deps, readDB *sqldb
 // journalSignin records a sign-in step (success, failure, lock, logout).
 func (a *App) journalSignin(r *http.Request, action, accountID string, outcome journal.Outcome, reason string) {
 	a.record(r, entryFor(r, action, accountID, outcome, reason))
+}
+
+// sessionEnder hands closure's EndAll to the sign-in service, which is
+// built after the command handlers.
+type sessionEnder struct{ s *signin.Service }
+
+// EndAll implements commands.SessionEnder.
+func (e *sessionEnder) EndAll(ctx context.Context, accountID uuid.UUID) error {
+	if e.s == nil {
+		return errors.New("sign-in service not wired")
+	}
+	return e.s.EndAll(ctx, accountID)
 }

@@ -166,9 +166,20 @@ func (s *Service) End(ctx context.Context, sessionID, reason string) error {
 	return nil
 }
 
-// EndAll ends every session of the account (recovery, closure).
+// EndAll ends every session of the account when it is closed, and forgets
+// the user agents its sessions and challenges kept (personal data that
+// erasure must not find).
 func (s *Service) EndAll(ctx context.Context, accountID uuid.UUID) error {
-	return s.endAll(ctx, accountID, EndAllSessions)
+	if err := s.endAll(ctx, accountID, EndAllSessions); err != nil {
+		return err
+	}
+	for _, m := range []any{(*session)(nil), (*challenge)(nil)} {
+		if _, err := s.c.DB.NewUpdate().Model(m).Set("user_agent = ''").
+			Where("account_id = ?", accountID.String()).Exec(ctx); err != nil {
+			return fmt.Errorf("forget user agents: %w", err)
+		}
+	}
+	return nil
 }
 
 func (s *Service) endAll(ctx context.Context, accountID uuid.UUID, reason string) error {
