@@ -57,6 +57,8 @@ func TestConsent_ShownInTheCabinetAndWithdrawn(t *testing.T) {
 
 		w := ts.do("DELETE", path, tok, nil)
 		require.Equal(t, http.StatusOK, w.status, string(w.raw))
+		assert.Equal(t, http.StatusUnauthorized, ts.do("DELETE", path, tok, nil).status, "the closure ended the sessions")
+		tok, _ = ts.app.Issuer.Mint(principal(id, "citizen", id), time.Hour) // a token of no session
 		again := ts.do("DELETE", path, tok, nil)
 		assert.Equal(t, http.StatusUnprocessableEntity, again.status)
 		assert.Equal(t, "account_closed", again.body["code"], "the withdrawal closed the account")
