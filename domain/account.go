@@ -43,6 +43,7 @@ type ForeignerAccount struct {
 
 	identity identity     // personal data, documents, verification, SNILS/INN (identity.go)
 	apps     applications // applications and their lifecycle (applications.go)
+	desk     desk         // support, appointments, complaints, fines, reminders (desk.go)
 }
 
 // contact is one phone or email and its confirmation progress.
@@ -150,6 +151,7 @@ func (a *ForeignerAccount) apply(e Event) {
 	default:
 		a.identity.apply(e)
 		a.apps.apply(e)
+		a.desk.apply(e)
 	}
 }
 
