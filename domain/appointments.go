@@ -120,11 +120,12 @@ func CheckSlot(officeID string, slot, now time.Time, cal *Calendar) (Office, err
 // BookAppointment books a visit: the slot must be the office's (CheckSlot),
 // the purpose one it serves, and the attached documents, in force on the
 // visit's day, must meet the purpose's requirements (documents_missing);
-// then the visit is ready with its ticket, number. A service-centre
-// identity verification also requests the verification, unless it is
-// pending by that method already. Whether the slot is free is the
-// command's to settle (a claim), not the account's.
-func (a *ForeignerAccount) BookAppointment(id uuid.UUID, number string, in AppointmentInput, cal *Calendar, actor Actor, now time.Time, rnd io.Reader, h CodeHasher) error {
+// then reserve is called (the command claims the slot and takes the
+// visit's number: whether a slot is free is not the account's to know) and
+// the visit is ready with that number as its ticket; an error of reserve
+// is returned as it is. A service-centre identity verification also
+// requests the verification, unless it is pending by that method already.
+func (a *ForeignerAccount) BookAppointment(id uuid.UUID, in AppointmentInput, cal *Calendar, actor Actor, now time.Time, rnd io.Reader, h CodeHasher, reserve func() (string, error)) error {
 	if err := actor.check(); err != nil {
 		return err
 	}
@@ -148,6 +149,15 @@ func (a *ForeignerAccount) BookAppointment(id uuid.UUID, number string, in Appoi
 		return err
 	}
 	if purpose == PurposeIdentityVerification {
+		if err := a.canRequestVisitVerification(now); err != nil {
+			return err
+		}
+	}
+	number, err := reserve()
+	if err != nil {
+		return err
+	}
+	if purpose == PurposeIdentityVerification {
 		if err := a.requestVisitVerification(now, cal, rnd, h); err != nil {
 			return err
 		}
@@ -162,6 +172,30 @@ func (a *ForeignerAccount) BookAppointment(id uuid.UUID, number string, in Appoi
 		checked[i] = r.Code
 	}
 	a.record(AppointmentReadyForVisit{AppointmentID: id, Ticket: number, Checked: checked, OccurredAt: now})
+	return nil
+}
+
+// canRequestVisitVerification checks that a service-centre verification
+// is pending or may be requested (the refusals RequestIdentityVerification
+// would give), before anything is reserved.
+func (a *ForeignerAccount) canRequestVisitVerification(now time.Time) error {
+	v := a.identity.verification
+	switch {
+	case v.status == VerificationPending && v.method == MethodServiceCenter:
+		return nil
+	case v.status == VerificationVerified:
+		return NewError(CodeAlreadyVerified, "the identity is already verified")
+	case v.status == VerificationPending:
+		return NewError(CodeVerificationPending, "a verification by %s is already pending", v.method).WithDetail("method", v.method.String())
+	}
+	today := MoscowDate(now)
+	if missing := a.missingForStandard(today); len(missing) > 0 {
+		return NewError(CodeLevelTooLow, "identity verification needs the standard level first; missing: %s", strings.Join(missing, ", ")).
+			WithDetail("required", LevelStandard.String()).WithDetail("missing", missing)
+	}
+	if !a.HasValidStay(today) {
+		return NewError(CodeNoLegalStay, "add a stay-right document in force before verifying the identity")
+	}
 	return nil
 }
 

@@ -140,34 +140,41 @@ type SupportRequestClosed struct {
 	OccurredAt time.Time `json:"occurred_at"`
 }
 
-// OpenSupportRequest validates in and records SupportRequestOpened with its
-// number and deadlines computed from now in operators' working time.
-func (a *ForeignerAccount) OpenSupportRequest(id uuid.UUID, number string, in SupportInput, actor Actor, now time.Time) error {
-	if err := actor.check(); err != nil {
-		return err
-	}
+// CheckSupportInput validates and normalises a new request: topic and
+// text required and bounded, priority normal (the default) or data_security.
+func CheckSupportInput(in SupportInput) (SupportInput, error) {
 	var f fieldErrs
-	topic, text := strings.TrimSpace(in.Topic), strings.TrimSpace(in.Text)
-	f.add(boundedText("topic", topic, maxSupportTopic))
-	f.add(boundedText("text", text, maxSupportText))
-	prio := strings.TrimSpace(in.Priority)
-	switch prio {
+	out := SupportInput{Topic: strings.TrimSpace(in.Topic), Text: strings.TrimSpace(in.Text), Priority: strings.TrimSpace(in.Priority)}
+	f.add(boundedText("topic", out.Topic, maxSupportTopic))
+	f.add(boundedText("text", out.Text, maxSupportText))
+	switch out.Priority {
 	case "":
-		prio = PriorityNormal
+		out.Priority = PriorityNormal
 	case PriorityNormal, PriorityDataSecurity:
 	default:
 		f.add(fieldError("priority", CodeEnum, "priority is normal or data_security"))
 	}
-	if err := ValidationError(f.fields); err != nil {
+	return out, ValidationError(f.fields)
+}
+
+// OpenSupportRequest validates in (CheckSupportInput) and records
+// SupportRequestOpened with its number and deadlines computed from now in
+// operators' working time.
+func (a *ForeignerAccount) OpenSupportRequest(id uuid.UUID, number string, in SupportInput, actor Actor, now time.Time) error {
+	if err := actor.check(); err != nil {
+		return err
+	}
+	in, err := CheckSupportInput(in)
+	if err != nil {
 		return err
 	}
 	resolution := SupportResolution
-	if prio == PriorityDataSecurity {
+	if in.Priority == PriorityDataSecurity {
 		resolution = SupportPriorityResolution
 	}
 	now = now.UTC()
 	a.record(SupportRequestOpened{
-		RequestID: id, Number: number, Topic: topic, Text: text, Priority: prio,
+		RequestID: id, Number: number, Topic: in.Topic, Text: in.Text, Priority: in.Priority,
 		FirstAnswerDue: SupportDeadline(now, SupportFirstAnswer), ResolutionDue: SupportDeadline(now, resolution),
 		By: actor.ID, ByRole: actor.Role, OccurredAt: now,
 	})
