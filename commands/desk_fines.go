@@ -12,18 +12,10 @@ import (
 	"github.com/kabinet/kabinet/domain"
 )
 
-// FineView is one fine or debt of the registry with what the account
-// recorded of its payments.
-type FineView struct {
-	domain.Fine
-	Status   string               `json:"status"` // unpaid or paid
-	Payments []domain.FinePayment `json:"payments"`
-}
-
 // Fines lists account's fines and debts: the registry's list for the
 // person on file (none before personal data is given) and the payments
 // recorded for each, refused ones with their refund status.
-func (k *Desk) Fines(ctx context.Context, account uuid.UUID) ([]FineView, error) {
+func (k *Desk) Fines(ctx context.Context, account uuid.UUID) ([]domain.FineView, error) {
 	a, err := k.d.Repo.Load(ctx, account)
 	if err != nil {
 		return nil, err
@@ -32,21 +24,7 @@ func (k *Desk) Fines(ctx context.Context, account uuid.UUID) ([]FineView, error)
 	if err != nil {
 		return nil, err
 	}
-	payments := a.FinePayments()
-	out := make([]FineView, 0, len(fines))
-	for _, f := range fines {
-		v := FineView{Fine: f, Status: "unpaid", Payments: []domain.FinePayment{}}
-		for _, p := range payments {
-			if p.FineID == f.ID {
-				v.Payments = append(v.Payments, p)
-			}
-		}
-		if a.FinePaidOff(f.ID) {
-			v.Status = "paid"
-		}
-		out = append(out, v)
-	}
-	return out, nil
+	return a.FineViews(fines), nil
 }
 
 func (k *Desk) finesOf(ctx context.Context, a *domain.ForeignerAccount) ([]domain.Fine, error) {

@@ -50,6 +50,32 @@ type FinePayment struct {
 	At            time.Time `json:"at"`
 }
 
+// FineView is one fine or debt of the registry with what the account
+// recorded of its payments.
+type FineView struct {
+	Fine
+	Status   string        `json:"status"` // unpaid or paid
+	Payments []FinePayment `json:"payments"`
+}
+
+// FineViews joins the registry's fines with the account's payments.
+func (a *ForeignerAccount) FineViews(fines []Fine) []FineView {
+	out := make([]FineView, 0, len(fines))
+	for _, f := range fines {
+		v := FineView{Fine: f, Status: "unpaid", Payments: []FinePayment{}}
+		for _, p := range a.desk.finePayments {
+			if p.FineID == f.ID {
+				v.Payments = append(v.Payments, p)
+			}
+		}
+		if a.FinePaidOff(f.ID) {
+			v.Status = "paid"
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
 // FinePaid records a confirmed payment that settled a fine.
 type FinePaid struct {
 	FineID        string    `json:"fine_id"`

@@ -128,6 +128,9 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		return fail(err)
 	}
 	clock := func() time.Time { return time.Now().UTC() }
+	if c.clock != nil {
+		clock = c.clock
+	}
 	var notifier commands.Notifier = outbox
 	if c.alsoNotify != nil {
 		notifier = commands.Fanout{outbox, c.alsoNotify}
@@ -163,12 +166,18 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		return fail(err)
 	}
 	identifiers := commands.NewIdentifierClaims(store, hmacKey, newID)
+	simulator := registry.NewSimulator(identifiers)
 	deps.Identity = commands.IdentityDeps{
-		Blobs: blobs, Registries: registry.NewSimulator(identifiers).Registries(),
+		Blobs: blobs, Registries: simulator.Registries(),
 		Calendar: domain.NewRussianCalendar(), Identifiers: identifiers,
 	}
 	app := commands.NewApplication(deps)
 	a.Commands = app
+	// The rest of the cabinet (support, visits, complaints, fines, reminders).
+	desk, err := wireDesk(ctx, a, deps, simulator)
+	if err != nil {
+		return fail(err)
+	}
 	idem, err := commands.NewIdempotency(ctx, readDB, clock)
 	if err != nil {
 		return fail(err)
@@ -184,8 +193,8 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	// Notifications (issues 3, 4): the outbox delivers the projection's
 	// rows through the notifier and sends the daily and weekly digests.
 	a.Notifications = notifications.NewOutbox(readDB, notifier, clock, logger)
-	a.Scheduler = scheduler.New(scheduler.Options{Clock: clock, Logger: logger}, expiry, timeouts,
-		a.Notifications.DeliveryJob(), a.Notifications.DigestJob())
+	jobs := []scheduler.Job{expiry, timeouts, a.Notifications.DeliveryJob(), a.Notifications.DigestJob()}
+	a.Scheduler = scheduler.New(scheduler.Options{Clock: clock, Logger: logger}, append(jobs, desk.jobs...)...)
 
 	cps, err := esbus.NewSQLCheckpoints(ctx, readDB)
 	if err != nil {
@@ -198,8 +207,8 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	tracker := projections.NewTracker(readDB)
 	a.Runner = &projections.Runner{
 		DB: readDB, Store: store, Checkpoint: cps, Poison: pq, Tracker: tracker, Logger: logger,
-		Projectors: []projections.Projector{cabinet.NewProjector(), applications.NewProjector(),
-			notifications.NewProjector(), operatorqueue.NewProjector()}, Observer: a.Metrics,
+		Projectors: append([]projections.Projector{cabinet.NewProjector(), applications.NewProjector(),
+			notifications.NewProjector(), operatorqueue.NewProjector()}, desk.projectors...), Observer: a.Metrics,
 	}
 	if err := a.Runner.Migrate(ctx); err != nil {
 		return fail(err)
@@ -240,6 +249,8 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	// Registration and one-time codes are throttled per client IP.
 	limited := limitSensitive(ratelimit.New(c.RateLimit, max(c.RateLimit/6, 5)))
 
+	withCommands := func(r chi.Router) chi.Router { return r.With(limited, refusals, idem.Middleware) }
+	deskPublic, deskPrivate := desk.routes(query, cmdHTTP, gateway, withCommands)
 	r := chi.NewRouter()
 	r.Use(observability.CorrelationID, a.Metrics.Middleware, observability.AccessLog(logger), httpx.Recoverer)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) { httpx.WriteError(w, r, httpx.NotFound("no such route")) })
@@ -255,6 +266,7 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		r.Method(http.MethodGet, "/metrics", observability.Handler(reg))
 		r.With(limited, refusals, idem.Middleware).Group(cmdHTTP.PublicRoutes)
 		r.With(limited, refusals, idem.Middleware).Group(cmdHTTP.PaymentRoutes(gateway))
+		deskPublic(r)
 	})
 	r.Group(func(r chi.Router) {
 		r.Use(guard.Authenticate(verifier))
@@ -262,6 +274,7 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		r.With(limited, refusals, idem.Middleware).Group(cmdHTTP.Routes)
 		r.With(limited, refusals, idem.Middleware).Group(cmdHTTP.ApplicationRoutes)
 		r.With(limited, refusals, idem.Middleware).Group(cmdHTTP.IdentityRoutes)
+		deskPrivate(r)
 	})
 	a.Handler = r
 	ops := chi.NewRouter()

@@ -32,6 +32,8 @@ type Config struct {
 	alsoNotify commands.Notifier
 	// noJournalWriter leaves the journal writer stopped (bench comparisons).
 	noJournalWriter bool
+	// clock replaces the wall clock (tests of deadlines and schedules).
+	clock func() time.Time
 }
 
 // setting documents one configuration value: its flag, env var and default.

@@ -56,6 +56,9 @@ func apply(s *domain.ApplicationState, ref domain.ApplicationRef, e domain.Event
 			s.DocumentIDs = slices.Clone(e.DocumentIDs)
 		}
 		s.Deadline = e.Deadline
+	case domain.ComplaintUpheld:
+		s.Deadline = e.Deadline
+		entry.Comment = e.Comment
 	}
 	if status != domain.StatusClarificationRequested {
 		s.ClarificationDue = domain.Date{}

@@ -141,7 +141,7 @@ func isApplicationEvent(typ string) bool {
 	switch typ {
 	case "ApplicationSubmitted", "FeeCharged", "FeePaid", "ApplicationAccepted", "ApplicationReviewStarted",
 		"ClarificationRequested", "ClarificationProvided", "ApplicationApproved", "ApplicationRejected",
-		"ApplicationResubmitted", "ApplicationWithdrawn":
+		"ApplicationResubmitted", "ApplicationWithdrawn", "ComplaintUpheld":
 		return true
 	}
 	return false

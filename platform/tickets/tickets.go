@@ -1,4 +1,6 @@
-package commands
+// Package tickets signs and checks the references that appointment tickets
+// carry in their QR codes (Ed25519), and draws the codes.
+package tickets
 
 import (
 	"crypto/ed25519"
@@ -14,7 +16,6 @@ import (
 	"github.com/google/uuid"
 	qrcode "github.com/skip2/go-qrcode"
 
-	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/secrets"
 )
 
@@ -60,10 +61,10 @@ func (t *Tickets) PublicKey() string {
 	return base64.StdEncoding.EncodeToString(t.priv.Public().(ed25519.PublicKey))
 }
 
-// Reference returns the signed reference of visit ap:
+// Reference returns the signed reference of ref:
 // "KBT1.<payload>.<signature>", both base64url.
-func (t *Tickets) Reference(ap domain.AppointmentState) string {
-	payload, _ := json.Marshal(TicketRef{AppointmentID: ap.AppointmentID, Ticket: ap.Number, OfficeID: ap.OfficeID, Slot: ap.Slot.Unix()})
+func (t *Tickets) Reference(ref TicketRef) string {
+	payload, _ := json.Marshal(ref)
 	body := ticketPrefix + "." + base64.RawURLEncoding.EncodeToString(payload)
 	return body + "." + base64.RawURLEncoding.EncodeToString(ed25519.Sign(t.priv, []byte(body)))
 }
