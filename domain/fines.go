@@ -22,8 +22,12 @@ const (
 	RefundAmountMismatch = "amount_mismatch"
 )
 
-// CodeFineNotFound answers a fine the registry does not list for the person.
-const CodeFineNotFound = "fine_not_found"
+// Fine error codes: a fine the registry does not list for the person; a
+// transaction already recorded for another fine.
+const (
+	CodeFineNotFound             = "fine_not_found"
+	CodePaymentTransactionReused = "payment_transaction_reused"
+)
 
 // Fine is one fine or debt as a registry lists it: ID is its payment
 // identifier (УИН).
@@ -108,7 +112,8 @@ type FinePaymentRefunded struct {
 
 // PayFine records the gateway's payment tx for fine f: FinePaid when it
 // settles the fine, else FinePaymentRefused with the refund window. A
-// transaction already recorded records nothing (a redelivery).
+// transaction already recorded for f records nothing (a redelivery); for
+// another fine it is payment_transaction_reused.
 func (a *ForeignerAccount) PayFine(f Fine, amount int64, currency, tx string, now time.Time, cal *Calendar) error {
 	tx, currency = strings.TrimSpace(tx), strings.ToUpper(strings.TrimSpace(currency))
 	var fe fieldErrs
@@ -124,8 +129,14 @@ func (a *ForeignerAccount) PayFine(f Fine, amount int64, currency, tx string, no
 	if err := ValidationError(fe.fields); err != nil {
 		return err
 	}
-	if slices.ContainsFunc(a.desk.finePayments, func(p FinePayment) bool { return p.TransactionID == tx }) {
-		return nil
+	for _, p := range a.desk.finePayments {
+		switch {
+		case p.TransactionID != tx:
+		case p.FineID != f.ID:
+			return NewError(CodePaymentTransactionReused, "transaction %s already paid another fine", tx)
+		default:
+			return nil // a redelivery
+		}
 	}
 	now = now.UTC()
 	reason := ""

@@ -127,12 +127,13 @@ var statusForCode = map[string]int{
 	domain.CodeFileTooLarge:            http.StatusRequestEntityTooLarge,
 	domain.CodeDocumentDuplicate:       http.StatusConflict,
 	// The rest of the cabinet (DOMAIN.md §12).
-	domain.CodeSlotTaken:              http.StatusConflict,
-	domain.CodeSupportRequestNotFound: http.StatusNotFound,
-	domain.CodeAppointmentNotFound:    http.StatusNotFound,
-	domain.CodeComplaintNotFound:      http.StatusNotFound,
-	domain.CodeFineNotFound:           http.StatusNotFound,
-	domain.CodeComplaintSameOperator:  http.StatusForbidden,
+	domain.CodeSlotTaken:                http.StatusConflict,
+	domain.CodeSupportRequestNotFound:   http.StatusNotFound,
+	domain.CodeAppointmentNotFound:      http.StatusNotFound,
+	domain.CodeComplaintNotFound:        http.StatusNotFound,
+	domain.CodeFineNotFound:             http.StatusNotFound,
+	domain.CodePaymentTransactionReused: http.StatusConflict,
+	domain.CodeComplaintSameOperator:    http.StatusForbidden,
 }
 
 // StatusFor is the status WriteError answers err with: the table for domain
