@@ -1,9 +1,7 @@
 package commands
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -164,21 +162,16 @@ func decodeMeta(part io.Reader) (domain.DocumentInput, error) {
 			Code: httpx.CodeBodyTooLarge, Detail: "the meta part is too large"}
 	}
 	var in domain.DocumentInput
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
+	if err := httpx.DecodeJSONBytes(raw, &in); err != nil {
 		var de *domain.Error
 		if errors.As(err, &de) {
 			return in, de
 		}
-		code := httpx.CodeMalformedJSON
-		if bytes.Contains([]byte(err.Error()), []byte("unknown field")) {
-			code = httpx.CodeUnknownField
+		var he *httpx.Error
+		if errors.As(err, &he) {
+			return in, &httpx.Error{Status: he.Status, Code: he.Code, Detail: "meta: " + he.Detail, Fields: he.Fields}
 		}
-		return in, httpx.BadRequest(code, "meta: "+err.Error())
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return in, httpx.BadRequest(httpx.CodeMalformedJSON, "meta has data after its JSON value")
+		return in, err
 	}
 	return in, nil
 }

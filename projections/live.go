@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/uptrace/bun"
 
 	"github.com/kabinet/kabinet/platform/eventstore"
+	"github.com/kabinet/kabinet/platform/sqldb"
 	"github.com/kabinet/kabinet/projections/esbus"
 )
 
@@ -39,6 +41,16 @@ func (r *Runner) liveHandler(p Projector) message.NoPublishHandlerFunc {
 		}
 		last, err := r.apply(ctx, p, batch)
 		if err != nil && len(batch) > 1 {
+			last, err = r.apply(ctx, p, batch[:1])
+		}
+		// A store that cannot answer is no fault of the event: wait for it
+		// rather than let the retries poison an event that is fine.
+		for wait := 100 * time.Millisecond; err != nil && sqldb.IsUnavailable(err) && ctx.Err() == nil; wait = min(2*wait, 5*time.Second) {
+			r.Logger.Warn("projection waits for its store", "projection", p.Name(), "position", rec.Position, "err", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(wait):
+			}
 			last, err = r.apply(ctx, p, batch[:1])
 		}
 		if err != nil {

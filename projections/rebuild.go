@@ -39,6 +39,14 @@ func Rebuild(ctx context.Context, db *sqldb.DB, store eventstore.Store, cps *esb
 // CatchUp applies the global log after position `after` up to the current
 // head in pages, each page in one transaction with the checkpoint.
 func CatchUp(ctx context.Context, db *sqldb.DB, store eventstore.Store, cps *esbus.SQLCheckpoints, p Projector, after uint64, progress func(done, total uint64)) error {
+	return catchUp(ctx, db, store, cps, p, after, progress, nil)
+}
+
+// catchUp is CatchUp; a page that fails goes to failed when it is set
+// (which applies what it can and returns the page's last position), else
+// the catch-up stops with the page's error.
+func catchUp(ctx context.Context, db *sqldb.DB, store eventstore.Store, cps *esbus.SQLCheckpoints, p Projector, after uint64,
+	progress func(done, total uint64), failed func(ctx context.Context, p Projector, page []eventstore.RecordedEvent) error) error {
 	head, err := store.Head(ctx)
 	if err != nil {
 		return fmt.Errorf("catch up %s: %w", p.Name(), err)
@@ -58,6 +66,9 @@ func CatchUp(ctx context.Context, db *sqldb.DB, store eventstore.Store, cps *esb
 			}
 			return cps.SaveTx(ctx, tx, p.Name(), last)
 		})
+		if err != nil && failed != nil && ctx.Err() == nil {
+			err = failed(ctx, p, page)
+		}
 		if err != nil {
 			return fmt.Errorf("catch up %s at %d: %w", p.Name(), last, err)
 		}

@@ -45,6 +45,7 @@ func (r *Runner) sampleHead(ctx context.Context) {
 	t := time.NewTicker(500 * time.Millisecond)
 	defer t.Stop()
 	for {
+		r.reportPoisoned(ctx)
 		if h, err := r.Store.Head(ctx); err == nil {
 			r.head.Store(h)
 			if r.Observer != nil {
@@ -89,7 +90,7 @@ func (r *Runner) Run(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("load checkpoint %s: %w", p.Name(), err)
 		}
-		err = CatchUp(ctx, r.DB, r.Store, r.Checkpoint, p, pos, func(done, _ uint64) { r.Tracker.Set(p.Name(), done) })
+		err = catchUp(ctx, r.DB, r.Store, r.Checkpoint, p, pos, func(done, _ uint64) { r.Tracker.Set(p.Name(), done) }, r.poisonPage)
 		if ctx.Err() != nil {
 			return nil // stopped while catching up: the checkpoint holds what was done
 		}

@@ -46,6 +46,7 @@ type Server struct {
 	guard      *auth.Guard
 	wait       time.Duration
 	ready      func(context.Context) error
+	poisoned   func(context.Context) (map[string]int, error)
 }
 
 // Config wires a Server.
@@ -57,6 +58,9 @@ type Config struct {
 	MinPositionWait time.Duration
 	// Ready reports whether the stores answer and the projections run.
 	Ready func(context.Context) error
+	// Poisoned, when set, counts the events each projection could not
+	// apply: /readyz stays ready but answers "degraded" and names them.
+	Poisoned func(context.Context) (map[string]int, error)
 	// Histories replays account streams for auditors.
 	Histories *Histories
 	// StaffReads, when set, is told of every read of a person's data by
@@ -84,7 +88,7 @@ func New(c Config) *Server {
 		c.MinPositionWait = 2 * time.Second
 	}
 	return &Server{cabinet: c.Cabinet, tracker: c.Tracker, guard: c.Guard, wait: c.MinPositionWait,
-		ready: c.Ready, histories: c.Histories, staffReads: c.StaffReads,
+		ready: c.Ready, poisoned: c.Poisoned, histories: c.Histories, staffReads: c.StaffReads,
 		apps: c.Applications, notes: c.Notifications, queue: c.Queue, clock: c.Clock}
 }
 
@@ -134,6 +138,12 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if err := s.ready(ctx); err != nil {
 		httpx.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready", "reason": err.Error()})
 		return
+	}
+	if s.poisoned != nil {
+		if n, err := s.poisoned(ctx); err == nil && len(n) > 0 {
+			httpx.WriteJSON(w, http.StatusOK, map[string]any{"status": "degraded", "poisoned": n})
+			return
+		}
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }

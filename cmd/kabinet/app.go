@@ -239,7 +239,7 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	cmdHTTP := commands.NewHTTP(app, a.Issuer, guard, newID)
 	query := readapi.New(readapi.Config{
 		Cabinet: cabinet.NewReader(readDB), Tracker: tracker, Guard: guard,
-		MinPositionWait: c.MinPositionWait, Ready: a.ready, Histories: readapi.NewHistories(store),
+		MinPositionWait: c.MinPositionWait, Ready: a.ready, Poisoned: pq.Pending, Histories: readapi.NewHistories(store),
 		StaffReads:   a.journalStaffRead,
 		Applications: applications.NewReader(readDB), Notifications: notifications.NewReader(readDB),
 		Queue: operatorqueue.NewReader(readDB), Clock: clock,
@@ -252,7 +252,7 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	withCommands := func(r chi.Router) chi.Router { return r.With(limited, refusals, idem.Middleware) }
 	deskPublic, deskPrivate := desk.routes(query, cmdHTTP, gateway, withCommands)
 	r := chi.NewRouter()
-	r.Use(observability.CorrelationID, a.Metrics.Middleware, observability.AccessLog(logger), httpx.Recoverer)
+	r.Use(observability.CorrelationID, a.Metrics.Middleware, observability.AccessLog(logger), httpx.Recoverer, httpx.CleanInput, httpx.Deadline(c.RequestTimeout))
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) { httpx.WriteError(w, r, httpx.NotFound("no such route")) })
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, httpx.MethodNotAllowed())
@@ -311,7 +311,7 @@ func (a *App) ready(ctx context.Context) error {
 	if err := a.Read.PingContext(ctx); err != nil {
 		return fmt.Errorf("read store: %w", err)
 	}
-	return nil
+	return checkDiskFree(a.Config.DataDir)
 }
 
 // Close releases every store, newest first.

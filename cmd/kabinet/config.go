@@ -23,7 +23,8 @@ type Config struct {
 	LogFormat          string
 	MinPositionWait    time.Duration
 	ShutdownTimeout    time.Duration
-	JournalKey         string // PRIVATE+KEY+… note signing key; empty: <data-dir>/journal.key
+	RequestTimeout     time.Duration // bound of one request's work; a stalled store answers 503 then
+	JournalKey         string        // PRIVATE+KEY+… note signing key; empty: <data-dir>/journal.key
 	CheckpointEvery    uint64
 	CheckpointInterval time.Duration
 	RateLimit          int // per client IP a minute on registration and code endpoints; 0 off
@@ -52,6 +53,7 @@ var settings = []setting{
 	{"log-format", "KABINET_LOG_FORMAT", "json", "json or text"},
 	{"min-position-wait", "KABINET_MIN_POSITION_WAIT", "2s", "longest wait for X-Kabinet-Min-Position before 503"},
 	{"shutdown-timeout", "KABINET_SHUTDOWN_TIMEOUT", "15s", "time to drain in-flight requests on SIGTERM"},
+	{"request-timeout", "KABINET_REQUEST_TIMEOUT", "10s", "longest a request may work; a store that does not answer in time gives 503 store_unavailable"},
 	{"rate-limit", "KABINET_RATE_LIMIT", "60", "requests a minute per client IP on registration and one-time-code endpoints (0: off)"},
 	{"checkpoint-every", "KABINET_JOURNAL_CHECKPOINT_EVERY", "100", "sign a journal checkpoint after this many entries"},
 	{"checkpoint-interval", "KABINET_JOURNAL_CHECKPOINT_INTERVAL", "2s", "sign a journal checkpoint this long after new entries"},
@@ -94,6 +96,9 @@ func parseConfigWith(name string, args []string, extra func(*flag.FlagSet)) (Con
 	}
 	if c.ShutdownTimeout, err = time.ParseDuration(*vals["shutdown-timeout"]); err != nil {
 		return c, fs, usageError{fmt.Sprintf("shutdown-timeout: %v", err)}
+	}
+	if c.RequestTimeout, err = time.ParseDuration(*vals["request-timeout"]); err != nil || c.RequestTimeout < 0 {
+		return c, fs, usageError{"request-timeout must be a non-negative duration"}
 	}
 	if c.CheckpointInterval, err = time.ParseDuration(*vals["checkpoint-interval"]); err != nil || c.CheckpointInterval <= 0 {
 		return c, fs, usageError{"checkpoint-interval must be a positive duration"}

@@ -19,6 +19,7 @@ Usage:
   kabinet token --data-dir DIR --role ROLE --sub ID [--account ID] [--ttl 1h]
   kabinet migrate [--data-dir ./data]
   kabinet projections rebuild [NAME] [--data-dir ./data]
+  kabinet projections poison list [--consumer NAME] | replay ID [--data-dir ./data]
   kabinet journal verify [--data-dir ./data]
   kabinet journal keygen
   kabinet journal export [--from SEQ] [--data-dir ./data]
@@ -61,8 +62,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "migrate":
 		return cmdMigrate(ctx, args[1:], stdout)
 	case "projections":
+		if len(args) >= 2 && args[1] == "poison" {
+			return cmdPoison(ctx, args[2:], stdout, stderr)
+		}
 		if len(args) < 2 || args[1] != "rebuild" {
-			return usageError{"usage: kabinet projections rebuild [NAME]"}
+			return usageError{"usage: kabinet projections rebuild [NAME] | projections poison list|replay"}
 		}
 		return cmdRebuild(ctx, args[2:], stdout, stderr)
 	case "probe":

@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"bytes"
 	"encoding"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/kabinet/kabinet/domain"
 )
@@ -23,26 +25,39 @@ const MaxBodyBytes = 1 << 20
 // MaxBodyBytes, one JSON value with no unknown fields and nothing after it.
 // Its errors are *Error values WriteError answers: 415
 // unsupported_media_type, 413 body_too_large, 400 unknown_field (naming the
-// field in errors[]) and 400 malformed_json (naming the field when a value
-// has the wrong type).
+// field in errors[]), 400 malformed_json (naming the field when a value
+// has the wrong type) and 400 invalid_text (invalid UTF-8 or a NUL byte).
 func DecodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 	if err := checkJSONContentType(r.Header.Get("Content-Type")); err != nil {
 		return err
 	}
-	body := http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-	dec := json.NewDecoder(body)
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		if isTooLarge(err) {
+			return tooLarge()
+		}
+		return fmt.Errorf("read JSON body: %w", err)
+	}
+	return DecodeJSONBytes(raw, dst)
+}
+
+// DecodeJSONBytes decodes raw into dst as DecodeJSON does a body: strictly,
+// one value, and refusing invalid UTF-8 and NUL bytes in any string (400
+// invalid_text), which encoding/json alone would let through.
+func DecodeJSONBytes(raw []byte, dst any) error {
+	if !utf8.Valid(raw) {
+		return &Error{Status: http.StatusBadRequest, Code: CodeInvalidText, Detail: "the body is not valid UTF-8"}
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return decodeError(err)
 	}
 	// One value only: anything but whitespace after it is malformed.
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		if err != nil && isTooLarge(err) {
-			return tooLarge()
-		}
 		return malformed("the body has data after its JSON value", nil)
 	}
-	return nil
+	return checkDecodedText(reflect.ValueOf(dst), "")
 }
 
 func checkJSONContentType(ct string) error {

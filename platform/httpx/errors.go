@@ -6,7 +6,11 @@ import (
 
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/eventstore"
+	"github.com/kabinet/kabinet/platform/sqldb"
 )
+
+// StoreRetryAfter is the Retry-After, in seconds, of a store_unavailable answer.
+const StoreRetryAfter = 5
 
 // Transport codes: refusals by the HTTP layer itself, not by a domain rule.
 const (
@@ -22,6 +26,7 @@ const (
 	CodeIdempotencyKeyReused = "idempotency_key_reused"
 	CodeNotCaughtUp          = "not_caught_up"
 	CodeRateLimited          = "rate_limited"
+	CodeStoreUnavailable     = "store_unavailable"
 	CodeInternal             = "internal"
 )
 
@@ -167,6 +172,8 @@ func classify(err error) (int, string) {
 		return http.StatusUnprocessableEntity, de.Code
 	case errors.Is(err, eventstore.ErrConflict):
 		return http.StatusConflict, CodeConflict
+	case sqldb.IsUnavailable(err):
+		return http.StatusServiceUnavailable, CodeStoreUnavailable
 	default:
 		return http.StatusInternalServerError, CodeInternal
 	}
@@ -181,17 +188,35 @@ func problemFor(err error) Problem {
 	switch {
 	case errors.As(err, &te):
 		p := NewProblem(status, code, te.Detail)
-		p.Errors, p.Extra = te.Fields, te.Extra
+		p.Errors, p.Extra = capFields(te.Fields, te.Extra)
 		return p
 	case errors.As(err, &de):
 		p := NewProblem(status, code, de.Message)
-		p.Errors, p.Extra = de.Fields, de.Details
+		p.Errors, p.Extra = capFields(de.Fields, de.Details)
 		return p
 	case status == http.StatusConflict:
 		return NewProblem(status, code, "the record changed meanwhile; retry the request")
+	case code == CodeStoreUnavailable:
+		p := NewProblem(status, code, "the store cannot answer now; nothing was changed unless a later read shows it, retry later")
+		p.Extra = map[string]any{"retry_after": StoreRetryAfter}
+		return p
 	default:
 		return NewProblem(status, code, "the server failed to handle the request")
 	}
+}
+
+// capFields keeps the first MaxFieldErrors field errors; when there were
+// more, the extras (copied, never the caller's map) gain errors_total.
+func capFields(fields []domain.FieldError, extra map[string]any) ([]domain.FieldError, map[string]any) {
+	if len(fields) <= MaxFieldErrors {
+		return fields, extra
+	}
+	out := make(map[string]any, len(extra)+1)
+	for k, v := range extra {
+		out[k] = v
+	}
+	out["errors_total"] = len(fields)
+	return fields[:MaxFieldErrors], out
 }
 
 // retryAfter returns the whole seconds in extra's retry_after, if any.

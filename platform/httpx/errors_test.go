@@ -7,9 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"syscall"
 	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -65,22 +69,28 @@ func TestStatusFor_TransportAndOtherErrors(t *testing.T) {
 		code string
 		want int
 	}{
-		"malformed":       {httpx.ErrMalformedJSON, "malformed_json", 400},
-		"unknown field":   {httpx.ErrUnknownField, "unknown_field", 400},
-		"media type":      {httpx.ErrUnsupportedMediaType, "unsupported_media_type", 415},
-		"too large":       {fmt.Errorf("read: %w", httpx.ErrBodyTooLarge), "body_too_large", 413},
-		"bad request":     {httpx.BadRequest("min_position_invalid", "x"), "min_position_invalid", 400},
-		"not found":       {httpx.NotFound("no such route"), "not_found", 404},
-		"method":          {httpx.MethodNotAllowed(), "method_not_allowed", 405},
-		"unauthorized":    {httpx.Unauthorized("no token"), "unauthorized", 401},
-		"forbidden":       {httpx.Forbidden("role"), "forbidden", 403},
-		"conflict":        {httpx.Conflict(httpx.CodeConflict, "x"), "conflict", 409},
-		"idempotency":     {httpx.Conflict(httpx.CodeIdempotencyKeyReused, "x"), "idempotency_key_reused", 409},
-		"not caught up":   {httpx.NotCaughtUp("behind"), "not_caught_up", 503},
-		"rate limited":    {httpx.RateLimited("slow down", 5), "rate_limited", 429},
-		"store conflict":  {fmt.Errorf("append: %w", &eventstore.ConflictError{Stream: "account-1"}), "conflict", 409},
-		"anything else":   {errors.New("pq: relation does not exist"), "internal", 500},
-		"context expired": {context.DeadlineExceeded, "internal", 500},
+		"malformed":                            {httpx.ErrMalformedJSON, "malformed_json", 400},
+		"unknown field":                        {httpx.ErrUnknownField, "unknown_field", 400},
+		"media type":                           {httpx.ErrUnsupportedMediaType, "unsupported_media_type", 415},
+		"too large":                            {fmt.Errorf("read: %w", httpx.ErrBodyTooLarge), "body_too_large", 413},
+		"bad request":                          {httpx.BadRequest("min_position_invalid", "x"), "min_position_invalid", 400},
+		"not found":                            {httpx.NotFound("no such route"), "not_found", 404},
+		"method":                               {httpx.MethodNotAllowed(), "method_not_allowed", 405},
+		"unauthorized":                         {httpx.Unauthorized("no token"), "unauthorized", 401},
+		"forbidden":                            {httpx.Forbidden("role"), "forbidden", 403},
+		"conflict":                             {httpx.Conflict(httpx.CodeConflict, "x"), "conflict", 409},
+		"idempotency":                          {httpx.Conflict(httpx.CodeIdempotencyKeyReused, "x"), "idempotency_key_reused", 409},
+		"not caught up":                        {httpx.NotCaughtUp("behind"), "not_caught_up", 503},
+		"rate limited":                         {httpx.RateLimited("slow down", 5), "rate_limited", 429},
+		"store conflict":                       {fmt.Errorf("append: %w", &eventstore.ConflictError{Stream: "account-1"}), "conflict", 409},
+		"anything else":                        {errors.New("pq: relation does not exist"), "internal", 500},
+		"request deadline passed in the store": {fmt.Errorf("append: %w", context.DeadlineExceeded), "store_unavailable", 503},
+		"store refused the connection":         {fmt.Errorf("dial: %w", syscall.ECONNREFUSED), "store_unavailable", 503},
+		"store connection cut":                 {fmt.Errorf("query: %w", &net.OpError{Op: "read", Err: syscall.ECONNRESET}), "store_unavailable", 503},
+		"postgres shutting down":               {&pgconn.PgError{Code: "57P01"}, "store_unavailable", 503},
+		"postgres disk full":                   {&pgconn.PgError{Code: "53100"}, "store_unavailable", 503},
+		"postgres refusal of the query":        {&pgconn.PgError{Code: "23505"}, "internal", 500},
+		"file system full":                     {fmt.Errorf("write wal: %w", syscall.ENOSPC), "store_unavailable", 503},
 	} {
 		t.Run(name, func(t *testing.T) {
 			assert.Equal(t, tc.want, httpx.StatusFor(tc.err))

@@ -25,6 +25,9 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	if p.Status >= http.StatusInternalServerError && p.Code == CodeInternal {
 		logInternal(r, err)
 	}
+	if p.Code == CodeStoreUnavailable {
+		Logger(r).WarnContext(r.Context(), "store unavailable", "err", err, "method", r.Method, "route", routePattern(r))
+	}
 	if secs, ok := retryAfter(p.Extra); ok && secs >= 0 && w.Header().Get("Retry-After") == "" {
 		switch p.Status {
 		case http.StatusTooManyRequests, http.StatusLocked, http.StatusServiceUnavailable:

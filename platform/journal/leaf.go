@@ -75,8 +75,11 @@ func appendLeaf[T text](b []byte, f *leafFields[T]) []byte {
 
 const hexDigits = "0123456789abcdef"
 
-// appendJSONString appends s as a JSON string, escaped exactly as
-// encoding/json does with HTML escaping off, so the encoding is canonical.
+// appendJSONString appends s as a JSON string in the leaf's canonical form:
+// escaped as encoding/json does with HTML escaping off, and each invalid
+// UTF-8 byte written as the escape \ufffd (as encoding/json did before Go
+// 1.27, which writes the raw character instead). The form is fixed here so
+// leaf hashes do not change with Go releases.
 func appendJSONString[T text](b []byte, s T) []byte {
 	b = append(b, '"')
 	start := 0

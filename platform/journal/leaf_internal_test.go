@@ -6,19 +6,50 @@ import (
 	"encoding/json"
 	"fmt"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/transparency-dev/merkle/rfc6962"
 )
 
-// stdJSON encodes s as encoding/json does with HTML escaping off.
+// stdJSON encodes s as encoding/json does with HTML escaping off, except
+// that each invalid UTF-8 byte is the escape \ufffd: the leaf's canonical
+// form, which encoding/json wrote before Go 1.27 (now it writes the raw
+// character).
 func stdJSON(t testing.TB, s string) string {
+	out := []byte{'"'}
+	for len(s) > 0 {
+		valid := 0
+		for valid < len(s) {
+			r, size := utf8.DecodeRuneInString(s[valid:])
+			if r == utf8.RuneError && size == 1 {
+				break
+			}
+			valid += size
+		}
+		out = append(out, quoted(t, s[:valid])...)
+		if valid < len(s) {
+			out = append(out, `\ufffd`...)
+			valid++
+		}
+		s = s[valid:]
+	}
+	return string(append(out, '"'))
+}
+
+// quoted is encoding/json's encoding of valid UTF-8 s without its quotes.
+func quoted(t testing.TB, s string) []byte {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	require.NoError(t, enc.Encode(s))
-	return string(bytes.TrimSuffix(b.Bytes(), []byte("\n")))
+	out := bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+	return out[1 : len(out)-1]
+}
+
+func TestAppendJSONString_InvalidUTF8IsTheEscapedReplacementCharacter(t *testing.T) {
+	assert.Equal(t, `"a\ufffdb\ufffd"`, string(appendJSONString(nil, "a\xffb\xc3")))
 }
 
 func TestAppendJSONString_EscapesExactlyAsEncodingJSON(t *testing.T) {

@@ -48,44 +48,80 @@ func Key(name string) int64 {
 
 // Run runs work while holding the lease name, until ctx ends. If the lease
 // is lost (the connection holding it broke), work's context is cancelled
-// and Run tries to take the lease again; work must therefore be resumable
-// (projections and the journal writer resume from their checkpoints). A
-// new holder waits 2.5×Check before it starts, the time a holder whose
-// session died needs to notice; the workers guarded here are also safe if
-// two ever overlap (idempotent projectors, compare-and-set cursors).
+// and Run tries to take the lease again; if work fails (its store went
+// away, say), Run lets the lease go, waits with exponential backoff and
+// tries again, so the work resumes by itself when the store returns. Work
+// must therefore be resumable (projections and the journal writer resume
+// from their checkpoints). A new holder waits 2.5×Check before it starts,
+// the time a holder whose session died needs to notice; the workers guarded
+// here are also safe if two ever overlap (idempotent projectors,
+// compare-and-set cursors).
 func Run(ctx context.Context, db *sqldb.DB, name string, opts Options, work func(ctx context.Context) error) error {
 	opts = opts.withDefaults()
-	if !db.IsPostgres() {
-		return work(ctx)
-	}
+	b := backoff{min: opts.Retry, max: MaxBackoff}
 	for ctx.Err() == nil {
-		conn, err := acquire(ctx, db, name, opts)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return err
+		started := time.Now()
+		err := runOnce(ctx, db, name, opts, work)
+		if ctx.Err() != nil {
+			return nil
 		}
-		// A holder whose session died notices within 2×Check (a ping every
-		// Check, each bounded by Check) and stops; start after that, so two
-		// instances do not work at once in the common case.
+		if err == nil {
+			if !db.IsPostgres() {
+				return nil // the work is done; on PostgreSQL only a lost lease ends it early
+			}
+			opts.Logger.Warn("lease lost; trying to take it again", "lease", name)
+			continue
+		}
+		wait := b.next(time.Since(started))
+		opts.Logger.Error("leased work failed; retrying", "lease", name, "err", err, "retry_in", wait.String())
 		select {
 		case <-ctx.Done():
-			conn.Close()
 			return nil
-		case <-time.After(2*opts.Check + opts.Check/2):
-		}
-		opts.Logger.Info("lease taken", "lease", name)
-		err = hold(ctx, conn, name, opts, work)
-		conn.Close() // a closed session releases its advisory locks
-		if err != nil {
-			return err
-		}
-		if ctx.Err() == nil {
-			opts.Logger.Warn("lease lost; trying to take it again", "lease", name)
+		case <-time.After(wait):
 		}
 	}
 	return nil
+}
+
+// MaxBackoff bounds the wait between two tries of failed leased work.
+const MaxBackoff = 30 * time.Second
+
+// backoff doubles the wait after each failure, from min to max, and starts
+// again from min after work that ran for longer than max.
+type backoff struct {
+	min, max, cur time.Duration
+}
+
+func (b *backoff) next(ran time.Duration) time.Duration {
+	if b.cur == 0 || ran > b.max {
+		b.cur = b.min
+	} else {
+		b.cur = min(2*b.cur, b.max)
+	}
+	return b.cur
+}
+
+// runOnce takes the lease (at once on SQLite), runs work under it and
+// returns when work ends or the lease is lost (nil).
+func runOnce(ctx context.Context, db *sqldb.DB, name string, opts Options, work func(ctx context.Context) error) error {
+	if !db.IsPostgres() {
+		return work(ctx)
+	}
+	conn, err := acquire(ctx, db, name, opts)
+	if err != nil {
+		return nil // only when ctx ended
+	}
+	defer conn.Close() // a closed session releases its advisory locks
+	// A holder whose session died notices within 2×Check (a ping every
+	// Check, each bounded by Check) and stops; start after that, so two
+	// instances do not work at once in the common case.
+	select {
+	case <-ctx.Done():
+		return nil
+	case <-time.After(2*opts.Check + opts.Check/2):
+	}
+	opts.Logger.Info("lease taken", "lease", name)
+	return hold(ctx, conn, name, opts, work)
 }
 
 // acquire blocks until this process holds the lock, on its own connection.

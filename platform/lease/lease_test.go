@@ -2,6 +2,7 @@ package lease_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -66,4 +67,37 @@ func TestRun_SQLiteRunsAtOnce(t *testing.T) {
 	ran := false
 	require.NoError(t, lease.Run(context.Background(), db, "x", lease.Options{}, func(context.Context) error { ran = true; return nil }))
 	assert.True(t, ran)
+}
+
+// TestRun_FailedWorkIsTriedAgainUntilItRuns is a store that went away and
+// came back: the work fails twice, then runs, without Run giving up.
+func TestRun_FailedWorkIsTriedAgainUntilItRuns(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var tries atomic.Int32
+		running := make(chan struct{})
+		done := make(chan error, 1)
+		go func() {
+			done <- lease.Run(ctx, db, "test-"+t.Name(), lease.Options{Retry: 10 * time.Millisecond, Check: 10 * time.Millisecond},
+				func(ctx context.Context) error {
+					if tries.Add(1) <= 2 {
+						return errors.New("store went away")
+					}
+					close(running)
+					<-ctx.Done()
+					return ctx.Err()
+				})
+		}()
+		select {
+		case <-running:
+		case err := <-done:
+			t.Fatalf("Run returned %v after %d tries instead of trying again", err, tries.Load())
+		case <-time.After(30 * time.Second):
+			t.Fatal("the work never ran again")
+		}
+		assert.EqualValues(t, 3, tries.Load())
+		cancel()
+		assert.NoError(t, <-done)
+	})
 }

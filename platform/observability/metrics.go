@@ -20,6 +20,7 @@ type Metrics struct {
 	appendDuration prometheus.Histogram
 	projPosition   *prometheus.GaugeVec
 	projLag        *prometheus.GaugeVec
+	projPoisoned   *prometheus.GaugeVec
 	projErrors     *prometheus.CounterVec
 	journalEntries *prometheus.CounterVec
 }
@@ -54,6 +55,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "projection_position",
 			Help: "Global position of the last event a projection has applied.",
 		}, []string{"projection"}),
+		projPoisoned: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "projection_poisoned_events",
+			Help: "Events a projection could not apply that wait in the poison queue.",
+		}, []string{"projection"}),
 		projLag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "projection_lag_events",
 			Help: "Events in the global log that a projection has not applied yet.",
@@ -68,7 +73,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, []string{"outcome"}),
 	}
 	reg.MustRegister(m.httpRequests, m.httpDuration, m.appends, m.appendedEvents, m.appendDuration,
-		m.projPosition, m.projLag, m.projErrors, m.journalEntries)
+		m.projPosition, m.projLag, m.projPoisoned, m.projErrors, m.journalEntries)
 	return m
 }
 
@@ -93,6 +98,12 @@ func (m *Metrics) SetProjection(name string, position, head uint64) {
 		lag = head - position
 	}
 	m.projLag.WithLabelValues(name).Set(float64(lag))
+}
+
+// SetPoisoned records how many events of projection name wait in the
+// poison queue.
+func (m *Metrics) SetPoisoned(name string, pending int) {
+	m.projPoisoned.WithLabelValues(name).Set(float64(pending))
 }
 
 // ProjectionError counts one error of projection name.

@@ -111,6 +111,10 @@ func Event(msg *message.Message) (eventstore.RecordedEvent, error) {
 	return ev, nil
 }
 
+// Message is the message the Subscriber delivers for ev: what a handler
+// outside the router (a catch-up that poisons an event) hands on.
+func Message(ev eventstore.RecordedEvent) *message.Message { return toMessage(ev) }
+
 // toMessage turns a recorded event into a fresh, unacknowledged message.
 func toMessage(ev eventstore.RecordedEvent) *message.Message {
 	md := message.Metadata{}

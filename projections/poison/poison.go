@@ -196,6 +196,24 @@ func (q *Queue) List(ctx context.Context, consumer string, limit int) ([]Entry, 
 	return out, nil
 }
 
+// Pending counts the entries not yet replayed, by consumer.
+func (q *Queue) Pending(ctx context.Context) (map[string]int, error) {
+	var rows []struct {
+		Consumer string `bun:"consumer"`
+		N        int    `bun:"n"`
+	}
+	err := q.db.NewSelect().Model((*row)(nil)).Column("consumer").ColumnExpr("count(*) AS n").
+		Where("replayed_at IS NULL").Group("consumer").Scan(ctx, &rows)
+	if err != nil {
+		return nil, fmt.Errorf("poison: count pending: %w", err)
+	}
+	out := make(map[string]int, len(rows))
+	for _, r := range rows {
+		out[r.Consumer] = r.N
+	}
+	return out, nil
+}
+
 // Get returns entry id, or ErrNotFound.
 func (q *Queue) Get(ctx context.Context, id int64) (Entry, error) {
 	var r row

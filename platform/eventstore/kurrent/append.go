@@ -3,6 +3,7 @@ package kurrent
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
 
@@ -56,7 +57,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 	for i, e := range events {
 		data[i] = toEventData(e)
 	}
-	res, err := s.client.AppendToStream(ctx, stream, esdb.AppendToStreamOptions{ExpectedRevision: rev}, data...)
+	res, err := s.appendFollowingLeader(ctx, stream, rev, data)
 	if isCode(err, esdb.ErrorCodeWrongExpectedVersion) {
 		actual, lerr := s.lastVersion(ctx, stream)
 		if lerr != nil {
@@ -75,6 +76,32 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 		return eventstore.AppendResult{}, fmt.Errorf("append to %s: %w", stream, err)
 	}
 	return out, nil
+}
+
+// leaderRetries bounds how often an append is sent again after the server
+// answered that it is not the leader (or was unavailable), while the client
+// reconnects to the leader the answer named.
+const leaderRetries = 5
+
+// appendFollowingLeader appends, and when the node answers NotLeader (the
+// client then reconnects to the leader named in the answer) or is
+// unavailable, sends the same events again after a short pause: KurrentDB
+// treats a repeat of the same event ids at the same place as one append.
+func (s *Store) appendFollowingLeader(ctx context.Context, stream string, rev esdb.ExpectedRevision, data []esdb.EventData) (*esdb.WriteResult, error) {
+	pause := 20 * time.Millisecond
+	for try := 0; ; try++ {
+		res, err := s.client.AppendToStream(ctx, stream, esdb.AppendToStreamOptions{ExpectedRevision: rev}, data...)
+		if try == leaderRetries || !(isCode(err, esdb.ErrorCodeNotLeader) || isCode(err, esdb.ErrorUnavailable)) {
+			return res, err
+		}
+		s.opts.Logger.Warn("kurrentdb: append answered not-leader or unavailable; sending it again", "stream", stream, "try", try+1, "err", err)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(pause):
+		}
+		pause *= 2
+	}
 }
 
 // locate finds where the appended events landed: the stream's events

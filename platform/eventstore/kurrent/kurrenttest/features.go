@@ -41,15 +41,23 @@ func (featuresServer) GetSupportedMethods(context.Context, *shared.Empty) (*serv
 // that discovery (esdb+discover:// or gossip seeds) lands on it.
 type gossipServer struct {
 	gossip.UnimplementedGossipServer
-	addr *net.TCPAddr
-	id   uuid.UUID
+	addr     *net.TCPAddr
+	id       uuid.UUID
+	follower bool
+}
+
+func (g *gossipServer) state() gossip.MemberInfo_VNodeState {
+	if g.follower {
+		return gossip.MemberInfo_Follower
+	}
+	return gossip.MemberInfo_Leader
 }
 
 func (g *gossipServer) Read(context.Context, *shared.Empty) (*gossip.ClusterInfo, error) {
 	return &gossip.ClusterInfo{Members: []*gossip.MemberInfo{{
 		InstanceId:   protoUUID(g.id, false),
 		TimeStamp:    ticks(time.Now()),
-		State:        gossip.MemberInfo_Leader,
+		State:        g.state(),
 		IsAlive:      true,
 		HttpEndPoint: &gossip.EndPoint{Address: g.addr.IP.String(), Port: uint32(g.addr.Port)},
 	}}}, nil

@@ -5,7 +5,7 @@
 // protos/serverfeatures) and backed by an in-memory log.
 //
 // It is a test double, not a database: nothing is persisted, there is no
-// authentication, no TLS, no cluster and no projections. What it does
+// authentication, no TLS, no cluster beyond a leader and its followers, and no projections. What it does
 // implement it implements the way the real server does, so that the
 // adapter in package kurrent meets the same shapes it meets in production:
 //
@@ -24,7 +24,10 @@
 //   - persistent subscriptions to $all (create, delete, connect, ack,
 //     nack) with the round-robin and pinned consumer strategies;
 //   - server features (so the client enables persistent subscriptions to
-//     $all) and gossip (so esdb+discover:// works against it).
+//     $all) and gossip (so esdb+discover:// works against it);
+//   - a restart on the same address with the same log (Restart), and a
+//     follower (NewFollower) that answers appends with NotLeader naming
+//     the leader, as a cluster whose leader moved does.
 //
 // Start one per test with Start, then connect with ConnString.
 package kurrenttest
@@ -60,14 +63,18 @@ type Options struct {
 
 // Server is the running test double.
 type Server struct {
-	log   *memlog
-	grpc  *grpc.Server
-	lis   net.Listener
-	opts  Options
-	pers  *persistentServer
-	drops *dropper
-	subs  atomic.Int64
-	once  sync.Once
+	log    *memlog
+	opts   Options
+	drops  *dropper
+	subs   atomic.Int64
+	leader *Server // nil: this double is the leader
+	addr   string
+
+	mu   sync.Mutex // guards grpc, lis and pers across restarts
+	grpc *grpc.Server
+	lis  net.Listener
+	pers *persistentServer
+	once sync.Once
 }
 
 // New starts a double on 127.0.0.1 with a free port, without TLS.
@@ -78,29 +85,61 @@ func New(opts Options) (*Server, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, fmt.Errorf("kurrenttest: listen: %w", err)
+	s := &Server{log: newMemlog(opts.SystemEvery, opts.Now), opts: opts, drops: newDropper(), addr: "127.0.0.1:0"}
+	if err := s.serve(); err != nil {
+		return nil, err
 	}
-	s := &Server{
-		log:   newMemlog(opts.SystemEvery, opts.Now),
-		lis:   lis,
-		opts:  opts,
-		drops: newDropper(),
-		// The client pings every 10 s even without calls in flight; the
-		// default server policy would answer with GOAWAY "too many pings".
-		grpc: grpc.NewServer(grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{
-			MinTime:             time.Second,
-			PermitWithoutStream: true,
-		})),
-	}
-	s.pers = newPersistentServer(s.log)
-	streams.RegisterStreamsServer(s.grpc, &streamsServer{log: s.log, opts: &s.opts, drops: s.drops, subs: &s.subs})
-	persistent.RegisterPersistentSubscriptionsServer(s.grpc, s.pers)
-	serverfeatures.RegisterServerFeaturesServer(s.grpc, featuresServer{})
-	gossip.RegisterGossipServer(s.grpc, &gossipServer{addr: lis.Addr().(*net.TCPAddr)})
-	go func() { _ = s.grpc.Serve(lis) }()
 	return s, nil
+}
+
+// NewFollower starts a double that shares leader's log but is a follower:
+// appends answer NotLeader with the leader's address in the trailers, as a
+// KurrentDB follower does (the client then reconnects to the leader);
+// reads are served from the shared log.
+func NewFollower(leader *Server) (*Server, error) {
+	s := &Server{log: leader.log, opts: leader.opts, drops: newDropper(), leader: leader, addr: "127.0.0.1:0"}
+	if err := s.serve(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// serve listens on s.addr (the same port again after a restart) and serves.
+func (s *Server) serve() error {
+	lis, err := net.Listen("tcp", s.addr)
+	if err != nil {
+		return fmt.Errorf("kurrenttest: listen: %w", err)
+	}
+	s.addr = lis.Addr().String()
+	// The client pings every 10 s even without calls in flight; the
+	// default server policy would answer with GOAWAY "too many pings".
+	srv := grpc.NewServer(grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{
+		MinTime:             time.Second,
+		PermitWithoutStream: true,
+	}))
+	pers := newPersistentServer(s.log)
+	streams.RegisterStreamsServer(srv, &streamsServer{log: s.log, opts: &s.opts, drops: s.drops, subs: &s.subs, leader: s.leader})
+	persistent.RegisterPersistentSubscriptionsServer(srv, pers)
+	serverfeatures.RegisterServerFeaturesServer(srv, featuresServer{})
+	gossip.RegisterGossipServer(srv, &gossipServer{addr: lis.Addr().(*net.TCPAddr), follower: s.leader != nil})
+	s.mu.Lock()
+	s.grpc, s.lis, s.pers = srv, lis, pers
+	s.mu.Unlock()
+	go func() { _ = srv.Serve(lis) }()
+	return nil
+}
+
+// Restart stops the double at once and starts it again on the same
+// address with the same log, as a server restart would: open calls and
+// subscriptions end with errors, persistent subscription groups are lost
+// (they are in memory), the events stay.
+func (s *Server) Restart() error {
+	s.mu.Lock()
+	srv, pers := s.grpc, s.pers
+	s.mu.Unlock()
+	pers.close()
+	srv.Stop()
+	return s.serve()
 }
 
 // Start starts a double for the test and stops it when the test ends.
@@ -115,7 +154,7 @@ func Start(t testing.TB, opts Options) *Server {
 }
 
 // Addr is the host:port the double listens on.
-func (s *Server) Addr() string { return s.lis.Addr().String() }
+func (s *Server) Addr() string { return s.addr }
 
 // ConnString is a connection string for the client: a single node, no TLS.
 func (s *Server) ConnString() string {
@@ -138,6 +177,8 @@ func (s *Server) AppendSystemEvent() {
 // Close stops the double at once; open calls end with errors.
 func (s *Server) Close() {
 	s.once.Do(func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
 		s.pers.close()
 		s.grpc.Stop()
 	})

@@ -4,13 +4,16 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"strconv"
 	"sync/atomic"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/protos/shared"
 	"github.com/EventStore/EventStore-Client-Go/v4/protos/streams"
 	"github.com/google/uuid"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 )
 
@@ -19,15 +22,27 @@ import (
 // them; the client's AppendToStream uses Append).
 type streamsServer struct {
 	streams.UnimplementedStreamsServer
-	log   *memlog
-	opts  *Options
-	drops *dropper
-	subs  *atomic.Int64
+	log    *memlog
+	opts   *Options
+	drops  *dropper
+	leader *Server // set on a follower: appends answer NotLeader
+	subs   *atomic.Int64
 }
 
 // Append reads the options message, then the proposed events, and answers
 // once with Success or WrongExpectedVersion, as the server does.
 func (s *streamsServer) Append(srv streams.Streams_AppendServer) error {
+	if s.leader != nil {
+		// As the server does, the whole request is read before the answer.
+		for {
+			if _, err := srv.Recv(); err != nil {
+				if !errors.Is(err, io.EOF) {
+					return err
+				}
+				return notLeader(srv, s.leader.Addr())
+			}
+		}
+	}
 	first, err := srv.Recv()
 	if err != nil {
 		return err
@@ -61,6 +76,17 @@ func (s *streamsServer) Append(srv streams.Streams_AppendServer) error {
 		evs = append(evs, p)
 	}
 	return srv.SendAndClose(appendResp(s.log.appendEvents(stream, exp, evs), opts))
+}
+
+// notLeader answers a write on a follower as KurrentDB does: the trailers
+// name the exception and the leader's endpoint.
+func notLeader(srv grpc.ServerStream, leader string) error {
+	host, port, err := net.SplitHostPort(leader)
+	if err != nil {
+		return status.Error(codes.Internal, err.Error())
+	}
+	srv.SetTrailer(metadata.Pairs("exception", "not-leader", "leader-endpoint-host", host, "leader-endpoint-port", port))
+	return status.Error(codes.NotFound, "Leader info available")
 }
 
 func expectationOf(opts *streams.AppendReq_Options) (expectation, error) {
