@@ -98,8 +98,8 @@ func (k *Desk) CancelAppointment(ctx context.Context, id uuid.UUID) (Appointment
 	return out, err
 }
 
-// release frees a slot the visit held; a failure leaves the slot taken
-// (never double-booked), so it is only logged by the caller's journal.
+// release frees a slot the visit held. A failure leaves the slot held by a
+// visit that no longer wants it: one slot lost, never one booked twice.
 func (k *Desk) release(ctx context.Context, office string, slot time.Time, id, account uuid.UUID) {
 	_ = k.x.Slots.Release(context.WithoutCancel(ctx), office, slot, id, account, k.d.Clock(), MetadataFrom(ctx))
 }
