@@ -57,13 +57,15 @@ func (s *Server) getOperatorQueue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	seen := map[string]bool{}
+	var ids []uuid.UUID
 	for _, it := range items {
 		if !seen[it.AccountID] {
 			seen[it.AccountID] = true
 			if id, err := uuid.Parse(it.AccountID); err == nil {
-				s.staffRead(r, id, "ReadOperatorQueue")
+				ids = append(ids, id)
 			}
 		}
 	}
+	s.staffReadAll(r, ids, "ReadOperatorQueue")
 	httpx.WriteJSON(w, http.StatusOK, page[operatorqueue.Item]{Items: items, NextCursor: next})
 }

@@ -37,6 +37,7 @@ type CabinetReader interface {
 type Server struct {
 	histories  *Histories
 	staffReads func(r *http.Request, accountID uuid.UUID, action string)
+	staffMany  func(r *http.Request, accountIDs []uuid.UUID, action string)
 	cabinet    CabinetReader
 	apps       ApplicationsReader
 	notes      NotificationsReader
@@ -66,6 +67,9 @@ type Config struct {
 	// StaffReads, when set, is told of every read of a person's data by
 	// staff (the journal records them).
 	StaffReads func(r *http.Request, accountID uuid.UUID, action string)
+	// StaffReadsMany, when set, is told at once of a read of many people's
+	// data (a page of the operator queue), so it can journal them together.
+	StaffReadsMany func(r *http.Request, accountIDs []uuid.UUID, action string)
 	// Applications, Notifications and Queue serve the read models of
 	// issues 3 and 4.
 	Applications  ApplicationsReader
@@ -88,7 +92,7 @@ func New(c Config) *Server {
 		c.MinPositionWait = 2 * time.Second
 	}
 	return &Server{cabinet: c.Cabinet, tracker: c.Tracker, guard: c.Guard, wait: c.MinPositionWait,
-		ready: c.Ready, poisoned: c.Poisoned, histories: c.Histories, staffReads: c.StaffReads,
+		ready: c.Ready, poisoned: c.Poisoned, histories: c.Histories, staffReads: c.StaffReads, staffMany: c.StaffReadsMany,
 		apps: c.Applications, notes: c.Notifications, queue: c.Queue, clock: c.Clock}
 }
 
@@ -118,6 +122,21 @@ func (s *Server) Routes(r chi.Router) {
 }
 
 func principalOf(r *http.Request) (auth.Principal, bool) { return auth.FromContext(r.Context()) }
+
+// staffReadAll reports a read of several people's data by staff.
+func (s *Server) staffReadAll(r *http.Request, ids []uuid.UUID, action string) {
+	p, ok := principalOf(r)
+	if !ok || len(ids) == 0 || p.Role == auth.RoleCitizen {
+		return
+	}
+	if s.staffMany == nil {
+		for _, id := range ids {
+			s.staffRead(r, id, action)
+		}
+		return
+	}
+	s.staffMany(r, ids, action)
+}
 
 // staffRead reports a read of a person's data by anyone but that person.
 func (s *Server) staffRead(r *http.Request, id uuid.UUID, action string) {

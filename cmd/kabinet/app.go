@@ -240,7 +240,7 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	query := readapi.New(readapi.Config{
 		Cabinet: cabinet.NewReader(readDB), Tracker: tracker, Guard: guard,
 		MinPositionWait: c.MinPositionWait, Ready: a.ready, Poisoned: pq.Pending, Histories: readapi.NewHistories(store),
-		StaffReads:   a.journalStaffRead,
+		StaffReads: a.journalStaffRead, StaffReadsMany: a.journalStaffReads,
 		Applications: applications.NewReader(readDB), Notifications: notifications.NewReader(readDB),
 		Queue: operatorqueue.NewReader(readDB), Clock: clock,
 	})

@@ -90,6 +90,7 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	reads := fs.Int("reads", 5, "cabinet and status reads per registered account")
 	dataDir := fs.String("data-dir", "", "data dir (default: a temporary one, removed after)")
 	withJournal := fs.Bool("journal", true, "run the journal writer (false: measure what journaling costs)")
+	every := fs.Duration("report-every", 0, "print throughput, p99, memory and WAL sizes every interval (a soak test; 0: only the summary)")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
@@ -143,6 +144,15 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 				load.flow(lat, seq.Add(1))
 			}
 		}()
+	}
+	if *every > 0 {
+		soak := newSoakReporter(stdout, lat, dir)
+		t := time.NewTicker(*every)
+		for time.Now().Add(*every).Before(deadline.Add(*every/2)) && ctx.Err() == nil {
+			<-t.C
+			soak.report(*every)
+		}
+		t.Stop()
 	}
 	wg.Wait()
 	elapsed := time.Since(start)

@@ -58,6 +58,18 @@ func (a *App) journalRefused(r *http.Request, action, accountID, code string) {
 	a.record(r, entryFor(r, action, accountID, journal.Refused, code))
 }
 
+// journalStaffReads records staff reading several people's data at once:
+// one entry each, committed together.
+func (a *App) journalStaffReads(r *http.Request, ids []uuid.UUID, action string) {
+	entries := make([]journal.Entry, len(ids))
+	for i, id := range ids {
+		entries[i] = entryFor(r, action, id.String(), journal.Done, "")
+	}
+	if err := a.JournalWriter.RecordAll(context.WithoutCancel(r.Context()), entries); err != nil {
+		observability.LoggerFrom(r.Context()).Error("journal record", "err", err, "outcome", string(journal.Done))
+	}
+}
+
 // journalStaffRead records staff reading a person's data.
 func (a *App) journalStaffRead(r *http.Request, accountID uuid.UUID, action string) {
 	a.record(r, entryFor(r, action, accountID.String(), journal.Done, ""))

@@ -26,7 +26,8 @@ Usage:
   kabinet journal witness --url URL --state FILE --key VERIFIER_KEY
   kabinet history ACCOUNT_ID [--format ndjson|table] [--data-dir ./data]
   kabinet probe URL
-  kabinet bench [--duration 10s] [--concurrency 32] [--reads 5]
+  kabinet bench [--duration 10s] [--concurrency 32] [--reads 5] [--report-every 1m]
+  kabinet bench reads [--duration 10s] [--connections 64]
 
 Every flag also reads an environment variable (see README, "Configuration").
 `
@@ -76,6 +77,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "history":
 		return cmdHistory(ctx, args[1:], stdout)
 	case "bench":
+		if len(args) > 1 && args[1] == "reads" {
+			return cmdBenchReads(ctx, args[2:], stdout)
+		}
 		return cmdBench(ctx, args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)

@@ -38,7 +38,6 @@ package journaling
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -134,6 +133,7 @@ type Writer struct {
 	cfg     Config
 	wake    chan struct{}
 	running atomic.Bool
+	inbox   inboxCommits // concurrent Records share one commit
 }
 
 // New checks cfg and creates the inbox and cursor tables when missing.
@@ -154,29 +154,7 @@ func New(ctx context.Context, cfg Config) (*Writer, error) {
 // writer's next cycle. At defaults to Now. The entry must name its action
 // and a valid outcome, and no event positions (the writer derives those).
 func (w *Writer) Record(ctx context.Context, e journal.Entry) error {
-	if e.Action == "" {
-		return errors.New("journaling: record: action is required")
-	}
-	if !e.Outcome.Valid() {
-		return fmt.Errorf("journaling: record: outcome %q is not done, refused or denied", e.Outcome)
-	}
-	if len(e.EventPositions) > 0 {
-		return errors.New("journaling: record: event positions are derived from the log, not recorded")
-	}
-	now := w.cfg.Now()
-	if e.At.IsZero() {
-		e.At = now
-	}
-	b, err := json.Marshal(toInbox(e))
-	if err != nil {
-		return fmt.Errorf("journaling: record: %w", err)
-	}
-	if _, err := w.cfg.DB.ExecContext(ctx, `INSERT INTO journal_inbox (entry, created_at) VALUES (?, ?)`,
-		string(b), now.UnixMicro()); err != nil {
-		return fmt.Errorf("journaling: record: %w", err)
-	}
-	w.signal()
-	return nil
+	return w.RecordAll(ctx, []journal.Entry{e})
 }
 
 func (w *Writer) signal() {

@@ -35,6 +35,9 @@ type DB struct {
 	DSN  string
 }
 
+// MaxIdleConns is how many idle connections a SQLite pool keeps open.
+const MaxIdleConns = 32
+
 // IsPostgres reports whether db is PostgreSQL.
 func (db *DB) IsPostgres() bool { return db.Kind == Postgres }
 
@@ -66,6 +69,11 @@ func OpenSQLite(ctx context.Context, path string, durable bool) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
+	// Keep connections open: each new SQLite connection runs its PRAGMAs
+	// and parses the schema again, which under concurrent reads cost more
+	// than the reads (database/sql keeps only two idle ones by default).
+	sqldb.SetMaxIdleConns(MaxIdleConns)
+	sqldb.SetConnMaxIdleTime(5 * time.Minute)
 	if err := sqldb.PingContext(ctx); err != nil {
 		sqldb.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -80,6 +88,7 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 	}
 	sqldb := stdlib.OpenDB(*cfg)
 	sqldb.SetMaxOpenConns(16)
+	sqldb.SetMaxIdleConns(16)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()

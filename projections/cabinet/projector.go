@@ -155,15 +155,27 @@ func newStored(id string) stored {
 }
 
 // Reader serves cabinet documents.
-type Reader struct{ db bun.IDB }
+type Reader struct {
+	db  bun.IDB
+	get *readmodel.Prepared
+}
 
 // NewReader reads cabinets from db.
-func NewReader(db bun.IDB) *Reader { return &Reader{db: db} }
+func NewReader(db bun.IDB) *Reader {
+	return &Reader{db: db, get: readmodel.NewPrepared("SELECT doc FROM cabinet_views WHERE account_id = ?")}
+}
 
 // Get returns the account's cabinet, or nil when the projection has none.
 func (rd *Reader) Get(ctx context.Context, accountID uuid.UUID) (*View, error) {
 	r := &row{AccountID: accountID.String()}
-	err := rd.db.NewSelect().Model(r).WherePK().Scan(ctx)
+	stmt, err := rd.get.Stmt(ctx, rd.db)
+	switch {
+	case err != nil:
+	case stmt != nil:
+		err = stmt.QueryRowContext(ctx, r.AccountID).Scan(&r.Doc)
+	default:
+		err = rd.db.NewSelect().Model(r).WherePK().Scan(ctx)
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}

@@ -33,10 +33,16 @@ type Item struct {
 }
 
 // Reader serves an account's notifications and records that they were read.
-type Reader struct{ db bun.IDB }
+type Reader struct {
+	db     bun.IDB
+	unread *readmodel.Prepared
+}
 
 // NewReader reads notifications from db.
-func NewReader(db bun.IDB) *Reader { return &Reader{db: db} }
+func NewReader(db bun.IDB) *Reader {
+	return &Reader{db: db, unread: readmodel.NewPrepared(
+		"SELECT count(*) FROM notifications WHERE account_id = ? AND read_ns = 0 AND kind <> ?")}
+}
 
 // List returns a page of the account's notifications, newest first (by
 // when their event occurred, then by its place in the log), and
@@ -95,6 +101,13 @@ func nsTime(ns int64) *time.Time {
 // Unread counts the account's unread notifications; digests, which only
 // repeat others, do not count.
 func (rd *Reader) Unread(ctx context.Context, accountID uuid.UUID) (int, error) {
+	if stmt, err := rd.unread.Stmt(ctx, rd.db); err == nil && stmt != nil {
+		var n int
+		if err := stmt.QueryRowContext(ctx, accountID.String(), KindDigest).Scan(&n); err != nil {
+			return 0, fmt.Errorf("count unread notifications of %s: %w", accountID, err)
+		}
+		return n, nil
+	}
 	n, err := rd.db.NewSelect().Model((*row)(nil)).
 		Where("account_id = ? AND read_ns = 0 AND kind <> ?", accountID.String(), KindDigest).Count(ctx)
 	if err != nil {

@@ -1,0 +1,234 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"runtime/pprof"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/kabinet/kabinet/platform/auth"
+	"github.com/kabinet/kabinet/platform/httpx"
+)
+
+// cmdBenchReads measures the read path at many connections against the
+// ceiling of this machine's HTTP stack: a bare chi JSON handler served and
+// loaded the same way in the same run, so each figure comes with its ratio.
+func cmdBenchReads(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("bench reads", flag.ContinueOnError)
+	duration := fs.Duration("duration", 10*time.Second, "how long each target is loaded")
+	conns := fs.Int("connections", 64, "concurrent keep-alive connections")
+	accounts := fs.Int("accounts", 200, "accounts (each with an application) the reads spread over")
+	profile := fs.String("cpuprofile", "", "write a CPU profile of the cabinet phase to this file")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	dir, err := os.MkdirTemp("", "kabinet-bench-reads-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	c, _, err := parseConfig("bench", []string{"--data-dir", dir, "--log-level", "error", "--rate-limit", "0"})
+	if err != nil {
+		return err
+	}
+	book := &codeBook{codes: map[string]string{}}
+	c.alsoNotify = book
+	a, err := buildApp(ctx, c, io.Discard)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	op, err := a.Issuer.Mint(auth.Principal{Subject: "bench-operator", Role: auth.RoleOperator}, time.Hour)
+	if err != nil {
+		return err
+	}
+	base, stop, err := serveOn(ctx, a)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *conns * 2, MaxConnsPerHost: *conns}}
+	seed := &benchWorkload{client: client, base: base, book: book, operator: op}
+	targets, err := seedReads(seed, *accounts)
+	if err != nil {
+		return err
+	}
+	bare, stopBare, err := bareJSON()
+	if err != nil {
+		return err
+	}
+	defer stopBare()
+
+	fmt.Fprintf(stdout, "kabinet bench reads: %d connections, %s per target, embedded SQLite, %d accounts\n", *conns, *duration, len(targets))
+	fmt.Fprintf(stdout, "%-28s %10s %9s %9s %8s %8s\n", "target", "req/s", "p50_ms", "p99_ms", "ratio", "errors")
+	ref := loadPhase(client, *conns, *duration, func(int) (string, string) { return bare + "/bare", "" })
+	ref.print(stdout, "bare chi JSON handler", ref)
+	pick := func(i int) benchTarget { return targets[i%len(targets)] }
+	var cab phaseResult
+	withProfile(*profile, func() {
+		cab = loadPhase(client, *conns, *duration, func(i int) (string, string) {
+			t := pick(i)
+			return base + "/v1/accounts/" + t.account + "/cabinet", t.token
+		})
+	})
+	cab.print(stdout, "GET /v1/accounts/{id}/cabinet", ref)
+	loadPhase(client, *conns, *duration, func(i int) (string, string) {
+		t := pick(i)
+		return base + "/v1/applications/" + t.app, t.token
+	}).print(stdout, "GET /v1/applications/{app}", ref)
+	loadPhase(client, *conns, *duration, func(int) (string, string) {
+		return base + "/v1/operator/queue?kind=applications", op
+	}).print(stdout, "GET /v1/operator/queue", ref)
+	return nil
+}
+
+// benchTarget is one seeded account with its token and application.
+type benchTarget struct{ account, token, app string }
+
+// seedReads registers accounts through the API, each confirming its phone
+// and filing an application, and waits until the read side shows them.
+func seedReads(w *benchWorkload, n int) ([]benchTarget, error) {
+	var out []benchTarget
+	var last string
+	for i := range n {
+		phone := fmt.Sprintf("+79%09d", 500_000_000+i)
+		status, body, _ := call(w.client, "POST", w.base+"/v1/accounts", "", "",
+			fmt.Sprintf(`{"surname":"Иванов","given_names":"Пётр","citizenship":"UZ","phone":"%s"}`, phone))
+		if status != http.StatusCreated {
+			return nil, fmt.Errorf("seed: register answered %d", status)
+		}
+		t := benchTarget{account: body["account_id"].(string), token: body["token"].(string)}
+		call(w.client, "POST", w.base+"/v1/accounts/"+t.account+"/contacts/phone/code", t.token, "", "")
+		call(w.client, "POST", w.base+"/v1/accounts/"+t.account+"/contacts/phone/confirm", t.token, "",
+			`{"code":"`+w.book.code(t.account)+`"}`)
+		status, body, _ = call(w.client, "POST", w.base+"/v1/accounts/"+t.account+"/applications", t.token, "",
+			`{"service":"certificate","form":{"kind":"stay_status","purpose":"для работодателя"}}`)
+		if status != http.StatusCreated {
+			return nil, fmt.Errorf("seed: submit answered %d", status)
+		}
+		t.app, _ = body["application_id"].(string)
+		last = positionOf(body)
+		out = append(out, t)
+	}
+	// Read-your-writes once: every projection has reached the last write.
+	if status, _, _ := call(w.client, "GET", w.base+"/v1/applications/"+out[len(out)-1].app, out[len(out)-1].token, last, ""); status != http.StatusOK {
+		return nil, fmt.Errorf("seed: the read side did not catch up (%d)", status)
+	}
+	return out, nil
+}
+
+// serveOn serves the app's roles on a loopback port.
+func serveOn(ctx context.Context, a *App) (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	sctx, stop := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- a.Serve(sctx, ln) }()
+	return "http://" + ln.Addr().String(), func() { stop(); <-served }, nil
+}
+
+// bareJSON serves the reference: a chi router with one handler writing a
+// small JSON object through the same httpx.WriteJSON the API uses.
+func bareJSON() (string, func(), error) {
+	r := chi.NewRouter()
+	body := map[string]any{"account_id": "01966b3a-0000-7000-8000-000000000000", "level": "simplified", "position": 12345}
+	r.Get("/bare", func(w http.ResponseWriter, _ *http.Request) { httpx.WriteJSON(w, http.StatusOK, body) })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: r, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln) //nolint:errcheck // ends with ErrServerClosed
+	return "http://" + ln.Addr().String(), func() { srv.Close() }, nil
+}
+
+// phaseResult is one target's throughput and latencies.
+type phaseResult struct {
+	perSec   float64
+	p50, p99 time.Duration
+	errors   int
+}
+
+func (p phaseResult) print(w io.Writer, name string, ref phaseResult) {
+	fmt.Fprintf(w, "%-28s %10.0f %9.2f %9.2f %8.2f %8d\n", name, p.perSec,
+		float64(p.p50.Microseconds())/1000, float64(p.p99.Microseconds())/1000, p.perSec/ref.perSec, p.errors)
+}
+
+// loadPhase keeps conns requests in flight for d, each from target(i).
+func loadPhase(client *http.Client, conns int, d time.Duration, target func(i int) (url, token string)) phaseResult {
+	var mu sync.Mutex
+	var all []time.Duration
+	errs := 0
+	deadline := time.Now().Add(d)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for c := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []time.Duration
+			bad := 0
+			for i := c; time.Now().Before(deadline); i += conns {
+				url, tok := target(i)
+				status, took := get(client, url, tok)
+				if status != http.StatusOK {
+					bad++
+					continue
+				}
+				mine = append(mine, took)
+			}
+			mu.Lock()
+			all = append(all, mine...)
+			errs += bad
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+	r := phaseResult{perSec: float64(len(all)) / elapsed.Seconds(), errors: errs}
+	if len(all) > 0 {
+		r.p50, r.p99 = all[len(all)/2], all[int(0.99*float64(len(all)-1))]
+	}
+	return r
+}
+
+// get sends one GET and drains the answer.
+func get(client *http.Client, url, token string) (int, time.Duration) {
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	start := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, time.Since(start)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, time.Since(start)
+}
+
+// withProfile runs f under a CPU profile written to path ("" : no profile).
+func withProfile(path string, f func()) {
+	if path == "" {
+		f()
+		return
+	}
+	out, err := os.Create(path)
+	if err == nil && pprof.StartCPUProfile(out) == nil {
+		defer func() { pprof.StopCPUProfile(); out.Close() }()
+	}
+	f()
+}

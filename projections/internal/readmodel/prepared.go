@@ -1,0 +1,65 @@
+package readmodel
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+
+	"github.com/kabinet/kabinet/platform/sqldb"
+)
+
+// Prepared is one hot read-model query kept prepared: database/sql
+// prepares it once on each pooled connection and reuses it, so SQLite
+// parses the SQL once per connection instead of once per request, and
+// PostgreSQL plans it once. It works on a pool (*sqldb.DB or *bun.DB); on
+// anything else (a transaction) Stmt answers nil and the caller uses bun.
+type Prepared struct {
+	query string // with ? placeholders
+	once  sync.Once
+	stmt  *sql.Stmt
+	err   error
+}
+
+// NewPrepared keeps query (placeholders written ?) for Stmt.
+func NewPrepared(query string) *Prepared { return &Prepared{query: query} }
+
+// Stmt is the prepared statement on db's pool, prepared at the first call.
+func (p *Prepared) Stmt(ctx context.Context, db bun.IDB) (*sql.Stmt, error) {
+	var pool *bun.DB
+	switch d := db.(type) {
+	case *sqldb.DB:
+		pool = d.DB
+	case *bun.DB:
+		pool = d
+	default:
+		return nil, nil
+	}
+	p.once.Do(func() {
+		q := p.query
+		if pool.Dialect().Name() == dialect.PG {
+			q = dollarPlaceholders(q)
+		}
+		p.stmt, p.err = pool.DB.PrepareContext(context.WithoutCancel(ctx), q)
+	})
+	return p.stmt, p.err
+}
+
+// dollarPlaceholders turns ? into $1, $2 … (the query holds no ? in literals).
+func dollarPlaceholders(q string) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
