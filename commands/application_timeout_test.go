@@ -44,7 +44,7 @@ func applicationDeps(t *testing.T, store eventstore.Store) Deps {
 func clarifying(t *testing.T, d Deps, due domain.Date) (uuid.UUID, uuid.UUID, uuid.UUID) {
 	t.Helper()
 	ctx := context.Background()
-	a, err := domain.Register(newTestID(), domain.Registration{Surname: "Иванов", GivenNames: "Пётр", Citizenship: "UZ", Phone: "+79123456789"}, appT0)
+	a, err := domain.Register(newTestID(), domain.Registration{Consent: domain.CurrentConsent(), Surname: "Иванов", GivenNames: "Пётр", Citizenship: "UZ", Phone: "+79123456789"}, appT0)
 	require.NoError(t, err)
 	code, err := a.RequestContactCode(domain.ChannelPhone, appT0, rand.Reader, d.Hasher)
 	require.NoError(t, err)

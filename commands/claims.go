@@ -50,47 +50,102 @@ func (c claims) stream(prefix, value string) string {
 	return prefix + "-" + hex.EncodeToString(m.Sum(nil))[:40]
 }
 
-// owner returns the account whose claim opens stream, or uuid.Nil; what
-// names the value in errors.
-func (c claims) owner(ctx context.Context, stream, what string) (uuid.UUID, error) {
-	recs, err := c.store.ReadStream(ctx, stream, eventstore.Forward, 0, 1)
+// ClaimReleasedType is the event that gives a claimed value back: after
+// it, the claim stream's value is free for any account to claim again.
+const ClaimReleasedType = "ClaimReleased"
+
+// maxClaimTries bounds the retries of a claim racing other claims and
+// releases of the same value.
+const maxClaimTries = 5
+
+// last reads the newest event of stream: the account it names and its
+// version; uuid.Nil when the stream is absent or the value was released.
+func (c claims) last(ctx context.Context, stream, what string) (uuid.UUID, eventstore.ExpectedVersion, error) {
+	recs, err := c.store.ReadStream(ctx, stream, eventstore.Backward, -1, 1)
 	if err != nil {
-		return uuid.Nil, fmt.Errorf("read %s claim: %w", what, err)
+		return uuid.Nil, 0, fmt.Errorf("read %s claim: %w", what, err)
 	}
 	if len(recs) == 0 {
-		return uuid.Nil, nil
+		return uuid.Nil, eventstore.NoStream, nil
+	}
+	version := eventstore.Exact(recs[0].Version)
+	if recs[0].Type == ClaimReleasedType {
+		return uuid.Nil, version, nil
 	}
 	var e claimed
 	if err := json.Unmarshal(recs[0].Data, &e); err != nil {
-		return uuid.Nil, fmt.Errorf("decode %s claim: %w", what, err)
+		return uuid.Nil, 0, fmt.Errorf("decode %s claim: %w", what, err)
 	}
-	return e.AccountID, nil
+	return e.AccountID, version, nil
 }
 
-// claim opens stream with account's claim, reporting whether it appended.
-// A stream account already owns is claimed again without error (a retried
-// command); one another account owns is taken().
+// owner returns the account that holds the claim on stream, or uuid.Nil;
+// what names the value in errors.
+func (c claims) owner(ctx context.Context, stream, what string) (uuid.UUID, error) {
+	owner, _, err := c.last(ctx, stream, what)
+	return owner, err
+}
+
+// claim appends account's claim to stream, reporting whether it appended:
+// to a new stream (expected: no stream) or after a release (expected: the
+// release's version), so of two accounts racing for a value exactly one
+// wins. A stream account already owns is claimed again without error (a
+// retried command); one another account owns is taken().
 func (c claims) claim(ctx context.Context, stream, what string, account uuid.UUID, now time.Time, md Metadata, taken func() error) (bool, error) {
+	expected := eventstore.NoStream
+	for range maxClaimTries {
+		wrote, err := c.appendIfExpected(ctx, stream, c.event, expected, account, now, md)
+		if err == nil {
+			return wrote, nil
+		}
+		if !errors.Is(err, eventstore.ErrConflict) {
+			return false, fmt.Errorf("claim %s: %w", what, err)
+		}
+		owner, version, err := c.last(ctx, stream, what)
+		switch {
+		case err != nil:
+			return false, err
+		case owner == account:
+			return false, nil
+		case owner != uuid.Nil:
+			return false, taken()
+		}
+		expected = version // released: claim after the release
+	}
+	return false, fmt.Errorf("claim %s: %w after %d tries", what, eventstore.ErrConflict, maxClaimTries)
+}
+
+// release gives the value of stream back when account holds it; a claim
+// of another account, or none, is left as it is.
+func (c claims) release(ctx context.Context, stream, what string, account uuid.UUID, now time.Time, md Metadata) error {
+	for range maxClaimTries {
+		owner, version, err := c.last(ctx, stream, what)
+		if err != nil || owner != account {
+			return err
+		}
+		_, err = c.appendIfExpected(ctx, stream, ClaimReleasedType, version, account, now, md)
+		if !errors.Is(err, eventstore.ErrConflict) {
+			if err != nil {
+				return fmt.Errorf("release %s: %w", what, err)
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("release %s: %w after %d tries", what, eventstore.ErrConflict, maxClaimTries)
+}
+
+// appendIfExpected appends one claim-stream event of typ naming account.
+func (c claims) appendIfExpected(ctx context.Context, stream, typ string, expected eventstore.ExpectedVersion, account uuid.UUID, now time.Time, md Metadata) (bool, error) {
 	data, _ := json.Marshal(claimed{AccountID: account, At: now})
 	meta, err := md.Encode()
 	if err != nil {
 		return false, fmt.Errorf("encode metadata: %w", err)
 	}
-	_, err = c.store.Append(ctx, stream, eventstore.NoStream, []eventstore.EventData{{
-		ID: c.newID(), Type: c.event, SchemaVersion: 1, Data: data, Metadata: meta, OccurredAt: now,
+	_, err = c.store.Append(ctx, stream, expected, []eventstore.EventData{{
+		ID: c.newID(), Type: typ, SchemaVersion: 1, Data: data, Metadata: meta, OccurredAt: now,
 	}})
-	if errors.Is(err, eventstore.ErrConflict) {
-		owner, oerr := c.owner(ctx, stream, what)
-		if oerr != nil {
-			return false, oerr
-		}
-		if owner == account {
-			return false, nil
-		}
-		return false, taken()
-	}
 	if err != nil {
-		return false, fmt.Errorf("claim %s: %w", what, err)
+		return false, err
 	}
 	markWrote(ctx) // the request wrote an event: the journal takes it from the log
 	return true, nil

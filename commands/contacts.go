@@ -38,3 +38,9 @@ func (c *ContactClaims) Claim(ctx context.Context, ch domain.Channel, contactKey
 		func() error { return domain.ErrContactTaken(ch) })
 	return err
 }
+
+// Release gives the contact back when account holds it, so that another
+// account may confirm it (the contact was removed from account).
+func (c *ContactClaims) Release(ctx context.Context, contactKey string, account uuid.UUID, now time.Time, md Metadata) error {
+	return c.release(ctx, c.stream("contact", contactKey), "contact", account, now, md)
+}

@@ -36,6 +36,9 @@ type Application struct {
 	RegisterAccount    *RegisterAccountHandler
 	RequestContactCode *RequestContactCodeHandler
 	ConfirmContact     *ConfirmContactHandler
+	AddContact         *AddContactHandler
+	RemoveContact      *RemoveContactHandler
+	WithdrawConsent    *WithdrawConsentHandler
 	IdentityCommands
 	// Applications are the application commands (issue 4).
 	Applications ApplicationCommands
@@ -47,6 +50,9 @@ func NewApplication(d Deps) Application {
 		RegisterAccount:    NewRegisterAccountHandler(d),
 		RequestContactCode: NewRequestContactCodeHandler(d),
 		ConfirmContact:     NewConfirmContactHandler(d),
+		AddContact:         NewAddContactHandler(d),
+		RemoveContact:      NewRemoveContactHandler(d),
+		WithdrawConsent:    NewWithdrawConsentHandler(d),
 		IdentityCommands:   NewIdentityCommands(d),
 		Applications:       NewApplicationCommands(d),
 	}

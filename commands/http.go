@@ -41,17 +41,21 @@ func (h *HTTP) PublicRoutes(r chi.Router) {
 
 // Routes mounts the commands that need an authenticated principal.
 func (h *HTTP) Routes(r chi.Router) {
+	r.Post("/v1/accounts/{id}/contacts", h.addContact)
 	r.Post("/v1/accounts/{id}/contacts/{channel}/code", h.requestCode)
 	r.Post("/v1/accounts/{id}/contacts/{channel}/confirm", h.confirm)
+	r.Delete("/v1/accounts/{id}/contacts/{channel}/{value}", h.removeContact)
+	r.Delete("/v1/accounts/{id}/consents/{kind}", h.withdrawConsent)
 }
 
 type registerRequest struct {
-	Surname     string `json:"surname"`
-	GivenNames  string `json:"given_names"`
-	Patronymic  string `json:"patronymic"`
-	Citizenship string `json:"citizenship"`
-	Phone       string `json:"phone"`
-	Email       string `json:"email"`
+	Surname     string          `json:"surname"`
+	GivenNames  string          `json:"given_names"`
+	Patronymic  string          `json:"patronymic"`
+	Citizenship string          `json:"citizenship"`
+	Phone       string          `json:"phone"`
+	Email       string          `json:"email"`
+	Consent     *consentRequest `json:"consent"`
 }
 
 type commandAnswer struct {
@@ -68,7 +72,7 @@ func (h *HTTP) register(w http.ResponseWriter, r *http.Request) {
 	ctx := h.withMetadata(r)
 	res, err := h.app.RegisterAccount.Handle(ctx, RegisterAccount{Registration: domain.Registration{
 		Surname: req.Surname, GivenNames: req.GivenNames, Patronymic: req.Patronymic,
-		Citizenship: req.Citizenship, Phone: req.Phone, Email: req.Email,
+		Citizenship: req.Citizenship, Phone: req.Phone, Email: req.Email, Consent: req.Consent.domain(),
 	}})
 	if err != nil {
 		httpx.WriteError(w, r, err)
@@ -87,7 +91,9 @@ func (h *HTTP) requestCode(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	res, err := h.app.RequestContactCode.Handle(h.withMetadata(r), RequestContactCode{AccountID: id, Channel: ch})
+	res, err := h.app.RequestContactCode.Handle(h.withMetadata(r), RequestContactCode{
+		AccountID: id, Channel: ch, Value: r.URL.Query().Get("value"),
+	})
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
@@ -105,7 +111,9 @@ func (h *HTTP) confirm(w http.ResponseWriter, r *http.Request) {
 	if !ok || !decodeBody(w, r, &req) {
 		return
 	}
-	res, err := h.app.ConfirmContact.Handle(h.withMetadata(r), ConfirmContact{AccountID: id, Channel: ch, Code: req.Code})
+	res, err := h.app.ConfirmContact.Handle(h.withMetadata(r), ConfirmContact{
+		AccountID: id, Channel: ch, Value: r.URL.Query().Get("value"), Code: req.Code,
+	})
 	if err != nil {
 		if res.Position > 0 {
 			w.Header().Set("X-Kabinet-Position", strconv.FormatUint(res.Position, 10))
@@ -134,8 +142,14 @@ func (h *HTTP) accountAndChannel(w http.ResponseWriter, r *http.Request) (uuid.U
 	return id, ch, true
 }
 
+// answer writes a command's answer. One carrying a token is marked
+// Cache-Control: no-store: no cache keeps it, and an idempotent replay
+// answers without it.
 func (h *HTTP) answer(w http.ResponseWriter, status int, res Result, token string) {
 	w.Header().Set("X-Kabinet-Position", strconv.FormatUint(res.Position, 10))
+	if token != "" {
+		w.Header().Set("Cache-Control", "no-store")
+	}
 	httpx.WriteJSON(w, status, commandAnswer{AccountID: res.AccountID.String(), Position: res.Position, Token: token})
 }
 

@@ -99,7 +99,7 @@ func (f *identityFixture) ctx() context.Context {
 func (f *identityFixture) account(phone, surname, given, patronymic, birth string) uuid.UUID {
 	f.t.Helper()
 	ctx := f.ctx()
-	res, err := f.app.RegisterAccount.Handle(ctx, RegisterAccount{Registration: domain.Registration{
+	res, err := f.app.RegisterAccount.Handle(ctx, RegisterAccount{Registration: domain.Registration{Consent: domain.CurrentConsent(),
 		Surname: surname, GivenNames: given, Patronymic: patronymic, Citizenship: "UZ", Phone: phone,
 	}})
 	require.NoError(f.t, err)

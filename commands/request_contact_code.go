@@ -9,10 +9,13 @@ import (
 	"github.com/kabinet/kabinet/domain"
 )
 
-// RequestContactCode sends a one-time code to one of the account's contacts.
+// RequestContactCode sends a one-time code to one of the account's
+// contacts: Value names it; empty, the channel's default contact (the
+// newest unconfirmed one).
 type RequestContactCode struct {
 	AccountID uuid.UUID
 	Channel   domain.Channel
+	Value     string
 }
 
 // RequestContactCodeHandler handles RequestContactCode.
@@ -30,37 +33,22 @@ func (h *RequestContactCodeHandler) Handle(ctx context.Context, cmd RequestConta
 	md := MetadataFrom(ctx)
 	md.Command = "RequestContactCode"
 	now := h.d.Clock()
+	ref := domain.ContactRef{Channel: cmd.Channel, Value: cmd.Value}
 	var code, to string
 	res, err := h.d.Repo.Update(ctx, cmd.AccountID, md, func(a *domain.ForeignerAccount) error {
-		c, err := a.RequestContactCode(cmd.Channel, now, h.d.Random, h.d.Hasher)
+		c, err := a.RequestContactCodeFor(ref, now, h.d.Random, h.d.Hasher)
 		if err != nil {
 			return err
 		}
-		code, to = c, contactValue(a, cmd.Channel)
+		code = c
+		to, _ = a.ContactValue(ref)
 		return nil
 	})
 	if err != nil {
 		return res, err
 	}
-	n := Notification{
-		Channel: "email", To: to, AccountID: cmd.AccountID.String(), Code: code, Kind: "contact_code", At: now,
-		Text: fmt.Sprintf("Код подтверждения адреса: %s. Действует 30 минут.", code),
-	}
-	if cmd.Channel == domain.ChannelPhone {
-		n.Channel = "sms"
-		n.Text = fmt.Sprintf("Код подтверждения: %s. Действует 15 минут. Никому не сообщайте код.", code)
-	}
-	if err := h.d.Notifier.Notify(ctx, n); err != nil {
+	if err := h.d.Notifier.Notify(ctx, contactCodeNotification(cmd.AccountID, cmd.Channel, to, code, now)); err != nil {
 		return res, fmt.Errorf("send contact code: %w", err)
 	}
 	return res, nil
-}
-
-func contactValue(a *domain.ForeignerAccount, ch domain.Channel) string {
-	for _, c := range a.State().Contacts {
-		if c.Channel == ch {
-			return c.Value
-		}
-	}
-	return ""
 }

@@ -65,7 +65,8 @@ func TestRegister_RecordsAccountRegisteredWithNormalisedData(t *testing.T) {
 	assert.Equal(t, []Event{AccountRegistered{
 		AccountID: acctID, Surname: "Каримов", GivenNames: "Алишер", Patronymic: "Рустамович",
 		Citizenship: "UZ", Phone: "+79161234567", Email: "Alisher@example.uz", OccurredAt: acctT0,
-	}}, a.Changes(), "times are recorded in UTC")
+	}, ConsentGiven{Kind: ConsentPersonalData, Version: CurrentConsentVersion, OccurredAt: acctT0}},
+		a.Changes(), "times are recorded in UTC; the consent is recorded with its version")
 }
 
 func TestRegister_RefusesInvalidFormAndNilID(t *testing.T) {
@@ -172,7 +173,7 @@ func TestRequestContactCode_ResendIntervalIsPerContact(t *testing.T) {
 	requestCode(t, a, ChannelEmail, acctT0.Add(time.Second))
 }
 
-func TestRequestContactCode_NewCodeVoidsOldAndResetsAttempts(t *testing.T) {
+func TestRequestContactCode_NewCodeVoidsOldButRestoresNoAttempts(t *testing.T) {
 	a := registered(t)
 	old := requestCode(t, a, ChannelPhone, acctT0)
 	require.Error(t, a.ConfirmContact(ChannelPhone, "000000", acctT0.Add(time.Second), hasher))
@@ -181,7 +182,7 @@ func TestRequestContactCode_NewCodeVoidsOldAndResetsAttempts(t *testing.T) {
 	code, err := a.RequestContactCode(ChannelPhone, acctT0.Add(2*time.Minute), draws(777777), hasher)
 	require.NoError(t, err)
 	assert.Equal(t, "777777", code)
-	assert.Equal(t, MaxCodeAttempts, a.State().Contacts[0].AttemptsLeft)
+	assert.Equal(t, 2, a.State().Contacts[0].AttemptsLeft, "the counter belongs to the contact, not to the code")
 
 	err = a.ConfirmContact(ChannelPhone, old, acctT0.Add(3*time.Minute), hasher)
 	requireDomainErr(t, err, CodeCodeInvalid, "")
@@ -252,7 +253,7 @@ func TestConfirmContact_WrongCodeRecordsFailureAndReturnsCodeInvalid(t *testing.
 		err := a.ConfirmContact(ChannelPhone, "999999", at, hasher)
 		de := requireDomainErr(t, err, CodeCodeInvalid, "")
 		assert.Equal(t, left, de.Details["attempts_left"])
-		assert.Equal(t, ContactConfirmationFailed{Channel: ChannelPhone, AttemptsLeft: left, OccurredAt: at},
+		assert.Equal(t, ContactConfirmationFailed{Channel: ChannelPhone, Value: "+79161234567", AttemptsLeft: left, OccurredAt: at},
 			a.Changes()[len(a.Changes())-1], "the failure is recorded even though an error is returned")
 	}
 	assert.Equal(t, 1, a.State().Contacts[0].AttemptsLeft)
@@ -274,8 +275,8 @@ func TestConfirmContact_ThirdWrongCodeLocks(t *testing.T) {
 
 	changes := a.Changes()
 	assert.Equal(t, []Event{
-		ContactConfirmationFailed{Channel: ChannelPhone, AttemptsLeft: 0, OccurredAt: at},
-		ContactConfirmationLocked{Channel: ChannelPhone, Until: until, OccurredAt: at},
+		ContactConfirmationFailed{Channel: ChannelPhone, Value: "+79161234567", AttemptsLeft: 0, OccurredAt: at},
+		ContactConfirmationLocked{Channel: ChannelPhone, Value: "+79161234567", Until: until, OccurredAt: at},
 	}, changes[len(changes)-2:])
 
 	// Locked: even the right code is refused, and nothing more is recorded.

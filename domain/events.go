@@ -32,8 +32,9 @@ type AccountRegistered struct {
 }
 
 // ContactConfirmationRequested records that a one-time code was issued for a
-// contact; it voids any earlier code and restores the attempts. Only the
-// code's hash is kept.
+// contact; it voids any earlier code. It restores the attempts only after a
+// lock has ended (the counter belongs to the contact, not to a code). Only
+// the code's hash is kept.
 type ContactConfirmationRequested struct {
 	Channel     Channel   `json:"channel"`
 	Value       string    `json:"value"`
@@ -43,17 +44,22 @@ type ContactConfirmationRequested struct {
 	OccurredAt  time.Time `json:"occurred_at"`
 }
 
-// ContactConfirmationFailed records that a wrong code was entered for a contact.
+// ContactConfirmationFailed records that a wrong code was entered for a
+// contact. Value is empty in events stored before an account could hold
+// two contacts on one channel: they name the channel's only contact.
 type ContactConfirmationFailed struct {
 	Channel      Channel   `json:"channel"`
+	Value        string    `json:"value,omitempty"`
 	AttemptsLeft int       `json:"attempts_left"`
 	OccurredAt   time.Time `json:"occurred_at"`
 }
 
 // ContactConfirmationLocked records that the attempts ran out: the pending
-// code is void and no code may be requested or entered for the contact until Until.
+// code is void and no code may be requested or entered for the contact until
+// Until. Value is empty in older events, as in ContactConfirmationFailed.
 type ContactConfirmationLocked struct {
 	Channel    Channel   `json:"channel"`
+	Value      string    `json:"value,omitempty"`
 	Until      time.Time `json:"until"`
 	OccurredAt time.Time `json:"occurred_at"`
 }
@@ -65,8 +71,33 @@ type ContactConfirmed struct {
 	OccurredAt time.Time `json:"occurred_at"`
 }
 
+// ContactAdded records another phone or email added after registration,
+// not yet confirmed; Replaces, when set, is the value of the contact on the
+// same channel that its confirmation removes.
+type ContactAdded struct {
+	Channel    Channel   `json:"channel"`
+	Value      string    `json:"value"`
+	Replaces   string    `json:"replaces,omitempty"`
+	OccurredAt time.Time `json:"occurred_at"`
+}
+
+// ContactRemoved records that a contact left the account; WasConfirmed
+// says whether its claim across accounts is to be released.
+type ContactRemoved struct {
+	Channel      Channel   `json:"channel"`
+	Value        string    `json:"value"`
+	WasConfirmed bool      `json:"was_confirmed"`
+	OccurredAt   time.Time `json:"occurred_at"`
+}
+
 // EventType implements Event.
 func (AccountRegistered) EventType() string { return "AccountRegistered" }
+
+// EventType implements Event.
+func (ContactAdded) EventType() string { return "ContactAdded" }
+
+// EventType implements Event.
+func (ContactRemoved) EventType() string { return "ContactRemoved" }
 
 // EventType implements Event.
 func (ContactConfirmationRequested) EventType() string { return "ContactConfirmationRequested" }
@@ -85,6 +116,8 @@ func (e ContactConfirmationRequested) occurredAt() time.Time { return e.Occurred
 func (e ContactConfirmationFailed) occurredAt() time.Time    { return e.OccurredAt }
 func (e ContactConfirmationLocked) occurredAt() time.Time    { return e.OccurredAt }
 func (e ContactConfirmed) occurredAt() time.Time             { return e.OccurredAt }
+func (e ContactAdded) occurredAt() time.Time                 { return e.OccurredAt }
+func (e ContactRemoved) occurredAt() time.Time               { return e.OccurredAt }
 
 // EventTime returns when e occurred (its occurred_at), or the zero time for an
 // event that does not carry one.
@@ -109,6 +142,10 @@ var accountEventTypes = []eventType{
 	typeOf[ContactConfirmationFailed](1),
 	typeOf[ContactConfirmationLocked](1),
 	typeOf[ContactConfirmed](1),
+	typeOf[ContactAdded](1),
+	typeOf[ContactRemoved](1),
+	typeOf[ConsentGiven](1),
+	typeOf[ConsentWithdrawn](1),
 }
 
 // upcasters lift a stored payload one version up. When an event moves to

@@ -33,9 +33,13 @@ func accountSampleEvents() []Event {
 			Channel: ChannelPhone, Value: "+79161234567", CodeHash: CodeHashAlg + "ab12",
 			ExpiresAt: evT0.Add(PhoneCodeTTL), ResendAfter: evT0.Add(ResendInterval), OccurredAt: evT0,
 		},
-		ContactConfirmationFailed{Channel: ChannelEmail, AttemptsLeft: 2, OccurredAt: evT0},
-		ContactConfirmationLocked{Channel: ChannelPhone, Until: evT0.Add(ConfirmationLockDuration), OccurredAt: evT0},
+		ContactConfirmationFailed{Channel: ChannelEmail, Value: "alisher@example.uz", AttemptsLeft: 2, OccurredAt: evT0},
+		ContactConfirmationLocked{Channel: ChannelPhone, Value: "+79161234567", Until: evT0.Add(ConfirmationLockDuration), OccurredAt: evT0},
 		ContactConfirmed{Channel: ChannelEmail, Value: "alisher@example.uz", OccurredAt: evT0},
+		ContactAdded{Channel: ChannelPhone, Value: "+79161234568", Replaces: "+79161234567", OccurredAt: evT0},
+		ContactRemoved{Channel: ChannelPhone, Value: "+79161234567", WasConfirmed: true, OccurredAt: evT0},
+		ConsentGiven{Kind: ConsentPersonalData, Version: CurrentConsentVersion, OccurredAt: evT0},
+		ConsentWithdrawn{Kind: ConsentPersonalData, Version: CurrentConsentVersion, OccurredAt: evT0},
 	}
 }
 

@@ -15,6 +15,8 @@ type Registration struct {
 	Citizenship string
 	Phone       string
 	Email       string
+	// Consent to personal data processing; required (consent_required).
+	Consent *Consent
 }
 
 // MaxNameLen is the longest surname, given names or patronymic accepted, in characters.
@@ -45,6 +47,12 @@ func (r Registration) Validate() (Registration, error) {
 	add(err)
 	out.Phone, out.Email, err = checkContacts(r.Phone, r.Email)
 	add(err)
+	if err := r.Consent.check(); err != nil {
+		add(err)
+	} else {
+		c := *r.Consent
+		out.Consent = &c
+	}
 	return out, joinFieldErrors(fields)
 }
 
@@ -55,7 +63,7 @@ func joinFieldErrors(fields []FieldError) error {
 	}
 	code := fields[0].Code
 	for _, f := range fields {
-		if f.Code != code || !isContactCode(f.Code) {
+		if f.Code != code || !(isContactCode(f.Code) || f.Code == CodeConsentRequired) {
 			return ValidationError(fields)
 		}
 	}

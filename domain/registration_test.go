@@ -12,19 +12,20 @@ func validRegistration() Registration {
 	return Registration{
 		Surname: "Каримов", GivenNames: "Алишер", Patronymic: "Рустамович",
 		Citizenship: "UZ", Phone: "+7 916 123-45-67", Email: "alisher@example.uz",
+		Consent: CurrentConsent(),
 	}
 }
 
 func TestRegistrationValidate_NormalisesAValidForm(t *testing.T) {
 	in := Registration{
 		Surname: "  Karimov ", GivenNames: "Alisher   Rustam", Citizenship: " uz ",
-		Phone: "8 (916) 123-45-67", Email: " Alisher@Example.UZ ",
+		Phone: "8 (916) 123-45-67", Email: " Alisher@Example.UZ ", Consent: CurrentConsent(),
 	}
 	got, err := in.Validate()
 	require.NoError(t, err)
 	assert.Equal(t, Registration{
 		Surname: "Karimov", GivenNames: "Alisher Rustam", Citizenship: "UZ",
-		Phone: "+79161234567", Email: "Alisher@example.uz",
+		Phone: "+79161234567", Email: "Alisher@example.uz", Consent: CurrentConsent(),
 	}, got)
 }
 

@@ -74,15 +74,18 @@ func (l *Level) UnmarshalText(b []byte) error {
 // views mask them. Surname, GivenNames, Patronymic and Citizenship follow
 // the latest personal data once there is any.
 type AccountState struct {
-	AccountID    uuid.UUID          `json:"account_id"`
-	Version      int64              `json:"version"`
-	Surname      string             `json:"surname"`
-	GivenNames   string             `json:"given_names"`
-	Patronymic   string             `json:"patronymic"`
-	Citizenship  string             `json:"citizenship"`
-	Level        Level              `json:"level"`
-	Contacts     []ContactState     `json:"contacts"`
-	RegisteredAt time.Time          `json:"registered_at"`
+	AccountID    uuid.UUID      `json:"account_id"`
+	Version      int64          `json:"version"`
+	Surname      string         `json:"surname"`
+	GivenNames   string         `json:"given_names"`
+	Patronymic   string         `json:"patronymic"`
+	Citizenship  string         `json:"citizenship"`
+	Level        Level          `json:"level"`
+	Contacts     []ContactState `json:"contacts"`
+	RegisteredAt time.Time      `json:"registered_at"`
+	// Consent is the personal data consent; nil for accounts registered
+	// before it was asked.
+	Consent      *ConsentState      `json:"consent,omitempty"`
 	Applications []ApplicationState `json:"applications"`
 	IdentityState
 }
@@ -113,19 +116,21 @@ func (a *ForeignerAccount) State() AccountState {
 		RegisteredAt: a.registeredAt,
 	}
 	for _, ch := range channels {
-		c, ok := a.contacts[ch]
-		if !ok {
-			continue
+		for _, c := range a.contacts {
+			if c.channel != ch || c.removed {
+				continue
+			}
+			cs := ContactState{Channel: ch, Value: c.value, Confirmed: c.confirmed, AttemptsLeft: c.attemptsLeft}
+			if c.codeHash != "" {
+				cs.PendingCodeExpiresAt = timePtr(c.codeExpiresAt)
+			}
+			if !c.lockedUntil.IsZero() {
+				cs.LockedUntil = timePtr(c.lockedUntil)
+			}
+			s.Contacts = append(s.Contacts, cs)
 		}
-		cs := ContactState{Channel: ch, Value: c.value, Confirmed: c.confirmed, AttemptsLeft: c.attemptsLeft}
-		if c.codeHash != "" {
-			cs.PendingCodeExpiresAt = timePtr(c.codeExpiresAt)
-		}
-		if !c.lockedUntil.IsZero() {
-			cs.LockedUntil = timePtr(c.lockedUntil)
-		}
-		s.Contacts = append(s.Contacts, cs)
 	}
+	s.Consent = a.consent.state()
 	s.IdentityState = a.identity.state()
 	if pd := s.PersonalData; pd != nil {
 		// The personal data is the newer word on names and citizenship.

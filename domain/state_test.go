@@ -22,7 +22,7 @@ func TestState_JSONSnapshot(t *testing.T) {
 	require.NoError(t, err)
 	assert.JSONEq(t, `{
 		"account_id": "0b7e8f4a-2c1d-4e5f-9a8b-7c6d5e4f3a2b",
-		"version": 7,
+		"version": 8,
 		"surname": "Каримов",
 		"given_names": "Алишер",
 		"patronymic": "Рустамович",
@@ -35,6 +35,7 @@ func TestState_JSONSnapshot(t *testing.T) {
 			 "pending_code_expires_at": "2026-04-01T10:32:00Z", "attempts_left": 2}
 		],
 		"registered_at": "2026-04-01T10:00:00Z",
+		"consent": {"version": "2026-01", "given_at": "2026-04-01T10:00:00Z"},
 		"applications": [],
 		"personal_data": null,
 		"documents": [],
@@ -123,7 +124,7 @@ func scenario(t *testing.T) *ForeignerAccount {
 func TestNewAccountFromHistory_ReproducesState(t *testing.T) {
 	live := scenario(t)
 	history := live.Changes()
-	require.Len(t, history, 9)
+	require.Len(t, history, 10)
 
 	// Through the store's encoding, as the repository would load it.
 	var stored []Event
@@ -137,7 +138,7 @@ func TestNewAccountFromHistory_ReproducesState(t *testing.T) {
 	replayed := NewAccountFromHistory(acctID, stored)
 
 	assert.Equal(t, live.State(), replayed.State())
-	assert.Equal(t, int64(8), replayed.Version())
+	assert.Equal(t, int64(9), replayed.Version())
 	assert.Empty(t, replayed.Changes())
 
 	wantJSON, err := json.Marshal(live.State())
@@ -157,6 +158,6 @@ func TestNewAccountFromHistory_EmptyIsANewAccount(t *testing.T) {
 
 func TestNewAccountFromHistory_IgnoresEventsOfOtherConcerns(t *testing.T) {
 	a := NewAccountFromHistory(acctID, append(registeredHistory(t), strangeEvent{}))
-	assert.Equal(t, int64(1), a.Version(), "still counted for the expected version")
+	assert.Equal(t, int64(2), a.Version(), "still counted for the expected version")
 	assert.Equal(t, "Каримов", a.State().Surname)
 }

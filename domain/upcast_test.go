@@ -22,14 +22,14 @@ func TestUpcast_ContactConfirmationRequestedV1StillConfirms(t *testing.T) {
 	require.NoError(t, err)
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	id := uuid.Must(uuid.NewV7())
-	a, err := domain.Register(id, domain.Registration{Surname: "Иванов", GivenNames: "Пётр", Citizenship: "UZ", Phone: "+79120000001"}, now)
+	a, err := domain.Register(id, domain.Registration{Consent: domain.CurrentConsent(), Surname: "Иванов", GivenNames: "Пётр", Citizenship: "UZ", Phone: "+79120000001"}, now)
 	require.NoError(t, err)
 	code, err := a.RequestContactCode(domain.ChannelPhone, now, rand.Reader, h)
 	require.NoError(t, err)
 	changes := a.Changes()
 
 	// Write the request as v1 did: the same payload with a bare hex hash.
-	typ, ver, v2, err := domain.EncodeEvent(changes[1])
+	typ, ver, v2, err := domain.EncodeEvent(changes[2])
 	require.NoError(t, err)
 	assert.Equal(t, 2, ver)
 	var m map[string]any
@@ -40,11 +40,11 @@ func TestUpcast_ContactConfirmationRequestedV1StillConfirms(t *testing.T) {
 
 	req, err := domain.DecodeEvent(typ, 1, v1)
 	require.NoError(t, err)
-	assert.Equal(t, changes[1], req, "v1 upcasts to exactly the v2 event")
+	assert.Equal(t, changes[2], req, "v1 upcasts to exactly the v2 event")
 	_, _, again, err := domain.EncodeEvent(req)
 	require.NoError(t, err)
 	assert.JSONEq(t, string(v2), string(again))
 
-	replayed := domain.NewAccountFromHistory(id, []domain.Event{changes[0], req})
+	replayed := domain.NewAccountFromHistory(id, []domain.Event{changes[0], changes[1], req})
 	require.NoError(t, replayed.ConfirmContact(domain.ChannelPhone, code, now.Add(time.Minute), h))
 }

@@ -67,7 +67,7 @@ func scriptedTraffic(t *testing.T, store eventstore.Store, accounts, steps int, 
 	codes := map[uuid.UUID]string{}
 	for i := range ids {
 		n, _ := rand.Int(rand.Reader, big.NewInt(1e9))
-		a, err := domain.Register(newID(), domain.Registration{
+		a, err := domain.Register(newID(), domain.Registration{Consent: domain.CurrentConsent(),
 			Surname: "Иванов", GivenNames: "Пётр", Citizenship: "UZ",
 			Phone: "+79" + leftPad(n.String(), 9), Email: "p" + n.String() + "@example.com",
 		}, now)

@@ -193,7 +193,7 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	// Notifications (issues 3, 4): the outbox delivers the projection's
 	// rows through the notifier and sends the daily and weekly digests.
 	a.Notifications = notifications.NewOutbox(readDB, notifier, clock, logger)
-	jobs := []scheduler.Job{expiry, timeouts, a.Notifications.DeliveryJob(), a.Notifications.DigestJob()}
+	jobs := []scheduler.Job{expiry, timeouts, a.Notifications.DeliveryJob(), a.Notifications.DigestJob(), idem.PurgeJob()}
 	a.Scheduler = scheduler.New(scheduler.Options{Clock: clock, Logger: logger}, append(jobs, desk.jobs...)...)
 
 	cps, err := esbus.NewSQLCheckpoints(ctx, readDB)
@@ -233,7 +233,10 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	}
 
 	a.Issuer = &auth.Issuer{Secret: secret, Clock: clock}
-	verifier := auth.NewVerifier(secret, clock)
+	verifier, err := tokenVerifier(c, secret, clock)
+	if err != nil {
+		return fail(err)
+	}
 	guard := auth.NewGuard()
 	guard.OnDenied = a.journalDenied
 	cmdHTTP := commands.NewHTTP(app, a.Issuer, guard, newID)
@@ -283,6 +286,22 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	ops.Method(http.MethodGet, "/metrics", observability.Handler(reg))
 	a.OpsHandler = ops
 	return a, nil
+}
+
+// tokenVerifier accepts Kabinet's own tokens and, with an OIDC issuer
+// configured, staff tokens from that provider only.
+func tokenVerifier(c Config, secret []byte, clock func() time.Time) (auth.TokenVerifier, error) {
+	own := auth.NewVerifier(secret, clock)
+	if c.OIDCIssuer == "" {
+		return own, nil
+	}
+	staff, err := auth.NewOIDCVerifier(auth.OIDCConfig{
+		Issuer: c.OIDCIssuer, Audience: c.OIDCAudience, RoleClaim: c.OIDCRoleClaim, Clock: clock,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("staff sign-in: %w", err)
+	}
+	return auth.StaffAndCitizens{Own: own, Staff: staff}, nil
 }
 
 // onlyRole admits one role; anyone else is denied as if the route did not

@@ -181,7 +181,7 @@ type benchWorkload struct {
 func (w *benchWorkload) flow(lat *latencies, n int64) {
 	phone := fmt.Sprintf("+79%09d", n)
 	status, body, d := call(w.client, "POST", w.base+"/v1/accounts", "", "",
-		fmt.Sprintf(`{"surname":"Иванов","given_names":"Пётр","citizenship":"UZ","phone":"%s"}`, phone))
+		fmt.Sprintf(`{"surname":"Иванов","given_names":"Пётр","consent":{"personal_data":true,"version":"2026-01"},"citizenship":"UZ","phone":"%s"}`, phone))
 	lat.add("register", d, status == 201)
 	if status != 201 {
 		return

@@ -102,7 +102,7 @@ func seedReads(w *benchWorkload, n int) ([]benchTarget, error) {
 	for i := range n {
 		phone := fmt.Sprintf("+79%09d", 500_000_000+i)
 		status, body, _ := call(w.client, "POST", w.base+"/v1/accounts", "", "",
-			fmt.Sprintf(`{"surname":"Иванов","given_names":"Пётр","citizenship":"UZ","phone":"%s"}`, phone))
+			fmt.Sprintf(`{"surname":"Иванов","given_names":"Пётр","citizenship":"UZ","phone":"%s","consent":{"personal_data":true,"version":"2026-01"}}`, phone))
 		if status != http.StatusCreated {
 			return nil, fmt.Errorf("seed: register answered %d", status)
 		}

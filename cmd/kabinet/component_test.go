@@ -134,11 +134,14 @@ func (ts *testServer) lastCode(account string) string {
 func (ts *testServer) register(phone string) (id, token string) {
 	ts.t.Helper()
 	a := ts.do("POST", "/v1/accounts", "", map[string]any{
-		"surname": "Иванов", "given_names": "Пётр", "citizenship": "UZ", "phone": phone,
+		"surname": "Иванов", "given_names": "Пётр", "citizenship": "UZ", "phone": phone, "consent": consent,
 	})
 	require.Equal(ts.t, http.StatusCreated, a.status, string(a.raw))
 	return a.body["account_id"].(string), a.body["token"].(string)
 }
+
+// consent is the registration's consent to the current text.
+var consent = map[string]any{"personal_data": true, "version": "2026-01"}
 
 func position(a answer) string { return a.header.Get("X-Kabinet-Position") }
 
@@ -196,7 +199,7 @@ func TestFlow_ContactTakenOnceConfirmedElsewhere(t *testing.T) {
 	require.Equal(t, http.StatusOK, ts.do("POST", "/v1/accounts/"+id+"/contacts/phone/confirm", tok,
 		map[string]string{"code": ts.lastCode(id)}).status)
 	a := ts.do("POST", "/v1/accounts", "", map[string]any{
-		"surname": "Петров", "given_names": "Иван", "citizenship": "KZ", "phone": "89123450002",
+		"surname": "Петров", "given_names": "Иван", "citizenship": "KZ", "phone": "89123450002", "consent": consent,
 	})
 	assert.Equal(t, http.StatusConflict, a.status, string(a.raw))
 	assert.Equal(t, "contact_taken", a.body["code"])
@@ -204,7 +207,7 @@ func TestFlow_ContactTakenOnceConfirmedElsewhere(t *testing.T) {
 
 func TestFlow_IdempotencyKeyReplaysFirstAnswer(t *testing.T) {
 	ts := startServer(t, nil)
-	body := map[string]any{"surname": "Ли", "given_names": "Вэй", "citizenship": "CN", "email": "wei.li@example.com"}
+	body := map[string]any{"surname": "Ли", "given_names": "Вэй", "citizenship": "CN", "email": "wei.li@example.com", "consent": consent}
 	first := ts.do("POST", "/v1/accounts", "", body, "Idempotency-Key", "k-1")
 	require.Equal(t, http.StatusCreated, first.status, string(first.raw))
 	again := ts.do("POST", "/v1/accounts", "", body, "Idempotency-Key", "k-1")
@@ -212,7 +215,7 @@ func TestFlow_IdempotencyKeyReplaysFirstAnswer(t *testing.T) {
 	assert.Equal(t, first.body["account_id"], again.body["account_id"])
 	head, err := ts.app.Store.Head(context.Background())
 	require.NoError(t, err)
-	assert.EqualValues(t, 1, head, "the repeat wrote nothing")
+	assert.EqualValues(t, 2, head, "the repeat wrote nothing (AccountRegistered and ConsentGiven are the first's)")
 	body["surname"] = "Ван"
 	other := ts.do("POST", "/v1/accounts", "", body, "Idempotency-Key", "k-1")
 	assert.Equal(t, http.StatusConflict, other.status)
@@ -220,7 +223,7 @@ func TestFlow_IdempotencyKeyReplaysFirstAnswer(t *testing.T) {
 
 func TestBadInput_AnswersProblemAndWritesNothing(t *testing.T) {
 	ts := startServer(t, nil)
-	valid := `{"surname":"Иванов","given_names":"Пётр","citizenship":"UZ","phone":"+79123450003"}`
+	valid := `{"surname":"Иванов","given_names":"Пётр","consent":{"personal_data":true,"version":"2026-01"},"citizenship":"UZ","phone":"+79123450003"}`
 	cases := []struct {
 		name   string
 		body   []byte
@@ -230,13 +233,13 @@ func TestBadInput_AnswersProblemAndWritesNothing(t *testing.T) {
 		field  string
 	}{
 		{"malformed JSON", []byte(`{"surname":`), "application/json", 400, "malformed_json", ""},
-		{"unknown field", []byte(`{"surname":"A","given_names":"B","citizenship":"UZ","phone":"+79123450003","role":"admin"}`), "application/json", 400, "unknown_field", "role"},
+		{"unknown field", []byte(`{"surname":"A","given_names":"B","consent":{"personal_data":true,"version":"2026-01"},"citizenship":"UZ","phone":"+79123450003","role":"admin"}`), "application/json", 400, "unknown_field", "role"},
 		{"wrong content type", []byte(valid), "text/plain", 415, "unsupported_media_type", ""},
 		{"body over 1 MiB", []byte(`{"surname":"` + strings.Repeat("a", 1<<20) + `"}`), "application/json", 413, "body_too_large", ""},
-		{"invalid phone", []byte(`{"surname":"Иванов","given_names":"Пётр","citizenship":"UZ","phone":"+1 212 555 0100"}`), "application/json", 422, "phone_not_russian_mobile", "phone"},
-		{"garbage phone", []byte(`{"surname":"Иванов","given_names":"Пётр","citizenship":"UZ","phone":"call me"}`), "application/json", 422, "phone_invalid", "phone"},
-		{"invalid email", []byte(`{"surname":"Иванов","given_names":"Пётр","citizenship":"UZ","email":"a@@b"}`), "application/json", 422, "email_invalid", "email"},
-		{"disposable email", []byte(`{"surname":"Иванов","given_names":"Пётр","citizenship":"UZ","email":"x@mailinator.com"}`), "application/json", 422, "email_disposable", "email"},
+		{"invalid phone", []byte(`{"surname":"Иванов","given_names":"Пётр","consent":{"personal_data":true,"version":"2026-01"},"citizenship":"UZ","phone":"+1 212 555 0100"}`), "application/json", 422, "phone_not_russian_mobile", "phone"},
+		{"garbage phone", []byte(`{"surname":"Иванов","given_names":"Пётр","consent":{"personal_data":true,"version":"2026-01"},"citizenship":"UZ","phone":"call me"}`), "application/json", 422, "phone_invalid", "phone"},
+		{"invalid email", []byte(`{"surname":"Иванов","given_names":"Пётр","consent":{"personal_data":true,"version":"2026-01"},"citizenship":"UZ","email":"a@@b"}`), "application/json", 422, "email_invalid", "email"},
+		{"disposable email", []byte(`{"surname":"Иванов","given_names":"Пётр","consent":{"personal_data":true,"version":"2026-01"},"citizenship":"UZ","email":"x@mailinator.com"}`), "application/json", 422, "email_disposable", "email"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -303,7 +306,7 @@ func TestRateLimit_RegistrationAndCodesPerIP(t *testing.T) {
 	var last answer
 	for i := 0; i < 6; i++ {
 		last = ts.do("POST", "/v1/accounts", "", map[string]any{
-			"surname": "Ли", "given_names": "Анна", "citizenship": "CN", "email": fmt.Sprintf("anna%d@example.com", i),
+			"surname": "Ли", "given_names": "Анна", "citizenship": "CN", "email": fmt.Sprintf("anna%d@example.com", i), "consent": consent,
 		})
 	}
 	assert.Equal(t, http.StatusTooManyRequests, last.status, string(last.raw))

@@ -27,7 +27,10 @@ type Config struct {
 	JournalKey         string        // PRIVATE+KEY+… note signing key; empty: <data-dir>/journal.key
 	CheckpointEvery    uint64
 	CheckpointInterval time.Duration
-	RateLimit          int // per client IP a minute on registration and code endpoints; 0 off
+	RateLimit          int    // per client IP a minute on registration and code endpoints; 0 off
+	OIDCIssuer         string // staff identity provider; empty: embedded development mode
+	OIDCAudience       string
+	OIDCRoleClaim      string
 
 	// alsoNotify receives every notification besides the outbox (bench).
 	alsoNotify commands.Notifier
@@ -55,6 +58,9 @@ var settings = []setting{
 	{"shutdown-timeout", "KABINET_SHUTDOWN_TIMEOUT", "15s", "time to drain in-flight requests on SIGTERM"},
 	{"request-timeout", "KABINET_REQUEST_TIMEOUT", "10s", "longest a request may work; a store that does not answer in time gives 503 store_unavailable"},
 	{"rate-limit", "KABINET_RATE_LIMIT", "60", "requests a minute per client IP on registration and one-time-code endpoints (0: off)"},
+	{"oidc-issuer", "KABINET_OIDC_ISSUER", "", "staff OpenID Connect provider's issuer URL (empty: embedded development mode, staff tokens from kabinet token)"},
+	{"oidc-audience", "KABINET_OIDC_AUDIENCE", "", "audience a staff token must carry (required with an issuer)"},
+	{"oidc-role-claim", "KABINET_OIDC_ROLE_CLAIM", "kabinet_role", "claim of a staff token naming its role"},
 	{"checkpoint-every", "KABINET_JOURNAL_CHECKPOINT_EVERY", "100", "sign a journal checkpoint after this many entries"},
 	{"checkpoint-interval", "KABINET_JOURNAL_CHECKPOINT_INTERVAL", "2s", "sign a journal checkpoint this long after new entries"},
 }
@@ -88,7 +94,8 @@ func parseConfigWith(name string, args []string, extra func(*flag.FlagSet)) (Con
 		Addr: *vals["addr"], DataDir: *vals["data-dir"], EventStore: *vals["eventstore"],
 		ReadStore: *vals["readstore"], Role: *vals["role"], LogLevel: *vals["log-level"],
 		LogFormat: *vals["log-format"], JWTSecret: os.Getenv("KABINET_JWT_SECRET"),
-		JournalKey: os.Getenv("KABINET_JOURNAL_KEY"),
+		JournalKey: os.Getenv("KABINET_JOURNAL_KEY"), OIDCIssuer: *vals["oidc-issuer"],
+		OIDCAudience: *vals["oidc-audience"], OIDCRoleClaim: *vals["oidc-role-claim"],
 	}
 	var err error
 	if c.MinPositionWait, err = time.ParseDuration(*vals["min-position-wait"]); err != nil {
@@ -108,6 +115,9 @@ func parseConfigWith(name string, args []string, extra func(*flag.FlagSet)) (Con
 	}
 	if c.RateLimit, err = strconv.Atoi(*vals["rate-limit"]); err != nil || c.RateLimit < 0 {
 		return c, fs, usageError{"rate-limit must be a non-negative integer"}
+	}
+	if c.OIDCIssuer != "" && c.OIDCAudience == "" {
+		return c, fs, usageError{"oidc-audience is required with oidc-issuer"}
 	}
 	switch c.Role {
 	case "api", "worker", "all":

@@ -94,7 +94,7 @@ func (fs *faultServer) do(method, path, token string, body any, hdr ...string) f
 // register tries one registration; ok is whether it was acknowledged.
 func (fs *faultServer) register(i int) (id string, position float64, a faultAnswer) {
 	a = fs.do("POST", "/v1/accounts", "", map[string]any{
-		"surname": "Иванов", "given_names": "Пётр", "citizenship": "UZ", "phone": fmt.Sprintf("+7912%07d", i),
+		"surname": "Иванов", "given_names": "Пётр", "citizenship": "UZ", "phone": fmt.Sprintf("+7912%07d", i), "consent": consent,
 	})
 	if a.status == http.StatusCreated {
 		id, _ = a.body["account_id"].(string)

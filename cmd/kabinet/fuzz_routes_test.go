@@ -67,7 +67,7 @@ func fuzzService(tb testing.TB) *fuzzTarget {
 		ft := &fuzzTarget{handler: a.Handler, routes: openAPIRoutes(tb)}
 		rec := httptest.NewRecorder()
 		req := httptest.NewRequest("POST", "/v1/accounts", strings.NewReader(
-			`{"surname":"Иванов","given_names":"Пётр","citizenship":"UZ","phone":"+79123459999"}`))
+			`{"surname":"Иванов","given_names":"Пётр","citizenship":"UZ","phone":"+79123459999","consent":{"personal_data":true,"version":"2026-01"}}`))
 		req.Header.Set("Content-Type", "application/json")
 		a.Handler.ServeHTTP(rec, req)
 		var reg struct {

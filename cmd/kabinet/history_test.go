@@ -29,13 +29,13 @@ func scriptHistory(t *testing.T, ts *testServer, steps int) (uuid.UUID, []time.T
 	require.NoError(t, err)
 	now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 	md := commands.Metadata{ActorRole: "citizen", CorrelationID: "script", CausationID: "c", SourceIP: "10.0.0.1", Command: "Scripted"}
-	a, err := domain.Register(newID(), domain.Registration{Surname: "Ахмедов", GivenNames: "Рустам", Citizenship: "TJ",
+	a, err := domain.Register(newID(), domain.Registration{Consent: domain.CurrentConsent(), Surname: "Ахмедов", GivenNames: "Рустам", Citizenship: "TJ",
 		Phone: "+79121112233", Email: "rustam@example.com"}, now)
 	require.NoError(t, err)
 	md.ActorID = a.ID().String()
 	_, err = repo.Create(ctx, a, md)
 	require.NoError(t, err)
-	times := []time.Time{now}
+	times := []time.Time{now, now} // AccountRegistered, ConsentGiven
 	rnd := mrand.New(mrand.NewPCG(3, 4))
 	codes := map[domain.Channel]string{}
 	for i := 0; i < steps; i++ {
@@ -81,8 +81,10 @@ func independentFold(items []map[string]any) (level string, contacts map[string]
 				contacts["email"] = &foldContact{attempts: 3}
 			}
 		case "ContactConfirmationRequested":
-			c := contacts[d["channel"].(string)]
-			c.attempts, c.locked = 3, false
+			// A new code restores attempts only after a lock ended.
+			if c := contacts[d["channel"].(string)]; c.locked {
+				c.attempts, c.locked = 3, false
+			}
 		case "ContactConfirmationFailed":
 			contacts[d["channel"].(string)].attempts = int(d["attempts_left"].(float64))
 		case "ContactConfirmationLocked":

@@ -69,7 +69,7 @@ func TestScaleOut_TwoInstancesOnePostgresSurviveAKill(t *testing.T) {
 				p := procs[int(i)%int(alive.Load())]
 				mu.Unlock()
 				req, _ := http.NewRequest("POST", p.url("/v1/accounts"), strings.NewReader(fmt.Sprintf(
-					`{"surname":"Ким","given_names":"Анна","citizenship":"KZ","phone":"+79%09d"}`, i)))
+					`{"surname":"Ким","given_names":"Анна","consent":{"personal_data":true,"version":"2026-01"},"citizenship":"KZ","phone":"+79%09d"}`, i)))
 				req.Header.Set("Content-Type", "application/json")
 				resp, err := http.DefaultClient.Do(req)
 				if err != nil {

@@ -103,7 +103,7 @@ func TestSIGTERM_DrainsInFlightThenRestartContinues(t *testing.T) {
 	dir := t.TempDir()
 	p := startBinary(t, bin, dir, "--min-position-wait", "1500ms")
 
-	status, reg := postJSON(t, p.url("/v1/accounts"), `{"surname":"Ким","given_names":"Анна","citizenship":"KZ","email":"anna.kim@example.com"}`)
+	status, reg := postJSON(t, p.url("/v1/accounts"), `{"surname":"Ким","given_names":"Анна","consent":{"personal_data":true,"version":"2026-01"},"citizenship":"KZ","email":"anna.kim@example.com"}`)
 	require.Equal(t, 201, status)
 	id, tok := reg["account_id"].(string), reg["token"].(string)
 	firstPos := reg["position"].(float64)
@@ -146,7 +146,7 @@ func TestSIGTERM_DrainsInFlightThenRestartContinues(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, 200, resp.StatusCode, "the token and the account survive a restart")
-	status, reg2 := postJSON(t, p2.url("/v1/accounts"), `{"surname":"Ли","given_names":"Мин","citizenship":"CN","email":"min.li@example.com"}`)
+	status, reg2 := postJSON(t, p2.url("/v1/accounts"), `{"surname":"Ли","given_names":"Мин","consent":{"personal_data":true,"version":"2026-01"},"citizenship":"CN","email":"min.li@example.com"}`)
 	require.Equal(t, 201, status)
 	assert.Greater(t, reg2["position"].(float64), firstPos, "the log continues where it stopped")
 	require.NoError(t, p2.cmd.Process.Signal(syscall.SIGTERM))

@@ -15,7 +15,14 @@ import (
 	"github.com/kabinet/kabinet/projections"
 )
 
-// cmdToken prints a dev token signed with the data dir's secret.
+// MaxDevTokenTTL is the longest lifetime kabinet token mints: as long as a
+// session may last.
+const MaxDevTokenTTL = 12 * time.Hour
+
+// cmdToken prints a dev token signed with the data dir's secret. It exists
+// only in embedded development mode: with a staff identity provider
+// configured (KABINET_OIDC_ISSUER) it refuses, since the service would
+// refuse the token anyway.
 func cmdToken(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("token", flag.ContinueOnError)
 	dataDir := fs.String("data-dir", envOr("KABINET_DATA_DIR", "./data"), "data dir holding jwt.secret")
@@ -25,6 +32,12 @@ func cmdToken(args []string, stdout io.Writer) error {
 	ttl := fs.Duration("ttl", time.Hour, "lifetime")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
+	}
+	if envOr("KABINET_OIDC_ISSUER", "") != "" {
+		return usageError{"kabinet token works only in embedded development mode: with KABINET_OIDC_ISSUER set, staff sign in through the identity provider"}
+	}
+	if *ttl <= 0 || *ttl > MaxDevTokenTTL {
+		return usageError{fmt.Sprintf("--ttl must be positive and at most %s", MaxDevTokenTTL)}
 	}
 	r, err := auth.RoleFromString(*role)
 	if err != nil {

@@ -94,13 +94,16 @@ func TestTokenCommand_MintsATokenTheServerAccepts(t *testing.T) {
 func TestMetrics_ExposeRoutesAppendsAndProjectionLag(t *testing.T) {
 	ts := startServer(t, nil)
 	id, tok := ts.register("+79120000098")
-	require.Eventually(t, func() bool { return ts.do("GET", "/v1/accounts/"+id+"/cabinet", tok, nil).status == 200 }, 5*time.Second, 20*time.Millisecond)
+	require.Eventually(t, func() bool {
+		// Position 2 is the registration's ConsentGiven: the projection has both events.
+		return ts.do("GET", "/v1/accounts/"+id+"/cabinet", tok, nil, "X-Kabinet-Min-Position", "2").status == 200
+	}, 5*time.Second, 20*time.Millisecond)
 	m := string(ts.do("GET", "/metrics", "", nil).raw)
 	assert.Contains(t, m, `http_requests_total{method="POST",route="/v1/accounts",status="201"} 1`)
 	assert.Contains(t, m, `route="/v1/accounts/{id}/cabinet"`)
 	assert.NotContains(t, m, id, "no ids in labels")
 	assert.Contains(t, m, "http_request_duration_seconds_bucket")
-	assert.Contains(t, m, "eventstore_appended_events_total 1")
-	assert.Contains(t, m, `projection_position{projection="cabinet"} 1`)
+	assert.Contains(t, m, "eventstore_appended_events_total 2", "AccountRegistered and ConsentGiven")
+	assert.Contains(t, m, `projection_position{projection="cabinet"} 2`)
 	assert.Contains(t, m, `projection_lag_events{projection="cabinet"} 0`)
 }

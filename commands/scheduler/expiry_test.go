@@ -65,7 +65,7 @@ func newExpiryFixture(t *testing.T, expire scheduler.ExpireFunc) *expiryFixture 
 func (f *expiryFixture) account(expires domain.Date) (uuid.UUID, uuid.UUID) {
 	f.t.Helper()
 	now := time.Date(2029, 1, 10, 9, 0, 0, 0, time.UTC)
-	a, err := domain.Register(newID(), domain.Registration{
+	a, err := domain.Register(newID(), domain.Registration{Consent: domain.CurrentConsent(),
 		Surname: "Иванов", GivenNames: "Пётр", Citizenship: "UZ", Phone: "+79123456789",
 	}, now)
 	require.NoError(f.t, err)
@@ -144,7 +144,7 @@ func TestDocumentExpiry_IndexRebuildsFromTheLogAfterItIsLost(t *testing.T) {
 	acc2, doc2 := f.account(domain.MustDate(2029, time.May, 20))
 
 	require.NoError(t, f.job.Run(ctx, later))
-	assert.Equal(t, head+3, f.head(), "only the new account is written: its two events, then one DocumentExpired")
+	assert.Equal(t, head+4, f.head(), "only the new account is written: its three events, then one DocumentExpired")
 	assert.True(t, f.expired(acc2, doc2))
 	var rows, done int
 	require.NoError(t, f.db.NewRaw("SELECT COUNT(*) FROM document_expiry").Scan(ctx, &rows))

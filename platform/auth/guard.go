@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
@@ -14,6 +15,8 @@ const (
 	ReasonUnauthorized = httpx.CodeUnauthorized
 	ReasonForbidden    = httpx.CodeForbidden
 	ReasonNotFound     = httpx.CodeNotFound
+	// ReasonMFARequired is a staff token without proof of a second factor.
+	ReasonMFARequired = httpx.CodeMFARequired
 )
 
 // Guard answers requests that may not go on, and tells OnDenied about each
@@ -53,6 +56,9 @@ func (g *Guard) Deny(w http.ResponseWriter, r *http.Request, status int, reason 
 			w.Header().Set("WWW-Authenticate", `Bearer realm="kabinet"`)
 		}
 		err = httpx.Unauthorized("a valid bearer token is required")
+		if reason == ReasonMFARequired {
+			err = httpx.MFARequired("sign in again with a second factor")
+		}
 	case http.StatusForbidden:
 		err = httpx.Forbidden("your role may not do this")
 	default:
@@ -68,7 +74,7 @@ func (g *Guard) Deny(w http.ResponseWriter, r *http.Request, status int, reason 
 // Authenticate is middleware that lets a request through only with a valid
 // bearer token, putting its Principal on the context; anything else is
 // answered 401 unauthorized. Mount every non-public route under it.
-func (g *Guard) Authenticate(v *Verifier) func(http.Handler) http.Handler {
+func (g *Guard) Authenticate(v TokenVerifier) func(http.Handler) http.Handler {
 	return g.authenticate(v, true)
 }
 
@@ -76,11 +82,11 @@ func (g *Guard) Authenticate(v *Verifier) func(http.Handler) http.Handler {
 // Authorization header goes through anonymous, one with a valid token goes
 // through as its principal, and one with a bad token is answered 401 — a
 // client that sends credentials should learn they no longer work.
-func (g *Guard) Optional(v *Verifier) func(http.Handler) http.Handler {
+func (g *Guard) Optional(v TokenVerifier) func(http.Handler) http.Handler {
 	return g.authenticate(v, false)
 }
 
-func (g *Guard) authenticate(v *Verifier, required bool) func(http.Handler) http.Handler {
+func (g *Guard) authenticate(v TokenVerifier, required bool) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			header := r.Header.Get("Authorization")
@@ -93,10 +99,14 @@ func (g *Guard) authenticate(v *Verifier, required bool) func(http.Handler) http
 				g.Deny(w, r, http.StatusUnauthorized, ReasonUnauthorized)
 				return
 			}
-			p, err := v.Verify(token)
+			p, err := v.VerifyToken(r.Context(), token)
 			if err != nil {
+				reason := ReasonUnauthorized
+				if errors.Is(err, ErrMFARequired) {
+					reason = ReasonMFARequired
+				}
 				w.Header().Set("WWW-Authenticate", `Bearer realm="kabinet", error="invalid_token"`)
-				g.Deny(w, r, http.StatusUnauthorized, ReasonUnauthorized)
+				g.Deny(w, r, http.StatusUnauthorized, reason)
 				return
 			}
 			next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), p)))
@@ -163,13 +173,13 @@ func (g *Guard) Owner(w http.ResponseWriter, r *http.Request, accountID uuid.UUI
 
 // Authenticate is (*Guard)(nil).Authenticate: required bearer auth without
 // a denial hook.
-func Authenticate(v *Verifier) func(http.Handler) http.Handler {
+func Authenticate(v TokenVerifier) func(http.Handler) http.Handler {
 	return (*Guard)(nil).Authenticate(v)
 }
 
 // Optional is (*Guard)(nil).Optional: optional bearer auth without a
 // denial hook.
-func Optional(v *Verifier) func(http.Handler) http.Handler {
+func Optional(v TokenVerifier) func(http.Handler) http.Handler {
 	return (*Guard)(nil).Optional(v)
 }
 

@@ -1,5 +1,6 @@
 // Package auth is Kabinet's authentication and authorisation: HS256 bearer
-// tokens (minted by Issuer, checked by Verifier), the Principal they carry,
+// tokens (minted by Issuer, checked by Verifier), staff tokens from an OpenID
+// Connect provider (OIDCVerifier, StaffAndCitizens), the Principal they carry,
 // and the Guard that lets a request through or denies it. Deny by default:
 // every route but the public few is mounted under Authenticate, and each
 // handler states who may act (RequireRoles, AccountAccess).

@@ -22,6 +22,7 @@ const (
 	CodeMethodNotAllowed     = "method_not_allowed"
 	CodeUnauthorized         = "unauthorized"
 	CodeForbidden            = "forbidden"
+	CodeMFARequired          = "mfa_required"
 	CodeConflict             = "conflict"
 	CodeIdempotencyKeyReused = "idempotency_key_reused"
 	CodeNotCaughtUp          = "not_caught_up"
@@ -83,6 +84,12 @@ func Unauthorized(detail string) *Error {
 	return &Error{Status: http.StatusUnauthorized, Code: CodeUnauthorized, Detail: detail}
 }
 
+// MFARequired is a 401 mfa_required: a staff token that verified but
+// shows no second factor.
+func MFARequired(detail string) *Error {
+	return &Error{Status: http.StatusUnauthorized, Code: CodeMFARequired, Detail: detail}
+}
+
 // Forbidden is a 403: the caller's role may not do this.
 func Forbidden(detail string) *Error {
 	return &Error{Status: http.StatusForbidden, Code: CodeForbidden, Detail: detail}
@@ -122,6 +129,7 @@ var statusForCode = map[string]int{
 	domain.CodeContactAlreadyConfirmed: http.StatusUnprocessableEntity,
 	domain.CodeInvalidTransition:       http.StatusUnprocessableEntity,
 	domain.CodeContactTaken:            http.StatusConflict,
+	domain.CodeContactExists:           http.StatusConflict,
 	domain.CodeCodeExpired:             http.StatusGone,
 	domain.CodeConfirmationLocked:      http.StatusLocked,
 	domain.CodeResendTooSoon:           http.StatusTooManyRequests,

@@ -16,25 +16,40 @@ func apply(d *stored, e domain.Event) {
 		v.Profile = Profile{Surname: e.Surname, GivenNames: e.GivenNames, Patronymic: e.Patronymic,
 			Citizenship: e.Citizenship, RegisteredAt: e.OccurredAt.UTC()}
 		if e.Phone != "" {
-			v.contact("phone").Value = e.Phone
+			v.contact("phone", e.Phone)
 		}
 		if e.Email != "" {
-			v.contact("email").Value = e.Email
+			v.contact("email", e.Email)
 		}
+	case domain.ContactAdded:
+		c := v.contact(e.Channel.String(), e.Value)
+		*c = Contact{Channel: c.Channel, Value: e.Value, AddedAt: ptr(e.OccurredAt), Replaces: e.Replaces}
+	case domain.ContactRemoved:
+		v.removeContact(e.Channel.String(), e.Value)
 	case domain.ContactConfirmationRequested:
-		c := v.contact(e.Channel.String())
+		c := v.contact(e.Channel.String(), e.Value)
 		c.Value = e.Value
 		c.CodeSentAt, c.CodeExpiresAt = ptr(e.OccurredAt), ptr(e.ExpiresAt)
-		c.FailedAttempts, c.LockedUntil = 0, nil
+		if c.LockedUntil != nil { // a code after a lock: the attempts start afresh
+			c.FailedAttempts, c.LockedUntil = 0, nil
+		}
 	case domain.ContactConfirmationFailed:
-		v.contact(e.Channel.String()).FailedAttempts++
+		v.contact(e.Channel.String(), e.Value).FailedAttempts++
 	case domain.ContactConfirmationLocked:
-		c := v.contact(e.Channel.String())
+		c := v.contact(e.Channel.String(), e.Value)
 		c.LockedUntil, c.CodeExpiresAt = ptr(e.Until), nil
 	case domain.ContactConfirmed:
-		c := v.contact(e.Channel.String())
+		c := v.contact(e.Channel.String(), e.Value)
 		c.Value, c.Confirmed, c.ConfirmedAt = e.Value, true, ptr(e.OccurredAt)
-		c.CodeExpiresAt, c.FailedAttempts, c.LockedUntil = nil, 0, nil
+		c.CodeExpiresAt, c.FailedAttempts, c.LockedUntil, c.Replaces = nil, 0, nil, ""
+	case domain.ConsentGiven:
+		if e.Kind == domain.ConsentPersonalData {
+			v.Consent = &Consent{Version: e.Version, GivenAt: e.OccurredAt.UTC()}
+		}
+	case domain.ConsentWithdrawn:
+		if v.Consent != nil && e.Kind == domain.ConsentPersonalData {
+			v.Consent.WithdrawnAt = ptr(e.OccurredAt)
+		}
 	case domain.PersonalDataProvided:
 		pd := e.PersonalData
 		v.PersonalData = &pd

@@ -5,6 +5,7 @@
 package cabinet
 
 import (
+	"slices"
 	"time"
 
 	"github.com/kabinet/kabinet/domain"
@@ -13,11 +14,14 @@ import (
 // View is what GET /v1/accounts/{id}/cabinet shows. It holds SNILS and INN
 // whole; Masked gives the copy everyone but the owner sees.
 type View struct {
-	AccountID    string               `json:"account_id"`
-	Version      int64                `json:"version"`
-	Profile      Profile              `json:"profile"`
-	Level        string               `json:"level"`
-	Contacts     []Contact            `json:"contacts"`
+	AccountID string    `json:"account_id"`
+	Version   int64     `json:"version"`
+	Profile   Profile   `json:"profile"`
+	Level     string    `json:"level"`
+	Contacts  []Contact `json:"contacts"`
+	// Consent is the consent to personal data processing; nil for
+	// accounts registered before it was asked.
+	Consent      *Consent             `json:"consent,omitempty"`
 	PersonalData *domain.PersonalData `json:"personal_data,omitempty"`
 	Documents    []Document           `json:"documents"`
 	// Verification is identity verification (DOMAIN.md §4): status none,
@@ -51,11 +55,23 @@ type Profile struct {
 	RegisteredAt time.Time `json:"registered_at"`
 }
 
-// Contact is a phone or email and how far its confirmation has come.
+// Consent is the consent to personal data processing: the version of the
+// text accepted, when, and when it was withdrawn.
+type Consent struct {
+	Version     string     `json:"version"`
+	GivenAt     time.Time  `json:"given_at"`
+	WithdrawnAt *time.Time `json:"withdrawn_at,omitempty"`
+}
+
+// Contact is a phone or email and how far its confirmation has come. An
+// account may hold several of each; Replaces is the value of the contact
+// this one replaces once confirmed.
 type Contact struct {
 	Channel        string     `json:"channel"`
 	Value          string     `json:"value"`
 	Confirmed      bool       `json:"confirmed"`
+	AddedAt        *time.Time `json:"added_at,omitempty"`
+	Replaces       string     `json:"replaces,omitempty"`
 	ConfirmedAt    *time.Time `json:"confirmed_at,omitempty"`
 	CodeSentAt     *time.Time `json:"code_sent_at,omitempty"`
 	CodeExpiresAt  *time.Time `json:"code_expires_at,omitempty"`
@@ -171,14 +187,42 @@ func (v *View) derive() {
 	v.AvailableServices = domain.AvailableServices(level, v.StayValid)
 }
 
-func (v *View) contact(channel string) *Contact {
-	for i := range v.Contacts {
-		if v.Contacts[i].Channel == channel {
-			return &v.Contacts[i]
+// contact returns the contact on channel whose key is value's, adding it
+// when absent. An event of an older schema (no value) names the channel's
+// newest unconfirmed contact, else its first, as the domain folds it.
+func (v *View) contact(channel, value string) *Contact {
+	ch, _ := domain.ChannelFromString(channel)
+	if value == "" {
+		var first *Contact
+		for i := len(v.Contacts) - 1; i >= 0; i-- {
+			if c := &v.Contacts[i]; c.Channel == channel {
+				if !c.Confirmed {
+					return c
+				}
+				first = c
+			}
+		}
+		if first != nil {
+			return first
 		}
 	}
-	v.Contacts = append(v.Contacts, Contact{Channel: channel})
+	key := domain.ContactKey(ch, value)
+	for i := range v.Contacts {
+		if c := &v.Contacts[i]; c.Channel == channel && domain.ContactKey(ch, c.Value) == key {
+			return c
+		}
+	}
+	v.Contacts = append(v.Contacts, Contact{Channel: channel, Value: value})
 	return &v.Contacts[len(v.Contacts)-1]
+}
+
+// removeContact drops the contact (channel, value) from the view.
+func (v *View) removeContact(channel, value string) {
+	ch, _ := domain.ChannelFromString(channel)
+	key := domain.ContactKey(ch, value)
+	v.Contacts = slices.DeleteFunc(v.Contacts, func(c Contact) bool {
+		return c.Channel == channel && domain.ContactKey(ch, c.Value) == key
+	})
 }
 
 func (v *View) document(id string) *Document {

@@ -14,6 +14,7 @@ type notice struct {
 // notification it makes, if any.
 //
 //	ContactConfirmed                          → the address of that channel
+//	ContactRemoved                            → that address no more
 //	NotificationPreferencesChanged            → channels, frequency, disable all
 //	IdentityVerified, …Rejected               → a verification notice
 //	VerificationDeadlineExtended              → a verification notice
@@ -29,6 +30,16 @@ func apply(acc *account, e domain.Event) *notice {
 			acc.row.Phone = e.Value
 		case domain.ChannelEmail:
 			acc.row.Email = e.Value
+		}
+		return nil
+	case domain.ContactRemoved:
+		// A removed address is never written to again; the next contact
+		// confirmed on the channel becomes the address.
+		switch {
+		case e.Channel == domain.ChannelPhone && acc.row.Phone == e.Value:
+			acc.row.Phone = ""
+		case e.Channel == domain.ChannelEmail && acc.row.Email == e.Value:
+			acc.row.Email = ""
 		}
 		return nil
 	case domain.NotificationPreferencesChanged:

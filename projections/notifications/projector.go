@@ -141,7 +141,7 @@ func (*Projector) Reset(ctx context.Context, db bun.IDB) error {
 
 // relevant are the event types that address or make notifications.
 var relevant = map[string]bool{
-	"ContactConfirmed": true, "NotificationPreferencesChanged": true,
+	"ContactConfirmed": true, "ContactRemoved": true, "NotificationPreferencesChanged": true,
 	"IdentityVerified": true, "IdentityVerificationRejected": true, "VerificationDeadlineExtended": true,
 	"ApplicationSubmitted": true, "FeeCharged": true, "FeePaid": true, "ApplicationAccepted": true,
 	"ApplicationReviewStarted": true, "ClarificationRequested": true, "ClarificationProvided": true,

@@ -42,7 +42,7 @@ func TestWriter_ReadsWhatPackageCommandsWrites(t *testing.T) {
 		ActorID: "actor-1", ActorRole: "citizen", CorrelationID: "corr-1", CausationID: "cause-1",
 		SourceIP: "198.51.100.7", UserAgent: "Firefox/140", Command: "RegisterAccount", CommandID: uuid.NewString(),
 	}
-	acc, err := domain.Register(uuid.New(), domain.Registration{
+	acc, err := domain.Register(uuid.New(), domain.Registration{Consent: domain.CurrentConsent(),
 		Surname: "Ivanova", GivenNames: "Anna", Citizenship: "KZ", Phone: "+79161234567",
 	}, time.Now())
 	require.NoError(t, err)
@@ -58,7 +58,7 @@ func TestWriter_ReadsWhatPackageCommandsWrites(t *testing.T) {
 	refused.Command, refused.CommandID, refused.Outcome, refused.Reason = "ConfirmContact", uuid.NewString(), "refused", "code_invalid"
 	meta, err := refused.Encode()
 	require.NoError(t, err)
-	_, err = store.Append(ctx, commands.StreamName(acc.ID()), eventstore.Exact(0), []eventstore.EventData{{
+	_, err = store.Append(ctx, commands.StreamName(acc.ID()), eventstore.Exact(1), []eventstore.EventData{{
 		ID: uuid.New(), Type: "ContactConfirmationFailed", SchemaVersion: 1, Data: []byte(`{}`), Metadata: meta,
 		OccurredAt: time.Now(),
 	}})

@@ -60,7 +60,7 @@ func Traffic(t testing.TB, store eventstore.Store, accounts, steps int, seed uin
 	for i := range accs {
 		id := uuid.Must(uuid.NewV7())
 		n := numbers.Add(1)
-		a, err := domain.Register(id, domain.Registration{
+		a, err := domain.Register(id, domain.Registration{Consent: domain.CurrentConsent(),
 			Surname: "Каримов", GivenNames: "Алишер", Citizenship: "UZ",
 			Phone: fmt.Sprintf("+79%09d", n%1_000_000_000), Email: fmt.Sprintf("p%d@example.com", n),
 		}, now)
