@@ -32,7 +32,7 @@ func NewProvideClarificationHandler(d Deps) *ProvideClarificationHandler {
 // Handle records ClarificationProvided; the application is back in review.
 func (h *ProvideClarificationHandler) Handle(ctx context.Context, cmd ProvideClarification) (ApplicationResult, error) {
 	return h.d.onApplication(ctx, cmd.ApplicationID, "ProvideClarification", func(a *domain.ForeignerAccount, actor domain.Actor, now time.Time) error {
-		return a.ProvideClarification(cmd.ApplicationID, cmd.Comment, cmd.DocumentIDs, actor, now, today(now))
+		return a.ProvideClarification(cmd.ApplicationID, cmd.Comment, cmd.DocumentIDs, actor, now, today(now), h.d.Applications.Calendar)
 	})
 }
 

@@ -44,6 +44,8 @@ type ApplicationCommands struct {
 	Withdraw             *WithdrawApplicationHandler
 	PayFee               *PayFeeHandler
 	TimeoutClarification *TimeoutClarificationHandler
+	TimeoutUnpaidFee     *TimeoutUnpaidFeeHandler
+	Edit                 *EditApplicationHandler
 
 	index *ApplicationIndex
 }
@@ -69,6 +71,8 @@ func NewApplicationCommands(d Deps) ApplicationCommands {
 		Withdraw:             NewWithdrawApplicationHandler(d),
 		PayFee:               NewPayFeeHandler(d),
 		TimeoutClarification: NewTimeoutClarificationHandler(d),
+		TimeoutUnpaidFee:     NewTimeoutUnpaidFeeHandler(d),
+		Edit:                 NewEditApplicationHandler(d),
 		index:                d.Applications.Index,
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/kabinet/kabinet/commands/scheduler"
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/eventstore"
+	"github.com/kabinet/kabinet/platform/schema"
 	"github.com/kabinet/kabinet/platform/sqldb"
 )
 
@@ -74,6 +75,16 @@ const clarificationTimeoutJob = "clarification_timeout"
 // (invalid_transition) once the rejection is recorded.
 type ClarificationTimeouts struct{ *scheduler.IndexedJob }
 
+// ClarificationMigrations are the clarification deadlines' index, oldest
+// first.
+var ClarificationMigrations = schema.Component{Name: "clarification_deadlines", Migrations: []schema.Migration{
+	{ID: "0001_tables", Up: schema.SQL(`CREATE TABLE IF NOT EXISTS clarification_deadlines (
+			application_id TEXT PRIMARY KEY,
+			account_id TEXT NOT NULL,
+			due TEXT NOT NULL)`,
+		`CREATE INDEX IF NOT EXISTS clarification_deadlines_due ON clarification_deadlines (due)`)},
+}}
+
 // NewClarificationTimeouts creates the job's tables in db if needed.
 func NewClarificationTimeouts(ctx context.Context, db *sqldb.DB, store eventstore.Store, h *TimeoutClarificationHandler, logger *slog.Logger) (*ClarificationTimeouts, error) {
 	if db == nil || store == nil || h == nil {
@@ -83,15 +94,9 @@ func NewClarificationTimeouts(ctx context.Context, db *sqldb.DB, store eventstor
 		logger = slog.Default()
 	}
 	job, err := scheduler.NewIndexedJob(ctx, db, store, scheduler.Indexed{
-		Name: clarificationTimeoutJob,
-		Schema: []string{
-			`CREATE TABLE IF NOT EXISTS clarification_deadlines (
-			application_id TEXT PRIMARY KEY,
-			account_id TEXT NOT NULL,
-			due TEXT NOT NULL)`,
-			`CREATE INDEX IF NOT EXISTS clarification_deadlines_due ON clarification_deadlines (due)`,
-		},
-		Apply: indexDeadline,
+		Name:   clarificationTimeoutJob,
+		Schema: ClarificationMigrations,
+		Apply:  indexDeadline,
 		Due: func(ctx context.Context, now time.Time, limit int) ([]string, error) {
 			var ids []string
 			err := db.NewRaw(`SELECT application_id FROM clarification_deadlines WHERE due < ? ORDER BY due, application_id LIMIT ?`,

@@ -13,6 +13,7 @@ import (
 	"github.com/kabinet/kabinet/commands/scheduler"
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/eventstore"
+	"github.com/kabinet/kabinet/platform/schema"
 	"github.com/kabinet/kabinet/platform/sqldb"
 )
 
@@ -21,6 +22,18 @@ const (
 	reminderJob = "document_reminders"
 	refundJob   = "fine_refunds"
 )
+
+// ReminderMigrations are the expiry reminders' index tables, oldest first.
+var ReminderMigrations = schema.Component{Name: "document_reminders", Migrations: []schema.Migration{
+	{ID: "0001_tables", Up: schema.SQL(`CREATE TABLE IF NOT EXISTS document_reminders (
+			account_id TEXT NOT NULL,
+			document_id TEXT NOT NULL,
+			expires_on TEXT NOT NULL,
+			remind_on TEXT NOT NULL,
+			done BOOLEAN NOT NULL DEFAULT FALSE,
+			PRIMARY KEY (account_id, document_id))`,
+		`CREATE INDEX IF NOT EXISTS document_reminders_due ON document_reminders (done, remind_on)`)},
+}}
 
 // NewExpiryReminders is the scheduler's job that reminds citizens 30 and
 // 7 days before a document on file expires. Its log-fed index,
@@ -35,20 +48,11 @@ func NewExpiryReminders(ctx context.Context, db *sqldb.DB, store eventstore.Stor
 		panic("commands.NewExpiryReminders: nil dependency")
 	}
 	return scheduler.NewIndexedJob(ctx, db, store, scheduler.Indexed{
-		Name: reminderJob,
-		Schema: []string{
-			`CREATE TABLE IF NOT EXISTS document_reminders (
-			account_id TEXT NOT NULL,
-			document_id TEXT NOT NULL,
-			expires_on TEXT NOT NULL,
-			remind_on TEXT NOT NULL,
-			done BOOLEAN NOT NULL DEFAULT FALSE,
-			PRIMARY KEY (account_id, document_id))`,
-			`CREATE INDEX IF NOT EXISTS document_reminders_due ON document_reminders (done, remind_on)`,
-		},
-		Apply: indexReminder,
-		Due:   dueAccounts(db, "document_reminders", "remind_on"),
-		Act:   k.RemindAccount,
+		Name:   reminderJob,
+		Schema: ReminderMigrations,
+		Apply:  indexReminder,
+		Due:    dueAccounts(db, "document_reminders", "remind_on"),
+		Act:    k.RemindAccount,
 		Settle: func(ctx context.Context, id uuid.UUID, now time.Time, refused *domain.Error) error {
 			if refused != nil {
 				logger.Warn("expiry reminder refused", "account_id", id, "code", refused.Code)
@@ -118,6 +122,16 @@ func settleReminders(ctx context.Context, db *sqldb.DB, account uuid.UUID, today
 	return nil
 }
 
+// RefundMigrations are the fine refunds' index tables, oldest first.
+var RefundMigrations = schema.Component{Name: "fine_refunds", Migrations: []schema.Migration{
+	{ID: "0001_tables", Up: schema.SQL(`CREATE TABLE IF NOT EXISTS fine_refunds (
+			transaction_id TEXT PRIMARY KEY,
+			account_id TEXT NOT NULL,
+			refund_after TEXT NOT NULL,
+			done BOOLEAN NOT NULL DEFAULT FALSE)`,
+		`CREATE INDEX IF NOT EXISTS fine_refunds_due ON fine_refunds (done, refund_after)`)},
+}}
+
 // NewFineRefunds is the scheduler's job that returns refused fine
 // payments: its index fine_refunds(transaction_id, account_id,
 // refund_after, done) gets a row from FinePaymentRefused and closes it on
@@ -129,18 +143,11 @@ func NewFineRefunds(ctx context.Context, db *sqldb.DB, store eventstore.Store, k
 		panic("commands.NewFineRefunds: nil dependency")
 	}
 	return scheduler.NewIndexedJob(ctx, db, store, scheduler.Indexed{
-		Name: refundJob,
-		Schema: []string{
-			`CREATE TABLE IF NOT EXISTS fine_refunds (
-			transaction_id TEXT PRIMARY KEY,
-			account_id TEXT NOT NULL,
-			refund_after TEXT NOT NULL,
-			done BOOLEAN NOT NULL DEFAULT FALSE)`,
-			`CREATE INDEX IF NOT EXISTS fine_refunds_due ON fine_refunds (done, refund_after)`,
-		},
-		Apply: indexRefund,
-		Due:   dueAccounts(db, "fine_refunds", "refund_after"),
-		Act:   k.RefundAccount,
+		Name:   refundJob,
+		Schema: RefundMigrations,
+		Apply:  indexRefund,
+		Due:    dueAccounts(db, "fine_refunds", "refund_after"),
+		Act:    k.RefundAccount,
 		Settle: func(ctx context.Context, id uuid.UUID, now time.Time, refused *domain.Error) error {
 			if refused != nil {
 				logger.Warn("fine refund refused", "account_id", id, "code", refused.Code)

@@ -28,6 +28,7 @@ func (h *HTTP) ApplicationRoutes(r chi.Router) {
 	r.Post("/v1/applications/{app}/clarify", h.applicant(withBody(decodeBody, h.provideClarification)))
 	r.Post("/v1/applications/{app}/resubmit", h.applicant(withBody(decodeOptional, h.resubmitApplication)))
 	r.Post("/v1/applications/{app}/withdraw", h.applicant(withBody(decodeOptional, h.withdrawApplication)))
+	r.Put("/v1/applications/{app}", h.applicant(withBody(decodeBody, h.editApplication)))
 }
 
 // applicationAction runs one command on the application named in the
@@ -229,6 +230,12 @@ type resubmitRequest struct {
 
 func (h *HTTP) resubmitApplication(ctx context.Context, app uuid.UUID, req resubmitRequest) (ApplicationResult, error) {
 	return h.app.Applications.Resubmit.Handle(ctx, ResubmitApplication{ApplicationID: app, Form: req.Form, DocumentIDs: req.DocumentIDs})
+}
+
+// editApplication takes the new form and/or document_ids (an absent one
+// stays) of an application not yet accepted.
+func (h *HTTP) editApplication(ctx context.Context, app uuid.UUID, req resubmitRequest) (ApplicationResult, error) {
+	return h.app.Applications.Edit.Handle(ctx, EditApplication{ApplicationID: app, Form: req.Form, DocumentIDs: req.DocumentIDs})
 }
 
 func (h *HTTP) withdrawApplication(ctx context.Context, app uuid.UUID, _ noBody) (ApplicationResult, error) {

@@ -14,7 +14,7 @@ import (
 	"github.com/kabinet/kabinet/platform/httpx"
 )
 
-// IdentityRoutes mounts the identity commands (issue 3); every one needs
+// IdentityRoutes mounts the identity commands; every one needs
 // an authenticated principal. Owner routes admit only the account's
 // citizen; operator routes only operators; anyone else gets 404.
 func (h *HTTP) IdentityRoutes(r chi.Router) {
@@ -23,6 +23,7 @@ func (h *HTTP) IdentityRoutes(r chi.Router) {
 	r.Post("/v1/accounts/{id}/identity-verification", h.requestVerification)
 	r.Post("/v1/accounts/{id}/identity-verification/code", h.enterVerificationCode)
 	r.Post("/v1/accounts/{id}/identity-verification/code/resend", h.resendVerificationCode)
+	r.Post("/v1/accounts/{id}/identity-verification/signature", h.submitSignature)
 	r.Post("/v1/accounts/{id}/identity-verification/approve", h.approveIdentity)
 	r.Post("/v1/accounts/{id}/identity-verification/reject", h.rejectIdentity)
 	r.Post("/v1/accounts/{id}/identity-verification/extend", h.extendVerification)
@@ -37,6 +38,10 @@ type identityAnswer struct {
 	Position     uint64              `json:"position"`
 	DocumentID   string              `json:"document_id,omitempty"`
 	Verification *verificationAnswer `json:"verification,omitempty"`
+	// Challenge is what an e_signature verification must sign (standard
+	// base64 of 32 random bytes), until ChallengeExpiresAt.
+	Challenge          string     `json:"challenge,omitempty"`
+	ChallengeExpiresAt *time.Time `json:"challenge_expires_at,omitempty"`
 }
 
 type verificationAnswer struct {
@@ -104,6 +109,11 @@ func identityReply(w http.ResponseWriter, r *http.Request, status int, res Resul
 func verificationReply(w http.ResponseWriter, r *http.Request, status int, res VerificationResult, err error) {
 	identityReply(w, r, status, res.Result, err, func(a *identityAnswer) {
 		a.Verification = &verificationAnswer{Status: res.Status, Deadline: res.Deadline.String()}
+		if res.Challenge != "" {
+			a.Challenge = res.Challenge
+			at := res.ChallengeExpiresAt
+			a.ChallengeExpiresAt = &at
+		}
 	})
 }
 
@@ -148,19 +158,8 @@ func (h *HTTP) addDocument(w http.ResponseWriter, r *http.Request) {
 	identityReply(w, r, http.StatusCreated, res, err, func(a *identityAnswer) { a.DocumentID = docID.String() })
 }
 
-// certificateRequest is what a client read from a qualified certificate.
-type certificateRequest struct {
-	SubjectName  string    `json:"subject_name"`
-	SerialNumber string    `json:"serial_number"`
-	Issuer       string    `json:"issuer"`
-	NotBefore    time.Time `json:"not_before"`
-	NotAfter     time.Time `json:"not_after"`
-	Accredited   bool      `json:"accredited"`
-}
-
 type verificationRequest struct {
-	Method      string              `json:"method"`
-	Certificate *certificateRequest `json:"certificate,omitempty"`
+	Method string `json:"method"`
 }
 
 func (h *HTTP) requestVerification(w http.ResponseWriter, r *http.Request) {
@@ -174,15 +173,28 @@ func (h *HTTP) requestVerification(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	cmd := RequestIdentityVerification{AccountID: id, Method: m}
-	if c := req.Certificate; c != nil {
-		cmd.Certificate = &domain.CertificateInfo{
-			SubjectName: c.SubjectName, SerialNumber: c.SerialNumber, Issuer: c.Issuer,
-			NotBefore: c.NotBefore, NotAfter: c.NotAfter, Accredited: c.Accredited,
-		}
-	}
-	res, err := h.app.RequestIdentityVerification.Handle(h.withMetadata(r), cmd)
+	res, err := h.app.RequestIdentityVerification.Handle(h.withMetadata(r), RequestIdentityVerification{AccountID: id, Method: m})
 	verificationReply(w, r, http.StatusAccepted, res, err)
+}
+
+type signatureRequest struct {
+	Signature string `json:"signature"`
+}
+
+// submitSignature takes the CMS signature over the challenge.
+func (h *HTTP) submitSignature(w http.ResponseWriter, r *http.Request) {
+	id, ok := h.ownerAccount(w, r)
+	var req signatureRequest
+	if !ok || !decodeBody(w, r, &req) {
+		return
+	}
+	if req.Signature == "" {
+		httpx.WriteError(w, r, domain.ValidationError([]domain.FieldError{
+			{Field: "signature", Code: domain.CodeRequired, Message: "signature is required: standard base64 of a DER CMS SignedData"}}))
+		return
+	}
+	res, err := h.app.SubmitSignature.Handle(h.withMetadata(r), SubmitSignature{AccountID: id, Signature: req.Signature})
+	verificationReply(w, r, http.StatusOK, res, err)
 }
 
 // verificationMethod parses a method; an absent one is required.

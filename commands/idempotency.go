@@ -17,6 +17,7 @@ import (
 
 	"github.com/kabinet/kabinet/platform/auth"
 	"github.com/kabinet/kabinet/platform/httpx"
+	"github.com/kabinet/kabinet/platform/schema"
 	"github.com/kabinet/kabinet/platform/sqldb"
 )
 
@@ -62,13 +63,22 @@ var CredentialFields = []string{"token", "refresh_token", "access_token", "id_to
 // MaxIdempotentBody bounds the request bodies the middleware buffers to hash.
 const MaxIdempotentBody = 12 << 20
 
-// NewIdempotency creates the key table if needed.
+// IdempotencyMigrations are the idempotency keys' table, oldest first.
+var IdempotencyMigrations = schema.Component{Name: "idempotency", Migrations: []schema.Migration{
+	{ID: "0001_tables", Up: schema.SQL(`CREATE TABLE IF NOT EXISTS "idempotency_keys" (
+		"scope" VARCHAR NOT NULL, "key" VARCHAR NOT NULL, "request_hash" VARCHAR NOT NULL,
+		"done" BOOLEAN NOT NULL, "status" {int} NOT NULL, "content_type" VARCHAR NOT NULL,
+		"position" VARCHAR NOT NULL, "body" {blob}, "created_at" {time} NOT NULL,
+		PRIMARY KEY ("scope", "key"))`)},
+	// Expired answers are purged by creation time.
+	{ID: "0002_created_at_index", Up: schema.SQL(
+		`CREATE INDEX IF NOT EXISTS idempotency_keys_created_at ON idempotency_keys (created_at)`)},
+}}
+
+// NewIdempotency applies the key table's pending migrations.
 func NewIdempotency(ctx context.Context, db *sqldb.DB, now func() time.Time) (*Idempotency, error) {
-	if _, err := db.NewCreateTable().Model((*idempotencyRecord)(nil)).IfNotExists().Exec(ctx); err != nil {
-		return nil, fmt.Errorf("create idempotency table: %w", err)
-	}
-	if _, err := db.ExecContext(ctx, "CREATE INDEX IF NOT EXISTS idempotency_keys_created_at ON idempotency_keys (created_at)"); err != nil {
-		return nil, fmt.Errorf("create idempotency index: %w", err)
+	if _, err := schema.Up(ctx, db, IdempotencyMigrations); err != nil {
+		return nil, fmt.Errorf("idempotency: %w", err)
 	}
 	return &Idempotency{db: db, now: now}, nil
 }

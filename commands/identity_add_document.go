@@ -45,11 +45,16 @@ func (h *AddDocumentHandler) Handle(ctx context.Context, cmd AddDocument) (Resul
 	md.Command = "AddDocument"
 	now := h.d.Clock()
 	docID := h.d.NewID()
+	in := cmd.Input
+	in.UploadedBy = ""
+	if md.ActorRole != "" && md.ActorRole != "citizen" {
+		in.UploadedBy = md.ActorID // four eyes: that operator may not decide the verification
+	}
 	res, err := h.d.Repo.Update(ctx, cmd.AccountID, md, func(a *domain.ForeignerAccount) error {
-		if err := h.checkStay(ctx, a, cmd.Input); err != nil {
+		if err := h.checkStay(ctx, a, in); err != nil {
 			return err
 		}
-		return a.AddDocument(cmd.Input, cmd.Scans, cmd.Translation, domain.MoscowDate(now), docID, now)
+		return a.AddDocument(in, cmd.Scans, cmd.Translation, domain.MoscowDate(now), docID, now)
 	})
 	if err != nil {
 		if res.Position == 0 && nothingWritten(err) {
@@ -61,9 +66,10 @@ func (h *AddDocumentHandler) Handle(ctx context.Context, cmd AddDocument) (Resul
 }
 
 // checkStay asks the migration records whether a stay-right document is
-// on record; a mismatch refuses with registry_mismatch.
+// on record — a residence permit whichever kind it was filed under; a
+// mismatch refuses with registry_mismatch.
 func (h *AddDocumentHandler) checkStay(ctx context.Context, a *domain.ForeignerAccount, in domain.DocumentInput) error {
-	if in.Kind != domain.DocumentKindStayRight {
+	if !domain.IsStayRightDocument(in.Kind, in.Type) {
 		return nil
 	}
 	var p registry.Person

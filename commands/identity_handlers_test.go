@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kabinet/kabinet/commands/esign"
 	"github.com/kabinet/kabinet/commands/registry"
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/blobstore"
@@ -55,6 +56,9 @@ type identityFixture struct {
 	out   *recordingNotifier
 	app   identityApp
 	key   []byte
+	caDir string
+	// migration, when set, replaces the simulator's migration records.
+	migration registry.MigrationRecords
 }
 
 func newIdentityFixture(t *testing.T) *identityFixture {
@@ -65,7 +69,7 @@ func newIdentityFixture(t *testing.T) *identityFixture {
 	t.Cleanup(func() { store.Close() })
 	blobs, err := blobstore.NewFileStore(t.TempDir(), bytes.Repeat([]byte{7}, blobstore.KeySize))
 	require.NoError(t, err)
-	f := &identityFixture{t: t, store: store, blobs: blobs, out: &recordingNotifier{}, key: []byte(strings.Repeat("s", 32))}
+	f := &identityFixture{t: t, store: store, blobs: blobs, out: &recordingNotifier{}, key: []byte(strings.Repeat("s", 32)), caDir: t.TempDir()}
 	f.restart()
 	return f
 }
@@ -77,12 +81,18 @@ func (f *identityFixture) restart() {
 	require.NoError(f.t, err)
 	newID := func() uuid.UUID { return uuid.Must(uuid.NewV7()) }
 	ids := NewIdentifierClaims(f.store, f.key, newID)
+	ca, err := esign.LoadOrCreateTestCA(f.caDir)
+	require.NoError(f.t, err)
+	regs := registry.NewSimulator(ids, BankOutbox{Notifier: f.out, Clock: time.Now}).Registries()
+	if f.migration != nil {
+		regs.Migration = f.migration
+	}
 	d := Deps{
 		Repo: NewRepository(f.store, newID), Claims: NewContactClaims(f.store, f.key, newID),
 		Notifier: f.out, Clock: time.Now, Random: rand.Reader, Hasher: hasher, NewID: newID,
 		Identity: IdentityDeps{
-			Blobs: f.blobs, Registries: registry.NewSimulator(ids).Registries(),
-			Calendar: domain.NewRussianCalendar(), Identifiers: ids,
+			Blobs: f.blobs, Registries: regs,
+			Calendar: domain.NewRussianCalendar(), Identifiers: ids, ESign: esign.NewVerifier(ca.Pool()),
 		},
 	}
 	f.app = identityApp{
@@ -135,6 +145,7 @@ func (f *identityFixture) addDocuments(id uuid.UUID) {
 	for _, in := range []domain.DocumentInput{
 		{Kind: "identity", Type: "foreign_passport", Number: "FA1234567", IssuedAt: "2020-01-01", ExpiresAt: future(5), Issuer: "MFA"},
 		{Kind: "stay_right", Type: "migration_card", Number: "MC7654321", IssuedAt: "2024-01-01", ExpiresAt: future(1), Issuer: "МВД"},
+		{Kind: "stay_right", Type: "patent", Number: "PT7654321", IssuedAt: "2024-01-01", ExpiresAt: future(1), Issuer: "МВД"},
 	} {
 		_, _, err := f.app.AddDocument.Handle(f.ctx(), AddDocument{AccountID: id, Input: in, Scans: []domain.ScanRef{f.scan()}})
 		require.NoError(f.t, err)
@@ -227,13 +238,70 @@ func TestRequestIdentityVerification_CodesGoThroughTheNotifier(t *testing.T) {
 	assert.Equal(t, domain.LevelConfirmed, acc.Level())
 }
 
-func TestRequestIdentityVerification_CertificateOnlyWithESignature(t *testing.T) {
+func TestRequestIdentityVerification_BankCodeGoesThroughTheBanksOwnChannel(t *testing.T) {
 	f := newIdentityFixture(t)
-	id := f.account("+79120000007", "Иванов", "Пётр", "", "1990-01-01")
-	_, err := f.app.RequestIdentityVerification.Handle(f.ctx(), RequestIdentityVerification{AccountID: id, Method: domain.MethodESignature})
-	assert.ErrorIs(t, err, &domain.Error{Code: domain.CodeValidation})
-	_, err = f.app.RequestIdentityVerification.Handle(f.ctx(), RequestIdentityVerification{
-		AccountID: id, Method: domain.MethodVideo, Certificate: &domain.CertificateInfo{},
-	})
-	assert.ErrorIs(t, err, &domain.Error{Code: domain.CodeValidation})
+	k := registry.TestPersons()[0]
+	id := f.account("+79120000007", k.Surname, k.GivenNames, k.Patronymic, k.BirthDate.String())
+	f.addDocuments(id)
+	_, err := f.app.LinkSnils.Handle(f.ctx(), LinkSnils{AccountID: id, Snils: k.Snils})
+	require.NoError(t, err)
+	_, err = f.app.RequestIdentityVerification.Handle(f.ctx(), RequestIdentityVerification{AccountID: id, Method: domain.MethodBank})
+	require.NoError(t, err)
+	n := f.out.last()
+	assert.Equal(t, ChannelBank, n.Channel)
+	assert.Equal(t, k.BankPhone, n.To, "the bank's contact for its customer")
+	assert.NotEqual(t, "+79120000007", n.To, "never the phone the account confirmed itself")
+	assert.Equal(t, id.String(), n.AccountID)
+	res, err := f.app.EnterVerificationCode.Handle(f.ctx(), EnterVerificationCode{AccountID: id, Code: n.Code})
+	require.NoError(t, err)
+	assert.Equal(t, domain.VerificationVerified, res.Status)
+}
+
+func TestProvidePersonalData_ANameChangeChecksTheLinkedSnilsAndInnAgain(t *testing.T) {
+	f := newIdentityFixture(t)
+	k := registry.TestPersons()[0]
+	id := f.account("+79120000008", k.Surname, k.GivenNames, k.Patronymic, k.BirthDate.String())
+	_, err := f.app.LinkSnils.Handle(f.ctx(), LinkSnils{AccountID: id, Snils: k.Snils})
+	require.NoError(t, err)
+	_, err = f.app.LinkInn.Handle(f.ctx(), LinkInn{AccountID: id, Inn: k.Inn})
+	require.NoError(t, err)
+	_, err = f.app.ProvidePersonalData.Handle(f.ctx(), ProvidePersonalData{AccountID: id, Input: domain.PersonalDataInput{
+		Surname: "Каримова", GivenNames: k.GivenNames, Patronymic: k.Patronymic, BirthDate: k.BirthDate.String(),
+		BirthPlace: domain.BirthPlace{Country: "UZ", City: "Ташкент"}, Citizenship: "UZ",
+		AddressRU: domain.AddressRU{Region: "Москва", City: "Москва", Street: "Тверская", House: "1", PostalCode: "125009"},
+	}})
+	require.NoError(t, err)
+	acc, err := NewRepository(f.store, uuid.New).Load(context.Background(), id)
+	require.NoError(t, err)
+	assert.True(t, acc.Snils().IsZero(), "the pension fund holds this SNILS for the old name only")
+	assert.True(t, acc.Inn().IsZero(), "so does the tax service the INN")
+	assert.Equal(t, domain.LevelSimplified, acc.Level())
+}
+
+// noRecords is migration records that hold no document at all.
+type noRecords struct{ asked []registry.StayDocument }
+
+func (n *noRecords) CheckStayDocument(_ context.Context, _ uuid.UUID, d registry.StayDocument, _ registry.Person) (registry.Verdict, error) {
+	n.asked = append(n.asked, d)
+	return registry.Verdict{Reason: "not_on_record"}, nil
+}
+
+func TestAddDocument_AResidencePermitIsCheckedWithTheMigrationRecordsWhicheverWayItWasFiled(t *testing.T) {
+	f := newIdentityFixture(t)
+	records := &noRecords{}
+	f.migration = records
+	f.restart()
+	id := f.account("+79120000009", "Иванов", "Пётр", "", "1990-01-01")
+	for _, kind := range []string{"identity", "stay_right"} {
+		_, _, err := f.app.AddDocument.Handle(f.ctx(), AddDocument{AccountID: id, Input: domain.DocumentInput{
+			Kind: kind, Type: domain.DocResidencePermit, Number: "82" + kind, IssuedAt: "2022-01-01", ExpiresAt: future(3), Issuer: "МВД",
+		}, Scans: []domain.ScanRef{f.scan()}})
+		assert.ErrorIs(t, err, &domain.Error{Code: domain.CodeRegistryMismatch}, kind)
+	}
+	assert.Len(t, records.asked, 2, "asked about both")
+	_, _, err := f.app.AddDocument.Handle(f.ctx(), AddDocument{AccountID: id, Input: domain.DocumentInput{
+		Kind: "identity", Type: "foreign_passport", Number: "FA99", IssuedAt: "2022-01-01", ExpiresAt: future(3), Issuer: "MFA",
+	}, Scans: []domain.ScanRef{f.scan()}})
+	require.NoError(t, err, "a passport is no stay right: not asked")
+	assert.Len(t, records.asked, 2)
 }

@@ -2,8 +2,6 @@ package commands
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -12,22 +10,22 @@ import (
 	"github.com/kabinet/kabinet/domain"
 )
 
-// RequestIdentityVerification starts identity verification by Method. For
-// e_signature, Certificate is what the client read from the qualified
-// certificate, and the verification is decided at once.
+// RequestIdentityVerification starts identity verification by Method.
 type RequestIdentityVerification struct {
-	AccountID   uuid.UUID
-	Method      domain.VerificationMethod
-	Certificate *domain.CertificateInfo
+	AccountID uuid.UUID
+	Method    domain.VerificationMethod
 }
 
 // VerificationResult is a verification command's Result with the
-// verification's status afterwards (pending, verified or rejected) and its
-// deadline while pending.
+// verification's status afterwards (none, pending, verified or rejected),
+// its deadline while pending and, for e_signature, the challenge to sign
+// (standard base64) and until when.
 type VerificationResult struct {
 	Result
-	Status   string
-	Deadline domain.Date
+	Status             string
+	Deadline           domain.Date
+	Challenge          string
+	ChallengeExpiresAt time.Time
 }
 
 // RequestIdentityVerificationHandler handles RequestIdentityVerification.
@@ -40,19 +38,15 @@ func NewRequestIdentityVerificationHandler(d Deps) *RequestIdentityVerificationH
 }
 
 // Handle records IdentityVerificationRequested, due in five working days.
-// bank first asks the partner bank whether it knows the person; bank and
-// russian_post then send the one-time code through the notifier once the
-// request is durable (codes ignore the notification preferences).
-// e_signature checks the certificate in the same decision and records the
-// outcome; a refused certificate is saved and answered
-// identity_verification_rejected.
+// bank first asks the partner bank whether it knows the person; once the
+// request is durable the bank sends its code through its own channel and a
+// russian_post letter goes to the address on file (codes ignore the
+// notification preferences). e_signature answers the challenge to sign
+// (see SubmitSignature); asked again while pending, a new one.
 func (h *RequestIdentityVerificationHandler) Handle(ctx context.Context, cmd RequestIdentityVerification) (VerificationResult, error) {
 	md := MetadataFrom(ctx)
 	md.Command = "RequestIdentityVerification"
 	now := h.d.Clock()
-	if err := checkCertificate(cmd); err != nil {
-		return VerificationResult{Result: Result{AccountID: cmd.AccountID}}, err
-	}
 	var code string
 	var acc *domain.ForeignerAccount
 	res, err := h.d.Repo.Update(ctx, cmd.AccountID, md, func(a *domain.ForeignerAccount) error {
@@ -67,33 +61,17 @@ func (h *RequestIdentityVerificationHandler) Handle(ctx context.Context, cmd Req
 			return err
 		}
 		code = c
-		if cmd.Method == domain.MethodESignature {
-			return a.VerifyByESignature(*cmd.Certificate, now)
-		}
 		return nil
 	})
 	out := verificationResult(res, acc)
 	if err != nil || code == "" {
 		return out, err
 	}
-	if err := h.d.Notifier.Notify(ctx, identityCodeNotification(acc, cmd.Method, code, now)); err != nil {
-		return out, fmt.Errorf("send identity code: %w", err)
+	if cmd.Method == domain.MethodESignature {
+		out.Challenge, out.ChallengeExpiresAt = code, now.UTC().Add(domain.SignatureChallengeTTL)
+		return out, nil
 	}
-	return out, nil
-}
-
-// checkCertificate requires the certificate for e_signature and refuses it
-// for any other method.
-func checkCertificate(cmd RequestIdentityVerification) error {
-	switch {
-	case cmd.Method == domain.MethodESignature && cmd.Certificate == nil:
-		return domain.ValidationError([]domain.FieldError{{Field: "certificate", Code: domain.CodeRequired,
-			Message: "an e_signature verification needs the certificate"}})
-	case cmd.Method != domain.MethodESignature && cmd.Certificate != nil:
-		return domain.ValidationError([]domain.FieldError{{Field: "certificate", Code: domain.CodeUnknownField,
-			Message: "only an e_signature verification takes a certificate"}})
-	}
-	return nil
+	return out, h.d.sendIdentityCode(ctx, acc, cmd.Method, code, now)
 }
 
 // askBank refuses a bank verification the partner bank cannot do.
@@ -122,47 +100,6 @@ func verificationResult(res Result, a *domain.ForeignerAccount) VerificationResu
 		out.Status = v.Status
 		if v.Status == domain.VerificationPending {
 			out.Deadline = v.Deadline
-		}
-	}
-	return out
-}
-
-// identityCodeNotification is the message carrying a bank or Russian Post
-// code: the bank texts the confirmed phone (else e-mails), a letter goes to
-// the address in Russia.
-func identityCodeNotification(a *domain.ForeignerAccount, m domain.VerificationMethod, code string, now time.Time) Notification {
-	n := Notification{AccountID: a.ID().String(), Code: code, Kind: "identity_code", At: now}
-	if m == domain.MethodRussianPost {
-		n.Channel = "post"
-		if pd, ok := a.PersonalData(); ok {
-			ad := pd.AddressRU
-			n.To = strings.Join(nonEmpty(ad.PostalCode, ad.Region, ad.City, ad.Street, ad.House, ad.Flat), ", ")
-		}
-		n.Text = fmt.Sprintf("Заказное письмо «Почты России»: код подтверждения личности %s. Введите его в личном кабинете.", code)
-		return n
-	}
-	n.Channel, n.To = "sms", confirmedContact(a, domain.ChannelPhone)
-	if n.To == "" {
-		n.Channel, n.To = "email", confirmedContact(a, domain.ChannelEmail)
-	}
-	n.Text = fmt.Sprintf("Банк-партнёр: код подтверждения личности на Госуслугах %s. Действует 15 минут. Никому не сообщайте код.", code)
-	return n
-}
-
-func confirmedContact(a *domain.ForeignerAccount, ch domain.Channel) string {
-	for _, c := range a.State().Contacts {
-		if c.Channel == ch && c.Confirmed {
-			return c.Value
-		}
-	}
-	return ""
-}
-
-func nonEmpty(parts ...string) []string {
-	out := parts[:0:0]
-	for _, p := range parts {
-		if p != "" {
-			out = append(out, p)
 		}
 	}
 	return out

@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/google/uuid"
 
@@ -43,9 +42,5 @@ func (h *ResendVerificationCodeHandler) Handle(ctx context.Context, cmd ResendVe
 	if err != nil {
 		return out, err
 	}
-	m := acc.State().Verification.Method
-	if err := h.d.Notifier.Notify(ctx, identityCodeNotification(acc, m, code, now)); err != nil {
-		return out, fmt.Errorf("send identity code: %w", err)
-	}
-	return out, nil
+	return out, h.d.sendIdentityCode(ctx, acc, acc.State().Verification.Method, code, now)
 }

@@ -20,13 +20,42 @@ const maxPaymentBody = 64 << 10
 
 // PaymentRoutes mounts the payment gateway's callback. It carries no token:
 // mount it among the public routes. gw authenticates the callback by its
-// body's signature before anything else is looked at.
-func (h *HTTP) PaymentRoutes(gw *PaymentGateway) func(chi.Router) {
+// body's signature before anything else is looked at: then come after
+// (the idempotency layer, which so never buffers or records an unsigned
+// body), then the handler.
+func (h *HTTP) PaymentRoutes(gw *PaymentGateway, after ...func(http.Handler) http.Handler) func(chi.Router) {
 	if gw == nil {
 		panic("commands.PaymentRoutes: nil gateway")
 	}
 	return func(r chi.Router) {
-		r.Post("/v1/applications/{app}/payments", func(w http.ResponseWriter, r *http.Request) { h.payFee(w, r, gw) })
+		r.With(h.paymentSignature(gw)).With(after...).Post("/v1/applications/{app}/payments", h.payFee)
+	}
+}
+
+// paymentSignature reads at most maxPaymentBody bytes of the body and lets
+// the request on, with those bytes as its body, only if they carry the
+// gateway's signature; else it is denied 401 through the guard.
+func (h *HTTP) paymentSignature(gw *PaymentGateway) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxPaymentBody))
+			if err != nil {
+				var tooLarge *http.MaxBytesError
+				if errors.As(err, &tooLarge) {
+					httpx.WriteError(w, r, httpx.ErrBodyTooLarge)
+				} else {
+					httpx.WriteError(w, r, httpx.BadRequest("malformed_body", "the body could not be read"))
+				}
+				return
+			}
+			if !gw.Verify(raw, r.Header.Get(PaymentSignatureHeader)) {
+				w.Header().Set("WWW-Authenticate", `Signature realm="kabinet-payments", header="`+PaymentSignatureHeader+`"`)
+				h.guard.Deny(w, r, http.StatusUnauthorized, auth.ReasonUnauthorized)
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(raw))
+			next.ServeHTTP(w, r)
+		})
 	}
 }
 
@@ -50,28 +79,13 @@ type paymentAnswer struct {
 	Position      uint64 `json:"position"`
 }
 
-func (h *HTTP) payFee(w http.ResponseWriter, r *http.Request, gw *PaymentGateway) {
-	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxPaymentBody))
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			httpx.WriteError(w, r, httpx.ErrBodyTooLarge)
-		} else {
-			httpx.WriteError(w, r, httpx.BadRequest("malformed_body", "the body could not be read"))
-		}
-		return
-	}
-	if !gw.Verify(raw, r.Header.Get(PaymentSignatureHeader)) {
-		w.Header().Set("WWW-Authenticate", `Signature realm="kabinet-payments", header="`+PaymentSignatureHeader+`"`)
-		h.guard.Deny(w, r, http.StatusUnauthorized, auth.ReasonUnauthorized)
-		return
-	}
+// payFee handles a callback paymentSignature has authenticated.
+func (h *HTTP) payFee(w http.ResponseWriter, r *http.Request) {
 	app, err := uuid.Parse(chi.URLParam(r, "app"))
 	if err != nil {
 		httpx.WriteError(w, r, httpx.NotFound("no such application"))
 		return
 	}
-	r.Body = io.NopCloser(bytes.NewReader(raw))
 	var req paymentRequest
 	if !decodeBody(w, r, &req) {
 		return

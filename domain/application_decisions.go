@@ -96,9 +96,14 @@ func (a *ForeignerAccount) RequestClarification(id uuid.UUID, comment string, du
 
 // ProvideClarification records the citizen's answer: a comment, further
 // documents on the account (in force on today), or both; the application
-// returns to review.
-func (a *ForeignerAccount) ProvideClarification(id uuid.UUID, comment string, docIDs []uuid.UUID, actor Actor, now time.Time, today Date) error {
-	if _, err := a.step(id, ActionProvideClarification, actor); err != nil {
+// returns to review. The working days of cal from the request to today do
+// not count against the authority: its deadline moves by as many.
+func (a *ForeignerAccount) ProvideClarification(id uuid.UUID, comment string, docIDs []uuid.UUID, actor Actor, now time.Time, today Date, cal *Calendar) error {
+	if cal == nil {
+		return errors.New("domain: ProvideClarification needs a calendar")
+	}
+	app, err := a.step(id, ActionProvideClarification, actor)
+	if err != nil {
 		return err
 	}
 	var errs []FieldError
@@ -113,7 +118,13 @@ func (a *ForeignerAccount) ProvideClarification(id uuid.UUID, comment string, do
 	if err != nil {
 		return err
 	}
-	a.record(ClarificationProvided{ApplicationRef: refOf(id, actor), Comment: comment, DocumentIDs: ids, OccurredAt: now.UTC()})
+	var deadline Date
+	if !app.Deadline.IsZero() && len(app.History) > 0 {
+		asked := MoscowDate(app.History[len(app.History)-1].At) // the request: the status's last entry
+		deadline = cal.AddWorkingDays(app.Deadline, max(cal.WorkingDaysBetween(asked, today), 0))
+	}
+	a.record(ClarificationProvided{ApplicationRef: refOf(id, actor), Comment: comment, DocumentIDs: ids,
+		Deadline: deadline, OccurredAt: now.UTC()})
 	return nil
 }
 
@@ -218,6 +229,35 @@ func (a *ForeignerAccount) TimeoutClarification(id uuid.UUID, actor Actor, now t
 	return nil
 }
 
+// UnpaidFeeTimeout is how long an application waits in awaiting_payment
+// before it is rejected with fee_not_paid.
+const UnpaidFeeTimeout = 30 * 24 * time.Hour
+
+// TimeoutUnpaidFee rejects an application whose fee went unpaid for
+// UnpaidFeeTimeout since it was charged: fee_not_paid, Timeout, by the
+// scheduler (payment_not_due before, with due in Details). The citizen is
+// notified of the rejection like any other and may apply again.
+func (a *ForeignerAccount) TimeoutUnpaidFee(id uuid.UUID, actor Actor, now time.Time) error {
+	app, err := a.step(id, ActionTimeoutPayment, actor)
+	if err != nil {
+		return err
+	}
+	charged := app.History[len(app.History)-1].At // the status's last entry: FeeCharged
+	due := charged.Add(UnpaidFeeTimeout)
+	if now.Before(due) {
+		return NewError(CodePaymentNotDue, "the fee may still be paid until %s", due.UTC().Format(time.RFC3339)).
+			WithDetail("due", due.UTC().Format(time.RFC3339))
+	}
+	a.record(ApplicationRejected{
+		ApplicationRef: refOf(id, actor),
+		Reasons:        []string{ReasonFeeNotPaid},
+		Comment:        fmt.Sprintf("the fee of %s was not paid within 30 days", app.Fee.Display()),
+		Timeout:        true,
+		OccurredAt:     now.UTC(),
+	})
+	return nil
+}
+
 // WithdrawApplication records that the citizen withdrew an application not
 // yet decided.
 func (a *ForeignerAccount) WithdrawApplication(id uuid.UUID, actor Actor, now time.Time) error {
@@ -253,11 +293,14 @@ func (a *ForeignerAccount) PayFee(id uuid.UUID, amount int64, currency, transact
 		return err
 	}
 	if amount != app.Fee.Amount || currency != app.Fee.Currency {
-		return NewError(CodePaymentAmountMismatch, "the fee is %d %s, the payment was %d %s", app.Fee.Amount, app.Fee.Currency, amount, currency).
+		return NewError(CodePaymentAmountMismatch, "the fee is %s, the payment was %s",
+			Money{app.Fee.Amount, app.Fee.Currency}.Display(), Money{amount, currency}.Display()).
 			WithDetail("expected_amount", app.Fee.Amount).
 			WithDetail("expected_currency", app.Fee.Currency).
 			WithDetail("amount", amount).
-			WithDetail("currency", currency)
+			WithDetail("currency", currency).
+			WithDetail("expected", Money{app.Fee.Amount, app.Fee.Currency}.Display()).
+			WithDetail("paid", Money{amount, currency}.Display())
 	}
 	days := 0
 	if svc, ok := ServiceByCode(app.Service); ok {

@@ -101,7 +101,11 @@ type ClarificationProvided struct {
 	ApplicationRef
 	Comment     string      `json:"comment"`
 	DocumentIDs []uuid.UUID `json:"document_ids"`
-	OccurredAt  time.Time   `json:"occurred_at"`
+	// Deadline is the authority's deadline moved by the working days the
+	// citizen took to answer, which do not count against it (zero: it
+	// stays, as in histories written before the rule).
+	Deadline   Date      `json:"deadline,omitzero"`
+	OccurredAt time.Time `json:"occurred_at"`
 }
 
 // ResultDocument is what an approval issues: a patent, a certificate, a
@@ -209,4 +213,22 @@ var applicationEventTypes = []eventType{
 	typeOf[ApplicationRejected](1),
 	typeOf[ApplicationResubmitted](1),
 	typeOf[ApplicationWithdrawn](1),
+	typeOf[ApplicationEdited](1),
 }
+
+// ApplicationEdited records that the citizen changed an application before
+// an operator accepted it (seed 001): Form and DocumentIDs replace the old
+// ones when not null. Status is the status it stays in (submitted or
+// awaiting_payment), so the history shows the edit.
+type ApplicationEdited struct {
+	ApplicationRef
+	Status      string         `json:"status"`
+	Form        map[string]any `json:"form"`
+	DocumentIDs []uuid.UUID    `json:"document_ids"`
+	OccurredAt  time.Time      `json:"occurred_at"`
+}
+
+// EventType implements Event.
+func (ApplicationEdited) EventType() string { return "ApplicationEdited" }
+
+func (e ApplicationEdited) occurredAt() time.Time { return e.OccurredAt }

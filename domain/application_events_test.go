@@ -48,6 +48,8 @@ func applicationSampleEvents() []Event {
 		ApplicationResubmitted{ApplicationRef: by("citizen"), Form: map[string]any{"region": "Москва"},
 			DocumentIDs: []uuid.UUID{sampleDocID}, Deadline: MustDate(2026, time.March, 17), OccurredAt: evT0},
 		ApplicationWithdrawn{ApplicationRef: by("citizen"), OccurredAt: evT0},
+		ApplicationEdited{ApplicationRef: by("citizen"), Status: StatusSubmitted, Form: map[string]any{"region": "Москва"},
+			DocumentIDs: []uuid.UUID{sampleDocID}, OccurredAt: evT0},
 	}
 }
 

@@ -36,10 +36,22 @@ func TestPayFee_WrongAmountOrCurrencyIsRefused(t *testing.T) {
 			de := requireDomainErr(t, a.PayFee(appID, tt.amount, tt.currency, "tx-1", gateway, appNow, formToday, appCal), CodePaymentAmountMismatch, "")
 			assert.Equal(t, int64(420000), de.Details["expected_amount"])
 			assert.Equal(t, tt.amount, de.Details["amount"])
+			assert.Equal(t, "4 200 руб. 00 коп.", de.Details["expected"], "amounts in roubles and kopecks")
+			assert.Contains(t, de.Message, "the fee is 4 200 руб. 00 коп.")
 			assert.Len(t, a.Changes(), before)
 			assert.Equal(t, StatusAwaitingPayment, appState(t, a).Status)
 		})
 	}
+}
+
+func TestMoney_DisplayIsRoublesAndKopecks(t *testing.T) {
+	for amount, want := range map[int64]string{
+		0: "0 руб. 00 коп.", 5: "0 руб. 05 коп.", 4200: "42 руб. 00 коп.", 420001: "4 200 руб. 01 коп.",
+		123456789: "1 234 567 руб. 89 коп.", -150: "-1 руб. 50 коп.",
+	} {
+		assert.Equal(t, want, Money{Amount: amount, Currency: CurrencyRUB}.Display(), amount)
+	}
+	assert.Equal(t, "420000 (minor units) USD", Money{Amount: 420000, Currency: "USD"}.Display())
 }
 
 func TestPayFee_SameTransactionAgainRecordsNothing(t *testing.T) {
@@ -78,9 +90,9 @@ func TestTimeoutClarification_OnlyAfterTheDueDay(t *testing.T) {
 
 func TestProvideClarification_AddsDocumentsAndReturnsToReview(t *testing.T) {
 	a := accountIn(t, StatusClarificationRequested)
-	requireDomainErr(t, a.ProvideClarification(appID, " ", nil, citizen, appNow, formToday), CodeValidation, "comment")
-	requireDomainErr(t, a.ProvideClarification(appID, "", []uuid.UUID{otherDocID}, citizen, appNow, formToday), CodeDocumentUnknown, "document_ids[0]")
-	require.NoError(t, a.ProvideClarification(appID, "", []uuid.UUID{passportID}, citizen, appNow, formToday))
+	requireDomainErr(t, a.ProvideClarification(appID, " ", nil, citizen, appNow, formToday, appCal), CodeValidation, "comment")
+	requireDomainErr(t, a.ProvideClarification(appID, "", []uuid.UUID{otherDocID}, citizen, appNow, formToday, appCal), CodeDocumentUnknown, "document_ids[0]")
+	require.NoError(t, a.ProvideClarification(appID, "", []uuid.UUID{passportID}, citizen, appNow, formToday, appCal))
 	s := appState(t, a)
 	assert.Equal(t, StatusInReview, s.Status)
 	assert.Equal(t, []uuid.UUID{passportID}, s.DocumentIDs)
@@ -200,10 +212,13 @@ func TestOverdue_PastTheDeadlineWhileTheAuthorityHoldsIt(t *testing.T) {
 func fullStory(t *testing.T) *ForeignerAccount {
 	t.Helper()
 	a := submitted(t, ServicePatent)
+	edited := validForms()[ServicePatent]
+	edited["period_months"] = 4
+	require.NoError(t, a.EditApplication(appID, edited, nil, citizen, appNow, formToday, appCal))
 	require.NoError(t, a.PayFee(appID, 420000, "RUB", "tx-1", gateway, appNow, formToday, appCal))
 	require.NoError(t, a.StartReview(appID, operator, appNow))
 	require.NoError(t, a.RequestClarification(appID, "Приложите карту", formToday.AddDays(5), operator, appNow, formToday))
-	require.NoError(t, a.ProvideClarification(appID, "Приложил", []uuid.UUID{stayID}, citizen, appNow, formToday))
+	require.NoError(t, a.ProvideClarification(appID, "Приложил", []uuid.UUID{stayID}, citizen, appNow, formToday, appCal))
 	require.NoError(t, a.RejectApplication(appID, []string{ReasonDocumentsInvalid}, "", []string{DocMigrationCard}, operator, appNow))
 	form := validForms()[ServicePatent]
 	form["period_months"] = 3
@@ -241,4 +256,73 @@ func TestApplications_ReplayEqualsTheLiveState(t *testing.T) {
 		stored = append(stored, back)
 	}
 	assert.Equal(t, live, NewAccountFromHistory(acctID, stored).State())
+}
+
+func TestProvideClarification_TheCitizensTimeDoesNotCountAgainstTheDeadline(t *testing.T) {
+	a := submitted(t, ServiceCertificate)
+	op := Actor{ID: "op-1", Role: "operator"}
+	require.NoError(t, a.AcceptApplication(appID, op, appNow))
+	require.NoError(t, a.StartReview(appID, op, appNow))
+	before := appState(t, a).Deadline
+	asked := appNow.Add(24 * time.Hour) // Thursday 16 April
+	require.NoError(t, a.RequestClarification(appID, "Уточните цель", MustDate(2026, 4, 30), op, asked, MoscowDate(asked)))
+	answered := asked.Add(7 * 24 * time.Hour) // Thursday 23 April: 5 working days later
+	require.NoError(t, a.ProvideClarification(appID, "Для работодателя", nil, citizen, answered, MoscowDate(answered), appCal))
+	got := appState(t, a).Deadline
+	assert.Equal(t, appCal.AddWorkingDays(before, 5), got, "the authority's deadline moves by the 5 working days the citizen took")
+	last := a.Changes()[len(a.Changes())-1].(ClarificationProvided)
+	assert.Equal(t, got, last.Deadline)
+
+	reg, err := Register(acctID, validRegistration(), acctT0)
+	require.NoError(t, err)
+	replayed := NewAccountFromHistory(acctID, append(reg.Changes(), a.Changes()...))
+	s, _ := replayed.Application(appID)
+	assert.Equal(t, got, s.Deadline, "replay gives the same deadline")
+}
+
+func TestTimeoutUnpaidFee_After30DaysRejectsWithFeeNotPaid(t *testing.T) {
+	a := submitted(t, ServicePatent)
+	system := Actor{ID: "system", Role: "system"}
+	got := newChanges(a, func() {
+		de := requireDomainErr(t, a.TimeoutUnpaidFee(appID, system, appNow.Add(UnpaidFeeTimeout-time.Second)), CodePaymentNotDue, "")
+		assert.NotEmpty(t, de.Details["due"])
+	})
+	assert.Empty(t, got, "29 days and some: the fee may still be paid")
+	at := appNow.Add(UnpaidFeeTimeout)
+	require.NoError(t, a.TimeoutUnpaidFee(appID, system, at))
+	rej := a.Changes()[len(a.Changes())-1].(ApplicationRejected)
+	assert.Equal(t, []string{ReasonFeeNotPaid}, rej.Reasons)
+	assert.True(t, rej.Timeout)
+	assert.Contains(t, rej.Comment, "4 200 руб. 00 коп.")
+	assert.Equal(t, StatusRejected, appState(t, a).Status)
+	requireDomainErr(t, a.PayFee(appID, 420000, "RUB", "tx-late", gateway, at, MoscowDate(at), appCal), CodeInvalidTransition, "")
+}
+
+func TestEditApplication_TheOwnerEditsUntilAnOperatorAccepts(t *testing.T) {
+	a := submitted(t, ServiceCertificate)
+	form := map[string]any{"kind": "stay_status", "purpose": "Для банка"}
+	got := newChanges(a, func() { require.NoError(t, a.EditApplication(appID, form, nil, citizen, appNow, formToday, appCal)) })
+	require.Len(t, got, 1)
+	ed := got[0].(ApplicationEdited)
+	assert.Equal(t, StatusSubmitted, ed.Status)
+	s := appState(t, a)
+	assert.Equal(t, StatusSubmitted, s.Status, "an edit keeps the status")
+	assert.Equal(t, "stay_status", s.Form["kind"])
+	assert.Equal(t, "ApplicationEdited", s.History[len(s.History)-1].Event, "the history shows the edit")
+
+	bad := map[string]any{"kind": "astrology", "purpose": "x"}
+	requireDomainErr(t, a.EditApplication(appID, bad, nil, citizen, appNow, formToday, appCal), CodeValidation, "")
+	requireDomainErr(t, a.EditApplication(appID, nil, []uuid.UUID{otherDocID}, citizen, appNow, formToday, appCal), CodeDocumentUnknown, "")
+	requireDomainErr(t, a.EditApplication(appID, nil, nil, citizen, appNow, formToday, appCal), CodeRequired, "form")
+
+	require.NoError(t, a.AcceptApplication(appID, operator, appNow))
+	de := requireDomainErr(t, a.EditApplication(appID, form, nil, citizen, appNow, formToday, appCal), CodeInvalidTransition, "")
+	assert.Equal(t, StatusAccepted, de.Details["from"])
+	assert.Equal(t, ActionEdit, de.Details["action"])
+
+	unpaid := submitted(t, ServicePatent)
+	f := validForms()[ServicePatent]
+	f["period_months"] = 2
+	require.NoError(t, unpaid.EditApplication(appID, f, nil, citizen, appNow, formToday, appCal), "awaiting payment: not yet accepted")
+	assert.Equal(t, StatusAwaitingPayment, appState(t, unpaid).Status)
 }

@@ -149,6 +149,64 @@ func (a *ForeignerAccount) ResubmitApplication(id uuid.UUID, form map[string]any
 	return nil
 }
 
+// ActionEdit is the citizen's edit of an application not yet accepted; it
+// leaves the status as it is, so it is not in the transitions table.
+const ActionEdit = "edit"
+
+// EditApplication changes an application the citizen submitted, while no
+// operator has accepted it — submitted, or awaiting_payment (the payment
+// accepts it) — with a new form and/or documents (nil keeps the old ones),
+// checked as SubmitApplication checks them. The deadline and the fee stay.
+// Refused with invalid_transition (from, action edit) once accepted, and
+// the refusals of SubmitApplication's checks.
+func (a *ForeignerAccount) EditApplication(id uuid.UUID, form map[string]any, docIDs []uuid.UUID, actor Actor, now time.Time, today Date, cal *Calendar) error {
+	if cal == nil {
+		return errors.New("domain: EditApplication needs a calendar")
+	}
+	if err := actor.check(); err != nil {
+		return err
+	}
+	app := a.apps.byID[id]
+	switch {
+	case app == nil:
+		return NewError(CodeApplicationNotFound, "no application %s on this account", id)
+	case app.Status != StatusSubmitted && app.Status != StatusAwaitingPayment:
+		return NewError(CodeInvalidTransition, "an application %s can no longer be edited: it was accepted", app.Status).
+			WithDetail("from", app.Status).WithDetail("action", ActionEdit).WithDetail("to", app.Status)
+	case form == nil && docIDs == nil:
+		return fieldError("form", CodeRequired, "send the new form, the new document_ids, or both")
+	}
+	svc, ok := ServiceByCode(app.Service)
+	if !ok {
+		return fieldError("service", CodeServiceUnknown, fmt.Sprintf("the service %q is no longer offered", app.Service))
+	}
+	var newForm map[string]any
+	if form != nil {
+		var fieldErrs []FieldError
+		if newForm, fieldErrs = checkForm(svc, form, today, cal); len(fieldErrs) > 0 {
+			return formError(fieldErrs)
+		}
+	}
+	attach := app.DocumentIDs
+	if docIDs != nil {
+		attach = docIDs
+	}
+	checked, err := a.attachable(attach, today)
+	if err != nil {
+		return err
+	}
+	if err := a.documentsComplete(svc, checked); err != nil {
+		return err
+	}
+	var newDocs []uuid.UUID
+	if docIDs != nil {
+		newDocs = checked
+	}
+	a.record(ApplicationEdited{ApplicationRef: refOf(id, actor), Status: app.Status, Form: newForm,
+		DocumentIDs: newDocs, OccurredAt: now.UTC()})
+	return nil
+}
+
 // eligible checks the account's level and legal stay against svc.
 func (a *ForeignerAccount) eligible(svc Service, today Date) error {
 	if lvl := a.Level(); !lvl.AtLeast(svc.Level) {

@@ -23,6 +23,7 @@ const (
 	ActionApprove              = "approve"               // operator: ApplicationApproved
 	ActionReject               = "reject"                // operator: ApplicationRejected
 	ActionTimeoutClarification = "timeout_clarification" // scheduler: ApplicationRejected{timeout}
+	ActionTimeoutPayment       = "timeout_payment"       // scheduler: ApplicationRejected{fee_not_paid, timeout}
 	ActionResubmit             = "resubmit"              // citizen: ApplicationResubmitted
 	ActionWithdraw             = "withdraw"              // citizen: ApplicationWithdrawn
 )
@@ -33,7 +34,8 @@ const (
 // Payment: a service with a fee goes submitted → awaiting_payment in the same
 // decision that submits it (FeeCharged), and its payment accepts it
 // (awaiting_payment → accepted), so the operator's accept step is the
-// payment itself. The citizen may withdraw until a decision is made
+// payment itself; a fee unpaid for UnpaidFeeTimeout rejects the application
+// (fee_not_paid). The citizen may withdraw until a decision is made
 // (approved, rejected) — not after, since withdrawing a decided application
 // would erase nothing and a rejected one is reopened by resubmission.
 var transitions = map[string]map[string]string{
@@ -44,8 +46,9 @@ var transitions = map[string]map[string]string{
 		ActionWithdraw:  StatusWithdrawn,
 	},
 	StatusAwaitingPayment: {
-		ActionPay:      StatusAccepted,
-		ActionWithdraw: StatusWithdrawn,
+		ActionPay:            StatusAccepted,
+		ActionTimeoutPayment: StatusRejected,
+		ActionWithdraw:       StatusWithdrawn,
 	},
 	StatusAccepted: {
 		ActionStartReview: StatusInReview,
@@ -78,7 +81,7 @@ var (
 	actionOrder = []string{
 		ActionAccept, ActionChargeFee, ActionPay, ActionStartReview,
 		ActionRequestClarification, ActionProvideClarification, ActionApprove,
-		ActionReject, ActionTimeoutClarification, ActionResubmit, ActionWithdraw,
+		ActionReject, ActionTimeoutClarification, ActionTimeoutPayment, ActionResubmit, ActionWithdraw,
 	}
 )
 

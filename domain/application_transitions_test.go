@@ -18,6 +18,7 @@ var lifecycle = map[[2]string]string{
 	{StatusSubmitted, ActionWithdraw}:                          StatusWithdrawn,
 	{StatusAwaitingPayment, ActionPay}:                         StatusAccepted,
 	{StatusAwaitingPayment, ActionWithdraw}:                    StatusWithdrawn,
+	{StatusAwaitingPayment, ActionTimeoutPayment}:              StatusRejected,
 	{StatusAccepted, ActionStartReview}:                        StatusInReview,
 	{StatusAccepted, ActionWithdraw}:                           StatusWithdrawn,
 	{StatusInReview, ActionRequestClarification}:               StatusClarificationRequested,
@@ -32,7 +33,7 @@ var lifecycle = map[[2]string]string{
 
 func TestTransition_EveryStatusActionPair(t *testing.T) {
 	require.Len(t, Statuses(), 8)
-	require.Len(t, Actions(), 11)
+	require.Len(t, Actions(), 12)
 	allowed := 0
 	for _, s := range Statuses() {
 		for _, act := range Actions() {
@@ -123,13 +124,15 @@ func do(a *ForeignerAccount, action string) error {
 	case ActionRequestClarification:
 		return a.RequestClarification(appID, "Уточните цель", formToday.AddDays(7), operator, appNow, formToday)
 	case ActionProvideClarification:
-		return a.ProvideClarification(appID, "Для работодателя ООО «Ромашка»", nil, citizen, appNow, formToday)
+		return a.ProvideClarification(appID, "Для работодателя ООО «Ромашка»", nil, citizen, appNow, formToday, appCal)
 	case ActionApprove:
 		return a.ApproveApplication(appID, ResultDocument{Number: "С-2026-77"}, "", operator, appNow)
 	case ActionReject:
 		return a.RejectApplication(appID, []string{ReasonDataMismatch}, "Цель не указана", nil, operator, appNow)
 	case ActionTimeoutClarification:
 		return a.TimeoutClarification(appID, scheduler, appNow, later)
+	case ActionTimeoutPayment:
+		return a.TimeoutUnpaidFee(appID, scheduler, appNow.Add(UnpaidFeeTimeout))
 	case ActionResubmit:
 		return a.ResubmitApplication(appID, nil, nil, citizen, appNow, formToday, appCal)
 	case ActionWithdraw:

@@ -139,6 +139,9 @@ func (s *applications) apply(e Event) {
 			}
 		}
 		entry.Comment = e.Comment
+		if !e.Deadline.IsZero() {
+			app.Deadline = e.Deadline
+		}
 	case ApplicationApproved:
 		r := e.ResultDocument
 		app.Result = &r
@@ -158,6 +161,14 @@ func (s *applications) apply(e Event) {
 	case ComplaintUpheld:
 		app.Deadline = e.Deadline
 		entry.Comment = e.Comment
+	case ApplicationEdited:
+		if e.Form != nil {
+			app.Form = cloneForm(e.Form)
+		}
+		if e.DocumentIDs != nil {
+			app.DocumentIDs = slices.Clone(e.DocumentIDs)
+		}
+		entry.Comment = "изменено заявителем"
 	}
 	if entry.Status != StatusClarificationRequested {
 		app.ClarificationDue = Date{}
@@ -214,6 +225,8 @@ func ApplicationStatusOf(e Event) (ref ApplicationRef, status string, ok bool) {
 		return e.ApplicationRef, StatusClarificationRequested, true
 	case ClarificationProvided:
 		return e.ApplicationRef, StatusInReview, true
+	case ApplicationEdited:
+		return e.ApplicationRef, e.Status, true
 	case ApplicationApproved:
 		return e.ApplicationRef, StatusApproved, true
 	case ApplicationRejected:

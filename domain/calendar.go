@@ -1,6 +1,8 @@
 package domain
 
 import (
+	"fmt"
+	"slices"
 	"sync"
 	"time"
 )
@@ -11,48 +13,126 @@ import (
 // holidays, plus the weekend days a decree makes working ("transferred"
 // working Saturdays). Both sets are settable, because the Government
 // publishes each year's production calendar only in the autumn before it.
-// A Calendar is safe for concurrent use.
+// A Calendar knows the years it was given (AddYears); a computation that
+// touches a day of another year counts it as Monday–Friday and reports the
+// year to the OnUnknownYear hook, so the service says so loudly instead of
+// silently counting holidays as working days. A Calendar is safe for
+// concurrent use.
 type Calendar struct {
 	mu              sync.RWMutex
 	holidays        map[Date]struct{}
 	workingWeekends map[Date]struct{}
+	years           map[int]bool // nil: every year is known (a hand-made calendar)
+	onUnknown       func(year int)
 }
 
-// NewCalendar returns a Monday–Friday calendar with the given non-working days.
+// NewCalendar returns a Monday–Friday calendar with the given non-working
+// days, treating every year as known.
 func NewCalendar(holidays ...Date) *Calendar {
 	c := &Calendar{}
 	c.SetHolidays(holidays...)
 	return c
 }
 
-// NewRussianCalendar returns a calendar loaded with RussianHolidays2026.
+// NewRussianCalendar returns a calendar of RussianCalendarYears (2025–2027).
 func NewRussianCalendar() *Calendar {
-	return NewCalendar(RussianHolidays2026()...)
+	c := &Calendar{years: map[int]bool{}}
+	c.AddYears(RussianCalendarYears()...)
+	return c
 }
 
-// RussianHolidays2026 lists the weekdays that are not working days in Russia
-// in 2026: the public holidays of the Labour Code, art. 112, and the days off
-// moved by the Government's decree on the transfer of days off in 2026
-// (production calendar): 1–9 January (the New Year holidays with Christmas on
-// 7 January, and 9 January in exchange for Saturday 3 January), 23 February,
-// 9 March (for 8 March, a Sunday), 1 May, 11 May (for 9 May, a Saturday),
-// 12 June, 4 November and 31 December (in exchange for Sunday 4 January).
-// Weekends fall out anyway and are listed only inside the January block.
-// Load another year's list with SetHolidays.
-func RussianHolidays2026() []Date {
-	days := make([]Date, 0, 16)
-	for d := 1; d <= 9; d++ {
-		days = append(days, MustDate(2026, time.January, d))
+// CalendarYear is one year of a production calendar: its weekdays off
+// (holidays and days off moved onto weekdays) and its working weekend days.
+type CalendarYear struct {
+	Year            int    `json:"year"`
+	Holidays        []Date `json:"holidays"`
+	WorkingWeekends []Date `json:"working_weekends"`
+}
+
+// AddYears adds (or replaces) whole years of the production calendar and
+// marks them known. Days outside their year are refused.
+func (c *Calendar) AddYears(years ...CalendarYear) error {
+	for _, y := range years {
+		for _, d := range append(append([]Date(nil), y.Holidays...), y.WorkingWeekends...) {
+			if d.Year() != y.Year {
+				return fmt.Errorf("domain: calendar year %d lists %s", y.Year, d)
+			}
+		}
 	}
-	return append(days,
-		MustDate(2026, time.February, 23),
-		MustDate(2026, time.March, 9),
-		MustDate(2026, time.May, 1),
-		MustDate(2026, time.May, 11),
-		MustDate(2026, time.June, 12),
-		MustDate(2026, time.November, 4),
-		MustDate(2026, time.December, 31),
-	)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.holidays == nil {
+		c.holidays, c.workingWeekends = map[Date]struct{}{}, map[Date]struct{}{}
+	}
+	if c.years == nil {
+		c.years = map[int]bool{}
+	}
+	for _, y := range years {
+		for d := range c.holidays {
+			if d.Year() == y.Year {
+				delete(c.holidays, d)
+			}
+		}
+		for d := range c.workingWeekends {
+			if d.Year() == y.Year {
+				delete(c.workingWeekends, d)
+			}
+		}
+		for _, d := range y.Holidays {
+			c.holidays[d] = struct{}{}
+		}
+		for _, d := range y.WorkingWeekends {
+			c.workingWeekends[d] = struct{}{}
+		}
+		c.years[y.Year] = true
+	}
+	return nil
+}
+
+// OnUnknownYear sets the hook told of every computation that touched a day
+// of a year the calendar does not know (logs and metrics, in the service).
+func (c *Calendar) OnUnknownYear(f func(year int)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.onUnknown = f
+}
+
+// Knows reports whether the calendar has the production calendar of year.
+func (c *Calendar) Knows(year int) bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.years == nil || c.years[year]
+}
+
+// KnownYears lists the years the calendar knows, in order (none for a
+// hand-made calendar that treats every year as known).
+func (c *Calendar) KnownYears() []int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	out := make([]int, 0, len(c.years))
+	for y := range c.years {
+		out = append(out, y)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// unknown reports the years of the days from a to b (either order) the
+// calendar does not know to the hook; it is called with the lock held for
+// reading, and the hook must not call back into the calendar.
+func (c *Calendar) unknown(a, b Date) {
+	if c.years == nil || c.onUnknown == nil {
+		return
+	}
+	lo, hi := a.Year(), b.Year()
+	if lo > hi {
+		lo, hi = hi, lo
+	}
+	for y := lo; y <= hi; y++ {
+		if !c.years[y] {
+			c.onUnknown(y)
+		}
+	}
 }
 
 // SetHolidays replaces the set of non-working days.
@@ -84,6 +164,7 @@ func dateSet(days []Date) map[Date]struct{} {
 func (c *Calendar) IsWorkingDay(d Date) bool {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
+	c.unknown(d, d)
 	return c.isWorkingDay(d)
 }
 
@@ -114,6 +195,7 @@ func (c *Calendar) AddWorkingDays(start Date, n int) Date {
 			n--
 		}
 	}
+	c.unknown(start, d)
 	return d
 }
 
@@ -126,6 +208,7 @@ func (c *Calendar) WorkingDaysBetween(a, b Date) int {
 	}
 	c.mu.RLock()
 	defer c.mu.RUnlock()
+	c.unknown(a.AddDays(1), b)
 	n := 0
 	for d := a.AddDays(1); !d.After(b); d = d.AddDays(1) {
 		if c.isWorkingDay(d) {

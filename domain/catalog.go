@@ -1,6 +1,11 @@
 package domain
 
-import "slices"
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
 
 // Service is one entry of the service catalog (DOMAIN.md §6): what the
 // citizen may apply for, who may apply, what the form asks, which documents
@@ -44,6 +49,27 @@ type Money struct {
 
 // IsZero reports whether m is no money: a service without a fee.
 func (m Money) IsZero() bool { return m.Amount == 0 }
+
+// Display writes m for people: roubles and kopecks for RUB
+// ("4 200 руб. 00 коп."), else the amount in minor units and the code.
+func (m Money) Display() string {
+	if m.Currency != CurrencyRUB {
+		return fmt.Sprintf("%d (minor units) %s", m.Amount, m.Currency)
+	}
+	sign, a := "", m.Amount
+	if a < 0 {
+		sign, a = "-", -a
+	}
+	rub := strconv.FormatInt(a/100, 10)
+	var b strings.Builder
+	for i, r := range rub {
+		if i > 0 && (len(rub)-i)%3 == 0 {
+			b.WriteRune(' ')
+		}
+		b.WriteRune(r)
+	}
+	return fmt.Sprintf("%s%s руб. %02d коп.", sign, b.String(), a%100)
+}
 
 // CurrencyRUB is the currency of every state duty.
 const CurrencyRUB = "RUB"
@@ -90,7 +116,14 @@ type FormField struct {
 	LateCode          string `json:"late_code,omitempty"`
 	// After names a date field of the same form this date must follow.
 	After string `json:"after,omitempty"`
+	// Checksum names a check a string must pass besides its pattern:
+	// ChecksumInn, an employer's INN (10 or 12 digits with their check
+	// digits), refused with inn_checksum.
+	Checksum string `json:"checksum,omitempty"`
 }
+
+// ChecksumInn is the Checksum of an employer's INN field.
+const ChecksumInn = "inn"
 
 // AddressFields are the parts of an address field; flat is optional and
 // postal_code is six digits (DOMAIN.md §3).
@@ -114,9 +147,14 @@ type DocumentRequirement struct {
 	Label Text     `json:"label"`
 }
 
-// MetBy reports whether d fits the requirement.
+// MetBy reports whether d fits the requirement. A kind is met by what the
+// document proves, not by the kind it was filed under: a residence permit
+// is an identity and a stay-right document whichever way it was filed.
 func (r DocumentRequirement) MetBy(d DocumentState) bool {
-	return (r.Kind == "" || d.Kind == r.Kind) && (len(r.Types) == 0 || slices.Contains(r.Types, d.Type))
+	kind := r.Kind == "" ||
+		(r.Kind == DocumentKindIdentity && d.ProvesIdentity()) ||
+		(r.Kind == DocumentKindStayRight && d.ProvesStay())
+	return kind && (len(r.Types) == 0 || slices.Contains(r.Types, d.Type))
 }
 
 // Catalog returns every service, in a stable order (the order of
@@ -181,7 +219,8 @@ func (s Service) Field(name string) (FormField, bool) {
 // clone deep-copies the slices and maps of s, so a caller editing its copy
 // cannot change the catalog.
 func (s Service) clone() Service {
-	s.Fields = slices.Clone(s.Fields)
+	s.Fields = append([]FormField{}, s.Fields...) // lists are never null in answers
+	s.Documents = append([]DocumentRequirement{}, s.Documents...)
 	for i, f := range s.Fields {
 		f.Enum = slices.Clone(f.Enum)
 		if f.EnumLabels != nil {
@@ -199,7 +238,6 @@ func (s Service) clone() Service {
 		}
 		s.Fields[i] = f
 	}
-	s.Documents = slices.Clone(s.Documents)
 	for i, d := range s.Documents {
 		d.Types = slices.Clone(d.Types)
 		s.Documents[i] = d

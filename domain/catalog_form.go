@@ -173,6 +173,10 @@ func (c *formChecker) text(f FormField, v any, path string) (any, bool) {
 			return nil, false
 		}
 	}
+	if f.Checksum == ChecksumInn && !ValidEmployerInn(s) {
+		c.fail(path, CodeInnChecksum, "%s is not a valid INN: its check digits are wrong", path)
+		return nil, false
+	}
 	return s, true
 }
 

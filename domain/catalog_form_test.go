@@ -231,3 +231,33 @@ func TestCheckForm_NormalisesForStorage(t *testing.T) {
 	}), formToday, nil)
 	assert.Equal(t, float64(3), pat["period_months"], "numbers are stored as JSON numbers are decoded")
 }
+
+func TestValidateForm_EmployerInnChecksums(t *testing.T) {
+	tests := map[string]string{ // "" passes
+		"7707083893":   "",              // a company: 10 digits, check digit 3
+		"7707083894":   CodeInnChecksum, // its check digit changed
+		"500100732259": "",              // a sole trader: 12 digits, two check digits
+		"500100732258": CodeInnChecksum, // the 12th changed
+		"500100732269": CodeInnChecksum, // the 11th changed
+		"0000000000":   "",              // all zeros sums to zero: checksum-valid
+		"1234567890":   CodeInnChecksum,
+		"77070838":     CodePattern,
+	}
+	for _, svcCode := range []string{ServiceWorkPermit, ServicePatent} {
+		svc := service(t, svcCode)
+		for inn, code := range tests {
+			t.Run(svcCode+"/"+inn, func(t *testing.T) {
+				form := validForms()[svcCode]
+				form["employer_inn"] = inn
+				errs := ValidateForm(svc, form, formToday, nil)
+				if code == "" {
+					assert.Empty(t, errs)
+					return
+				}
+				require.Len(t, errs, 1)
+				assert.Equal(t, "employer_inn", errs[0].Field)
+				assert.Equal(t, code, errs[0].Code)
+			})
+		}
+	}
+}

@@ -297,9 +297,11 @@ func addressField(name string, label Text, required bool) FormField {
 	return FormField{Name: name, Type: FieldAddress, Required: required, Label: label}
 }
 
-// innField is a company's (10 digits) or a sole trader's (12 digits) INN.
+// innField is a company's (10 digits) or a sole trader's (12 digits) INN,
+// its check digits verified.
 func innField(name string, label Text, required bool) FormField {
-	return FormField{Name: name, Type: FieldString, Required: required, Label: label, Pattern: `[0-9]{10}|[0-9]{12}`}
+	return FormField{Name: name, Type: FieldString, Required: required, Label: label,
+		Pattern: `[0-9]{10}|[0-9]{12}`, Checksum: ChecksumInn}
 }
 
 // purposeField is the purpose of stay of the migration forms.

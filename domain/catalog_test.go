@@ -191,3 +191,19 @@ func TestCatalog_ServesAsJSON(t *testing.T) {
 	patent := back[slices.Index(allServiceCodes, "patent")]
 	assert.Equal(t, map[string]any{"amount": float64(420000), "currency": "RUB"}, patent["fee"])
 }
+
+func TestDocumentRequirement_AResidencePermitIsOneKindWhicheverWayItWasFiled(t *testing.T) {
+	for _, kind := range []string{DocumentKindIdentity, DocumentKindStayRight} {
+		vnzh := DocumentState{Kind: kind, Type: DocResidencePermit, ExpiresAt: MustDate(2030, 1, 1)}
+		assert.True(t, needIdentity.MetBy(vnzh), "filed as %s, it proves identity", kind)
+		assert.True(t, needStayRight.MetBy(vnzh), "filed as %s, it proves the stay", kind)
+		assert.True(t, needResidenceBasis.MetBy(vnzh), kind)
+		assert.True(t, IsStayRightDocument(kind, DocResidencePermit), "the migration records check it (%s)", kind)
+	}
+	passport := DocumentState{Kind: DocumentKindIdentity, Type: DocForeignPassport}
+	assert.False(t, needStayRight.MetBy(passport))
+	assert.False(t, IsStayRightDocument(DocumentKindIdentity, DocForeignPassport))
+	card := DocumentState{Kind: DocumentKindStayRight, Type: DocMigrationCard}
+	assert.False(t, needIdentity.MetBy(card))
+	assert.True(t, needMigrationCard.MetBy(card))
+}

@@ -33,11 +33,12 @@ const (
 var documentTypes = map[string]map[string]bool{
 	DocumentKindIdentity: {
 		DocForeignPassport: true, DocResidencePermit: true, DocTemporaryTravelDocument: true,
-		DocRefugeeCertificate: true, DocNationalID: true,
+		DocRefugeeCertificate: true, DocNationalID: true, DocTemporaryAsylum: true,
 	},
 	DocumentKindStayRight: {
 		DocVisa: true, DocMigrationCard: true, DocTemporaryResidencePermit: true,
 		DocResidencePermit: true, DocWorkPermit: true, DocPatent: true, DocStayRegistration: true,
+		DocTemporaryAsylum: true,
 	},
 }
 
@@ -57,6 +58,10 @@ type DocumentInput struct {
 	ExpiresAt string     `json:"expires_at"`
 	Issuer    string     `json:"issuer"`
 	Latin     *LatinName `json:"latin,omitempty"`
+	// UploadedBy is the staff member putting the document on file for the
+	// citizen; the command layer sets it from the token, it is never read
+	// from a request body.
+	UploadedBy string `json:"-"`
 }
 
 // ScanRef describes a scan already in the blob store: what an event keeps.
@@ -76,7 +81,9 @@ type ScanRef struct {
 // 90 days left), scan_required, translation_required (a national id needs
 // a notarised translation), file_type and file_too_large for a scan, and
 // document_duplicate for a number or id already on file. today is the
-// Moscow calendar day of now (MoscowDate), now the event's time.
+// Moscow calendar day of now (MoscowDate), now the event's time. A new
+// identity document is an edit of identity data: it cancels a pending
+// verification and resets a verified one, as ProvidePersonalData does.
 func (a *ForeignerAccount) AddDocument(in DocumentInput, scans []ScanRef, translation *ScanRef, today Date, newID uuid.UUID, now time.Time) error {
 	if !a.registered {
 		return NewError(CodeAccountNotFound, "account %s is not registered", a.id)
@@ -95,23 +102,34 @@ func (a *ForeignerAccount) AddDocument(in DocumentInput, scans []ScanRef, transl
 		}
 	}
 	e.DocumentID = newID
+	e.UploadedBy = strings.TrimSpace(in.UploadedBy)
 	e.OccurredAt = now.UTC()
 	a.record(e)
+	if a.identity.document(newID).state().ProvesIdentity() {
+		a.identityEdited(e.OccurredAt)
+	}
 	return nil
 }
 
 // ExpireDocuments records DocumentExpired for every document whose expiry
 // date is before today and that is not yet marked; a durable scheduler
-// calls it daily with the Moscow day of now. Running it twice records
-// nothing the second time.
+// calls it daily with the Moscow day of now. When the level drops (the
+// last stay right or identity document went) it also records
+// AccountLevelLowered. Running it twice records nothing the second time.
 func (a *ForeignerAccount) ExpireDocuments(today Date, now time.Time) error {
 	if !a.registered {
 		return NewError(CodeAccountNotFound, "account %s is not registered", a.id)
 	}
+	before := a.Level()
+	expired := false
 	for _, d := range a.identity.documents {
 		if !d.expired && today.After(d.ExpiresAt) {
 			a.record(DocumentExpired{DocumentID: d.DocumentID, OccurredAt: now.UTC()})
+			expired = true
 		}
+	}
+	if expired {
+		a.noteLevelDrop(before, ReasonLevelDocumentExpired, now)
 	}
 	return nil
 }

@@ -161,7 +161,10 @@ func TestExpireDocuments_MarksPastExpiryOnceAndDropsTheLevel(t *testing.T) {
 	assert.Equal(t, LevelConfirmed, a.Level(), "the level knows expiry from events only")
 
 	got := newChanges(a, func() { require.NoError(t, a.ExpireDocuments(dayAfter, at)) })
-	assert.Equal(t, []Event{DocumentExpired{DocumentID: stayID, OccurredAt: at.UTC()}}, got)
+	assert.Equal(t, []Event{
+		DocumentExpired{DocumentID: stayID, OccurredAt: at.UTC()},
+		AccountLevelLowered{From: LevelConfirmed, To: LevelStandard, Reason: ReasonLevelDocumentExpired, OccurredAt: at.UTC()},
+	}, got, "a level drop is a fact the citizen is told about")
 	d, _ := a.Document(stayID)
 	assert.True(t, d.Expired)
 	assert.Equal(t, LevelStandard, a.Level(), "the last stay right expired")

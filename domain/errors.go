@@ -129,6 +129,7 @@ const (
 	CodeApplicationExists     = "application_exists"
 	CodePaymentAmountMismatch = "payment_amount_mismatch"
 	CodeClarificationNotDue   = "clarification_not_due"
+	CodePaymentNotDue         = "payment_not_due"
 )
 
 // Codes of personal data, documents, identity verification and the
@@ -147,7 +148,11 @@ const (
 	CodeMethodMismatch           = "method_mismatch"
 	CodeReasonInvalid            = "reason_invalid"
 	CodeExtensionUsed            = "extension_used"
-	CodeIdentityRejected         = "identity_verification_rejected"
+	CodeFourEyesRequired         = "four_eyes_required"
+	CodeSignatureInvalid         = "signature_invalid"
+	CodeCertificateUntrusted     = "certificate_untrusted"
+	CodeCertificateExpired       = "certificate_expired"
+	CodeCertificateNameMismatch  = "certificate_name_mismatch"
 	CodeRegistryMismatch         = "registry_mismatch"
 	CodePersonalDataRequired     = "personal_data_required"
 	CodeSnilsAlreadyLinked       = "snils_already_linked"

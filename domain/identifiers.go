@@ -129,6 +129,27 @@ func ParseInn(s string) (Inn, error) {
 	return Inn{digits: digits}, nil
 }
 
+// innWeights10 weighs the check digit of a company's 10-digit INN.
+var innWeights10 = []int{2, 4, 10, 3, 5, 9, 4, 6, 8}
+
+// ValidEmployerInn reports whether s is an employer's INN with right check
+// digits: a company's 10 digits (one check digit) or a sole trader's 12
+// (two), as in an employer field of a form.
+func ValidEmployerInn(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	switch len(s) {
+	case 10:
+		return innCheck(s, innWeights10) == int(s[9]-'0')
+	case 12:
+		return innCheck(s, innWeights11) == int(s[10]-'0') && innCheck(s, innWeights12) == int(s[11]-'0')
+	}
+	return false
+}
+
 // innCheck is one INN check digit: the weighted sum mod 11 mod 10.
 func innCheck(digits string, weights []int) int {
 	sum := 0

@@ -16,6 +16,28 @@ type identity struct {
 	snils        Snils
 	inn          Inn
 	prefs        *NotificationPreferences // nil: the defaults
+
+	// snilsBasis and innBasis are the name and birth date the registry
+	// checked the linked number against.
+	snilsBasis, innBasis personBasis
+	// methodLocks: until when a code method may not be requested again.
+	methodLocks map[VerificationMethod]time.Time
+	// uploaders are the staff who put documents on file for the citizen.
+	uploaders map[string]bool
+}
+
+// personBasis is what a registry check of SNILS or INN is made against.
+type personBasis struct {
+	surname, givenNames, patronymic string
+	birthDate                       Date
+}
+
+func (s *identity) basis() personBasis {
+	if s.personal == nil {
+		return personBasis{}
+	}
+	p := s.personal
+	return personBasis{p.Surname, p.GivenNames, p.Patronymic, p.BirthDate}
 }
 
 // document is one document on file.
@@ -41,6 +63,9 @@ type verification struct {
 	codeExpiresAt time.Time
 	resendAfter   time.Time
 	attemptsLeft  int
+
+	challenge          []byte // the e_signature challenge; nil when none
+	challengeExpiresAt time.Time
 }
 
 // apply folds one identity event; others leave it unchanged.
@@ -52,6 +77,12 @@ func (s *identity) apply(e Event) {
 		s.personal = &pd
 	case DocumentAdded:
 		s.documents = append(s.documents, &document{DocumentAdded: e})
+		if e.UploadedBy != "" {
+			if s.uploaders == nil {
+				s.uploaders = map[string]bool{}
+			}
+			s.uploaders[e.UploadedBy] = true
+		}
 	case DocumentExpired:
 		if d := s.document(e.DocumentID); d != nil {
 			d.expired = true
@@ -72,10 +103,23 @@ func (s *identity) apply(e Event) {
 		v.decide(VerificationRejected, e.Reasons, e.Comment, e.By, e.OccurredAt)
 	case IdentityVerificationReset:
 		*v = verification{status: VerificationNone, resetReason: e.Reason}
+	case IdentityVerificationCancelled:
+		*v = verification{status: VerificationNone, resetReason: e.Reason}
+	case SignatureChallengeIssued:
+		v.challenge, v.challengeExpiresAt = e.Challenge, e.ExpiresAt
+	case VerificationMethodLocked:
+		if s.methodLocks == nil {
+			s.methodLocks = map[VerificationMethod]time.Time{}
+		}
+		s.methodLocks[e.Method] = e.Until
 	case SnilsLinked:
-		s.snils = e.Snils
+		s.snils, s.snilsBasis = e.Snils, s.basis()
 	case InnLinked:
-		s.inn = e.Inn
+		s.inn, s.innBasis = e.Inn, s.basis()
+	case SnilsUnlinked:
+		s.snils, s.snilsBasis = Snils{}, personBasis{}
+	case InnUnlinked:
+		s.inn, s.innBasis = Inn{}, personBasis{}
 	case NotificationPreferencesChanged:
 		p := e.NotificationPreferences
 		s.prefs = &p
@@ -85,6 +129,7 @@ func (s *identity) apply(e Event) {
 func (v *verification) decide(status string, reasons []string, comment, by string, at time.Time) {
 	v.status, v.reasons, v.comment, v.by, v.decidedAt = status, reasons, comment, by, at
 	v.codeHash, v.codeExpiresAt, v.resendAfter, v.attemptsLeft = "", time.Time{}, time.Time{}, 0
+	v.challenge, v.challengeExpiresAt = nil, time.Time{}
 }
 
 func (s *identity) document(id uuid.UUID) *document {
@@ -118,17 +163,66 @@ func (d DocumentState) IsValidOn(today Date) bool {
 }
 
 // ProvesIdentity reports whether the document identifies its holder. A
-// residence permit (ВНЖ) does so whichever kind it was filed under.
+// residence permit (ВНЖ) or a temporary asylum certificate does so
+// whichever kind it was filed under.
 func (d DocumentState) ProvesIdentity() bool {
-	return d.Kind == DocumentKindIdentity || d.Type == DocResidencePermit
+	return d.Kind == DocumentKindIdentity || d.Type == DocResidencePermit || d.Type == DocTemporaryAsylum
 }
 
 // ProvesStay reports whether the document is a right to stay in Russia. A
 // residence permit (ВНЖ) is one whichever kind it was filed under, and so
-// is a refugee certificate: refugee status is itself a right to stay
-// (DOMAIN.md §1 lists refugees among those who may be confirmed).
+// are a refugee certificate and a temporary asylum certificate: the status
+// is itself a right to stay (DOMAIN.md §1 lists both among those who may
+// be confirmed).
 func (d DocumentState) ProvesStay() bool {
-	return d.Kind == DocumentKindStayRight || d.Type == DocResidencePermit || d.Type == DocRefugeeCertificate
+	return d.Kind == DocumentKindStayRight || d.Type == DocResidencePermit ||
+		d.Type == DocRefugeeCertificate || d.Type == DocTemporaryAsylum
+}
+
+// IsStayRightDocument reports whether a document of this kind and type is
+// a stay-right document as the migration records know it: every
+// stay_right document, and a residence permit, refugee or temporary
+// asylum certificate filed as an identity document.
+func IsStayRightDocument(kind, typ string) bool {
+	return DocumentState{Kind: kind, Type: typ}.ProvesStay()
+}
+
+// confirmsStay reports whether the document is, on its own, a stay right
+// that DOMAIN.md §1 lets reach the confirmed level: a residence permit, a
+// temporary residence permit, refugee or temporary asylum status, or a
+// student visa. A tourist or business visa and a stay registration are
+// not; a worker's migration card needs a patent or work permit beside it
+// (see HoldsConfirmableStay).
+func (d DocumentState) confirmsStay() bool {
+	switch d.Type {
+	case DocResidencePermit, DocTemporaryResidencePermit, DocRefugeeCertificate, DocTemporaryAsylum:
+		return true
+	case DocVisa:
+		return d.VisaKind == VisaStudent
+	}
+	return false
+}
+
+// HoldsConfirmableStay reports whether docs, filtered by inForce, hold a
+// stay right that opens the confirmed level (DOMAIN.md §1): one document
+// that confirmsStay on its own, or a migration card together with a
+// patent or a work permit (a worker).
+func HoldsConfirmableStay(docs []DocumentState, inForce func(DocumentState) bool) bool {
+	card, permit := false, false
+	for _, d := range docs {
+		if !inForce(d) {
+			continue
+		}
+		switch {
+		case d.confirmsStay():
+			return true
+		case d.Type == DocMigrationCard:
+			card = true
+		case d.Type == DocPatent || d.Type == DocWorkPermit:
+			permit = true
+		}
+	}
+	return card && permit
 }
 
 func (d *document) state() DocumentState {
@@ -162,6 +256,16 @@ func (a *ForeignerAccount) HasValidStay(today Date) bool {
 		}
 	}
 	return false
+}
+
+// HasConfirmableStay reports whether the documents in force on today hold
+// a stay right that opens the confirmed level (HoldsConfirmableStay).
+func (a *ForeignerAccount) HasConfirmableStay(today Date) bool {
+	docs := make([]DocumentState, 0, len(a.identity.documents))
+	for _, d := range a.identity.documents {
+		docs = append(docs, d.state())
+	}
+	return HoldsConfirmableStay(docs, func(d DocumentState) bool { return d.IsValidOn(today) })
 }
 
 // PersonalData returns the personal data on file, if any.
@@ -200,4 +304,22 @@ const (
 	DocWorkPermit               = "work_permit"
 	DocPatent                   = "patent"
 	DocStayRegistration         = "stay_registration"
+	// DocTemporaryAsylum is the certificate of temporary asylum
+	// (свидетельство о предоставлении временного убежища): both an
+	// identity document and a right to stay.
+	DocTemporaryAsylum = "temporary_asylum_certificate"
 )
+
+// Reasons of AccountLevelLowered.
+const (
+	ReasonLevelDocumentExpired = "document_expired"
+	ReasonLevelSnilsUnlinked   = "snils_unlinked"
+)
+
+// noteLevelDrop records AccountLevelLowered when the level is now below
+// before; decisions that may take a level's basis away call it last.
+func (a *ForeignerAccount) noteLevelDrop(before Level, reason string, now time.Time) {
+	if after := a.Level(); !after.AtLeast(before) {
+		a.record(AccountLevelLowered{From: before, To: after, Reason: reason, OccurredAt: now.UTC()})
+	}
+}

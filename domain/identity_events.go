@@ -24,6 +24,12 @@ var identityEventTypes = []eventType{
 	typeOf[InnLinked](1),
 	typeOf[InnRejected](1),
 	typeOf[NotificationPreferencesChanged](1),
+	typeOf[SignatureChallengeIssued](1),
+	typeOf[IdentityVerificationCancelled](1),
+	typeOf[VerificationMethodLocked](1),
+	typeOf[SnilsUnlinked](1),
+	typeOf[InnUnlinked](1),
+	typeOf[AccountLevelLowered](1),
 }
 
 // PersonalDataProvided records the citizen's complete, validated personal
@@ -49,7 +55,11 @@ type DocumentAdded struct {
 	Latin       *LatinName `json:"latin,omitempty"`
 	Scans       []ScanRef  `json:"scans"`
 	Translation *ScanRef   `json:"translation_blob,omitempty"`
-	OccurredAt  time.Time  `json:"occurred_at"`
+	// UploadedBy is the staff member who put the document on file for the
+	// citizen (empty when the citizen did): that operator may not decide
+	// the account's identity verification.
+	UploadedBy string    `json:"uploaded_by,omitempty"`
+	OccurredAt time.Time `json:"occurred_at"`
 }
 
 // DocumentExpired records that a document's expiry date passed: it no
@@ -157,6 +167,86 @@ type NotificationPreferencesChanged struct {
 	NotificationPreferences
 	OccurredAt time.Time `json:"occurred_at"`
 }
+
+// SignatureChallengeIssued records the random challenge a pending
+// e_signature verification must be signed over, valid until ExpiresAt; a
+// new one voids the old. The challenge is a nonce, not a secret: only the
+// certificate's private key can sign it.
+type SignatureChallengeIssued struct {
+	Challenge  []byte    `json:"challenge"`
+	ExpiresAt  time.Time `json:"expires_at"`
+	OccurredAt time.Time `json:"occurred_at"`
+}
+
+// IdentityVerificationCancelled records that a pending verification was
+// withdrawn because the identity data it was to check changed (Reason);
+// the citizen is notified and may request verification again.
+type IdentityVerificationCancelled struct {
+	Method     VerificationMethod `json:"method"`
+	Reason     string             `json:"reason"`
+	OccurredAt time.Time          `json:"occurred_at"`
+}
+
+// VerificationMethodLocked records that a code method (bank, russian_post)
+// may not be requested again until Until, after its codes were entered
+// wrong MaxCodeAttempts times.
+type VerificationMethodLocked struct {
+	Method     VerificationMethod `json:"method"`
+	Until      time.Time          `json:"until"`
+	OccurredAt time.Time          `json:"occurred_at"`
+}
+
+// SnilsUnlinked records that a linked SNILS no longer matched when the
+// pension fund was asked again after the name or birth date changed; only
+// the masked number is kept.
+type SnilsUnlinked struct {
+	SnilsMasked string    `json:"snils_masked"`
+	Reason      string    `json:"reason"`
+	OccurredAt  time.Time `json:"occurred_at"`
+}
+
+// InnUnlinked is SnilsUnlinked for the INN and the tax registry.
+type InnUnlinked struct {
+	InnMasked  string    `json:"inn_masked"`
+	Reason     string    `json:"reason"`
+	OccurredAt time.Time `json:"occurred_at"`
+}
+
+// AccountLevelLowered records that the account's level dropped from From
+// to To because its basis went (Reason: identity_data_changed,
+// document_expired, snils_unlinked); the citizen is notified.
+type AccountLevelLowered struct {
+	From       Level     `json:"from"`
+	To         Level     `json:"to"`
+	Reason     string    `json:"reason"`
+	OccurredAt time.Time `json:"occurred_at"`
+}
+
+// EventType implements Event.
+func (AccountLevelLowered) EventType() string { return "AccountLevelLowered" }
+
+func (e AccountLevelLowered) occurredAt() time.Time { return e.OccurredAt }
+
+// EventType implements Event.
+func (SignatureChallengeIssued) EventType() string { return "SignatureChallengeIssued" }
+
+// EventType implements Event.
+func (IdentityVerificationCancelled) EventType() string { return "IdentityVerificationCancelled" }
+
+// EventType implements Event.
+func (VerificationMethodLocked) EventType() string { return "VerificationMethodLocked" }
+
+// EventType implements Event.
+func (SnilsUnlinked) EventType() string { return "SnilsUnlinked" }
+
+// EventType implements Event.
+func (InnUnlinked) EventType() string { return "InnUnlinked" }
+
+func (e SignatureChallengeIssued) occurredAt() time.Time      { return e.OccurredAt }
+func (e IdentityVerificationCancelled) occurredAt() time.Time { return e.OccurredAt }
+func (e VerificationMethodLocked) occurredAt() time.Time      { return e.OccurredAt }
+func (e SnilsUnlinked) occurredAt() time.Time                 { return e.OccurredAt }
+func (e InnUnlinked) occurredAt() time.Time                   { return e.OccurredAt }
 
 // EventType implements Event.
 func (PersonalDataProvided) EventType() string { return "PersonalDataProvided" }

@@ -27,7 +27,7 @@ func identitySampleEvents() []Event {
 			DocumentID: docID, Kind: DocumentKindStayRight, Type: DocVisa, VisaKind: VisaStudent,
 			Series: "FA", Number: "1234567", IssuedAt: MustDate(2025, 9, 1), ExpiresAt: MustDate(2026, 8, 31),
 			Issuer: "Embassy", Latin: &LatinName{Surname: "KARIMOV", GivenNames: "ALISHER"},
-			Scans: []ScanRef{scan}, Translation: &translation, OccurredAt: evT0,
+			Scans: []ScanRef{scan}, Translation: &translation, UploadedBy: "op-3", OccurredAt: evT0,
 		},
 		DocumentExpired{DocumentID: docID, OccurredAt: evT0},
 		IdentityVerificationRequested{Method: MethodRussianPost, Deadline: MustDate(2026, 3, 9), OccurredAt: evT0},
@@ -50,6 +50,12 @@ func identitySampleEvents() []Event {
 		NotificationPreferencesChanged{NotificationPreferences: NotificationPreferences{
 			Email: true, SMS: false, Push: true, Frequency: FrequencyWeekly, DisableAll: true,
 		}, OccurredAt: evT0},
+		SignatureChallengeIssued{Challenge: []byte{1, 2, 3, 255}, ExpiresAt: evT0.Add(SignatureChallengeTTL), OccurredAt: evT0},
+		IdentityVerificationCancelled{Method: MethodBank, Reason: ReasonIdentityDataChanged, OccurredAt: evT0},
+		VerificationMethodLocked{Method: MethodRussianPost, Until: evT0.Add(MethodLockDuration), OccurredAt: evT0},
+		SnilsUnlinked{SnilsMasked: "***-***-*** 95", Reason: "person_mismatch", OccurredAt: evT0},
+		InnUnlinked{InnMasked: "**********59", Reason: "person_mismatch", OccurredAt: evT0},
+		AccountLevelLowered{From: LevelConfirmed, To: LevelStandard, Reason: ReasonLevelDocumentExpired, OccurredAt: evT0},
 	}
 }
 
@@ -58,7 +64,7 @@ func TestIdentityEvents_PayloadsUseTheDocumentedSnakeCaseFields(t *testing.T) {
 		"PersonalDataProvided": {"surname", "given_names", "patronymic", "latin", "birth_date", "birth_place",
 			"citizenship", "address_ru", "address_abroad", "occurred_at"},
 		"DocumentAdded": {"document_id", "kind", "type", "visa_kind", "series", "number", "issued_at",
-			"expires_at", "issuer", "latin", "scans", "translation_blob", "occurred_at"},
+			"expires_at", "issuer", "latin", "scans", "translation_blob", "uploaded_by", "occurred_at"},
 		"DocumentExpired":                {"document_id", "occurred_at"},
 		"IdentityVerificationRequested":  {"method", "deadline", "occurred_at"},
 		"VerificationCodeIssued":         {"method", "code_hash", "expires_at", "resend_after", "occurred_at"},
@@ -72,6 +78,12 @@ func TestIdentityEvents_PayloadsUseTheDocumentedSnakeCaseFields(t *testing.T) {
 		"InnLinked":                      {"inn", "occurred_at"},
 		"InnRejected":                    {"inn_masked", "reason", "occurred_at"},
 		"NotificationPreferencesChanged": {"email", "sms", "push", "frequency", "disabled_all", "occurred_at"},
+		"SignatureChallengeIssued":       {"challenge", "expires_at", "occurred_at"},
+		"IdentityVerificationCancelled":  {"method", "reason", "occurred_at"},
+		"VerificationMethodLocked":       {"method", "until", "occurred_at"},
+		"SnilsUnlinked":                  {"snils_masked", "reason", "occurred_at"},
+		"InnUnlinked":                    {"inn_masked", "reason", "occurred_at"},
+		"AccountLevelLowered":            {"from", "to", "reason", "occurred_at"},
 	}
 	samples := identitySampleEvents()
 	require.Len(t, samples, len(want))

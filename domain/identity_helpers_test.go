@@ -1,6 +1,8 @@
 package domain
 
 import (
+	"bytes"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +23,8 @@ var (
 	operatorID  = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
 	verifyCode  = "424242"
 	verifyDraws = uint32(424242)
+	// testChallenge is the e_signature challenge pendingAccount issues.
+	testChallenge = bytes.Repeat([]byte{0x5a}, ChallengeSize)
 )
 
 func mustSnils(s string) Snils {
@@ -61,7 +65,7 @@ func passportInput() DocumentInput {
 
 func stayInput() DocumentInput {
 	return DocumentInput{
-		Kind: DocumentKindStayRight, Type: DocPatent, Series: "77", Number: "2600123456",
+		Kind: DocumentKindStayRight, Type: DocTemporaryResidencePermit, Series: "77", Number: "2600123456",
 		IssuedAt: "2026-02-01", ExpiresAt: "2026-12-31", Issuer: "ГУ МВД России по г. Москве",
 	}
 }
@@ -93,7 +97,11 @@ func standardAccount(t *testing.T, stay bool) *ForeignerAccount {
 func pendingAccount(t *testing.T, m VerificationMethod) *ForeignerAccount {
 	t.Helper()
 	a := standardAccount(t, true)
-	_, err := a.RequestIdentityVerification(m, acctT0, idCal, draws(verifyDraws), hasher)
+	var rnd io.Reader = draws(verifyDraws)
+	if m == MethodESignature {
+		rnd = bytes.NewReader(testChallenge)
+	}
+	_, err := a.RequestIdentityVerification(m, acctT0, idCal, rnd, hasher)
 	require.NoError(t, err)
 	return a
 }

@@ -2,10 +2,12 @@ package domain
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -16,8 +18,8 @@ func TestDeriveLevel_OverEventSequences(t *testing.T) {
 	pd := PersonalDataProvided{PersonalData: PersonalData{Surname: "Каримов", GivenNames: "Алишер", BirthDate: MustDate(1990, 3, 15)}, OccurredAt: acctT0}
 	passport := DocumentAdded{DocumentID: passportID, Kind: DocumentKindIdentity, Type: DocForeignPassport, ExpiresAt: MustDate(2030, 1, 9), OccurredAt: acctT0}
 	permit := DocumentAdded{DocumentID: otherDocID, Kind: DocumentKindIdentity, Type: DocResidencePermit, ExpiresAt: MustDate(2031, 1, 1), OccurredAt: acctT0}
-	patent := DocumentAdded{DocumentID: stayID, Kind: DocumentKindStayRight, Type: DocPatent, ExpiresAt: MustDate(2026, 12, 31), OccurredAt: acctT0}
-	visa := DocumentAdded{DocumentID: otherDocID, Kind: DocumentKindStayRight, Type: DocVisa, VisaKind: VisaWork, ExpiresAt: MustDate(2027, 12, 31), OccurredAt: acctT0}
+	patent := DocumentAdded{DocumentID: stayID, Kind: DocumentKindStayRight, Type: DocTemporaryResidencePermit, ExpiresAt: MustDate(2026, 12, 31), OccurredAt: acctT0}
+	visa := DocumentAdded{DocumentID: otherDocID, Kind: DocumentKindStayRight, Type: DocVisa, VisaKind: VisaStudent, ExpiresAt: MustDate(2027, 12, 31), OccurredAt: acctT0}
 	snils := SnilsLinked{Snils: validSnils, OccurredAt: acctT0}
 	snilsNo := SnilsRejected{SnilsMasked: validSnils.Masked(), Reason: ReasonRegistryMismatch, OccurredAt: acctT0}
 	request := IdentityVerificationRequested{Method: MethodVideo, Deadline: MustDate(2026, 4, 8), OccurredAt: acctT0}
@@ -67,6 +69,53 @@ func TestDeriveLevel_OverEventSequences(t *testing.T) {
 	}
 }
 
+func TestDeriveLevel_ConfirmedOnlyWithAStayRightOfSection1(t *testing.T) {
+	doc := func(n int, kind, typ, visaKind string) DocumentAdded {
+		return DocumentAdded{DocumentID: uuid.MustParse(fmt.Sprintf("44444444-4444-4444-8444-%012d", n)), Kind: kind, Type: typ,
+			VisaKind: visaKind, ExpiresAt: MustDate(2030, 1, 1), OccurredAt: acctT0}
+	}
+	verified := []Event{
+		AccountRegistered{AccountID: acctID, Surname: "Каримов", GivenNames: "Алишер", Citizenship: "UZ", Phone: "+79161234567", OccurredAt: acctT0},
+		ContactConfirmed{Channel: ChannelPhone, Value: "+79161234567", OccurredAt: acctT0},
+		PersonalDataProvided{PersonalData: PersonalData{Surname: "Каримов", GivenNames: "Алишер", BirthDate: MustDate(1990, 3, 15)}, OccurredAt: acctT0},
+		DocumentAdded{DocumentID: passportID, Kind: DocumentKindIdentity, Type: DocForeignPassport, ExpiresAt: MustDate(2030, 1, 9), OccurredAt: acctT0},
+		SnilsLinked{Snils: validSnils, OccurredAt: acctT0},
+		IdentityVerified{Method: MethodVideo, By: operatorID, OccurredAt: acctT0},
+	}
+	st := DocumentKindStayRight
+	tests := []struct {
+		name string
+		docs []DocumentAdded
+		want Level
+	}{
+		{"a residence permit", []DocumentAdded{doc(1, st, DocResidencePermit, "")}, LevelConfirmed},
+		{"a temporary residence permit", []DocumentAdded{doc(1, st, DocTemporaryResidencePermit, "")}, LevelConfirmed},
+		{"refugee status", []DocumentAdded{doc(1, DocumentKindIdentity, DocRefugeeCertificate, "")}, LevelConfirmed},
+		{"temporary asylum", []DocumentAdded{doc(1, st, DocTemporaryAsylum, "")}, LevelConfirmed},
+		{"temporary asylum filed as identity", []DocumentAdded{doc(1, DocumentKindIdentity, DocTemporaryAsylum, "")}, LevelConfirmed},
+		{"a student visa", []DocumentAdded{doc(1, st, DocVisa, VisaStudent)}, LevelConfirmed},
+		{"a worker: migration card and patent", []DocumentAdded{doc(1, st, DocMigrationCard, ""), doc(2, st, DocPatent, "")}, LevelConfirmed},
+		{"a worker: migration card and work permit", []DocumentAdded{doc(1, st, DocMigrationCard, ""), doc(2, st, DocWorkPermit, "")}, LevelConfirmed},
+		{"a tourist visa is not enough", []DocumentAdded{doc(1, st, DocVisa, VisaShort)}, LevelStandard},
+		{"a stay registration alone is not enough", []DocumentAdded{doc(1, st, DocStayRegistration, "")}, LevelStandard},
+		{"a tourist's visa, card and registration are not enough", []DocumentAdded{
+			doc(1, st, DocVisa, VisaShort), doc(2, st, DocMigrationCard, ""), doc(3, st, DocStayRegistration, "")}, LevelStandard},
+		{"a migration card alone is not enough", []DocumentAdded{doc(1, st, DocMigrationCard, "")}, LevelStandard},
+		{"a patent without a migration card is not enough", []DocumentAdded{doc(1, st, DocPatent, "")}, LevelStandard},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			events := slices.Clone(verified)
+			for _, d := range tt.docs {
+				events = append(events, d)
+			}
+			a := NewAccountFromHistory(acctID, events)
+			assert.Equal(t, tt.want, a.Level())
+			assert.Equal(t, tt.want == LevelConfirmed, a.HasConfirmableStay(MustDate(2026, 6, 1)))
+		})
+	}
+}
+
 // fullIdentityFlow drives an account through every identity decision.
 func fullIdentityFlow(t *testing.T) *ForeignerAccount {
 	t.Helper()
@@ -83,7 +132,7 @@ func fullIdentityFlow(t *testing.T) *ForeignerAccount {
 	require.Error(t, a.EnterVerificationCode("000000", at(4), hasher))
 	require.NoError(t, a.ExtendVerificationDeadline(at(5), idCal))
 	require.NoError(t, a.EnterVerificationCode(verifyCode, at(4).Add(time.Minute), hasher))
-	visa := DocumentInput{Kind: DocumentKindStayRight, Type: DocVisa, VisaKind: VisaWork, Number: "V123",
+	visa := DocumentInput{Kind: DocumentKindStayRight, Type: DocVisa, VisaKind: VisaStudent, Number: "V123",
 		IssuedAt: "2026-01-01", ExpiresAt: "2027-06-30", Issuer: "Consulate"}
 	tr := sampleScan
 	require.NoError(t, a.AddDocument(visa, []ScanRef{sampleScan, sampleScan}, &tr, idToday, otherDocID, at(6)))
@@ -110,7 +159,7 @@ func TestIdentityState_ReplayEqualsTheLiveState(t *testing.T) {
 	}
 	replayed := NewAccountFromHistory(acctID, stored).State()
 	assert.Equal(t, live, replayed)
-	assert.Equal(t, LevelConfirmed, replayed.Level, "the work visa carries the stay once the patent expired")
+	assert.Equal(t, LevelConfirmed, replayed.Level, "the student visa carries the stay once the residence permit expired")
 }
 
 func TestIdentityState_JSONSnapshot(t *testing.T) {

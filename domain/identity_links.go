@@ -75,3 +75,51 @@ func (a *ForeignerAccount) linkable(field string, zero bool) error {
 	}
 	return nil
 }
+
+// IdentifiersToRecheck reports whether the linked SNILS and INN were
+// checked against a name or birth date that has changed since: the command
+// layer asks the registries again and passes their verdicts to
+// RecheckSnils and RecheckInn.
+func (a *ForeignerAccount) IdentifiersToRecheck() (snils, inn bool) {
+	s := &a.identity
+	now := s.basis()
+	return !s.snils.IsZero() && s.snilsBasis != now, !s.inn.IsZero() && s.innBasis != now
+}
+
+// RecheckSnils records the pension fund's new verdict on the linked SNILS:
+// SnilsLinked again on a match (checked against today's name), else
+// SnilsUnlinked with the registry's reason — the standard level then
+// drops until a SNILS is linked again (AccountLevelLowered). Nothing is linked: nothing recorded.
+func (a *ForeignerAccount) RecheckSnils(matches bool, reason string, now time.Time) {
+	cur := a.identity.snils
+	if cur.IsZero() {
+		return
+	}
+	if matches {
+		a.record(SnilsLinked{Snils: cur, OccurredAt: now.UTC()})
+		return
+	}
+	before := a.Level()
+	a.record(SnilsUnlinked{SnilsMasked: cur.Masked(), Reason: orMismatch(reason), OccurredAt: now.UTC()})
+	a.noteLevelDrop(before, ReasonLevelSnilsUnlinked, now)
+}
+
+// RecheckInn is RecheckSnils for the INN and the tax registry.
+func (a *ForeignerAccount) RecheckInn(matches bool, reason string, now time.Time) {
+	cur := a.identity.inn
+	if cur.IsZero() {
+		return
+	}
+	if matches {
+		a.record(InnLinked{Inn: cur, OccurredAt: now.UTC()})
+		return
+	}
+	a.record(InnUnlinked{InnMasked: cur.Masked(), Reason: orMismatch(reason), OccurredAt: now.UTC()})
+}
+
+func orMismatch(reason string) string {
+	if reason == "" {
+		return ReasonRegistryMismatch
+	}
+	return reason
+}

@@ -168,3 +168,38 @@ func assertEvents(t *testing.T, want, got []Event) {
 	}
 	assert.Equal(t, want, got)
 }
+
+func TestIdentifiers_NameOrBirthDateChangeAsksTheRegistriesAgain(t *testing.T) {
+	a := standardAccount(t, true)
+	require.NoError(t, a.LinkInn(validInn, true, acctT0))
+	snils, inn := a.IdentifiersToRecheck()
+	assert.False(t, snils || inn, "freshly checked")
+
+	in := validPersonalData()
+	in.AddressRU.Flat = "99"
+	require.NoError(t, a.ProvidePersonalData(in, idToday, acctT0))
+	snils, inn = a.IdentifiersToRecheck()
+	assert.False(t, snils || inn, "an address is not what the registries checked")
+
+	in.BirthDate = "16.03.1990"
+	require.NoError(t, a.ProvidePersonalData(in, idToday, acctT0))
+	snils, inn = a.IdentifiersToRecheck()
+	assert.True(t, snils)
+	assert.True(t, inn)
+	got := newChanges(a, func() {
+		a.RecheckSnils(true, "", acctT0)
+		a.RecheckInn(false, "person_mismatch", acctT0)
+	})
+	assert.Equal(t, []Event{
+		SnilsLinked{Snils: validSnils, OccurredAt: acctT0},
+		InnUnlinked{InnMasked: validInn.Masked(), Reason: "person_mismatch", OccurredAt: acctT0},
+	}, got)
+	snils, inn = a.IdentifiersToRecheck()
+	assert.False(t, snils || inn)
+	assert.True(t, a.Inn().IsZero())
+	assert.Equal(t, LevelStandard, a.Level())
+
+	a.RecheckSnils(false, "", acctT0)
+	assert.True(t, a.Snils().IsZero())
+	assert.Equal(t, LevelSimplified, a.Level(), "without SNILS the standard level goes")
+}

@@ -21,7 +21,15 @@ func TestApproveIdentity(t *testing.T) {
 	}{
 		{"at a service centre", func(t *testing.T) *ForeignerAccount { return pendingAccount(t, MethodServiceCenter) }, MethodServiceCenter, operatorID, "ok", "", ""},
 		{"on a video call", func(t *testing.T) *ForeignerAccount { return pendingAccount(t, MethodVideo) }, MethodVideo, operatorID, "", "", ""},
-		{"in person although a letter was requested", func(t *testing.T) *ForeignerAccount { return pendingAccount(t, MethodRussianPost) }, MethodServiceCenter, operatorID, "", "", ""},
+		{"only the pending method: not a service centre for a letter", func(t *testing.T) *ForeignerAccount { return pendingAccount(t, MethodRussianPost) }, MethodServiceCenter, operatorID, "", CodeMethodMismatch, ""},
+		{"only the pending method: not video for a service centre", func(t *testing.T) *ForeignerAccount { return pendingAccount(t, MethodServiceCenter) }, MethodVideo, operatorID, "", CodeMethodMismatch, ""},
+		{"four eyes: not the operator who uploaded a document", func(t *testing.T) *ForeignerAccount {
+			a := pendingAccount(t, MethodServiceCenter)
+			in := stayInput()
+			in.Type, in.Number, in.UploadedBy = DocMigrationCard, "4519000001", operatorID
+			require.NoError(t, a.AddDocument(in, []ScanRef{sampleScan}, nil, idToday, otherDocID, acctT0))
+			return a
+		}, MethodServiceCenter, operatorID, "", CodeFourEyesRequired, ""},
 		{"a bank verification is not an operator's", func(t *testing.T) *ForeignerAccount { return pendingAccount(t, MethodBank) }, MethodBank, operatorID, "", CodeMethodNotOperator, "method"},
 		{"an e-signature is not an operator's", func(t *testing.T) *ForeignerAccount { return pendingAccount(t, MethodESignature) }, MethodESignature, operatorID, "", CodeMethodNotOperator, "method"},
 		{"the operator is named", func(t *testing.T) *ForeignerAccount { return pendingAccount(t, MethodVideo) }, MethodVideo, " ", "", CodeRequired, "operator_id"},
@@ -53,6 +61,17 @@ func TestApproveIdentity(t *testing.T) {
 			assert.Equal(t, LevelConfirmed, a.Level())
 		})
 	}
+}
+
+func TestApproveIdentity_FourEyesAnotherOperatorDecides(t *testing.T) {
+	a := pendingAccount(t, MethodServiceCenter)
+	in := stayInput()
+	in.Type, in.Number, in.UploadedBy = DocMigrationCard, "4519000001", operatorID
+	require.NoError(t, a.AddDocument(in, []ScanRef{sampleScan}, nil, idToday, otherDocID, acctT0))
+	assert.Equal(t, VerificationPending, a.State().Verification.Status, "a stay-right upload is no identity edit")
+	requireDomainErr(t, a.RejectIdentity([]string{ReasonScanUnreadable}, "", operatorID, acctT0), CodeFourEyesRequired, "")
+	require.NoError(t, a.ApproveIdentity(MethodServiceCenter, "another-operator", "", acctT0))
+	assert.Equal(t, LevelConfirmed, a.Level())
 }
 
 func TestRejectIdentity(t *testing.T) {

@@ -114,13 +114,23 @@ func (s IdentityState) hasDocument(proves func(DocumentState) bool) bool {
 	return false
 }
 
+// confirmableStay reports whether the documents not marked expired hold a
+// stay right that opens the confirmed level (HoldsConfirmableStay).
+func (s IdentityState) confirmableStay() bool {
+	docs := make([]DocumentState, len(s.Documents))
+	for i, d := range s.Documents {
+		docs[i] = d.DocumentState
+	}
+	return HoldsConfirmableStay(docs, func(d DocumentState) bool { return !d.Expired })
+}
+
 // levelAboveSimplified is the level of an account with a confirmed
 // contact, judged from the identity part alone (see DeriveLevel).
 func (s IdentityState) levelAboveSimplified() Level {
 	if s.PersonalData == nil || s.Snils.IsZero() || !s.hasDocument(DocumentState.ProvesIdentity) {
 		return LevelSimplified
 	}
-	if s.Verification.Status != VerificationVerified || !s.hasDocument(DocumentState.ProvesStay) {
+	if s.Verification.Status != VerificationVerified || !s.confirmableStay() {
 		return LevelStandard
 	}
 	return LevelConfirmed

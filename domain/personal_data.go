@@ -141,11 +141,14 @@ const ReasonIdentityDataChanged = "identity_data_changed"
 // of now) and records PersonalDataProvided. A Latin spelling is checked
 // against the Cyrillic name and the Latin names of the identity documents
 // on file (translit_mismatch); absent, it is transliterated. Edits are free
-// before verification. After it, an edit of an identity field (names,
-// Latin, birth date or place, citizenship) also records
+// before verification. While one is pending, an edit of an identity field
+// (names, Latin, birth date or place, citizenship) cancels it
+// (IdentityVerificationCancelled); after it, such an edit records
 // IdentityVerificationReset: the level drops to standard until verified
 // again. An address-only edit keeps the verification; an identical
-// submission records nothing.
+// submission records nothing. A linked SNILS or INN checked against a name
+// or birth date that changed must then be checked again
+// (IdentifiersToRecheck).
 func (a *ForeignerAccount) ProvidePersonalData(in PersonalDataInput, today Date, now time.Time) error {
 	if !a.registered {
 		return NewError(CodeAccountNotFound, "account %s is not registered", a.id)
@@ -166,10 +169,25 @@ func (a *ForeignerAccount) ProvidePersonalData(in PersonalDataInput, today Date,
 	}
 	now = now.UTC()
 	a.record(PersonalDataProvided{PersonalData: pd, OccurredAt: now})
-	if old != nil && a.identity.verification.status == VerificationVerified && identityChanged(*old, pd) {
-		a.record(IdentityVerificationReset{Reason: ReasonIdentityDataChanged, OccurredAt: now})
+	if old != nil && identityChanged(*old, pd) {
+		a.identityEdited(now)
 	}
 	return nil
+}
+
+// identityEdited withdraws the verification that vouched for identity data
+// just edited: a pending one is cancelled (IdentityVerificationCancelled),
+// a verified one reset (IdentityVerificationReset, and AccountLevelLowered
+// when the level drops).
+func (a *ForeignerAccount) identityEdited(now time.Time) {
+	switch v := a.identity.verification; v.status {
+	case VerificationPending:
+		a.record(IdentityVerificationCancelled{Method: v.method, Reason: ReasonIdentityDataChanged, OccurredAt: now})
+	case VerificationVerified:
+		before := a.Level()
+		a.record(IdentityVerificationReset{Reason: ReasonIdentityDataChanged, OccurredAt: now})
+		a.noteLevelDrop(before, ReasonIdentityDataChanged, now)
+	}
 }
 
 // matchLatinName checks each given Latin part against its Cyrillic name or

@@ -179,12 +179,54 @@ func TestProvidePersonalData_IdenticalResubmissionRecordsNothing(t *testing.T) {
 }
 
 func TestProvidePersonalData_EditsBeforeVerificationAreFree(t *testing.T) {
-	a := pendingAccount(t, MethodServiceCenter)
+	a := standardAccount(t, true)
 	in := validPersonalData()
 	in.Surname = "Каримова"
 	got := newChanges(a, func() { require.NoError(t, a.ProvidePersonalData(in, idToday, acctT0)) })
 	assert.Equal(t, []string{"PersonalDataProvided"}, typesOf(got))
-	assert.Equal(t, VerificationPending, a.State().Verification.Status)
+	assert.Equal(t, VerificationNone, a.State().Verification.Status)
+}
+
+func TestProvidePersonalData_AnIdentityEditWhilePendingCancelsTheVerification(t *testing.T) {
+	tests := []struct {
+		name   string
+		edit   func(*PersonalDataInput)
+		cancel bool
+	}{
+		{"surname", func(p *PersonalDataInput) { p.Surname = "Каримова" }, true},
+		{"birth date", func(p *PersonalDataInput) { p.BirthDate = "16.03.1990" }, true},
+		{"address only", func(p *PersonalDataInput) { p.AddressRU.Flat = "13" }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := pendingAccount(t, MethodBank)
+			in := validPersonalData()
+			tt.edit(&in)
+			got := newChanges(a, func() { require.NoError(t, a.ProvidePersonalData(in, idToday, acctT0.Add(time.Minute))) })
+			if !tt.cancel {
+				assert.Equal(t, []string{"PersonalDataProvided"}, typesOf(got))
+				assert.Equal(t, VerificationPending, a.State().Verification.Status)
+				return
+			}
+			assert.Equal(t, IdentityVerificationCancelled{Method: MethodBank, Reason: ReasonIdentityDataChanged,
+				OccurredAt: acctT0.Add(time.Minute)}, got[1])
+			assert.Equal(t, VerificationNone, a.State().Verification.Status)
+			requireDomainErr(t, a.EnterVerificationCode(verifyCode, acctT0.Add(time.Minute), hasher), CodeVerificationNotPending, "")
+		})
+	}
+}
+
+func TestAddDocument_ANewIdentityDocumentWhilePendingCancelsTheVerification(t *testing.T) {
+	a := pendingAccount(t, MethodVideo)
+	in := passportInput()
+	in.Number = "7654321"
+	got := newChanges(a, func() { require.NoError(t, a.AddDocument(in, []ScanRef{sampleScan}, nil, idToday, otherDocID, acctT0)) })
+	assert.Equal(t, []string{"DocumentAdded", "IdentityVerificationCancelled"}, typesOf(got))
+
+	c := confirmedAccount(t)
+	got = newChanges(c, func() { require.NoError(t, c.AddDocument(in, []ScanRef{sampleScan}, nil, idToday, otherDocID, acctT0)) })
+	assert.Equal(t, []string{"DocumentAdded", "IdentityVerificationReset", "AccountLevelLowered"}, typesOf(got))
+	assert.Equal(t, LevelStandard, c.Level(), "a new identity document is verified again")
 }
 
 func TestProvidePersonalData_AfterVerificationIdentityEditsReset(t *testing.T) {
@@ -215,8 +257,9 @@ func TestProvidePersonalData_AfterVerificationIdentityEditsReset(t *testing.T) {
 				assert.Equal(t, LevelConfirmed, a.Level(), "an address is not identity")
 				return
 			}
-			require.Equal(t, []string{"PersonalDataProvided", "IdentityVerificationReset"}, typesOf(got))
+			require.Equal(t, []string{"PersonalDataProvided", "IdentityVerificationReset", "AccountLevelLowered"}, typesOf(got))
 			assert.Equal(t, IdentityVerificationReset{Reason: ReasonIdentityDataChanged, OccurredAt: later}, got[1])
+			assert.Equal(t, AccountLevelLowered{From: LevelConfirmed, To: LevelStandard, Reason: ReasonIdentityDataChanged, OccurredAt: later}, got[2])
 			assert.Equal(t, LevelStandard, a.Level(), "back to re-verification")
 			assert.Equal(t, VerificationNone, a.State().Verification.Status)
 			assert.Equal(t, ReasonIdentityDataChanged, a.State().Verification.ResetReason)

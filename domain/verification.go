@@ -102,6 +102,9 @@ const (
 	// RussianPostCodeResendInterval is the least time between two letters:
 	// a second one sooner would only void the first on its way.
 	RussianPostCodeResendInterval = 7 * 24 * time.Hour
+	// MethodLockDuration is how long a code method may not be requested
+	// again after its codes were entered wrong MaxCodeAttempts times.
+	MethodLockDuration = 24 * time.Hour
 )
 
 // Moscow is the zone of the portal's calendar days: deadlines count Moscow
@@ -112,20 +115,27 @@ var Moscow = time.FixedZone("MSK", 3*3600)
 func MoscowDate(t time.Time) Date { return DateOf(t.In(Moscow)) }
 
 // RequestIdentityVerification starts verification by method, due in
-// VerificationWorkingDays working days of cal after the Moscow day of now.
-// For bank and russian_post it also issues a one-time code and returns it in
-// clear for the command layer to send through the outbox (it is stored only
-// as h's hash); other methods return "". Refused with already_verified,
-// verification_pending (one at a time), level_too_low (Details missing:
-// what the standard level still lacks), no_legal_stay (no stay-right
-// document in force), or a field error on an unknown method. A rejected or
-// reset verification may be requested again.
+// VerificationWorkingDays working days of cal after the Moscow day of now,
+// and returns what the citizen needs next, in clear: for bank and
+// russian_post a one-time code for the command layer to send through the
+// method's own channel (stored only as h's hash); for e_signature the
+// challenge to sign (standard base64 of ChallengeSize random bytes, valid
+// SignatureChallengeTTL); "" for the operator methods. Asking for
+// e_signature again while it is pending issues a fresh challenge, voiding
+// the old one. Refused with already_verified, verification_pending (one at
+// a time), confirmation_locked (Details method, until, retry_after) for a
+// code method whose codes were entered wrong MaxCodeAttempts times in the
+// last MethodLockDuration, level_too_low (Details missing: what the
+// standard level still lacks), no_legal_stay (no stay right that opens the
+// confirmed level, HasConfirmableStay), or a field error on an unknown
+// method. A rejected, cancelled or reset verification may be requested
+// again.
 func (a *ForeignerAccount) RequestIdentityVerification(method VerificationMethod, now time.Time, cal *Calendar, rnd io.Reader, h CodeHasher) (string, error) {
 	if cal == nil {
 		return "", errors.New("domain: RequestIdentityVerification needs a calendar")
 	}
-	if method.byCode() && (h == nil || rnd == nil) {
-		return "", errors.New("domain: a code verification needs a random source and a code hasher")
+	if (method.byCode() && h == nil) || ((method.byCode() || method == MethodESignature) && rnd == nil) {
+		return "", errors.New("domain: a code or signature verification needs a random source (and a code hasher for codes)")
 	}
 	if !a.registered {
 		return "", NewError(CodeAccountNotFound, "account %s is not registered", a.id)
@@ -133,20 +143,31 @@ func (a *ForeignerAccount) RequestIdentityVerification(method VerificationMethod
 	if method.IsZero() {
 		return "", fieldError("method", CodeRequired, "method is required")
 	}
+	now = now.UTC()
 	switch v := a.identity.verification; v.status {
 	case VerificationVerified:
 		return "", NewError(CodeAlreadyVerified, "the identity is already verified")
 	case VerificationPending:
+		if method == MethodESignature && v.method == MethodESignature {
+			return a.issueChallenge(now, rnd)
+		}
 		return "", NewError(CodeVerificationPending, "a verification by %s is already pending until %s", v.method, v.deadline.Russian()).
 			WithDetail("method", v.method.String()).WithDetail("deadline", v.deadline.String())
+	}
+	if until := a.identity.methodLocks[method]; now.Before(until) {
+		return "", NewError(CodeConfirmationLocked, "%s codes were entered wrong too many times; request %s again after %s",
+			method, method, until.Format(time.RFC3339)).
+			WithDetail("method", method.String()).WithDetail("until", until.Format(time.RFC3339)).
+			WithDetail("retry_after", retryAfter(now, until))
 	}
 	today := MoscowDate(now)
 	if missing := a.missingForStandard(today); len(missing) > 0 {
 		return "", NewError(CodeLevelTooLow, "identity verification needs the standard level first; missing: %s", strings.Join(missing, ", ")).
 			WithDetail("required", LevelStandard.String()).WithDetail("missing", missing)
 	}
-	if !a.HasValidStay(today) {
-		return "", NewError(CodeNoLegalStay, "add a stay-right document in force before verifying the identity")
+	if !a.HasConfirmableStay(today) {
+		return "", NewError(CodeNoLegalStay, "add a stay right in force that opens the confirmed level: a residence permit, "+
+			"a temporary residence permit, refugee or temporary asylum status, a student visa, or a migration card with a patent or work permit")
 	}
 	var code string
 	if method.byCode() {
@@ -155,12 +176,14 @@ func (a *ForeignerAccount) RequestIdentityVerification(method VerificationMethod
 			return "", err
 		}
 	}
-	now = now.UTC()
 	a.record(IdentityVerificationRequested{
 		Method: method, Deadline: cal.AddWorkingDays(today, VerificationWorkingDays), OccurredAt: now,
 	})
-	if method.byCode() {
+	switch {
+	case method.byCode():
 		a.issueVerificationCode(method, code, now, h)
+	case method == MethodESignature:
+		return a.issueChallenge(now, rnd)
 	}
 	return code, nil
 }
@@ -239,9 +262,9 @@ func (a *ForeignerAccount) ResendVerificationCode(now time.Time, rnd io.Reader, 
 // verification. A right code records IdentityVerified (by "bank" or
 // "russian_post"). A wrong one records VerificationCodeFailed and returns
 // code_invalid with attempts_left; the MaxCodeAttempts-th wrong code also
-// records IdentityVerificationRejected (data_mismatch, by "system") — the
-// citizen may request verification again, with a new code and deadline —
-// so the caller must save Changes() even when an error is returned.
+// records IdentityVerificationRejected (data_mismatch, by "system") and
+// VerificationMethodLocked: the citizen may request verification again,
+// but not by this method for MethodLockDuration. So the caller must save Changes() even when an error is returned.
 // Refusals that record nothing: verification_not_pending, method_mismatch,
 // code_not_requested, code_expired (ask for a new one with
 // ResendVerificationCode) and code_invalid for input that is not six digits.
@@ -277,8 +300,12 @@ func (a *ForeignerAccount) EnterVerificationCode(code string, now time.Time, h C
 		Reasons: []string{ReasonDataMismatch}, Comment: "the verification code was entered wrong too many times",
 		By: BySystem, OccurredAt: now,
 	})
-	return NewError(CodeCodeInvalid, "wrong code; the verification is rejected, request it again").
-		WithDetail("attempts_left", 0).WithDetail("verification", VerificationRejected)
+	until := now.Add(MethodLockDuration)
+	a.record(VerificationMethodLocked{Method: v.method, Until: until, OccurredAt: now})
+	return NewError(CodeCodeInvalid, "wrong code; the verification is rejected and %s may be requested again after %s",
+		v.method, until.Format(time.RFC3339)).
+		WithDetail("attempts_left", 0).WithDetail("verification", VerificationRejected).
+		WithDetail("locked_until", until.Format(time.RFC3339))
 }
 
 // ExtendVerificationDeadline moves a pending verification's deadline to

@@ -1,6 +1,8 @@
 package domain
 
 import (
+	"bytes"
+	"encoding/base64"
 	"testing"
 	"time"
 
@@ -128,12 +130,34 @@ func TestEnterVerificationCode_ThirdWrongCodeRejects(t *testing.T) {
 		VerificationCodeFailed{AttemptsLeft: 0, OccurredAt: at},
 		IdentityVerificationRejected{Reasons: []string{ReasonDataMismatch},
 			Comment: "the verification code was entered wrong too many times", By: BySystem, OccurredAt: at},
+		VerificationMethodLocked{Method: MethodBank, Until: at.Add(24 * time.Hour), OccurredAt: at},
 	}, got)
 	assert.Equal(t, VerificationRejected, a.State().Verification.Status)
 	requireDomainErr(t, a.EnterVerificationCode(verifyCode, at, hasher), CodeVerificationNotPending, "")
 
-	_, err := a.RequestIdentityVerification(MethodBank, at, idCal, draws(1), hasher)
-	require.NoError(t, err, "a rejected citizen may request again")
+	_, err := a.RequestIdentityVerification(MethodVideo, at, idCal, nil, nil)
+	require.NoError(t, err, "a rejected citizen may request again, by another method")
+}
+
+func TestEnterVerificationCode_ThreeFailedCodesLockTheMethodFor24Hours(t *testing.T) {
+	for _, m := range []VerificationMethod{MethodBank, MethodRussianPost} {
+		t.Run(m.String(), func(t *testing.T) {
+			a := pendingAccount(t, m)
+			at := acctT0.Add(time.Minute)
+			for _, c := range []string{"000000", "000001", "000002"} {
+				require.Error(t, a.EnterVerificationCode(c, at, hasher))
+			}
+			got := newChanges(a, func() {
+				_, err := a.RequestIdentityVerification(m, at.Add(24*time.Hour-time.Second), idCal, draws(1), hasher)
+				de := requireDomainErr(t, err, CodeConfirmationLocked, "")
+				assert.Equal(t, m.String(), de.Details["method"])
+				assert.Equal(t, 1, de.Details["retry_after"])
+			})
+			assert.Empty(t, got)
+			_, err := a.RequestIdentityVerification(m, at.Add(24*time.Hour), idCal, draws(1), hasher)
+			require.NoError(t, err, "after 24 hours the method may be requested again")
+		})
+	}
 }
 
 func TestEnterVerificationCode_RefusalsThatRecordNothing(t *testing.T) {
@@ -191,57 +215,85 @@ func TestResendVerificationCode_VoidsTheOldCodeAfterTheInterval(t *testing.T) {
 	requireDomainErr(t, err, CodeMethodMismatch, "")
 }
 
-func TestVerifyByESignature(t *testing.T) {
-	valid := CertificateInfo{
-		SubjectName: "Каримов Алишер Рустамович", SerialNumber: "01AB", Issuer: "АО Удостоверяющий центр",
-		NotBefore: acctT0.AddDate(-1, 0, 0), NotAfter: acctT0.AddDate(1, 0, 0), Accredited: true,
+func TestRequestIdentityVerification_ESignatureIssuesATenMinuteChallenge(t *testing.T) {
+	a := standardAccount(t, true)
+	c, err := a.RequestIdentityVerification(MethodESignature, acctT0, idCal, bytes.NewReader(testChallenge), nil)
+	require.NoError(t, err)
+	assert.Equal(t, base64.StdEncoding.EncodeToString(testChallenge), c)
+	got, err := a.SignatureChallenge(acctT0.Add(SignatureChallengeTTL - time.Second))
+	require.NoError(t, err)
+	assert.Equal(t, testChallenge, got)
+	_, err = a.SignatureChallenge(acctT0.Add(SignatureChallengeTTL))
+	requireDomainErr(t, err, CodeCodeExpired, "")
+
+	fresh := bytes.Repeat([]byte{7}, ChallengeSize)
+	later := acctT0.Add(time.Hour)
+	c, err = a.RequestIdentityVerification(MethodESignature, later, idCal, bytes.NewReader(fresh), nil)
+	require.NoError(t, err, "asking again while e_signature is pending issues a new challenge")
+	assert.Equal(t, base64.StdEncoding.EncodeToString(fresh), c)
+	got, err = a.SignatureChallenge(later)
+	require.NoError(t, err)
+	assert.Equal(t, fresh, got, "the new challenge voids the old")
+	_, err = a.RequestIdentityVerification(MethodVideo, later, idCal, nil, nil)
+	requireDomainErr(t, err, CodeVerificationPending, "")
+}
+
+func TestVerifyByESignature_NameValidityAndChallenge(t *testing.T) {
+	valid := SignerCertificate{
+		CommonName: "Каримов Алишер Рустамович", SerialNumber: "01AB", Issuer: "CN=Тестовый УЦ",
+		NotBefore: acctT0.AddDate(-1, 0, 0), NotAfter: acctT0.AddDate(1, 0, 0),
 	}
 	tests := []struct {
-		name    string
-		edit    func(*CertificateInfo)
-		reasons []string // nil verifies
+		name string
+		edit func(*SignerCertificate)
+		at   time.Time
+		code string // "" verifies
 	}{
-		{"a Cyrillic subject naming the person", func(*CertificateInfo) {}, nil},
-		{"case, ё and spacing are evened out", func(c *CertificateInfo) { c.SubjectName = "  КАРИМОВ  алишер РУСТАМОВИЧ " }, nil},
-		{"a Latin subject in another order", func(c *CertificateInfo) { c.SubjectName = "ALISHER KARIMOV" }, nil},
-		{"another person", func(c *CertificateInfo) { c.SubjectName = "Иванов Иван Иванович" }, []string{ReasonDataMismatch}},
-		{"the Cyrillic name without its patronymic", func(c *CertificateInfo) { c.SubjectName = "Каримов Алишер" }, []string{ReasonDataMismatch}},
-		{"an empty subject", func(c *CertificateInfo) { c.SubjectName = "" }, []string{ReasonDataMismatch}},
-		{"a CA that is not accredited", func(c *CertificateInfo) { c.Accredited = false }, []string{ReasonUnsupportedDocument}},
-		{"an expired certificate", func(c *CertificateInfo) { c.NotAfter = acctT0.Add(-time.Second) }, []string{ReasonDocumentExpired}},
-		{"a certificate not yet valid", func(c *CertificateInfo) { c.NotBefore = acctT0.Add(time.Second) }, []string{ReasonDocumentExpired}},
-		{"every failing reason is named", func(c *CertificateInfo) {
-			c.Accredited, c.NotAfter, c.SubjectName = false, acctT0.Add(-time.Hour), "Someone Else"
-		}, []string{ReasonUnsupportedDocument, ReasonDocumentExpired, ReasonDataMismatch}},
+		{"a CN naming the person", func(*SignerCertificate) {}, acctT0, ""},
+		{"case, ё/е and spacing are evened out", func(c *SignerCertificate) { c.CommonName = "  КАРИМОВ  алишер РУСТАМОВИЧ " }, acctT0, ""},
+		{"SN and GN instead of CN", func(c *SignerCertificate) {
+			c.CommonName, c.Surname, c.GivenName = "ООО Ромашка", "каримов", "Алишер Рустамович"
+		}, acctT0, ""},
+		{"another person", func(c *SignerCertificate) { c.CommonName = "Иванов Иван Иванович" }, acctT0, CodeCertificateNameMismatch},
+		{"the name without its patronymic", func(c *SignerCertificate) { c.CommonName = "Каримов Алишер" }, acctT0, CodeCertificateNameMismatch},
+		{"the words in another order", func(c *SignerCertificate) { c.CommonName = "Алишер Рустамович Каримов" }, acctT0, CodeCertificateNameMismatch},
+		{"a Latin spelling is not the Russian name", func(c *SignerCertificate) { c.CommonName = "Karimov Alisher Rustamovich" }, acctT0, CodeCertificateNameMismatch},
+		{"an empty subject", func(c *SignerCertificate) { c.CommonName = "" }, acctT0, CodeCertificateNameMismatch},
+		{"an expired certificate", func(c *SignerCertificate) { c.NotAfter = acctT0.Add(-time.Second) }, acctT0, CodeCertificateExpired},
+		{"a certificate not yet valid", func(c *SignerCertificate) { c.NotBefore = acctT0.Add(time.Second) }, acctT0, CodeCertificateExpired},
+		{"an expired challenge", func(*SignerCertificate) {}, acctT0.Add(SignatureChallengeTTL), CodeCodeExpired},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			a := pendingAccount(t, MethodESignature)
 			cert := valid
 			tt.edit(&cert)
-			err := a.VerifyByESignature(cert, acctT0)
-			last := a.Changes()[len(a.Changes())-1]
-			if tt.reasons == nil {
+			got := newChanges(a, func() {
+				err := a.VerifyByESignature(cert, tt.at)
+				if tt.code != "" {
+					requireDomainErr(t, err, tt.code, "")
+					return
+				}
 				require.NoError(t, err)
-				assert.Equal(t, IdentityVerified{
-					Method: MethodESignature, By: "e_signature", CertificateSerial: cert.SerialNumber,
-					CertificateIssuer: cert.Issuer, OccurredAt: acctT0,
-				}, last)
-				assert.Equal(t, LevelConfirmed, a.Level())
+			})
+			if tt.code != "" {
+				assert.Empty(t, got, "a refused signature records nothing")
+				assert.Equal(t, VerificationPending, a.State().Verification.Status)
 				return
 			}
-			de := requireDomainErr(t, err, CodeIdentityRejected, "")
-			assert.Equal(t, tt.reasons, de.Details["reasons"])
-			rej := last.(IdentityVerificationRejected)
-			assert.Equal(t, tt.reasons, rej.Reasons)
-			assert.Equal(t, BySystem, rej.By)
-			assert.Equal(t, LevelStandard, a.Level())
+			assert.Equal(t, []Event{IdentityVerified{
+				Method: MethodESignature, By: "e_signature", CertificateSerial: cert.SerialNumber,
+				CertificateIssuer: cert.Issuer, OccurredAt: tt.at,
+			}}, got)
+			assert.Equal(t, LevelConfirmed, a.Level())
+			_, err := a.SignatureChallenge(tt.at)
+			requireDomainErr(t, err, CodeVerificationNotPending, "")
 		})
 	}
 }
 
 func TestVerifyByESignature_NeedsAPendingESignatureRequest(t *testing.T) {
-	cert := CertificateInfo{SubjectName: "Каримов Алишер Рустамович", NotAfter: acctT0.Add(time.Hour), Accredited: true}
+	cert := SignerCertificate{CommonName: "Каримов Алишер Рустамович", NotAfter: acctT0.Add(time.Hour)}
 	requireDomainErr(t, standardAccount(t, true).VerifyByESignature(cert, acctT0), CodeVerificationNotPending, "")
 	requireDomainErr(t, pendingAccount(t, MethodBank).VerifyByESignature(cert, acctT0), CodeMethodMismatch, "")
 }

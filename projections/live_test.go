@@ -14,6 +14,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kabinet/kabinet/platform/eventstore"
+	"github.com/kabinet/kabinet/platform/schema"
 	"github.com/kabinet/kabinet/platform/sqldb/sqltest"
 	"github.com/kabinet/kabinet/projections"
 )
@@ -25,9 +26,9 @@ type pickyProjector struct {
 	refuse  string
 }
 
-func (p *pickyProjector) Name() string                           { return "picky" }
-func (p *pickyProjector) Migrate(context.Context, bun.IDB) error { return nil }
-func (p *pickyProjector) Reset(context.Context, bun.IDB) error   { return nil }
+func (p *pickyProjector) Name() string                         { return "picky" }
+func (p *pickyProjector) Schema() schema.Component             { return schema.Component{Name: "picky"} }
+func (p *pickyProjector) Reset(context.Context, bun.IDB) error { return nil }
 func (p *pickyProjector) Project(_ context.Context, _ bun.Tx, evs []eventstore.RecordedEvent) error {
 	for _, e := range evs {
 		if e.Type == p.refuse {

@@ -6,6 +6,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kabinet/kabinet/platform/eventstore"
+	"github.com/kabinet/kabinet/platform/schema"
 )
 
 // Projector turns events into one read model. It owns its tables and is
@@ -15,8 +16,9 @@ type Projector interface {
 	// Name is the projector's stable consumer name (its checkpoint key):
 	// renaming it re-consumes everything.
 	Name() string
-	// Migrate creates the projector's tables if missing.
-	Migrate(ctx context.Context, db bun.IDB) error
+	// Schema is the projector's tables as versioned migrations (see
+	// platform/schema): a change of its tables is one more migration.
+	Schema() schema.Component
 	// Reset empties the projector's tables before a rebuild.
 	Reset(ctx context.Context, db bun.IDB) error
 	// Project applies events, in global order, inside tx; the caller commits

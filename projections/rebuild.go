@@ -7,6 +7,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kabinet/kabinet/platform/eventstore"
+	"github.com/kabinet/kabinet/platform/schema"
 	"github.com/kabinet/kabinet/platform/sqldb"
 	"github.com/kabinet/kabinet/projections/esbus"
 )
@@ -19,7 +20,7 @@ const RebuildPage = 2000
 // rebuild resumes like any projection. progress is told how far it came.
 // The projection must not be running elsewhere while it rebuilds.
 func Rebuild(ctx context.Context, db *sqldb.DB, store eventstore.Store, cps *esbus.SQLCheckpoints, p Projector, progress func(done, total uint64)) error {
-	if err := p.Migrate(ctx, db); err != nil {
+	if _, err := schema.Up(ctx, db, p.Schema()); err != nil {
 		return err
 	}
 	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {

@@ -10,6 +10,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill"
 
 	"github.com/kabinet/kabinet/platform/eventstore"
+	"github.com/kabinet/kabinet/platform/schema"
 	"github.com/kabinet/kabinet/platform/sqldb"
 	"github.com/kabinet/kabinet/projections/esbus"
 	"github.com/kabinet/kabinet/projections/poison"
@@ -62,21 +63,28 @@ func (r *Runner) sampleHead(ctx context.Context) {
 	}
 }
 
-// Migrate creates every projector's tables.
-func (r *Runner) Migrate(ctx context.Context) error {
+// Schema is every projector's tables.
+func (r *Runner) Schema() []schema.Component {
+	out := make([]schema.Component, 0, len(r.Projectors))
 	for _, p := range r.Projectors {
-		if err := p.Migrate(ctx, r.DB); err != nil {
-			return err
-		}
+		out = append(out, p.Schema())
 	}
-	return nil
+	return out
+}
+
+// Migrate applies every projector's pending migrations.
+func (r *Runner) Migrate(ctx context.Context) error {
+	_, err := schema.Up(ctx, r.DB, r.Schema()...)
+	return err
 }
 
 // Run catches up and then follows the log until ctx ends (then it returns
 // nil); on return every handler has finished its message and committed its
 // checkpoint.
 func (r *Runner) Run(ctx context.Context) error {
-	if err := r.Migrate(ctx); err != nil {
+	// Not cancelled half-way: a CREATE abandoned by the client may still be
+	// running in PostgreSQL when the next Run creates the same table.
+	if err := r.Migrate(context.WithoutCancel(ctx)); err != nil {
 		if ctx.Err() != nil {
 			return nil
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -23,7 +24,6 @@ import (
 	"github.com/kabinet/kabinet/commands/scheduler"
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/auth"
-	"github.com/kabinet/kabinet/platform/blobstore"
 	"github.com/kabinet/kabinet/platform/eventstore"
 	"github.com/kabinet/kabinet/platform/httpx"
 	"github.com/kabinet/kabinet/platform/journal"
@@ -40,6 +40,7 @@ import (
 	"github.com/kabinet/kabinet/projections/operatorqueue"
 	"github.com/kabinet/kabinet/projections/poison"
 	"github.com/kabinet/kabinet/readapi"
+	"github.com/kabinet/kabinet/web"
 )
 
 // App is one wired Kabinet: stores, handlers, projections and the router.
@@ -53,10 +54,16 @@ type App struct {
 	Handler http.Handler
 	// OpsHandler serves only health, readiness and metrics (worker role).
 	OpsHandler http.Handler
-	Issuer     *auth.Issuer
-	Metrics    *observability.Metrics
-	Journal    *journal.Journal
-	JournalDB  *sqldb.DB
+	// AdminHandler serves /metrics and /debug/pprof on Config.AdminAddr
+	// (nil when none is set: then /metrics is on the API address).
+	AdminHandler http.Handler
+	// AdminListener, when set, is where Serve serves AdminHandler instead
+	// of listening on Config.AdminAddr (tests).
+	AdminListener net.Listener
+	Issuer        *auth.Issuer
+	Metrics       *observability.Metrics
+	Journal       *journal.Journal
+	JournalDB     *sqldb.DB
 	// JournalWriter journals every action: from the event log and its inbox.
 	JournalWriter *journaling.Writer
 	Commands      commands.Application
@@ -65,6 +72,9 @@ type App struct {
 	outbox        *commands.OutboxFile
 	closers       []func() error
 }
+
+// consentVersion is the consent text the web registration asks for.
+const consentVersion = domain.CurrentConsentVersion
 
 func newID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
 
@@ -110,6 +120,22 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		a.closers = append(a.closers, readDB.Close)
 	}
 	fail := func(err error) (*App, error) { a.Close(); return nil, err }
+	journalDB, owned, err := openJournalDB(ctx, c, eventsDB)
+	if err != nil {
+		return fail(err)
+	}
+	if owned {
+		a.closers = append([]func() error{journalDB.Close}, a.closers...)
+	}
+	a.JournalDB = journalDB
+	// Every database's pending migrations, before anything uses a table.
+	var sqlEvents *sqldb.DB
+	if _, ok := kurrentConnString(c.EventStore); !ok {
+		sqlEvents = eventsDB
+	}
+	if err := migrateAll(ctx, schemaPlan(sqlEvents, journalDB, readDB), logger); err != nil {
+		return fail(err)
+	}
 
 	outbox, err := commands.OpenOutboxFile(c.DataDir)
 	if err != nil {
@@ -143,8 +169,12 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	// Applications (issue 4): numbers, the application → account index and
 	// payment claims are streams in the event store; the gateway secret is
 	// KABINET_PAYMENT_SECRET or <data-dir>/payment.secret.
+	calendar, err := newCalendar(c, logger, reg)
+	if err != nil {
+		return fail(err)
+	}
 	deps.Applications = commands.ApplicationDeps{
-		Calendar: domain.NewRussianCalendar(), Numbers: commands.NewApplicationNumbers(store, newID),
+		Calendar: calendar, Numbers: commands.NewApplicationNumbers(store, newID),
 		Index: commands.NewApplicationIndex(store, newID), Payments: commands.NewPaymentClaims(store, newID),
 	}
 	paySecret, err := commands.LoadPaymentSecret(os.Getenv("KABINET_PAYMENT_SECRET"), c.DataDir)
@@ -155,21 +185,23 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	if err != nil {
 		return fail(err)
 	}
-	// Identity (issue 3): scans encrypted under <data-dir>/blobs with
-	// <data-dir>/blob.key; the registry simulator; SNILS/INN claim streams.
-	blobKey, err := blobstore.LoadOrCreateKey(c.DataDir)
-	if err != nil {
-		return fail(err)
-	}
-	blobs, err := blobstore.NewFileStore(c.DataDir, blobKey)
+	// Identity: scans sealed with the blob key, in <data-dir>/blobs or, to
+	// be shared by every instance, in the PostgreSQL read store; the
+	// registry simulator; SNILS/INN claim streams.
+	blobs, err := openScans(ctx, c, readDB)
 	if err != nil {
 		return fail(err)
 	}
 	identifiers := commands.NewIdentifierClaims(store, hmacKey, newID)
-	simulator := registry.NewSimulator(identifiers)
+	signatures, err := esignVerifier(c, logger)
+	if err != nil {
+		return fail(err)
+	}
+	bank := commands.BankOutbox{Notifier: notifier, Clock: clock}
+	simulator := registry.NewSimulator(identifiers, bank)
 	deps.Identity = commands.IdentityDeps{
 		Blobs: blobs, Registries: simulator.Registries(),
-		Calendar: domain.NewRussianCalendar(), Identifiers: identifiers,
+		Calendar: calendar, Identifiers: identifiers, ESign: signatures,
 	}
 	app := commands.NewApplication(deps)
 	a.Commands = app
@@ -193,7 +225,11 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	// Notifications (issues 3, 4): the outbox delivers the projection's
 	// rows through the notifier and sends the daily and weekly digests.
 	a.Notifications = notifications.NewOutbox(readDB, notifier, clock, logger)
-	jobs := []scheduler.Job{expiry, timeouts, a.Notifications.DeliveryJob(), a.Notifications.DigestJob(), idem.PurgeJob()}
+	unpaid, err := commands.NewUnpaidFeeTimeouts(ctx, readDB, store, app.Applications.TimeoutUnpaidFee, logger)
+	if err != nil {
+		return fail(err)
+	}
+	jobs := []scheduler.Job{expiry, timeouts, unpaid, a.Notifications.DeliveryJob(), a.Notifications.DigestJob(), idem.PurgeJob()}
 	a.Scheduler = scheduler.New(scheduler.Options{Clock: clock, Logger: logger}, append(jobs, desk.jobs...)...)
 
 	cps, err := esbus.NewSQLCheckpoints(ctx, readDB)
@@ -214,14 +250,6 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		return fail(err)
 	}
 
-	journalDB, owned, err := openJournalDB(ctx, c, eventsDB)
-	if err != nil {
-		return fail(err)
-	}
-	if owned {
-		a.closers = append([]func() error{journalDB.Close}, a.closers...)
-	}
-	a.JournalDB = journalDB
 	if a.Journal, err = openJournal(ctx, c, journalDB); err != nil {
 		return fail(err)
 	}
@@ -239,6 +267,11 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	}
 	guard := auth.NewGuard()
 	guard.OnDenied = a.journalDenied
+	limits, err := newLimits(ctx, c, readDB, clock)
+	if err != nil {
+		return fail(err)
+	}
+	guard.Throttle = limits.throttleDenied
 	cmdHTTP := commands.NewHTTP(app, a.Issuer, guard, newID)
 	query := readapi.New(readapi.Config{
 		Cabinet: cabinet.NewReader(readDB), Tracker: tracker, Guard: guard,
@@ -250,12 +283,15 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	// Every command route: refusals that wrote no events go to the journal.
 	refusals := commands.JournalRefusals(a.journalRefused)
 	// Registration and one-time codes are throttled per client IP.
-	limited := limitSensitive(ratelimit.New(c.RateLimit, max(c.RateLimit/6, 5)))
+	limited := limitSensitive(limits.sensitive)
+	payLimited := ratelimit.Middleware(limits.payment, ratelimit.ByIP)
 
 	withCommands := func(r chi.Router) chi.Router { return r.With(limited, refusals, idem.Middleware) }
 	deskPublic, deskPrivate := desk.routes(query, cmdHTTP, gateway, withCommands)
 	r := chi.NewRouter()
-	r.Use(observability.CorrelationID, a.Metrics.Middleware, observability.AccessLog(logger), httpx.Recoverer, httpx.CleanInput, httpx.Deadline(c.RequestTimeout))
+	r.Use(httpx.ClientAddress(c.TrustedProxies), httpx.SecureHeaders,
+		observability.CorrelationID, a.Metrics.Middleware, observability.AccessLog(logger), httpx.Recoverer,
+		httpx.CleanInput, httpx.Deadline(c.RequestTimeout))
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) { httpx.WriteError(w, r, httpx.NotFound("no such route")) })
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, httpx.MethodNotAllowed())
@@ -266,9 +302,12 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		// Checkpoints, consistency proofs and the key are public; entries,
 		// verification and inclusion proofs are for the security role.
 		r.Group(func(r chi.Router) { journalhttp.Routes(r, a.Journal, onlyRole(guard, auth.RoleSecurity)) })
-		r.Method(http.MethodGet, "/metrics", observability.Handler(reg))
+		if c.AdminAddr == "" {
+			r.Method(http.MethodGet, "/metrics", observability.Handler(reg))
+		}
 		r.With(limited, refusals, idem.Middleware).Group(cmdHTTP.PublicRoutes)
-		r.With(limited, refusals, idem.Middleware).Group(cmdHTTP.PaymentRoutes(gateway))
+		// The signature is checked before the idempotency layer buffers.
+		r.With(payLimited, refusals).Group(cmdHTTP.PaymentRoutes(gateway, idem.Middleware))
 		deskPublic(r)
 	})
 	r.Group(func(r chi.Router) {
@@ -279,11 +318,21 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		r.With(limited, refusals, idem.Middleware).Group(cmdHTTP.IdentityRoutes)
 		deskPrivate(r)
 	})
+	// The web cabinet's pages call the API above in-process.
+	web.New(web.Config{
+		API:    http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { a.Handler.ServeHTTP(w, req) }),
+		Secure: os.Getenv("KABINET_ENV") == "production", Transliterate: domain.Transliterate, Logger: logger,
+		ConsentVersion: consentVersion,
+	}).Routes(r)
 	a.Handler = r
 	ops := chi.NewRouter()
-	ops.Use(observability.CorrelationID, a.Metrics.Middleware)
+	ops.Use(httpx.SecureHeaders, observability.CorrelationID, a.Metrics.Middleware)
 	query.PublicRoutes(ops)
-	ops.Method(http.MethodGet, "/metrics", observability.Handler(reg))
+	if c.AdminAddr == "" {
+		ops.Method(http.MethodGet, "/metrics", observability.Handler(reg))
+	} else {
+		a.AdminHandler = adminHandler(reg)
+	}
 	a.OpsHandler = ops
 	return a, nil
 }

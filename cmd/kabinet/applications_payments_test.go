@@ -50,6 +50,8 @@ func TestPayments_SignedCallbackIsCheckedAndIdempotent(t *testing.T) {
 		assert.Equal(t, http.StatusUnprocessableEntity, a.status, string(a.raw))
 		assert.Equal(t, "payment_amount_mismatch", a.body["code"])
 		assert.EqualValues(t, fee, a.body["expected_amount"])
+		assert.Regexp(t, `^[0-9 ]+ руб\. [0-9]{2} коп\.$`, a.body["expected"], "the answer states roubles and kopecks")
+		assert.Regexp(t, `руб\. [0-9]{2} коп\.`, a.body["detail"])
 		assert.Equal(t, domain.StatusAwaitingPayment, ts.appState(p.id, app).Status)
 	})
 	first := ts.do("POST", path, "", body, commands.PaymentSignatureHeader, ts.gateway().Sign(body))
@@ -231,7 +233,8 @@ func TestApplications_ClarificationTimesOutThroughTheScheduler(t *testing.T) {
 // a server and start another on the same stores (a restart).
 func startServerIn(t *testing.T, dir string) *testServer {
 	t.Helper()
-	c, _, err := parseConfig("serve", []string{"--data-dir", dir})
+	c, _, err := parseConfig("serve", []string{"--data-dir", dir,
+		"--rate-limit", "0", "--payment-rate-limit", "0", "--denied-rate-limit", "0"})
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := buildApp(ctx, c, io.Discard)

@@ -38,8 +38,10 @@ func startServer(t *testing.T, env map[string]string) *testServer {
 	t.Helper()
 	dir := t.TempDir()
 	args := []string{"--data-dir", dir}
-	if _, ok := env["rate-limit"]; !ok {
-		args = append(args, "--rate-limit", "0") // tests register many accounts from one IP
+	for _, limit := range []string{"rate-limit", "payment-rate-limit", "denied-rate-limit"} {
+		if _, ok := env[limit]; !ok { // tests register many accounts, and are denied often, from one IP
+			args = append(args, "--"+limit, "0")
+		}
 	}
 	for k, v := range env {
 		args = append(args, "--"+k, v)

@@ -3,12 +3,15 @@ package main
 import (
 	"flag"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kabinet/kabinet/commands"
+	"github.com/kabinet/kabinet/platform/httpx"
 )
 
 // Config is everything `kabinet serve` and the tools read, parsed once.
@@ -27,10 +30,18 @@ type Config struct {
 	JournalKey         string        // PRIVATE+KEY+… note signing key; empty: <data-dir>/journal.key
 	CheckpointEvery    uint64
 	CheckpointInterval time.Duration
-	RateLimit          int    // per client IP a minute on registration and code endpoints; 0 off
+	RateLimit          int // per client IP a minute on registration and code endpoints; 0 off
+	PaymentRateLimit   int // per client IP a minute on the payment callback; 0 off
+	DeniedRateLimit    int // denied requests per client IP a minute; 0 off
+	TrustedProxies     []netip.Prefix
+	AdminAddr          string // metrics and pprof; empty: metrics on Addr, no pprof
+	HTTP               HTTPTimeouts
+	ScanStore          string // file or postgres
 	OIDCIssuer         string // staff identity provider; empty: embedded development mode
 	OIDCAudience       string
 	OIDCRoleClaim      string
+	ESignCADir         string // PEM files of the accredited CAs; empty: the data dir's test CA
+	CalendarFile       string // production-calendar years beyond the shipped ones; empty: none
 
 	// alsoNotify receives every notification besides the outbox (bench).
 	alsoNotify commands.Notifier
@@ -38,6 +49,11 @@ type Config struct {
 	noJournalWriter bool
 	// clock replaces the wall clock (tests of deadlines and schedules).
 	clock func() time.Time
+}
+
+// HTTPTimeouts bound each connection of the HTTP server (see net/http.Server).
+type HTTPTimeouts struct {
+	ReadHeader, Read, Write, Idle time.Duration
 }
 
 // setting documents one configuration value: its flag, env var and default.
@@ -58,9 +74,20 @@ var settings = []setting{
 	{"shutdown-timeout", "KABINET_SHUTDOWN_TIMEOUT", "15s", "time to drain in-flight requests on SIGTERM"},
 	{"request-timeout", "KABINET_REQUEST_TIMEOUT", "10s", "longest a request may work; a store that does not answer in time gives 503 store_unavailable"},
 	{"rate-limit", "KABINET_RATE_LIMIT", "60", "requests a minute per client IP on registration and one-time-code endpoints (0: off)"},
+	{"payment-rate-limit", "KABINET_PAYMENT_RATE_LIMIT", "600", "payment callbacks a minute per client IP (0: off)"},
+	{"denied-rate-limit", "KABINET_DENIED_RATE_LIMIT", "30", "denied requests (401, 403, 404 of the guard) a minute per client IP before they are answered 429 (0: off)"},
+	{"trusted-proxies", "KABINET_TRUSTED_PROXIES", "", "comma-separated CIDRs of the proxies whose X-Forwarded-For gives the client address"},
+	{"admin-addr", "KABINET_ADMIN_ADDR", "", "listen address for /metrics and /debug/pprof (empty: /metrics on --addr, no pprof)"},
+	{"scan-store", "KABINET_SCAN_STORE", "", "where scans are kept: file (<data-dir>/blobs) or postgres (the read store; empty: postgres when the read store is PostgreSQL)"},
+	{"read-header-timeout", "KABINET_HTTP_READ_HEADER_TIMEOUT", "10s", "longest time to read a request's headers"},
+	{"read-timeout", "KABINET_HTTP_READ_TIMEOUT", "1m", "longest time to read a whole request, body included"},
+	{"write-timeout", "KABINET_HTTP_WRITE_TIMEOUT", "1m", "longest time from the end of the headers to the end of the answer"},
+	{"idle-timeout", "KABINET_HTTP_IDLE_TIMEOUT", "2m", "how long a keep-alive connection may wait for its next request"},
 	{"oidc-issuer", "KABINET_OIDC_ISSUER", "", "staff OpenID Connect provider's issuer URL (empty: embedded development mode, staff tokens from kabinet token)"},
 	{"oidc-audience", "KABINET_OIDC_AUDIENCE", "", "audience a staff token must carry (required with an issuer)"},
 	{"oidc-role-claim", "KABINET_OIDC_ROLE_CLAIM", "kabinet_role", "claim of a staff token naming its role"},
+	{"esign-ca-dir", "KABINET_ESIGN_CA_DIR", "", "directory of PEM certificates of the accredited e-signature CAs (empty: the data dir's test CA, esign-ca.pem)"},
+	{"calendar", "KABINET_CALENDAR", "", "JSON file of production-calendar years ({\"years\":[{\"year\",\"holidays\",\"working_weekends\"}]}) added to the shipped 2025–2027"},
 	{"checkpoint-every", "KABINET_JOURNAL_CHECKPOINT_EVERY", "100", "sign a journal checkpoint after this many entries"},
 	{"checkpoint-interval", "KABINET_JOURNAL_CHECKPOINT_INTERVAL", "2s", "sign a journal checkpoint this long after new entries"},
 }
@@ -96,6 +123,7 @@ func parseConfigWith(name string, args []string, extra func(*flag.FlagSet)) (Con
 		LogFormat: *vals["log-format"], JWTSecret: os.Getenv("KABINET_JWT_SECRET"),
 		JournalKey: os.Getenv("KABINET_JOURNAL_KEY"), OIDCIssuer: *vals["oidc-issuer"],
 		OIDCAudience: *vals["oidc-audience"], OIDCRoleClaim: *vals["oidc-role-claim"],
+		ESignCADir: *vals["esign-ca-dir"], CalendarFile: *vals["calendar"],
 	}
 	var err error
 	if c.MinPositionWait, err = time.ParseDuration(*vals["min-position-wait"]); err != nil {
@@ -113,9 +141,21 @@ func parseConfigWith(name string, args []string, extra func(*flag.FlagSet)) (Con
 	if c.CheckpointEvery, err = strconv.ParseUint(*vals["checkpoint-every"], 10, 64); err != nil || c.CheckpointEvery == 0 {
 		return c, fs, usageError{"checkpoint-every must be a positive integer"}
 	}
-	if c.RateLimit, err = strconv.Atoi(*vals["rate-limit"]); err != nil || c.RateLimit < 0 {
-		return c, fs, usageError{"rate-limit must be a non-negative integer"}
+	for name, dst := range map[string]*int{"rate-limit": &c.RateLimit, "payment-rate-limit": &c.PaymentRateLimit, "denied-rate-limit": &c.DeniedRateLimit} {
+		if *dst, err = strconv.Atoi(*vals[name]); err != nil || *dst < 0 {
+			return c, fs, usageError{name + " must be a non-negative integer"}
+		}
 	}
+	for name, dst := range map[string]*time.Duration{"read-header-timeout": &c.HTTP.ReadHeader,
+		"read-timeout": &c.HTTP.Read, "write-timeout": &c.HTTP.Write, "idle-timeout": &c.HTTP.Idle} {
+		if *dst, err = time.ParseDuration(*vals[name]); err != nil || *dst <= 0 {
+			return c, fs, usageError{name + " must be a positive duration"}
+		}
+	}
+	if c.TrustedProxies, err = httpx.ParseTrustedProxies(*vals["trusted-proxies"]); err != nil {
+		return c, fs, usageError{err.Error()}
+	}
+	c.AdminAddr = *vals["admin-addr"]
 	if c.OIDCIssuer != "" && c.OIDCAudience == "" {
 		return c, fs, usageError{"oidc-audience is required with oidc-issuer"}
 	}
@@ -130,5 +170,31 @@ func parseConfigWith(name string, args []string, extra func(*flag.FlagSet)) (Con
 	if c.ReadStore == "" {
 		c.ReadStore = filepath.Join(c.DataDir, "read.db")
 	}
+	if err := c.chooseScanStore(*vals["scan-store"]); err != nil {
+		return c, fs, err
+	}
 	return c, fs, nil
+}
+
+// chooseScanStore sets ScanStore from the scan-store setting: postgres
+// needs a PostgreSQL read store, and is the default with one.
+func (c *Config) chooseScanStore(v string) error {
+	pg := strings.HasPrefix(c.ReadStore, "postgres")
+	switch v {
+	case "":
+		c.ScanStore = "file"
+		if pg {
+			c.ScanStore = "postgres"
+		}
+	case "file":
+		c.ScanStore = v
+	case "postgres":
+		if !pg {
+			return usageError{"scan-store postgres needs a PostgreSQL read store"}
+		}
+		c.ScanStore = v
+	default:
+		return usageError{"scan-store must be file or postgres, not " + strconv.Quote(v)}
+	}
+	return nil
 }

@@ -166,7 +166,7 @@ func TestAppointments_CancelAndRescheduleOnlyUntilTheSlot(t *testing.T) {
 func TestAppointments_ServiceCentreIdentityVerificationIsBookedThisWay(t *testing.T) {
 	onBothStores(t, func(t *testing.T, ts *testServer, clk *testClock) {
 		id, tok := ts.simplifiedApplicant("+79162220301")
-		passport, patent := newID(), newID()
+		passport, patent, card := newID(), newID(), newID()
 		scan := domain.ScanRef{BlobID: newID().String(), Size: 1 << 20, Type: domain.ScanPDF, SHA256: strings.Repeat("ab", 32)}
 		snils, err := domain.ParseSnils("112-233-445 95")
 		require.NoError(t, err)
@@ -178,6 +178,8 @@ func TestAppointments_ServiceCentreIdentityVerificationIsBookedThisWay(t *testin
 				Number: "7654321", IssuedAt: today.AddDays(-400).String(), ExpiresAt: today.AddDays(2000).String(), Issuer: "MIA"}, []domain.ScanRef{scan}, nil, today, passport, now))
 			require.NoError(t, a.AddDocument(domain.DocumentInput{Kind: domain.DocumentKindStayRight, Type: domain.DocPatent, Series: "77",
 				Number: "2600999999", IssuedAt: today.AddDays(-30).String(), ExpiresAt: today.AddDays(300).String(), Issuer: "ГУ МВД"}, []domain.ScanRef{scan}, nil, today, patent, now))
+			require.NoError(t, a.AddDocument(domain.DocumentInput{Kind: domain.DocumentKindStayRight, Type: domain.DocMigrationCard, Series: "4519",
+				Number: "7654321", IssuedAt: today.AddDays(-3).String(), ExpiresAt: today.AddDays(87).String(), Issuer: "ФСБ России"}, []domain.ScanRef{scan}, nil, today, card, now))
 			return a.LinkSnils(snils, true, "", now)
 		})
 		offices := ts.do("GET", "/v1/offices?service=identity_verification", "", nil)

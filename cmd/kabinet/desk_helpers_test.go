@@ -39,7 +39,7 @@ func startServerWithClock(t *testing.T, env map[string]string, clk *testClock, d
 	if dir == "" {
 		dir = t.TempDir()
 	}
-	args := []string{"--data-dir", dir, "--rate-limit", "0"}
+	args := []string{"--data-dir", dir, "--rate-limit", "0", "--payment-rate-limit", "0", "--denied-rate-limit", "0"}
 	for k, v := range env {
 		args = append(args, "--"+k, v)
 	}

@@ -26,6 +26,7 @@ Usage:
   kabinet journal witness --url URL --state FILE --key VERIFIER_KEY
   kabinet history ACCOUNT_ID [--format ndjson|table] [--data-dir ./data]
   kabinet probe URL
+  kabinet esign test-cert --data-dir DIR --name "Фамилия Имя Отчество" --out DIR2
   kabinet bench [--duration 10s] [--concurrency 32] [--reads 5] [--report-every 1m]
   kabinet bench reads [--duration 10s] [--connections 64]
 
@@ -81,6 +82,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return cmdBenchReads(ctx, args[2:], stdout)
 		}
 		return cmdBench(ctx, args[1:], stdout)
+	case "esign":
+		return cmdEsign(args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

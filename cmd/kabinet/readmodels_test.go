@@ -49,7 +49,7 @@ func TestCabinet_ShowsIdentityAndServicesMasksIdentifiersForOperators(t *testing
 	assert.Equal(t, "Ivanov", pd["latin"].(map[string]any)["surname"])
 	assert.Equal(t, "1990-04-15", pd["birth_date"])
 	docs := c.body["documents"].([]any)
-	require.Len(t, docs, 2)
+	require.Len(t, docs, 3)
 	card := docs[1].(map[string]any)
 	assert.Equal(t, "migration_card", card["type"])
 	assert.EqualValues(t, 2, card["scan_count"])

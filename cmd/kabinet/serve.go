@@ -88,13 +88,20 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		if c.Role == "worker" {
 			handler = a.OpsHandler // health, readiness and metrics only
 		}
-		srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+		srv = a.httpServer(handler)
 		a.Logger.Info("kabinet serving", "addr", ln.Addr().String(), "role", c.Role, "data_dir", c.DataDir)
 		go func() {
 			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				errc <- fmt.Errorf("http: %w", err)
 			}
 		}()
+	}
+	admin, err := a.serveAdmin(errc)
+	if err != nil {
+		srv.Close()
+		stopRunner()
+		wg.Wait()
+		return err
 	}
 	var runErr error
 	select {
@@ -110,8 +117,42 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		}
 		cancel()
 	}
+	if admin != nil {
+		admin.Close()
+	}
 	stopRunner()
 	wg.Wait()
 	a.Logger.Info("stopped: projections at their checkpoints, stores closing")
 	return runErr
+}
+
+// httpServer is an HTTP server for h with the configured timeouts, so a
+// slow or idle client cannot hold a connection for ever.
+func (a *App) httpServer(h http.Handler) *http.Server {
+	t := a.Config.HTTP
+	return &http.Server{Handler: h, ReadHeaderTimeout: t.ReadHeader, ReadTimeout: t.Read,
+		WriteTimeout: t.Write, IdleTimeout: t.Idle}
+}
+
+// serveAdmin serves AdminHandler (metrics, pprof) on its own address when
+// one is configured; its failures reach errc.
+func (a *App) serveAdmin(errc chan<- error) (*http.Server, error) {
+	if a.AdminHandler == nil {
+		return nil, nil
+	}
+	ln := a.AdminListener
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", a.Config.AdminAddr); err != nil {
+			return nil, fmt.Errorf("listen %s (admin): %w", a.Config.AdminAddr, err)
+		}
+	}
+	srv := a.httpServer(a.AdminHandler)
+	a.Logger.Info("kabinet admin serving", "addr", ln.Addr().String(), "paths", "/metrics /debug/pprof/")
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("admin http: %w", err)
+		}
+	}()
+	return srv, nil
 }

@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/kabinet/kabinet/platform/blobstore"
 	"github.com/kabinet/kabinet/platform/eventstore"
 	"github.com/kabinet/kabinet/platform/eventstore/kurrent"
 	"github.com/kabinet/kabinet/platform/eventstore/sqlstore"
@@ -112,4 +115,30 @@ func openJournal(ctx context.Context, c Config, db *sqldb.DB) (*journal.Journal,
 	return journal.Open(ctx, db, signer, verifier, journal.Options{
 		CheckpointEvery: c.CheckpointEvery, CheckpointInterval: c.CheckpointInterval, VerifierKey: vkey,
 	})
+}
+
+// openScans opens the scan store KABINET_SCAN_STORE names, sealing with
+// KABINET_BLOB_KEY (64 hex digits, shared by the instances) or the data
+// dir's blob.key.
+func openScans(ctx context.Context, c Config, read *sqldb.DB) (blobstore.Store, error) {
+	key, err := blobKey(c)
+	if err != nil {
+		return nil, err
+	}
+	if c.ScanStore == "postgres" {
+		return blobstore.NewPGStore(ctx, read, key)
+	}
+	return blobstore.NewFileStore(c.DataDir, key)
+}
+
+func blobKey(c Config) ([]byte, error) {
+	v := os.Getenv("KABINET_BLOB_KEY")
+	if v == "" {
+		return blobstore.LoadOrCreateKey(c.DataDir)
+	}
+	key, err := hex.DecodeString(strings.TrimSpace(v))
+	if err != nil || len(key) != blobstore.KeySize {
+		return nil, fmt.Errorf("KABINET_BLOB_KEY must be %d hex digits", 2*blobstore.KeySize)
+	}
+	return key, nil
 }

@@ -71,21 +71,6 @@ func cmdToken(args []string, stdout io.Writer) error {
 	return nil
 }
 
-// cmdMigrate creates every table the service needs, then exits.
-func cmdMigrate(ctx context.Context, args []string, stdout io.Writer) error {
-	c, _, err := parseConfig("migrate", args)
-	if err != nil {
-		return err
-	}
-	a, err := buildApp(ctx, c, io.Discard)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	fmt.Fprintf(stdout, "migrated: events %s, read models %s\n", c.EventStore, c.ReadStore)
-	return nil
-}
-
 // cmdRebuild rebuilds one projection (or all) from position 0 with a progress bar.
 func cmdRebuild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var name string

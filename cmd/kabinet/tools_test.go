@@ -104,6 +104,10 @@ func TestMetrics_ExposeRoutesAppendsAndProjectionLag(t *testing.T) {
 	assert.NotContains(t, m, id, "no ids in labels")
 	assert.Contains(t, m, "http_request_duration_seconds_bucket")
 	assert.Contains(t, m, "eventstore_appended_events_total 2", "AccountRegistered and ConsentGiven")
-	assert.Contains(t, m, `projection_position{projection="cabinet"} 2`)
-	assert.Contains(t, m, `projection_lag_events{projection="cabinet"} 0`)
+	// The runner reports where each projection stands twice a second.
+	require.Eventually(t, func() bool {
+		m := string(ts.do("GET", "/metrics", "", nil).raw)
+		return strings.Contains(m, `projection_position{projection="cabinet"} 2`) &&
+			strings.Contains(m, `projection_lag_events{projection="cabinet"} 0`)
+	}, 10*time.Second, 50*time.Millisecond, "projection position and lag")
 }

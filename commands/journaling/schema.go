@@ -10,13 +10,9 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
 
+	"github.com/kabinet/kabinet/platform/schema"
 	"github.com/kabinet/kabinet/platform/sqldb"
 )
-
-// migrationLockKey serialises concurrent migrations on one PostgreSQL
-// database (several API instances starting at once): CREATE TABLE IF NOT
-// EXISTS alone races on the catalog there.
-const migrationLockKey = 0x6b61_6269_6e65_7402 // "kabinet" + 2
 
 // The inbox holds entries of actions that wrote no events (refusals,
 // denials, staff reads) until the writer journals them; the cursor is the
@@ -42,29 +38,32 @@ const cursorTable = `CREATE TABLE IF NOT EXISTS journal_cursor (
 		name     TEXT   PRIMARY KEY,
 		position BIGINT NOT NULL)`
 
-// migrate creates the writer's tables and the cursor row named name.
-func migrate(ctx context.Context, db *sqldb.DB, name string) error {
-	stmts := sqliteSchema
-	if db.IsPostgres() {
-		stmts = pgSchema
-	}
-	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		if db.IsPostgres() {
-			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", int64(migrationLockKey)); err != nil {
-				return err
-			}
+// Migrations are the journal writer's tables, oldest first.
+var Migrations = schema.Component{Name: "journaling", Migrations: []schema.Migration{
+	{ID: "0001_tables", Up: func(ctx context.Context, tx bun.Tx) error {
+		stmts := sqliteSchema
+		if tx.Dialect().Name() == dialect.PG {
+			stmts = pgSchema
 		}
 		for _, s := range stmts {
 			if _, err := tx.ExecContext(ctx, s); err != nil {
-				return err
+				return fmt.Errorf("create journal inbox: %w", err)
 			}
 		}
-		_, err := tx.ExecContext(ctx,
-			`INSERT INTO journal_cursor (name, position) VALUES (?, 0) ON CONFLICT (name) DO NOTHING`, name)
-		return err
-	})
+		return nil
+	}},
+}}
+
+// migrate applies the writer's pending migrations and creates the cursor
+// row named name.
+func migrate(ctx context.Context, db *sqldb.DB, name string) error {
+	if _, err := schema.Up(ctx, db, Migrations); err != nil {
+		return fmt.Errorf("journaling: %w", err)
+	}
+	_, err := db.ExecContext(ctx,
+		`INSERT INTO journal_cursor (name, position) VALUES (?, 0) ON CONFLICT (name) DO NOTHING`, name)
 	if err != nil {
-		return fmt.Errorf("journaling: create tables: %w", err)
+		return fmt.Errorf("journaling: create cursor %q: %w", name, err)
 	}
 	return nil
 }

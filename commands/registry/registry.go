@@ -75,12 +75,31 @@ type MigrationRecords interface {
 }
 
 // Bank is a partner bank that verifies its customers' identity: it sends
-// them a one-time code (through the portal's outbox) that they enter on
-// the portal.
+// them a one-time code through its own channel, to the contact it holds
+// for its customer (never one the account confirmed by itself), and they
+// enter it on the portal.
 type Bank interface {
 	// KnowsCustomer asks whether p is a customer whose identity the bank
 	// checked in person, so that a bank verification may start.
 	KnowsCustomer(ctx context.Context, account uuid.UUID, p Person) (Verdict, error)
+	// SendCode has the bank deliver the portal's verification code to its
+	// customer p through the bank's own channel.
+	SendCode(ctx context.Context, account uuid.UUID, p Person, code string) error
+}
+
+// BankMessage is one message a bank sends its customer: To is the bank's
+// contact for them.
+type BankMessage struct {
+	To        string
+	AccountID uuid.UUID
+	Text      string
+	Code      string
+}
+
+// BankChannel carries a bank's messages to its customers (the simulator's
+// is the portal's outbox, with channel "bank").
+type BankChannel interface {
+	Deliver(ctx context.Context, m BankMessage) error
 }
 
 // Registries bundles the ports the command handlers consult.

@@ -2,6 +2,8 @@ package registry
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -19,9 +21,13 @@ import (
 //   - or it belongs to one of TestPersons, in which case it matches only
 //     that person's name and birth date (ReasonPersonMismatch);
 //   - every stay-right document is on record and every person is a
-//     customer of the partner bank.
+//     customer of the partner bank, whose phone for them is the fixture's
+//     BankPhone for a test person and, for anyone else, a number derived
+//     from their name and birth date (BankPhoneOf); its codes go out
+//     through the BankChannel it was given.
 type Simulator struct {
 	links   Links
+	bankOut BankChannel
 	persons map[string]TestPerson // by SNILS or INN digits
 }
 
@@ -32,14 +38,14 @@ var (
 	_ Bank             = (*Simulator)(nil)
 )
 
-// NewSimulator builds the simulator over the portal's links and the
-// fixture of TestPersons. It panics on a nil links or a fixture number
-// that does not parse: both are programming errors.
-func NewSimulator(links Links) *Simulator {
-	if links == nil {
-		panic("registry.NewSimulator: nil links")
+// NewSimulator builds the simulator over the portal's links, the bank's
+// channel and the fixture of TestPersons. It panics on a nil links or
+// channel or a fixture number that does not parse: programming errors.
+func NewSimulator(links Links, bankOut BankChannel) *Simulator {
+	if links == nil || bankOut == nil {
+		panic("registry.NewSimulator: nil links or bank channel")
 	}
-	s := &Simulator{links: links, persons: map[string]TestPerson{}}
+	s := &Simulator{links: links, bankOut: bankOut, persons: map[string]TestPerson{}}
 	for _, p := range TestPersons() {
 		sn, err := domain.ParseSnils(p.Snils)
 		if err != nil {
@@ -92,4 +98,30 @@ func (s *Simulator) CheckStayDocument(context.Context, uuid.UUID, StayDocument, 
 // KnowsCustomer implements Bank: everyone is a customer.
 func (s *Simulator) KnowsCustomer(context.Context, uuid.UUID, Person) (Verdict, error) {
 	return Verdict{Match: true}, nil
+}
+
+// SendCode implements Bank: the code goes to BankPhoneOf(p) through the
+// bank's channel.
+func (s *Simulator) SendCode(ctx context.Context, account uuid.UUID, p Person, code string) error {
+	err := s.bankOut.Deliver(ctx, BankMessage{
+		To: BankPhoneOf(p), AccountID: account, Code: code,
+		Text: fmt.Sprintf("Банк-партнёр (симулятор): код подтверждения личности на Госуслугах %s. Действует 15 минут. Никому не сообщайте код.", code),
+	})
+	if err != nil {
+		return fmt.Errorf("registry simulator: bank code: %w", err)
+	}
+	return nil
+}
+
+// BankPhoneOf is the phone the simulated bank holds for p: a test
+// person's BankPhone, else +7999 and seven digits derived from the name
+// and birth date, so the same person always has the same bank phone.
+func BankPhoneOf(p Person) string {
+	for _, rec := range TestPersons() {
+		if samePerson(rec, p) {
+			return rec.BankPhone
+		}
+	}
+	sum := sha256.Sum256([]byte(norm(p.Surname) + "|" + norm(p.GivenNames) + "|" + norm(p.Patronymic) + "|" + p.BirthDate.String()))
+	return fmt.Sprintf("+7999%07d", binary.BigEndian.Uint32(sum[:4])%10_000_000)
 }

@@ -68,19 +68,19 @@ func TestSimulator_Rules(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			v, err := NewSimulator(c.links).CheckSnils(ctx, me, c.snils, c.p)
+			v, err := NewSimulator(c.links, &bankSink{}).CheckSnils(ctx, me, c.snils, c.p)
 			require.NoError(t, err)
 			assert.Equal(t, c.match, v.Match)
 			assert.Equal(t, c.reason, v.Reason)
 		})
 	}
-	v, err := NewSimulator(fakeLinks{}).CheckInn(ctx, me, kInn, stranger)
+	v, err := NewSimulator(fakeLinks{}, &bankSink{}).CheckInn(ctx, me, kInn, stranger)
 	require.NoError(t, err)
 	assert.False(t, v.Match, "fixture INN for someone else")
 	latinOnly := stranger
 	latinOnly.Latin = domain.LatinName{Surname: "KARIMOV", GivenNames: "Aziz"}
 	latinOnly.BirthDate = karimov.BirthDate
-	v, err = NewSimulator(fakeLinks{}).CheckInn(ctx, me, kInn, latinOnly)
+	v, err = NewSimulator(fakeLinks{}, &bankSink{}).CheckInn(ctx, me, kInn, latinOnly)
 	require.NoError(t, err)
 	assert.True(t, v.Match, "the Latin name of record, patronymic left out")
 }
@@ -90,4 +90,29 @@ func mustSnils(t *testing.T, s string) domain.Snils {
 	v, err := domain.ParseSnils(s)
 	require.NoError(t, err)
 	return v
+}
+
+type bankSink struct{ got []BankMessage }
+
+func (b *bankSink) Deliver(_ context.Context, m BankMessage) error {
+	b.got = append(b.got, m)
+	return nil
+}
+
+func TestSimulator_TheBankSendsCodesToItsOwnPhoneForTheCustomer(t *testing.T) {
+	sink := &bankSink{}
+	s := NewSimulator(fakeLinks{}, sink)
+	ctx, acc := context.Background(), uuid.New()
+	k := TestPersons()[0]
+	require.NoError(t, s.SendCode(ctx, acc, person(k.Surname, k.GivenNames, k.Patronymic, k.BirthDate), "123456"))
+	stranger := person("Петров", "Иван", "", domain.MustDate(1980, time.May, 1))
+	require.NoError(t, s.SendCode(ctx, acc, stranger, "654321"))
+	require.NoError(t, s.SendCode(ctx, acc, stranger, "111111"))
+	require.Len(t, sink.got, 3)
+	assert.Equal(t, k.BankPhone, sink.got[0].To, "a test person's bank phone")
+	assert.Equal(t, "123456", sink.got[0].Code)
+	assert.Equal(t, acc, sink.got[0].AccountID)
+	assert.Regexp(t, `^\+7999[0-9]{7}$`, sink.got[1].To)
+	assert.Equal(t, sink.got[1].To, sink.got[2].To, "the same person always has the same bank phone")
+	assert.NotEqual(t, BankPhoneOf(person("Петров", "Иван", "", domain.MustDate(1980, time.May, 2))), sink.got[1].To)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/eventstore"
+	"github.com/kabinet/kabinet/platform/schema"
 	"github.com/kabinet/kabinet/platform/sqldb"
 )
 
@@ -35,6 +36,17 @@ type DocumentExpiry struct{ *IndexedJob }
 // documentExpiryJob names the job and its checkpoint.
 const documentExpiryJob = "document_expiry"
 
+// ExpiryMigrations are the document expiry index's tables, oldest first.
+var ExpiryMigrations = schema.Component{Name: "document_expiry", Migrations: []schema.Migration{
+	{ID: "0001_tables", Up: schema.SQL(`CREATE TABLE IF NOT EXISTS document_expiry (
+			account_id TEXT NOT NULL,
+			document_id TEXT NOT NULL,
+			expires_on TEXT NOT NULL,
+			expired BOOLEAN NOT NULL DEFAULT FALSE,
+			PRIMARY KEY (account_id, document_id))`,
+		`CREATE INDEX IF NOT EXISTS document_expiry_due ON document_expiry (expired, expires_on)`)},
+}}
+
 // NewDocumentExpiry creates the job's tables in db if needed.
 func NewDocumentExpiry(ctx context.Context, db *sqldb.DB, store eventstore.Store, expire ExpireFunc, logger *slog.Logger) (*DocumentExpiry, error) {
 	if db == nil || store == nil || expire == nil {
@@ -44,17 +56,9 @@ func NewDocumentExpiry(ctx context.Context, db *sqldb.DB, store eventstore.Store
 		logger = slog.Default()
 	}
 	job, err := NewIndexedJob(ctx, db, store, Indexed{
-		Name: documentExpiryJob,
-		Schema: []string{
-			`CREATE TABLE IF NOT EXISTS document_expiry (
-			account_id TEXT NOT NULL,
-			document_id TEXT NOT NULL,
-			expires_on TEXT NOT NULL,
-			expired BOOLEAN NOT NULL DEFAULT FALSE,
-			PRIMARY KEY (account_id, document_id))`,
-			`CREATE INDEX IF NOT EXISTS document_expiry_due ON document_expiry (expired, expires_on)`,
-		},
-		Apply: index,
+		Name:   documentExpiryJob,
+		Schema: ExpiryMigrations,
+		Apply:  index,
 		Due: func(ctx context.Context, now time.Time, limit int) ([]string, error) {
 			var accounts []string
 			err := db.NewRaw(`SELECT DISTINCT account_id FROM document_expiry

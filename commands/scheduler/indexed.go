@@ -13,6 +13,7 @@ import (
 
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/eventstore"
+	"github.com/kabinet/kabinet/platform/schema"
 	"github.com/kabinet/kabinet/platform/sqldb"
 )
 
@@ -22,8 +23,8 @@ import (
 type Indexed struct {
 	// Name names the job and its row in scheduler_checkpoints.
 	Name string
-	// Schema creates the index's tables and indexes if needed.
-	Schema []string
+	// Schema is the index's tables as versioned migrations.
+	Schema schema.Component
 	// Apply applies one log event to the index inside tx; events the job
 	// does not index it ignores.
 	Apply func(ctx context.Context, tx bun.Tx, rec eventstore.RecordedEvent) error
@@ -54,6 +55,14 @@ type IndexedJob struct {
 	batch int // ids acted on per run
 }
 
+// Migrations are the checkpoints table the log-indexed jobs share (one row
+// per job), oldest first.
+var Migrations = schema.Component{Name: "scheduler", Migrations: []schema.Migration{
+	{ID: "0001_tables", Up: schema.SQL(`CREATE TABLE IF NOT EXISTS scheduler_checkpoints (
+			job TEXT PRIMARY KEY,
+			position BIGINT NOT NULL)`)},
+}}
+
 // NewIndexedJob creates the job's tables, and the checkpoints table the
 // scheduler's jobs share (one row per job), in db if needed.
 func NewIndexedJob(ctx context.Context, db *sqldb.DB, store eventstore.Store, spec Indexed, logger *slog.Logger) (*IndexedJob, error) {
@@ -63,13 +72,8 @@ func NewIndexedJob(ctx context.Context, db *sqldb.DB, store eventstore.Store, sp
 	if logger == nil {
 		logger = slog.Default()
 	}
-	schema := append(append([]string(nil), spec.Schema...), `CREATE TABLE IF NOT EXISTS scheduler_checkpoints (
-			job TEXT PRIMARY KEY,
-			position BIGINT NOT NULL)`)
-	for _, q := range schema {
-		if _, err := db.ExecContext(ctx, q); err != nil {
-			return nil, fmt.Errorf("create %s tables: %w", spec.Name, err)
-		}
+	if _, err := schema.Up(ctx, db, Migrations, spec.Schema); err != nil {
+		return nil, fmt.Errorf("%s: %w", spec.Name, err)
 	}
 	return &IndexedJob{spec: spec, db: db, store: store, log: logger, page: 500, batch: 500}, nil
 }

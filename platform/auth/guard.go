@@ -30,6 +30,11 @@ type Guard struct {
 	// OnDenied, when set, is called for every 401, 403 and 404 the guard
 	// answers, with the reason code, before the answer is written.
 	OnDenied func(r *http.Request, status int, reason string)
+	// Throttle, when set, is asked after OnDenied whether this denial may
+	// be answered as such; an error (a 429 rate_limited) is answered
+	// instead, so a client probing tokens, signatures or ids is slowed
+	// down and learns nothing more.
+	Throttle func(r *http.Request) error
 }
 
 // NewGuard returns a guard answering 404 to principals who may not see an
@@ -67,6 +72,12 @@ func (g *Guard) Deny(w http.ResponseWriter, r *http.Request, status int, reason 
 	}
 	if g != nil && g.OnDenied != nil {
 		g.OnDenied(r, status, reason)
+	}
+	if g != nil && g.Throttle != nil {
+		if terr := g.Throttle(r); terr != nil {
+			w.Header().Del("WWW-Authenticate")
+			err = terr
+		}
 	}
 	httpx.WriteError(w, r, err)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kabinet/kabinet/platform/auth"
+	"github.com/kabinet/kabinet/platform/httpx"
 )
 
 type denial struct {
@@ -224,4 +225,27 @@ func TestDeny_OtherStatusesAnswer404(t *testing.T) {
 
 	assert.Equal(t, http.StatusNotFound, rec.Code)
 	assert.Equal(t, []denial{{404, "not_found"}}, denied)
+}
+
+func TestThrottle_DenialsBeyondTheBudgetAre429AndStillReported(t *testing.T) {
+	var got []denial
+	g := recordingGuard(&got)
+	budget := 2
+	g.Throttle = func(*http.Request) error {
+		if budget == 0 {
+			return httpx.RateLimited("slow down", 7)
+		}
+		budget--
+		return nil
+	}
+	h := g.Authenticate(auth.NewVerifier([]byte("0123456789abcdef0123456789abcdef"), time.Now))(whoami)
+	for range 2 {
+		rec := serve(h, "Bearer nonsense")
+		assert.Equal(t, http.StatusUnauthorized, rec.Code)
+	}
+	rec := serve(h, "Bearer nonsense")
+	assert.Equal(t, http.StatusTooManyRequests, rec.Code)
+	assert.Equal(t, "7", rec.Header().Get("Retry-After"))
+	assert.Empty(t, rec.Header().Get("WWW-Authenticate"), "a throttled answer says nothing about the token")
+	assert.Len(t, got, 3, "the throttled denial is journaled like the others")
 }

@@ -1,6 +1,8 @@
 // Package blobstore keeps document scans (DOMAIN.md §3): the Store port the
-// write side uploads through, and FileStore, the embedded adapter that keeps
-// each scan AES-256-GCM-encrypted in one file under <dataDir>/blobs. Events
+// write side uploads through; FileStore, the embedded adapter that keeps
+// each scan AES-256-GCM-encrypted in one file under <dataDir>/blobs; and
+// PGStore, which keeps the same sealed bytes in a PostgreSQL row so every
+// instance shares them (both seal through scanCipher, seal.go). Events
 // carry only a blob's id, size, type and SHA-256, never its bytes. Every
 // adapter passes the contract suite in blobstoretest.
 package blobstore

@@ -2,16 +2,9 @@ package blobstore
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"io/fs"
 	"os"
@@ -36,8 +29,8 @@ const (
 // <dataDir>/blobs, named by the blob id (see format.go for the layout).
 // It is safe for concurrent use.
 type FileStore struct {
-	dir  string
-	aead cipher.AEAD
+	dir    string
+	cipher scanCipher
 }
 
 var _ Store = (*FileStore)(nil)
@@ -46,22 +39,15 @@ var _ Store = (*FileStore)(nil)
 // directory (0700) if needed, with a 32-byte key (see LoadOrCreateKey).
 // Uploads a crashed process left behind more than an hour ago are removed.
 func NewFileStore(dataDir string, key []byte) (*FileStore, error) {
-	if len(key) != KeySize {
-		return nil, fmt.Errorf("blobstore: key is %d bytes, want %d", len(key), KeySize)
-	}
-	block, err := aes.NewCipher(key)
+	c, err := newScanCipher(key)
 	if err != nil {
-		return nil, fmt.Errorf("blobstore: %w", err)
-	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, fmt.Errorf("blobstore: %w", err)
+		return nil, err
 	}
 	dir := filepath.Join(dataDir, "blobs")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("blobstore: create %s: %w", dir, err)
 	}
-	s := &FileStore{dir: dir, aead: aead}
+	s := &FileStore{dir: dir, cipher: c}
 	s.removeStaleUploads(time.Now().Add(-staleTempAge))
 	return s, nil
 }
@@ -69,25 +55,10 @@ func NewFileStore(dataDir string, key []byte) (*FileStore, error) {
 // Put implements Store. It streams: at most maxSize+1 bytes are read from r
 // and at most one 64 KiB chunk of plaintext is held in memory.
 func (s *FileStore) Put(ctx context.Context, r io.Reader, maxSize int64) (Blob, error) {
-	if maxSize <= 0 {
-		return Blob{}, fmt.Errorf("blobstore: maxSize must be positive, got %d", maxSize)
-	}
-	limited := io.LimitReader(r, maxSize+1)
-	head := make([]byte, domain.ScanSniffLen)
-	n, err := io.ReadFull(limited, head)
-	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-		return Blob{}, fmt.Errorf("blobstore: read upload: %w", err)
-	}
-	scanType, err := domain.DetectScanType(head[:n])
+	u, err := newUpload(r, maxSize)
 	if err != nil {
 		return Blob{}, err
 	}
-	id, err := uuid.NewV7()
-	if err != nil {
-		return Blob{}, fmt.Errorf("blobstore: new id: %w", err)
-	}
-	blob := Blob{ID: id.String(), Type: scanType}
-
 	tmp, err := os.CreateTemp(s.dir, tempPattern)
 	if err != nil {
 		return Blob{}, fmt.Errorf("blobstore: create upload: %w", err)
@@ -100,13 +71,10 @@ func (s *FileStore) Put(ctx context.Context, r io.Reader, maxSize int64) (Blob, 
 		}
 	}()
 
-	sum := sha256.New()
-	src := io.TeeReader(io.MultiReader(bytes.NewReader(head[:n]), limited), sum)
-	blob.Size, err = s.write(ctx, tmp, blob, src, maxSize, sum)
+	blob, err := s.cipher.sealUpload(ctx, tmp, u)
 	if err != nil {
 		return Blob{}, err
 	}
-	blob.SHA256 = hex.EncodeToString(sum.Sum(nil))
 	if err := tmp.Sync(); err != nil {
 		return Blob{}, fmt.Errorf("blobstore: sync upload: %w", err)
 	}
@@ -121,31 +89,6 @@ func (s *FileStore) Put(ctx context.Context, r io.Reader, maxSize int64) (Blob, 
 		return Blob{}, err
 	}
 	return blob, nil
-}
-
-// write encrypts src into f: header, a placeholder for the meta block, the
-// chunks, then the meta block in its place once size and hash are known.
-func (s *FileStore) write(ctx context.Context, f *os.File, blob Blob, src io.Reader, maxSize int64, sum hash.Hash) (int64, error) {
-	prefix := make([]byte, prefixSize)
-	if _, err := rand.Read(prefix); err != nil {
-		return 0, fmt.Errorf("blobstore: nonce prefix: %w", err)
-	}
-	seal := sealing{aead: s.aead, header: newHeader(prefix), id: blob.ID}
-	if _, err := f.Write(append(seal.header, make([]byte, metaSealed)...)); err != nil {
-		return 0, fmt.Errorf("blobstore: write upload: %w", err)
-	}
-	w := &chunkWriter{sealing: seal, w: f}
-	size, err := copyChunks(ctx, w, src, maxSize)
-	if err != nil {
-		return 0, err
-	}
-	m := meta{size: size, typeName: blob.Type.String()}
-	sum.Sum(m.sum[:0])
-	sealedMeta := s.aead.Seal(nil, seal.nonce(0), m.marshal(), seal.aad(kindMeta))
-	if _, err := f.WriteAt(sealedMeta, int64(headerSize)); err != nil {
-		return 0, fmt.Errorf("blobstore: write upload: %w", err)
-	}
-	return size, nil
 }
 
 // copyChunks seals src chunk by chunk, peeking one byte ahead to know which
@@ -203,40 +146,12 @@ func (s *FileStore) Open(ctx context.Context, id string) (io.ReadCloser, Blob, e
 	if err != nil {
 		return nil, Blob{}, fmt.Errorf("blobstore: open: %w", err)
 	}
-	blob, r, err := s.openFile(f, id)
+	blob, r, err := s.cipher.open(f, id)
 	if err != nil {
 		f.Close()
 		return nil, Blob{}, err
 	}
 	return r, blob, nil
-}
-
-func (s *FileStore) openFile(f *os.File, id string) (Blob, *chunkReader, error) {
-	start := make([]byte, dataOffset)
-	if _, err := io.ReadFull(f, start); err != nil {
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			return Blob{}, nil, corrupt("file shorter than its header")
-		}
-		return Blob{}, nil, fmt.Errorf("blobstore: read: %w", err)
-	}
-	if string(start[:len(magic)]) != magic {
-		return Blob{}, nil, corrupt("not a blob file")
-	}
-	if v := start[len(magic)]; v != version {
-		return Blob{}, nil, corrupt("unknown format version %d", v)
-	}
-	seal := sealing{aead: s.aead, header: start[:headerSize], id: id}
-	plain, err := s.aead.Open(nil, seal.nonce(0), start[headerSize:], seal.aad(kindMeta))
-	if err != nil {
-		return Blob{}, nil, corrupt("meta block does not authenticate (tampered, or another key)")
-	}
-	m := unmarshalMeta(plain)
-	scanType, err := domain.NewScanTypeFromString(m.typeName)
-	if err != nil {
-		return Blob{}, nil, corrupt("unknown scan type %q", m.typeName)
-	}
-	blob := Blob{ID: id, Size: m.size, Type: scanType, SHA256: hex.EncodeToString(m.sum[:])}
-	return blob, newChunkReader(seal, f, f, m), nil
 }
 
 // Delete implements Store.

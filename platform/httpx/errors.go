@@ -147,6 +147,7 @@ var statusForCode = map[string]int{
 	domain.CodeFineNotFound:             http.StatusNotFound,
 	domain.CodePaymentTransactionReused: http.StatusConflict,
 	domain.CodeComplaintSameOperator:    http.StatusForbidden,
+	domain.CodeFourEyesRequired:         http.StatusForbidden,
 }
 
 // StatusFor is the status WriteError answers err with: the table for domain

@@ -63,10 +63,17 @@ func routePattern(r *http.Request) string {
 	return "unmatched"
 }
 
-// ClientIP is the peer's address without the port, for event metadata and
-// the journal (never for logs). It trusts no forwarding header: behind a
-// trusted proxy, mount chi's middleware.RealIP before the routes.
+// ClientIP is the client's address, for rate limits, event metadata and
+// the journal (never for logs): the one ClientAddress found when it ran in
+// front of the routes, else the peer's address without the port.
 func ClientIP(r *http.Request) string {
+	if ip, ok := r.Context().Value(clientIPKey{}).(string); ok {
+		return ip
+	}
+	return peerIP(r)
+}
+
+func peerIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr

@@ -43,6 +43,7 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/kabinet/kabinet/platform/schema"
 	"github.com/kabinet/kabinet/platform/sqldb"
 )
 
@@ -170,7 +171,7 @@ func Open(ctx context.Context, db *sqldb.DB, signer note.Signer, verifier note.V
 	if j.now == nil {
 		j.now = time.Now
 	}
-	if err := createSchema(ctx, db); err != nil {
+	if _, err := schema.Up(ctx, db, Migrations); err != nil {
 		return nil, fmt.Errorf("journal: open: %w", err)
 	}
 	return j, nil

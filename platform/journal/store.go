@@ -10,7 +10,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
 
-	"github.com/kabinet/kabinet/platform/sqldb"
+	"github.com/kabinet/kabinet/platform/schema"
 )
 
 // hashSize is the size of every tree hash (SHA-256).
@@ -19,12 +19,12 @@ const hashSize = 32
 // rangeFactory builds compact ranges with RFC 6962 node hashing.
 var rangeFactory = &compact.RangeFactory{Hash: rfc6962.DefaultHasher.HashChildren}
 
-// schema is the DDL; {blob} is the binary type, {suffix} the nodes table
+// ddl is the journal's first migration; {blob} is the binary type, {suffix} the nodes table
 // suffix, {seq} the type of seq: on SQLite INTEGER, which makes seq the
 // table's rowid, so an entry is one B-tree insert fewer than with a
 // separate primary-key index (journals created before keep theirs; both
 // read and write alike).
-var schema = []string{
+var ddl = []string{
 	`CREATE TABLE IF NOT EXISTS journal_entries (
 		seq {seq} PRIMARY KEY,
 		at_us BIGINT NOT NULL,
@@ -72,35 +72,26 @@ var schema = []string{
 		VALUES (1, 0, ?, -1, 0) ON CONFLICT (id) DO NOTHING`,
 }
 
-func createSchema(ctx context.Context, db *sqldb.DB) error {
+// Migrations are the journal's tables, oldest first.
+var Migrations = schema.Component{Name: "journal", Migrations: []schema.Migration{
+	{ID: "0001_tables", Up: createTables},
+}}
+
+// createTables runs the DDL above: on a journal created before
+// migrations were versioned it only replaces the index of every actor.
+func createTables(ctx context.Context, tx bun.Tx) error {
 	blob, suffix, seq := "BLOB", " WITHOUT ROWID", "INTEGER"
-	if db.IsPostgres() {
+	if tx.Dialect().Name() == dialect.PG {
 		blob, suffix, seq = "BYTEA", "", "BIGINT"
 	}
 	r := strings.NewReplacer("{blob}", blob, "{suffix}", suffix, "{seq}", seq)
-	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		if db.IsPostgres() {
-			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", int64(migrationLockKey)); err != nil {
-				return err
-			}
+	for _, stmt := range ddl {
+		if _, err := tx.ExecContext(ctx, r.Replace(stmt), []byte{}); err != nil {
+			return fmt.Errorf("create journal tables: %w", err)
 		}
-		for _, ddl := range schema {
-			if _, err := tx.ExecContext(ctx, r.Replace(ddl), []byte{}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("create journal schema: %w", err)
 	}
 	return nil
 }
-
-// migrationLockKey serialises journals opening on one PostgreSQL database
-// at once (several instances starting): CREATE … IF NOT EXISTS alone races
-// on the catalog there, and an index is replaced when an older journal opens.
-const migrationLockKey = 0x6b61_6269_6e65_7403 // "kabinet" + 3
 
 // entryRow is a journal_entries row.
 type entryRow struct {

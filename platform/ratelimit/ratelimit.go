@@ -1,9 +1,12 @@
 // Package ratelimit throttles requests per client key (an IP, an account)
 // with token buckets, answering 429 rate_limited with Retry-After — the
-// guard in front of registration and one-time-code endpoints.
+// guard in front of registration, one-time-code and payment endpoints and
+// of denied requests. Limiter keeps its buckets in the process; Shared
+// keeps them in PostgreSQL, so every instance draws from the same ones.
 package ratelimit
 
 import (
+	"context"
 	"math"
 	"net/http"
 	"sync"
@@ -82,24 +85,55 @@ func (l *Limiter) sweep(now time.Time) {
 	}
 }
 
-// Middleware limits the wrapped routes per key(r); an empty key is not
-// limited. A refused request is answered 429 rate_limited with Retry-After.
+// Take is Allow for the Taker interface; it never fails.
+func (l *Limiter) Take(_ context.Context, key string) (bool, time.Duration, error) {
+	ok, wait := l.Allow(key)
+	return ok, wait, nil
+}
+
+// Middleware limits the wrapped routes per key(r) (see Middleware).
 func (l *Limiter) Middleware(key func(*http.Request) string) func(http.Handler) http.Handler {
+	return Middleware(l, key)
+}
+
+// Taker is a set of token buckets: in this process (Limiter) or shared by
+// every instance (Shared).
+type Taker interface {
+	// Enabled reports whether the buckets limit anything.
+	Enabled() bool
+	// Take takes a token for key, or tells how long until one is free.
+	Take(ctx context.Context, key string) (ok bool, wait time.Duration, err error)
+}
+
+// Middleware limits the wrapped routes per key(r); an empty key is not
+// limited. A refused request is answered 429 rate_limited with
+// Retry-After; when the buckets cannot be read the request is refused
+// (500), not let through unlimited.
+func Middleware(t Taker, key func(*http.Request) string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
-		if !l.Enabled() {
+		if !t.Enabled() {
 			return next
 		}
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if k := key(r); k != "" {
-				if ok, wait := l.Allow(k); !ok {
-					secs := int(math.Ceil(wait.Seconds()))
-					httpx.WriteError(w, r, httpx.RateLimited("too many requests; try again later", secs))
+				ok, wait, err := t.Take(r.Context(), k)
+				if err != nil {
+					httpx.WriteError(w, r, err)
+					return
+				}
+				if !ok {
+					httpx.WriteError(w, r, Refusal(wait))
 					return
 				}
 			}
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// Refusal is the 429 answered after waiting wait.
+func Refusal(wait time.Duration) error {
+	return httpx.RateLimited("too many requests; try again later", int(math.Ceil(wait.Seconds())))
 }
 
 // ByIP keys requests by the client's address.

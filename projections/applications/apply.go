@@ -40,6 +40,9 @@ func apply(s *domain.ApplicationState, ref domain.ApplicationRef, e domain.Event
 			}
 		}
 		entry.Comment = e.Comment
+		if !e.Deadline.IsZero() {
+			s.Deadline = e.Deadline
+		}
 	case domain.ApplicationApproved:
 		r := e.ResultDocument
 		s.Result = &r
@@ -59,6 +62,14 @@ func apply(s *domain.ApplicationState, ref domain.ApplicationRef, e domain.Event
 	case domain.ComplaintUpheld:
 		s.Deadline = e.Deadline
 		entry.Comment = e.Comment
+	case domain.ApplicationEdited:
+		if e.Form != nil {
+			s.Form = e.Form
+		}
+		if e.DocumentIDs != nil {
+			s.DocumentIDs = slices.Clone(e.DocumentIDs)
+		}
+		entry.Comment = "изменено заявителем"
 	}
 	if status != domain.StatusClarificationRequested {
 		s.ClarificationDue = domain.Date{}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/eventstore"
+	"github.com/kabinet/kabinet/platform/schema"
 	"github.com/kabinet/kabinet/projections/internal/readmodel"
 )
 
@@ -49,19 +50,24 @@ func NewProjector() *Projector { return &Projector{} }
 // Name implements projections.Projector.
 func (*Projector) Name() string { return ProjectorName }
 
-// indexes serve an account's list (newest first, optionally by status)
-// and the lookup by number. The list's indexes cover every column a list
+// Migrations are the application views' tables, oldest first. The
+// indexes serve an account's list (newest first, optionally by status) and
+// the lookup by number; the list's indexes cover every column a list
 // shows, so a list never reads the rows' large history documents.
-var indexes = []readmodel.Index{
-	{Name: "application_views_list", Table: "application_views", Columns: "account_id, seq, status, application_id, number, service, submitted_ns, updated_ns, deadline"},
-	{Name: "application_views_list_status", Table: "application_views", Columns: "account_id, status, seq, application_id, number, service, submitted_ns, updated_ns, deadline"},
-	{Name: "application_views_number", Table: "application_views", Columns: "number"},
-}
+var Migrations = schema.Component{Name: ProjectorName, Migrations: []schema.Migration{
+	{ID: "0001_tables", Up: schema.SQL(`CREATE TABLE IF NOT EXISTS "application_views" (
+		"application_id" VARCHAR NOT NULL, "account_id" VARCHAR NOT NULL, "number" VARCHAR NOT NULL,
+		"service" VARCHAR NOT NULL, "status" VARCHAR NOT NULL, "seq" {int} NOT NULL,
+		"submitted_ns" {int} NOT NULL, "updated_ns" {int} NOT NULL, "deadline" VARCHAR NOT NULL,
+		"version" {int} NOT NULL, "position" {int} NOT NULL, "doc" VARCHAR NOT NULL,
+		PRIMARY KEY ("application_id"))`,
+		`CREATE INDEX IF NOT EXISTS application_views_list ON application_views (account_id, seq, status, application_id, number, service, submitted_ns, updated_ns, deadline)`,
+		`CREATE INDEX IF NOT EXISTS application_views_list_status ON application_views (account_id, status, seq, application_id, number, service, submitted_ns, updated_ns, deadline)`,
+		`CREATE INDEX IF NOT EXISTS application_views_number ON application_views (number)`)},
+}}
 
-// Migrate implements projections.Projector.
-func (*Projector) Migrate(ctx context.Context, db bun.IDB) error {
-	return readmodel.CreateTables(ctx, db, []any{(*row)(nil)}, indexes)
-}
+// Schema implements projections.Projector.
+func (*Projector) Schema() schema.Component { return Migrations }
 
 // Reset implements projections.Projector.
 func (*Projector) Reset(ctx context.Context, db bun.IDB) error {
@@ -141,7 +147,7 @@ func isApplicationEvent(typ string) bool {
 	switch typ {
 	case "ApplicationSubmitted", "FeeCharged", "FeePaid", "ApplicationAccepted", "ApplicationReviewStarted",
 		"ClarificationRequested", "ClarificationProvided", "ApplicationApproved", "ApplicationRejected",
-		"ApplicationResubmitted", "ApplicationWithdrawn", "ComplaintUpheld":
+		"ApplicationResubmitted", "ApplicationWithdrawn", "ApplicationEdited", "ComplaintUpheld":
 		return true
 	}
 	return false

@@ -18,6 +18,7 @@ import (
 
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/eventstore"
+	"github.com/kabinet/kabinet/platform/schema"
 	"github.com/kabinet/kabinet/projections/internal/readmodel"
 )
 
@@ -52,13 +53,19 @@ func NewProjector() *Projector { return &Projector{} }
 // Name implements projections.Projector.
 func (*Projector) Name() string { return ProjectorName }
 
-// Migrate implements projections.Projector.
-func (*Projector) Migrate(ctx context.Context, db bun.IDB) error {
-	return readmodel.CreateTables(ctx, db, []any{(*row)(nil)}, []readmodel.Index{
-		{Name: "appointments_account", Table: "appointments", Columns: "account_id, slot_ns, appointment_id"},
-		{Name: "appointments_office", Table: "appointments", Columns: "office_id, slot_ns"},
-	})
-}
+// Migrations are the appointments read model's tables, oldest first.
+var Migrations = schema.Component{Name: ProjectorName, Migrations: []schema.Migration{
+	{ID: "0001_tables", Up: schema.SQL(`CREATE TABLE IF NOT EXISTS "appointments" (
+		"appointment_id" VARCHAR NOT NULL, "account_id" VARCHAR NOT NULL, "version" {int} NOT NULL,
+		"ticket" VARCHAR NOT NULL, "office_id" VARCHAR NOT NULL, "purpose" VARCHAR NOT NULL, "status" VARCHAR NOT NULL,
+		"slot_ns" {int} NOT NULL, "slot_end_ns" {int} NOT NULL, "document_ids" VARCHAR NOT NULL,
+		"booked_ns" {int} NOT NULL, "updated_ns" {int} NOT NULL, PRIMARY KEY ("appointment_id"))`,
+		`CREATE INDEX IF NOT EXISTS appointments_account ON appointments (account_id, slot_ns, appointment_id)`,
+		`CREATE INDEX IF NOT EXISTS appointments_office ON appointments (office_id, slot_ns)`)},
+}}
+
+// Schema implements projections.Projector.
+func (*Projector) Schema() schema.Component { return Migrations }
 
 // Reset implements projections.Projector.
 func (*Projector) Reset(ctx context.Context, db bun.IDB) error {

@@ -69,6 +69,10 @@ func apply(d *stored, e domain.Event) {
 		v.Inn, v.InnRejection = e.Inn.String(), nil
 	case domain.InnRejected:
 		v.InnRejection = &Rejection{Masked: e.InnMasked, Reason: e.Reason, At: e.OccurredAt.UTC()}
+	case domain.SnilsUnlinked:
+		v.Snils, v.SnilsRejection = "", &Rejection{Masked: e.SnilsMasked, Reason: e.Reason, At: e.OccurredAt.UTC()}
+	case domain.InnUnlinked:
+		v.Inn, v.InnRejection = "", &Rejection{Masked: e.InnMasked, Reason: e.Reason, At: e.OccurredAt.UTC()}
 	case domain.NotificationPreferencesChanged:
 		v.NotificationPreferences = e.NotificationPreferences
 	default:
@@ -98,6 +102,8 @@ func applyVerification(v *domain.VerificationState, e domain.Event) bool {
 	case domain.IdentityVerificationRejected:
 		decide(v, domain.VerificationRejected, e.Reasons, e.Comment, e.By, e.OccurredAt)
 	case domain.IdentityVerificationReset:
+		*v = domain.VerificationState{Status: domain.VerificationNone, ResetReason: e.Reason}
+	case domain.IdentityVerificationCancelled:
 		*v = domain.VerificationState{Status: domain.VerificationNone, ResetReason: e.Reason}
 	default:
 		return false

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/eventstore"
+	"github.com/kabinet/kabinet/platform/schema"
 	"github.com/kabinet/kabinet/projections/internal/readmodel"
 )
 
@@ -46,14 +47,15 @@ func NewProjector() *Projector { return &Projector{} }
 // Name implements projections.Projector.
 func (*Projector) Name() string { return ProjectorName }
 
-// Migrate implements projections.Projector.
-func (*Projector) Migrate(ctx context.Context, db bun.IDB) error {
-	_, err := db.NewCreateTable().Model((*row)(nil)).IfNotExists().Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("create cabinet_views: %w", err)
-	}
-	return nil
-}
+// Migrations are the cabinet view's tables, oldest first.
+var Migrations = schema.Component{Name: ProjectorName, Migrations: []schema.Migration{
+	{ID: "0001_tables", Up: schema.SQL(`CREATE TABLE IF NOT EXISTS "cabinet_views" (
+		"account_id" VARCHAR NOT NULL, "version" {int} NOT NULL, "position" {int} NOT NULL,
+		"doc" VARCHAR NOT NULL, PRIMARY KEY ("account_id"))`)},
+}}
+
+// Schema implements projections.Projector.
+func (*Projector) Schema() schema.Component { return Migrations }
 
 // Reset implements projections.Projector.
 func (*Projector) Reset(ctx context.Context, db bun.IDB) error {

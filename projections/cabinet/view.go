@@ -135,7 +135,7 @@ func (v View) Masked() View {
 // records DocumentExpired, so the services that need a stay in force close
 // on time. The level stays the one the events earned.
 func (v View) AsOf(today domain.Date) View {
-	v.Documents = append([]Document(nil), v.Documents...)
+	v.Documents = append([]Document{}, v.Documents...) // never null in an answer
 	for i, d := range v.Documents {
 		if !d.ExpiresAt.IsZero() && today.After(d.ExpiresAt) {
 			v.Documents[i].Expired = true

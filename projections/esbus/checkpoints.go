@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
 
+	"github.com/kabinet/kabinet/platform/schema"
 	"github.com/kabinet/kabinet/platform/sqldb"
 )
 
@@ -43,17 +44,18 @@ func NewSQLCheckpoints(ctx context.Context, db *sqldb.DB) (*SQLCheckpoints, erro
 	return &SQLCheckpoints{db: db}, nil
 }
 
-// MigrateCheckpoints creates the checkpoints table if missing. It is safe to
-// run from every component that shares the table.
-func MigrateCheckpoints(ctx context.Context, db bun.IDB) error {
-	_, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS checkpoints (
+// CheckpointMigrations are the checkpoints table, oldest first.
+var CheckpointMigrations = schema.Component{Name: "checkpoints", Migrations: []schema.Migration{
+	{ID: "0001_tables", Up: schema.SQL(`CREATE TABLE IF NOT EXISTS checkpoints (
 		consumer TEXT PRIMARY KEY,
 		position BIGINT NOT NULL
-	)`)
-	if err != nil {
-		return fmt.Errorf("create checkpoints table: %w", err)
-	}
-	return nil
+	)`)},
+}}
+
+// MigrateCheckpoints applies the checkpoints table's pending migrations.
+func MigrateCheckpoints(ctx context.Context, db *sqldb.DB) error {
+	_, err := schema.Up(ctx, db, CheckpointMigrations)
+	return err
 }
 
 // Load returns consumer's checkpoint, 0 when it has none.

@@ -18,6 +18,8 @@ type notice struct {
 //	NotificationPreferencesChanged            → channels, frequency, disable all
 //	IdentityVerified, …Rejected               → a verification notice
 //	VerificationDeadlineExtended              → a verification notice
+//	IdentityVerificationCancelled             → a verification notice
+//	AccountLevelLowered                       → a level notice
 //	ApplicationSubmitted … ApplicationWithdrawn → a status notice (numbers
 //	                                            and services kept for later ones)
 //	support, appointment, complaint, fine and

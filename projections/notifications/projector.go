@@ -24,6 +24,7 @@ import (
 
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/eventstore"
+	"github.com/kabinet/kabinet/platform/schema"
 	"github.com/kabinet/kabinet/projections/internal/readmodel"
 )
 
@@ -119,15 +120,31 @@ func NewProjector() *Projector { return &Projector{} }
 // Name implements projections.Projector.
 func (*Projector) Name() string { return ProjectorName }
 
-// Migrate implements projections.Projector.
-func (*Projector) Migrate(ctx context.Context, db bun.IDB) error {
-	return readmodel.CreateTables(ctx, db,
-		[]any{(*accountRow)(nil), (*row)(nil), (*delivery)(nil), (*mark)(nil)},
-		[]readmodel.Index{
-			{Name: "notifications_account", Table: "notifications", Columns: "account_id, created_ns, position, id"},
-			{Name: "notifications_status", Table: "notifications", Columns: "status, frequency, created_ns, id"},
-		})
-}
+// Migrations are the notifications' tables, oldest first.
+var Migrations = schema.Component{Name: ProjectorName, Migrations: []schema.Migration{
+	{ID: "0001_tables", Up: schema.SQL(`CREATE TABLE IF NOT EXISTS "notification_accounts" (
+		"account_id" VARCHAR NOT NULL, "version" {int} NOT NULL, "position" {int} NOT NULL,
+		"prefs" VARCHAR NOT NULL, "phone" VARCHAR NOT NULL, "email" VARCHAR NOT NULL,
+		"apps" VARCHAR NOT NULL, PRIMARY KEY ("account_id"))`,
+		`CREATE TABLE IF NOT EXISTS "notifications" (
+		"id" VARCHAR NOT NULL, "account_id" VARCHAR NOT NULL, "kind" VARCHAR NOT NULL,
+		"event" VARCHAR NOT NULL, "application_id" VARCHAR NOT NULL, "title" VARCHAR NOT NULL,
+		"text" VARCHAR NOT NULL, "recipients" VARCHAR NOT NULL, "frequency" VARCHAR NOT NULL,
+		"status" VARCHAR NOT NULL, "digest_id" VARCHAR NOT NULL, "created_ns" {int} NOT NULL,
+		"position" {int} NOT NULL, "read_ns" {int} NOT NULL, "sent_ns" {int} NOT NULL,
+		PRIMARY KEY ("id"))`,
+		`CREATE TABLE IF NOT EXISTS "notification_deliveries" (
+		"notification_id" VARCHAR NOT NULL, "channel" VARCHAR NOT NULL, "sent_ns" {int} NOT NULL,
+		PRIMARY KEY ("notification_id", "channel"))`,
+		`CREATE TABLE IF NOT EXISTS "notification_marks" (
+		"notification_id" VARCHAR NOT NULL, "read_ns" {int} NOT NULL, "digest_id" VARCHAR NOT NULL,
+		PRIMARY KEY ("notification_id"))`,
+		`CREATE INDEX IF NOT EXISTS notifications_account ON notifications (account_id, created_ns, position, id)`,
+		`CREATE INDEX IF NOT EXISTS notifications_status ON notifications (status, frequency, created_ns, id)`)},
+}}
+
+// Schema implements projections.Projector.
+func (*Projector) Schema() schema.Component { return Migrations }
 
 // Reset implements projections.Projector: it empties what events make and
 // keeps deliveries, marks and digests (see the package comment).
@@ -143,6 +160,7 @@ func (*Projector) Reset(ctx context.Context, db bun.IDB) error {
 var relevant = map[string]bool{
 	"ContactConfirmed": true, "ContactRemoved": true, "NotificationPreferencesChanged": true,
 	"IdentityVerified": true, "IdentityVerificationRejected": true, "VerificationDeadlineExtended": true,
+	"IdentityVerificationCancelled": true, "AccountLevelLowered": true,
 	"ApplicationSubmitted": true, "FeeCharged": true, "FeePaid": true, "ApplicationAccepted": true,
 	"ApplicationReviewStarted": true, "ClarificationRequested": true, "ClarificationProvided": true,
 	"ApplicationApproved": true, "ApplicationRejected": true, "ApplicationResubmitted": true,

@@ -66,8 +66,13 @@ func expected(t *testing.T, store eventstore.Store, id uuid.UUID) []expectation 
 		evs = append(evs, e)
 		kind := ""
 		switch e.(type) {
-		case domain.IdentityVerified, domain.IdentityVerificationRejected, domain.VerificationDeadlineExtended:
+		case domain.IdentityVerified, domain.IdentityVerificationRejected, domain.VerificationDeadlineExtended,
+			domain.IdentityVerificationCancelled:
 			kind = notifications.KindVerification
+		case domain.AccountLevelLowered:
+			kind = notifications.KindLevel
+		case domain.ApplicationEdited:
+			continue // the citizen's own edit changes no status: nothing to tell
 		default:
 			if ref, _, ok := domain.ApplicationStatusOf(e); ok {
 				_, known := before.Application(ref.ApplicationID)

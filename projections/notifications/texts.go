@@ -20,7 +20,22 @@ const (
 	KindVerification = "verification"
 	KindApplication  = "application"
 	KindDigest       = "digest"
+	KindLevel        = "level"
 )
+
+var levelRU = map[string]string{
+	"":           "без уровня",
+	"simplified": "упрощённая",
+	"standard":   "стандартная",
+	"confirmed":  "подтверждённая",
+}
+
+// levelReasonRU says why a level dropped and what brings it back.
+var levelReasonRU = map[string]string{
+	domain.ReasonIdentityDataChanged:  "Вы изменили данные личности — подтвердите личность снова.",
+	domain.ReasonLevelDocumentExpired: "Истёк срок действия документа — добавьте действующий документ.",
+	domain.ReasonLevelSnilsUnlinked:   "СНИЛС не подтверждён для новых данных — привяжите его снова.",
+}
 
 var methodRU = map[string]string{
 	"service_center": "в центре обслуживания",
@@ -77,6 +92,12 @@ func verificationMessage(e domain.Event) (message, bool) {
 	case domain.VerificationDeadlineExtended:
 		return message{KindVerification, "Срок проверки личности продлён",
 			"Срок проверки личности продлён до " + e.NewDeadline.Russian() + "."}, true
+	case domain.IdentityVerificationCancelled:
+		return message{KindVerification, "Проверка личности отменена",
+			"Проверка личности " + methodRU[e.Method.String()] + " отменена: вы изменили данные, которые она проверяла. Подайте запрос снова."}, true
+	case domain.AccountLevelLowered:
+		return message{KindLevel, "Уровень учётной записи понижен",
+			"Уровень учётной записи понижен: " + levelRU[e.From.String()] + " → " + levelRU[e.To.String()] + ". " + levelReasonRU[e.Reason]}, true
 	}
 	return message{}, false
 }

@@ -37,7 +37,7 @@ func (b *batch) apply(acc *accountRow, e domain.Event) {
 		b.closeIdentity(acc.AccountID, domain.VerificationVerified)
 	case domain.IdentityVerificationRejected:
 		b.closeIdentity(acc.AccountID, domain.VerificationRejected)
-	case domain.IdentityVerificationReset:
+	case domain.IdentityVerificationReset, domain.IdentityVerificationCancelled:
 		b.closeIdentity(acc.AccountID, domain.VerificationNone)
 	default:
 		b.applyApplication(acc.AccountID, e, at)
@@ -82,6 +82,10 @@ func (b *batch) applyApplication(account string, e domain.Event, at int64) {
 		it.Deadline = e.Deadline.String()
 	case domain.ComplaintUpheld:
 		it.Deadline = e.Deadline.String()
+	case domain.ClarificationProvided:
+		if !e.Deadline.IsZero() {
+			it.Deadline = e.Deadline.String()
+		}
 	}
 	open := slices.Contains(waitingOnOperator, status)
 	if open && !it.Open {

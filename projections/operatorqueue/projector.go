@@ -12,6 +12,7 @@ import (
 
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/eventstore"
+	"github.com/kabinet/kabinet/platform/schema"
 	"github.com/kabinet/kabinet/projections/internal/readmodel"
 )
 
@@ -68,14 +69,24 @@ func NewProjector() *Projector { return &Projector{} }
 // Name implements projections.Projector.
 func (*Projector) Name() string { return ProjectorName }
 
-// Migrate implements projections.Projector.
-func (*Projector) Migrate(ctx context.Context, db bun.IDB) error {
-	return readmodel.CreateTables(ctx, db, []any{(*accountRow)(nil), (*itemRow)(nil)},
-		[]readmodel.Index{
-			{Name: "operator_queue_open_kind", Table: "operator_queue", Columns: "open, kind, queued_ns, item_id"},
-			{Name: "operator_queue_open", Table: "operator_queue", Columns: "open, queued_ns, item_id"},
-		})
-}
+// Migrations are the operator queue's tables, oldest first.
+var Migrations = schema.Component{Name: ProjectorName, Migrations: []schema.Migration{
+	{ID: "0001_tables", Up: schema.SQL(`CREATE TABLE IF NOT EXISTS "operator_queue_accounts" (
+		"account_id" VARCHAR NOT NULL, "version" {int} NOT NULL, "position" {int} NOT NULL,
+		"surname" VARCHAR NOT NULL, "given_names" VARCHAR NOT NULL, "patronymic" VARCHAR NOT NULL,
+		PRIMARY KEY ("account_id"))`,
+		`CREATE TABLE IF NOT EXISTS "operator_queue" (
+		"item_id" VARCHAR NOT NULL, "kind" VARCHAR NOT NULL, "account_id" VARCHAR NOT NULL,
+		"application_id" VARCHAR NOT NULL, "number" VARCHAR NOT NULL, "service" VARCHAR NOT NULL,
+		"method" VARCHAR NOT NULL, "status" VARCHAR NOT NULL, "open" BOOLEAN NOT NULL,
+		"queued_ns" {int} NOT NULL, "deadline" VARCHAR NOT NULL, "extended" BOOLEAN NOT NULL,
+		PRIMARY KEY ("item_id"))`,
+		`CREATE INDEX IF NOT EXISTS operator_queue_open_kind ON operator_queue (open, kind, queued_ns, item_id)`,
+		`CREATE INDEX IF NOT EXISTS operator_queue_open ON operator_queue (open, queued_ns, item_id)`)},
+}}
+
+// Schema implements projections.Projector.
+func (*Projector) Schema() schema.Component { return Migrations }
 
 // Reset implements projections.Projector.
 func (*Projector) Reset(ctx context.Context, db bun.IDB) error {

@@ -16,6 +16,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 	"github.com/uptrace/bun"
 
+	"github.com/kabinet/kabinet/platform/schema"
 	"github.com/kabinet/kabinet/platform/sqldb"
 	"github.com/kabinet/kabinet/projections/esbus"
 )
@@ -110,12 +111,20 @@ func New(ctx context.Context, db *sqldb.DB, opts Options) (*Queue, error) {
 	return &Queue{db: db, now: opts.Now}, nil
 }
 
-// Migrate creates the poison_messages table if missing.
-func Migrate(ctx context.Context, db bun.IDB) error {
-	if _, err := db.NewCreateTable().Model((*row)(nil)).IfNotExists().Exec(ctx); err != nil {
-		return fmt.Errorf("create poison_messages table: %w", err)
-	}
-	return nil
+// Migrations are the poison queue's table, oldest first.
+var Migrations = schema.Component{Name: "poison", Migrations: []schema.Migration{
+	{ID: "0001_tables", Up: schema.SQL(`CREATE TABLE IF NOT EXISTS "poison_messages" (
+		"id" {serial}, "consumer" VARCHAR NOT NULL, "topic" VARCHAR NOT NULL,
+		"message_uuid" VARCHAR NOT NULL, "position" {int} NOT NULL, "payload" {blob},
+		"metadata" text NOT NULL, "reason" VARCHAR NOT NULL, "failed_at" {time} NOT NULL,
+		"replayed_at" {time},
+		CONSTRAINT "poison_consumer_message" UNIQUE ("consumer", "message_uuid"))`)},
+}}
+
+// Migrate applies the poison queue's pending migrations.
+func Migrate(ctx context.Context, db *sqldb.DB) error {
+	_, err := schema.Up(ctx, db, Migrations)
+	return err
 }
 
 // Publish stores msgs as poisoned. The consumer is the handler named by the

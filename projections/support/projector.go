@@ -15,6 +15,7 @@ import (
 
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/eventstore"
+	"github.com/kabinet/kabinet/platform/schema"
 	"github.com/kabinet/kabinet/projections/internal/readmodel"
 )
 
@@ -64,14 +65,23 @@ func NewProjector() *Projector { return &Projector{} }
 // Name implements projections.Projector.
 func (*Projector) Name() string { return ProjectorName }
 
-// Migrate implements projections.Projector.
-func (*Projector) Migrate(ctx context.Context, db bun.IDB) error {
-	return readmodel.CreateTables(ctx, db, []any{(*requestRow)(nil), (*messageRow)(nil)}, []readmodel.Index{
-		{Name: "support_requests_account", Table: "support_requests", Columns: "account_id, opened_ns, request_id"},
-		{Name: "support_requests_queue", Table: "support_requests", Columns: "next_due_ns, request_id"},
-		{Name: "support_messages_request", Table: "support_messages", Columns: "request_id, seq"},
-	})
-}
+// Migrations are the support read model's tables, oldest first.
+var Migrations = schema.Component{Name: ProjectorName, Migrations: []schema.Migration{
+	{ID: "0001_tables", Up: schema.SQL(`CREATE TABLE IF NOT EXISTS "support_requests" (
+		"request_id" VARCHAR NOT NULL, "account_id" VARCHAR NOT NULL, "version" {int} NOT NULL,
+		"number" VARCHAR NOT NULL, "topic" VARCHAR NOT NULL, "priority" VARCHAR NOT NULL, "status" VARCHAR NOT NULL,
+		"opened_ns" {int} NOT NULL, "updated_ns" {int} NOT NULL, "answer_due_ns" {int} NOT NULL,
+		"resolution_due_ns" {int} NOT NULL, "next_due_ns" {int} NOT NULL, PRIMARY KEY ("request_id"))`,
+		`CREATE TABLE IF NOT EXISTS "support_messages" (
+		"message_id" VARCHAR NOT NULL, "request_id" VARCHAR NOT NULL, "seq" {int} NOT NULL,
+		"text" VARCHAR NOT NULL, "by_role" VARCHAR NOT NULL, "at_ns" {int} NOT NULL, PRIMARY KEY ("message_id"))`,
+		`CREATE INDEX IF NOT EXISTS support_requests_account ON support_requests (account_id, opened_ns, request_id)`,
+		`CREATE INDEX IF NOT EXISTS support_requests_queue ON support_requests (next_due_ns, request_id)`,
+		`CREATE INDEX IF NOT EXISTS support_messages_request ON support_messages (request_id, seq)`)},
+}}
+
+// Schema implements projections.Projector.
+func (*Projector) Schema() schema.Component { return Migrations }
 
 // Reset implements projections.Projector.
 func (*Projector) Reset(ctx context.Context, db bun.IDB) error {

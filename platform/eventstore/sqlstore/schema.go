@@ -5,14 +5,11 @@ import (
 	"fmt"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 
+	"github.com/kabinet/kabinet/platform/schema"
 	"github.com/kabinet/kabinet/platform/sqldb"
 )
-
-// migrationLockKey serialises concurrent migrations on one PostgreSQL
-// database (several processes starting at once): CREATE TABLE IF NOT EXISTS
-// alone races on the catalog there.
-const migrationLockKey = 0x6b61_6269_6e65_7401 // "kabinet" + 1
 
 // The tables differ only in column types: SQLite's INTEGER PRIMARY KEY makes
 // position the rowid (the global log is the table's own order), times are
@@ -76,29 +73,26 @@ const headSeed = `INSERT INTO event_head (id, position)
 	SELECT 1, COALESCE(MAX(position), 0) FROM events WHERE true
 	ON CONFLICT (id) DO NOTHING`
 
-// Migrate creates the event store's tables (events, event_streams,
-// event_head) if they are missing. It is idempotent and safe to run from
-// several processes at once.
-func Migrate(ctx context.Context, db *sqldb.DB) error {
-	stmts := sqliteSchema
-	if db.IsPostgres() {
-		stmts = pgSchema
-	}
-	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		if db.IsPostgres() {
-			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", int64(migrationLockKey)); err != nil {
-				return err
-			}
+// Migrations are the event store's tables, oldest first.
+var Migrations = schema.Component{Name: "events", Migrations: []schema.Migration{
+	{ID: "0001_tables", Up: func(ctx context.Context, tx bun.Tx) error {
+		stmts := sqliteSchema
+		if tx.Dialect().Name() == dialect.PG {
+			stmts = pgSchema
 		}
 		for _, s := range stmts {
 			if _, err := tx.ExecContext(ctx, s); err != nil {
-				return err
+				return fmt.Errorf("create event tables: %w", err)
 			}
 		}
 		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("migrate event store: %w", err)
-	}
-	return nil
+	}},
+}}
+
+// Migrate applies the event store's pending migrations (events,
+// event_streams, event_head). It is safe to run from several processes at
+// once (see platform/schema).
+func Migrate(ctx context.Context, db *sqldb.DB) error {
+	_, err := schema.Up(ctx, db, Migrations)
+	return err
 }

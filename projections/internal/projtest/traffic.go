@@ -95,11 +95,11 @@ var actions = []struct {
 	{"personal_data", 3}, {"passport", 3}, {"stay_document", 3},
 	{"snils", 3}, {"snils_rejected", 1}, {"inn", 2}, {"preferences", 2},
 	{"request_verification", 3}, {"op_approve_identity", 2}, {"op_reject_identity", 1},
-	{"op_extend_deadline", 1}, {"expire_documents", 1},
+	{"op_extend_deadline", 1}, {"expire_documents", 3},
 	{"submit_certificate", 3}, {"submit_stay_registration", 3}, {"pay", 3},
 	{"op_accept", 3}, {"op_start_review", 3}, {"op_request_clarification", 2},
 	{"clarify", 2}, {"op_approve", 2}, {"op_reject", 2}, {"resubmit", 2},
-	{"withdraw", 1}, {"timeout_clarification", 1},
+	{"withdraw", 1}, {"timeout_clarification", 1}, {"edit", 1},
 }
 
 // journey is what a person would most likely do next: confirm a contact,
@@ -128,7 +128,7 @@ func journey(a *domain.ForeignerAccount, acc *account, rnd *mrand.Rand) (string,
 	id := acc.apps[rnd.IntN(len(acc.apps))]
 	app, _ := a.Application(id)
 	next := map[string][]string{
-		domain.StatusSubmitted:              {"op_accept", "op_accept", "op_reject", "withdraw"},
+		domain.StatusSubmitted:              {"op_accept", "op_accept", "op_reject", "withdraw", "edit"},
 		domain.StatusAwaitingPayment:        {"pay"},
 		domain.StatusAccepted:               {"op_start_review"},
 		domain.StatusInReview:               {"op_approve", "op_reject", "op_request_clarification"},
@@ -206,13 +206,14 @@ func step(a *domain.ForeignerAccount, acc *account, action string, app uuid.UUID
 			Number: fmt.Sprintf("%07d", rnd.IntN(1e7)), IssuedAt: "2020-01-10", ExpiresAt: "2030-01-09", Issuer: "MIA Uzbekistan",
 		}, today, now)
 	case "stay_document":
-		// Some patents run out within the script, so DocumentExpired happens.
+		// Most residence permits here run out within the script, so
+		// DocumentExpired (and the level drop it brings) happens.
 		expires := today.AddDays(1 + rnd.IntN(4))
-		if rnd.IntN(2) == 0 {
+		if rnd.IntN(3) == 0 {
 			expires = domain.MustDate(2026, 12, 31)
 		}
 		return addDocument(a, acc, domain.DocumentInput{
-			Kind: domain.DocumentKindStayRight, Type: domain.DocPatent, Series: "77",
+			Kind: domain.DocumentKindStayRight, Type: domain.DocTemporaryResidencePermit, Series: "77",
 			Number: fmt.Sprintf("26%08d", rnd.IntN(1e8)), IssuedAt: "2026-02-01", ExpiresAt: expires.String(),
 			Issuer: "ГУ МВД России по г. Москве",
 		}, today, now)
@@ -268,7 +269,7 @@ func applicationStep(a *domain.ForeignerAccount, acc *account, action string, ap
 	case "op_request_clarification":
 		return a.RequestClarification(app, "Уточните адрес", cal.AddWorkingDays(today, 2), operator, now, today)
 	case "clarify":
-		return a.ProvideClarification(app, "Адрес уточнён", nil, citizen, now, today)
+		return a.ProvideClarification(app, "Адрес уточнён", nil, citizen, now, today, cal)
 	case "op_approve":
 		return a.ApproveApplication(app, domain.ResultDocument{Number: "R-" + app.String()[:8]}, "", operator, now)
 	case "op_reject":
@@ -276,6 +277,9 @@ func applicationStep(a *domain.ForeignerAccount, acc *account, action string, ap
 			[]string{"stay_right_document"}, operator, now)
 	case "resubmit":
 		return a.ResubmitApplication(app, nil, nil, citizen, now, today, cal)
+	case "edit":
+		s, _ := a.Application(app)
+		return a.EditApplication(app, s.Form, nil, citizen, now, today, cal)
 	case "withdraw":
 		return a.WithdrawApplication(app, citizen, now)
 	case "timeout_clarification":
