@@ -8,7 +8,7 @@ ADDR      ?= 127.0.0.1:8080
 # Pure packages run plainly; everything with goroutines of its own runs
 # under the race detector.
 PLAIN_PKGS := ./domain/... ./platform/sqldb/... ./platform/schema/... ./platform/httpx/... ./platform/blobstore/... ./platform/tickets/... ./deploy/... ./docs/...
-RACE_PKGS  := ./platform/eventstore/... ./platform/journal/... ./platform/lease/... ./platform/ratelimit/... ./platform/secrets/... ./platform/auth/... \
+RACE_PKGS  := ./platform/eventstore/... ./platform/pii/... ./platform/journal/... ./platform/lease/... ./platform/ratelimit/... ./platform/secrets/... ./platform/auth/... \
               ./platform/observability/... ./projections/... ./commands/... ./readapi/... ./web/... ./cmd/...
 
 .PHONY: build run test vet fmt-check bench fuzz clean
@@ -33,7 +33,7 @@ test: fmt-check vet
 	$(GO) test -count=1 -race -timeout 20m $(RACE_PKGS)
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 2s ./platform/eventstore/sqlstore/ ./platform/journal/... ./commands/journaling/ ./projections/... ./readapi/
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./platform/eventstore/sqlstore/ ./platform/pii/ ./platform/journal/... ./commands/journaling/ ./projections/... ./readapi/
 	$(GO) run ./cmd/kabinet bench --duration 10s --concurrency 32
 
 fuzz:

@@ -135,14 +135,23 @@ func NewWithdrawConsentHandler(d Deps) *WithdrawConsentHandler {
 	return &WithdrawConsentHandler{d: d}
 }
 
-// Handle records ConsentWithdrawn (consent_not_given when none is in force).
+// Handle records ConsentWithdrawn (consent_not_given when none is in
+// force) and closes the account in the same append (DOMAIN.md §12: the
+// withdrawal closes it; pending applications are withdrawn, sessions end).
 func (h *WithdrawConsentHandler) Handle(ctx context.Context, cmd WithdrawConsent) (Result, error) {
 	md := MetadataFrom(ctx)
 	md.Command = "WithdrawConsent"
 	now := h.d.Clock()
-	return h.d.Repo.Update(ctx, cmd.AccountID, md, func(a *domain.ForeignerAccount) error {
-		return a.WithdrawConsent(cmd.Kind, now)
+	res, err := h.d.Repo.Update(ctx, cmd.AccountID, md, func(a *domain.ForeignerAccount) error {
+		if err := a.WithdrawConsent(cmd.Kind, now); err != nil {
+			return err
+		}
+		return a.Close(domain.ClosedConsentWithdrawn, actorOf(md), now)
 	})
+	if err != nil {
+		return res, err
+	}
+	return res, endSessions(ctx, h.d, cmd.AccountID)
 }
 
 // contactCodeNotification is the message carrying a contact's code.

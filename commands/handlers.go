@@ -22,6 +22,8 @@ type Deps struct {
 	Identity IdentityDeps
 	// Applications are the application commands' own ports (issue 4).
 	Applications ApplicationDeps
+	// Closure are the closure and erasure commands' own ports.
+	Closure ClosureDeps
 }
 
 func (d Deps) check(name string) {
@@ -42,6 +44,11 @@ type Application struct {
 	IdentityCommands
 	// Applications are the application commands (issue 4).
 	Applications ApplicationCommands
+	// CloseAccount closes an account: the owner's closure, and consent
+	// withdrawal (CloseAccount{Reason: domain.ClosedConsentWithdrawn}).
+	CloseAccount *CloseAccountHandler
+	// ErasePersonalData erases an account's personal data (admin, retention).
+	ErasePersonalData *ErasePersonalDataHandler
 }
 
 // NewApplication builds every command handler over deps.
@@ -55,5 +62,7 @@ func NewApplication(d Deps) Application {
 		WithdrawConsent:    NewWithdrawConsentHandler(d),
 		IdentityCommands:   NewIdentityCommands(d),
 		Applications:       NewApplicationCommands(d),
+		CloseAccount:       NewCloseAccountHandler(d),
+		ErasePersonalData:  NewErasePersonalDataHandler(d),
 	}
 }

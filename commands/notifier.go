@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -59,6 +60,54 @@ func (o *OutboxFile) Notify(_ context.Context, n Notification) error {
 		return fmt.Errorf("sync outbox: %w", err)
 	}
 	return nil
+}
+
+// Purge removes every line of accountID from the outbox (erasure): the
+// others are written to a new file that replaces it, so the removed lines
+// are in no file of the data dir any more.
+func (o *OutboxFile) Purge(accountID string) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	old, err := os.ReadFile(o.path)
+	if err != nil {
+		return fmt.Errorf("purge outbox: %w", err)
+	}
+	var kept []byte
+	for _, line := range bytes.SplitAfter(old, []byte("\n")) {
+		var n struct {
+			AccountID string `json:"account_id"`
+		}
+		if len(bytes.TrimSpace(line)) == 0 || (json.Unmarshal(line, &n) == nil && n.AccountID == accountID) {
+			continue
+		}
+		kept = append(kept, line...)
+	}
+	tmp := o.path + ".purge"
+	if err := os.WriteFile(tmp, kept, 0o600); err != nil {
+		return fmt.Errorf("purge outbox: %w", err)
+	}
+	if err := syncFile(tmp); err != nil {
+		return fmt.Errorf("purge outbox: %w", err)
+	}
+	if err := os.Rename(tmp, o.path); err != nil {
+		return fmt.Errorf("purge outbox: %w", err)
+	}
+	f, err := os.OpenFile(o.path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("purge outbox: reopen: %w", err)
+	}
+	o.f.Close()
+	o.f = f
+	return nil
+}
+
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
 }
 
 // Path is the outbox file's path.

@@ -90,11 +90,27 @@ func (r *Repository) Create(ctx context.Context, a *domain.ForeignerAccount, md 
 // decides again, a bounded number of times. A decision may record events
 // and still refuse (a wrong code records the failed attempt): the events are
 // saved and the refusal is returned with the result.
+//
+// A closed account refuses every decision with account_closed before it
+// runs (DOMAIN.md §11); only UpdateClosed reaches one.
 func (r *Repository) Update(ctx context.Context, id uuid.UUID, md Metadata, decide func(a *domain.ForeignerAccount) error) (Result, error) {
+	return r.update(ctx, id, md, decide, false)
+}
+
+// UpdateClosed is Update for the decisions that still apply to a closed
+// account (erasure).
+func (r *Repository) UpdateClosed(ctx context.Context, id uuid.UUID, md Metadata, decide func(a *domain.ForeignerAccount) error) (Result, error) {
+	return r.update(ctx, id, md, decide, true)
+}
+
+func (r *Repository) update(ctx context.Context, id uuid.UUID, md Metadata, decide func(a *domain.ForeignerAccount) error, closedToo bool) (Result, error) {
 	for attempt := 0; ; attempt++ {
 		a, err := r.Load(ctx, id)
 		if err != nil {
 			return Result{}, err
+		}
+		if !closedToo && a.Closed() {
+			return Result{AccountID: id, Version: a.Version()}, a.EnsureOpen()
 		}
 		decision := decide(a)
 		var ab *abortError

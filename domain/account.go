@@ -41,6 +41,7 @@ type ForeignerAccount struct {
 	identity identity     // personal data, documents, verification, SNILS/INN (identity.go)
 	apps     applications // applications and their lifecycle (applications.go)
 	desk     desk         // support, appointments, complaints, fines, reminders (desk.go)
+	closure  closure      // closure and erasure (closure.go)
 }
 
 // Register validates a registration form and starts a new account with id.
@@ -124,5 +125,6 @@ func (a *ForeignerAccount) apply(e Event) {
 		a.identity.apply(e)
 		a.apps.apply(e)
 		a.desk.apply(e)
+		a.closure.apply(e)
 	}
 }

@@ -23,6 +23,7 @@ const (
 	CodeResendTooSoon           = "resend_too_soon"
 	CodeAccountNotFound         = "account_not_found"
 	CodeAccountClosed           = "account_closed"
+	CodePersonalDataErased      = "personal_data_erased"
 	CodeInvalidTransition       = "invalid_transition"
 )
 

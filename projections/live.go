@@ -73,7 +73,7 @@ func (r *Runner) liveHandler(p Projector) message.NoPublishHandlerFunc {
 func (r *Runner) apply(ctx context.Context, p Projector, batch []eventstore.RecordedEvent) (uint64, error) {
 	last := batch[len(batch)-1].Position
 	err := r.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		if err := p.Project(ctx, tx, batch); err != nil {
+		if err := project(ctx, tx, p, batch); err != nil {
 			return err
 		}
 		return r.Checkpoint.SaveTx(ctx, tx, p.Name(), last)

@@ -62,7 +62,7 @@ func catchUp(ctx context.Context, db *sqldb.DB, store eventstore.Store, cps *esb
 		}
 		last := page[len(page)-1].Position
 		err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-			if err := p.Project(ctx, tx, page); err != nil {
+			if err := project(ctx, tx, p, page); err != nil {
 				return err
 			}
 			return cps.SaveTx(ctx, tx, p.Name(), last)

@@ -15,6 +15,7 @@ import (
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/eventstore"
 	"github.com/kabinet/kabinet/platform/httpx"
+	"github.com/kabinet/kabinet/platform/pii"
 )
 
 // HistoryItem is one event of an account's stream as auditors see it.
@@ -45,10 +46,28 @@ type HistoryMeta struct {
 
 // Histories replays account streams from the event store itself — the
 // source of truth, not a projection.
-type Histories struct{ store eventstore.Store }
+type Histories struct {
+	store eventstore.Store
+	codec *pii.Codec
+}
 
 // NewHistories reads histories from store.
 func NewHistories(store eventstore.Store) *Histories { return &Histories{store: store} }
+
+// NewSealedHistories reads histories from store, which holds personal
+// fields sealed by codec: they are opened for the auditor, and an erased
+// account's show as "[erased]" (DOMAIN.md §11).
+func NewSealedHistories(store eventstore.Store, codec *pii.Codec) *Histories {
+	return &Histories{store: store, codec: codec}
+}
+
+// reveal opens rec's personal fields, naming those erased.
+func (h *Histories) reveal(ctx context.Context, rec eventstore.RecordedEvent) (eventstore.RecordedEvent, []string, []string, error) {
+	if h.codec == nil {
+		return rec, nil, nil, nil
+	}
+	return h.codec.Reveal(ctx, rec)
+}
 
 func stream(id uuid.UUID) string { return "account-" + id.String() }
 
@@ -65,9 +84,21 @@ func (h *Histories) Page(ctx context.Context, id uuid.UUID, from int64, limit in
 	}
 	items := make([]HistoryItem, 0, len(recs))
 	for _, rec := range recs {
-		it, err := historyItem(rec)
+		rec, erased, erasedMeta, err := h.reveal(ctx, rec)
+		if err != nil {
+			return nil, false, fmt.Errorf("history %s: %w", id, err)
+		}
+		it, err := historyItem(rec, erased)
 		if err != nil {
 			return nil, false, err
+		}
+		for _, f := range erasedMeta {
+			switch f {
+			case "source_ip":
+				it.Metadata.SourceIP = domain.Erased
+			case "user_agent":
+				it.Metadata.UserAgent = domain.Erased
+			}
 		}
 		items = append(items, it)
 	}
@@ -75,14 +106,18 @@ func (h *Histories) Page(ctx context.Context, id uuid.UUID, from int64, limit in
 }
 
 // historyItem decodes rec through the domain's registry (upcasting older
-// schemas) and re-encodes it, so every item shows the current shape.
-func historyItem(rec eventstore.RecordedEvent) (HistoryItem, error) {
+// schemas) and re-encodes it, so every item shows the current shape; the
+// erased fields show as "[erased]".
+func historyItem(rec eventstore.RecordedEvent, erased []string) (HistoryItem, error) {
 	e, err := domain.DecodeEvent(rec.Type, rec.SchemaVersion, rec.Data)
 	if err != nil {
 		return HistoryItem{}, fmt.Errorf("history %s v%d: %w", rec.StreamID, rec.Version, err)
 	}
 	_, schema, data, err := domain.EncodeEvent(e)
 	if err != nil {
+		return HistoryItem{}, fmt.Errorf("history %s v%d: %w", rec.StreamID, rec.Version, err)
+	}
+	if data, err = pii.ShowErased(data, erased); err != nil {
 		return HistoryItem{}, fmt.Errorf("history %s v%d: %w", rec.StreamID, rec.Version, err)
 	}
 	var md HistoryMeta
@@ -121,6 +156,9 @@ func (h *Histories) State(ctx context.Context, id uuid.UUID, version int64, at *
 		for _, rec := range recs {
 			if (version >= 0 && rec.Version > version) || (at != nil && rec.OccurredAt.After(*at)) {
 				return h.fold(id, events, last, at)
+			}
+			if rec, _, _, err = h.reveal(ctx, rec); err != nil {
+				return StateAt{}, false, fmt.Errorf("state %s: %w", id, err)
 			}
 			e, err := domain.DecodeEvent(rec.Type, rec.SchemaVersion, rec.Data)
 			if err != nil {

@@ -29,6 +29,7 @@ import (
 	"github.com/kabinet/kabinet/platform/journal"
 	"github.com/kabinet/kabinet/platform/journal/journalhttp"
 	"github.com/kabinet/kabinet/platform/observability"
+	"github.com/kabinet/kabinet/platform/pii"
 	"github.com/kabinet/kabinet/platform/ratelimit"
 	"github.com/kabinet/kabinet/platform/secrets"
 	"github.com/kabinet/kabinet/platform/sqldb"
@@ -45,11 +46,18 @@ import (
 
 // App is one wired Kabinet: stores, handlers, projections and the router.
 type App struct {
-	Config  Config
-	Logger  *slog.Logger
-	Events  *sqldb.DB
-	Read    *sqldb.DB
-	Store   eventstore.Store
+	Config Config
+	Logger *slog.Logger
+	Events *sqldb.DB
+	Read   *sqldb.DB
+	// Store is the event store as commands and projections see it:
+	// personal fields opened (pii.Store over RawStore).
+	Store eventstore.Store
+	// RawStore holds the stored bytes, personal fields sealed: what the
+	// journal reads and hashes.
+	RawStore eventstore.Store
+	// Codec seals and opens personal fields with the accounts' data keys.
+	Codec   *pii.Codec
 	Runner  *projections.Runner
 	Handler http.Handler
 	// OpsHandler serves only health, readiness and metrics (worker role).
@@ -113,9 +121,9 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := observability.NewMetrics(reg)
-	store := eventstore.Instrumented(baseStore, metrics)
-	a := &App{Config: c, Logger: logger, Events: eventsDB, Read: readDB, Store: store, Metrics: metrics}
-	a.closers = append(a.closers, store.Close, eventsDB.Close)
+	raw := eventstore.Instrumented(baseStore, metrics)
+	a := &App{Config: c, Logger: logger, Events: eventsDB, Read: readDB, RawStore: raw, Metrics: metrics}
+	a.closers = append(a.closers, raw.Close, eventsDB.Close)
 	if readDB != eventsDB {
 		a.closers = append(a.closers, readDB.Close)
 	}
@@ -136,6 +144,16 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	if err := migrateAll(ctx, schemaPlan(sqlEvents, journalDB, readDB), logger); err != nil {
 		return fail(err)
 	}
+	// Personal fields are sealed with per-account keys kept in the system
+	// database; everything but the journal sees them opened.
+	codec, keysDB, closeKeys, err := openCodec(ctx, c, eventsDB)
+	if err != nil {
+		return fail(err)
+	}
+	a.Codec = codec
+	a.closers = append([]func() error{closeKeys}, a.closers...)
+	store := pii.NewStore(raw, a.Codec)
+	a.Store = store
 
 	outbox, err := commands.OpenOutboxFile(c.DataDir)
 	if err != nil {
@@ -203,6 +221,10 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		Blobs: blobs, Registries: simulator.Registries(),
 		Calendar: calendar, Identifiers: identifiers, ESign: signatures,
 	}
+	// Erasure's shredder gets the journal and the projections once they are
+	// built below.
+	shred := &shredder{codec: a.Codec, store: store, blobs: blobs, outbox: outbox, wait: 10 * time.Second}
+	deps.Closure.Shredder = shred
 	app := commands.NewApplication(deps)
 	a.Commands = app
 	// The rest of the cabinet (support, visits, complaints, fines, reminders).
@@ -229,7 +251,11 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	if err != nil {
 		return fail(err)
 	}
-	jobs := []scheduler.Job{expiry, timeouts, unpaid, a.Notifications.DeliveryJob(), a.Notifications.DigestJob(), idem.PurgeJob()}
+	retention, err := scheduler.NewRetention(ctx, readDB, store, c.Retention, app.ErasePersonalData.EraseAccount, shred.Shred, logger)
+	if err != nil {
+		return fail(err)
+	}
+	jobs := []scheduler.Job{expiry, timeouts, unpaid, a.Notifications.DeliveryJob(), a.Notifications.DigestJob(), idem.PurgeJob(), retention}
 	a.Scheduler = scheduler.New(scheduler.Options{Clock: clock, Logger: logger}, append(jobs, desk.jobs...)...)
 
 	cps, err := esbus.NewSQLCheckpoints(ctx, readDB)
@@ -254,11 +280,14 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		return fail(err)
 	}
 	a.JournalWriter, err = journaling.New(ctx, journaling.Config{
-		Store: store, DB: journalDB, Journal: a.Journal, Logger: logger, Observer: a.Metrics,
+		Store: raw, DB: journalDB, Journal: a.Journal, Logger: logger, Observer: a.Metrics,
+		RevealMetadata: revealMetadata(a.Codec),
 	})
 	if err != nil {
 		return fail(err)
 	}
+	shred.journal, shred.writer, shred.runner, shred.poison = a.Journal, a.JournalWriter, a.Runner, pq
+	shred.targets = shredTargets(keysDB, eventsDB, readDB, journalDB)
 
 	a.Issuer = &auth.Issuer{Secret: secret, Clock: clock}
 	verifier, err := tokenVerifier(c, secret, clock)
@@ -275,7 +304,7 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	cmdHTTP := commands.NewHTTP(app, a.Issuer, guard, newID)
 	query := readapi.New(readapi.Config{
 		Cabinet: cabinet.NewReader(readDB), Tracker: tracker, Guard: guard,
-		MinPositionWait: c.MinPositionWait, Ready: a.ready, Poisoned: pq.Pending, Histories: readapi.NewHistories(store),
+		MinPositionWait: c.MinPositionWait, Ready: a.ready, Poisoned: pq.Pending, Histories: readapi.NewSealedHistories(raw, a.Codec),
 		StaffReads: a.journalStaffRead, StaffReadsMany: a.journalStaffReads,
 		Applications: applications.NewReader(readDB), Notifications: notifications.NewReader(readDB),
 		Queue: operatorqueue.NewReader(readDB), Clock: clock,
@@ -317,6 +346,7 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		r.With(limited, refusals, idem.Middleware).Group(cmdHTTP.ApplicationRoutes)
 		r.With(limited, refusals, idem.Middleware).Group(cmdHTTP.IdentityRoutes)
 		deskPrivate(r)
+		r.With(refusals, idem.Middleware).Group(cmdHTTP.ClosureRoutes)
 	})
 	// The web cabinet's pages call the API above in-process.
 	web.New(web.Config{

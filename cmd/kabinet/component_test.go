@@ -293,7 +293,9 @@ func TestAuth_DenyByDefault(t *testing.T) {
 }
 
 func TestReadYourWrites_MinPositionWaitsThen503(t *testing.T) {
-	ts := startServer(t, map[string]string{"min-position-wait": "200ms"})
+	// Long enough for a loaded machine to project the registration, short
+	// enough to see the 503.
+	ts := startServer(t, map[string]string{"min-position-wait": "1s"})
 	id, tok := ts.register("+79123450006")
 	a := ts.do("GET", "/v1/accounts/"+id+"/cabinet", tok, nil, "X-Kabinet-Min-Position", "1")
 	assert.Equal(t, 200, a.status, "waits for position 1")

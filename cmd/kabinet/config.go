@@ -40,8 +40,9 @@ type Config struct {
 	OIDCIssuer         string // staff identity provider; empty: embedded development mode
 	OIDCAudience       string
 	OIDCRoleClaim      string
-	ESignCADir         string // PEM files of the accredited CAs; empty: the data dir's test CA
-	CalendarFile       string // production-calendar years beyond the shipped ones; empty: none
+	ESignCADir         string        // PEM files of the accredited CAs; empty: the data dir's test CA
+	CalendarFile       string        // production-calendar years beyond the shipped ones; empty: none
+	Retention          time.Duration // how long a closed account's personal data is kept
 
 	// alsoNotify receives every notification besides the outbox (bench).
 	alsoNotify commands.Notifier
@@ -88,6 +89,7 @@ var settings = []setting{
 	{"oidc-role-claim", "KABINET_OIDC_ROLE_CLAIM", "kabinet_role", "claim of a staff token naming its role"},
 	{"esign-ca-dir", "KABINET_ESIGN_CA_DIR", "", "directory of PEM certificates of the accredited e-signature CAs (empty: the data dir's test CA, esign-ca.pem)"},
 	{"calendar", "KABINET_CALENDAR", "", "JSON file of production-calendar years ({\"years\":[{\"year\",\"holidays\",\"working_weekends\"}]}) added to the shipped 2025–2027"},
+	{"retention", "KABINET_RETENTION", "3y", "how long a closed account's personal data is kept before it is erased (a duration, 1095d or 3y)"},
 	{"checkpoint-every", "KABINET_JOURNAL_CHECKPOINT_EVERY", "100", "sign a journal checkpoint after this many entries"},
 	{"checkpoint-interval", "KABINET_JOURNAL_CHECKPOINT_INTERVAL", "2s", "sign a journal checkpoint this long after new entries"},
 }
@@ -158,6 +160,9 @@ func parseConfigWith(name string, args []string, extra func(*flag.FlagSet)) (Con
 	c.AdminAddr = *vals["admin-addr"]
 	if c.OIDCIssuer != "" && c.OIDCAudience == "" {
 		return c, fs, usageError{"oidc-audience is required with oidc-issuer"}
+	}
+	if c.Retention, err = parseRetention(*vals["retention"]); err != nil {
+		return c, fs, usageError{err.Error()}
 	}
 	switch c.Role {
 	case "api", "worker", "all":

@@ -59,7 +59,7 @@ func TestConsent_ShownInTheCabinetAndWithdrawn(t *testing.T) {
 		require.Equal(t, http.StatusOK, w.status, string(w.raw))
 		again := ts.do("DELETE", path, tok, nil)
 		assert.Equal(t, http.StatusUnprocessableEntity, again.status)
-		assert.Equal(t, "consent_not_given", again.body["code"])
+		assert.Equal(t, "account_closed", again.body["code"], "the withdrawal closed the account")
 
 		c = ts.do("GET", "/v1/accounts/"+id+"/cabinet", tok, nil, "X-Kabinet-Min-Position", position(w))
 		require.Equal(t, http.StatusOK, c.status)
@@ -73,7 +73,7 @@ func TestConsent_ShownInTheCabinetAndWithdrawn(t *testing.T) {
 		for _, it := range h.body["items"].([]any) {
 			types = append(types, it.(map[string]any)["type"].(string))
 		}
-		assert.Equal(t, []string{"AccountRegistered", "ConsentGiven", "ConsentWithdrawn"}, types)
+		assert.Equal(t, []string{"AccountRegistered", "ConsentGiven", "ConsentWithdrawn", "AccountClosed"}, types)
 	})
 }
 

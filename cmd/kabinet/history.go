@@ -53,7 +53,12 @@ func cmdHistory(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		events.Close()
 	}()
-	h := readapi.NewHistories(store)
+	codec, _, closeKeys, err := openCodec(ctx, c, events)
+	if err != nil {
+		return err
+	}
+	defer closeKeys()
+	h := readapi.NewSealedHistories(store, codec)
 	enc := json.NewEncoder(stdout)
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	if *format == "table" {

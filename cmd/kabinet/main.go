@@ -25,6 +25,7 @@ Usage:
   kabinet journal export [--from SEQ] [--data-dir ./data]
   kabinet journal witness --url URL --state FILE --key VERIFIER_KEY
   kabinet history ACCOUNT_ID [--format ndjson|table] [--data-dir ./data]
+  kabinet keys rotate [--data-dir ./data]
   kabinet probe URL
   kabinet esign test-cert --data-dir DIR --name "Фамилия Имя Отчество" --out DIR2
   kabinet bench [--duration 10s] [--concurrency 32] [--reads 5] [--report-every 1m]
@@ -84,6 +85,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdBench(ctx, args[1:], stdout)
 	case "esign":
 		return cmdEsign(args[1:], stdout)
+	case "keys":
+		return cmdKeys(ctx, args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -39,7 +39,7 @@ var (
 		cabinet.Migrations, applications.Migrations, notifications.Migrations, operatorqueue.Migrations,
 		esbus.CheckpointMigrations, poison.Migrations,
 		commands.IdempotencyMigrations, commands.ClarificationMigrations, commands.UnpaidFeeMigrations,
-		scheduler.Migrations, scheduler.ExpiryMigrations,
+		scheduler.Migrations, scheduler.ExpiryMigrations, scheduler.RetentionMigrations,
 		support.Migrations, appointments.Migrations, commands.ReminderMigrations, commands.RefundMigrations,
 	}
 	// pgReadComponents are in the read store only when it is PostgreSQL:

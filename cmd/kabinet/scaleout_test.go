@@ -40,7 +40,7 @@ func TestScaleOut_TwoInstancesOnePostgresSurviveAKill(t *testing.T) {
 	env := []string{
 		"KABINET_EVENTSTORE=" + dsn, "KABINET_READSTORE=" + dsn,
 		"KABINET_JWT_SECRET=" + secret, "KABINET_JOURNAL_KEY=" + skey, "KABINET_RATE_LIMIT=0",
-		"KABINET_HMAC_KEY=" + strings.Repeat("h", 40),
+		"KABINET_HMAC_KEY=" + strings.Repeat("h", 40), "KABINET_MASTER_KEY=" + strings.Repeat("m", 40),
 	}
 	a := startBinaryEnv(t, bin, t.TempDir(), env)
 	time.Sleep(300 * time.Millisecond) // let the first take the leases

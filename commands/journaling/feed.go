@@ -29,6 +29,9 @@ type feed struct {
 	// stop ends it. Both are nil when the writer does not wait.
 	sub  eventstore.Subscription
 	stop context.CancelFunc
+	// reveal, when set, gives an event's metadata with its personal fields
+	// decrypted (Config.RevealMetadata).
+	reveal func(eventstore.RecordedEvent) []byte
 }
 
 // add buffers e unless it was buffered or journaled already.
@@ -36,7 +39,11 @@ func (f *feed) add(e eventstore.RecordedEvent) {
 	if e.Position <= f.last {
 		return
 	}
-	f.buf = append(f.buf, event{RecordedEvent: e, md: decodeMetadata(e.Metadata)})
+	md := e.Metadata
+	if f.reveal != nil {
+		md = f.reveal(e)
+	}
+	f.buf = append(f.buf, event{RecordedEvent: e, md: decodeMetadata(md)})
 	f.last = e.Position
 }
 

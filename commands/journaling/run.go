@@ -53,7 +53,7 @@ func (w *Writer) follow(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("journaling: %w", err)
 	}
-	f := &feed{store: w.cfg.Store, cursor: cursor, last: cursor}
+	f := &feed{store: w.cfg.Store, cursor: cursor, last: cursor, reveal: w.cfg.RevealMetadata}
 	defer f.unsubscribe()
 	poll := time.NewTicker(w.cfg.PollInterval)
 	defer poll.Stop()

@@ -71,6 +71,12 @@ type Config struct {
 	Now func() time.Time
 	// Observer, optional, is told of every committed entry.
 	Observer Observer
+	// RevealMetadata, optional, returns an event's metadata with its
+	// personal fields (IP, user agent) decrypted, for a store that keeps
+	// them encrypted (pii): the writer reads and hashes the stored bytes,
+	// and takes IP and user agent for the entry from what this returns.
+	// Metadata it cannot decrypt (an erased account's) is returned as stored.
+	RevealMetadata func(eventstore.RecordedEvent) []byte
 	// Hooks inject faults between the writer's steps; tests only.
 	Hooks *Hooks
 

@@ -64,6 +64,9 @@ func OpenSQLite(ctx context.Context, path string, durable bool) (*DB, error) {
 	q.Add("_pragma", "synchronous("+sync+")")
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "foreign_keys(ON)")
+	// Deleted and overwritten content is zeroed, so erased personal data and
+	// destroyed keys do not linger in free pages.
+	q.Add("_pragma", "secure_delete(ON)")
 	q.Set("_txlock", "immediate")
 	sqldb, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
@@ -79,6 +82,30 @@ func OpenSQLite(ctx context.Context, path string, durable bool) (*DB, error) {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	return &DB{DB: bun.NewDB(sqldb, sqlitedialect.New()), Kind: SQLite, DSN: path}, nil
+}
+
+// Shred pushes what was deleted or overwritten out of the database's files
+// where it could still be read: on SQLite it checkpoints the write-ahead log
+// and truncates it (secure_delete already zeroed the pages themselves); on
+// PostgreSQL it vacuums the named tables, so dead row versions are reclaimed.
+func (db *DB) Shred(ctx context.Context, tables ...string) error {
+	if db.IsPostgres() {
+		for _, t := range tables {
+			if _, err := db.ExecContext(ctx, "VACUUM "+t); err != nil {
+				return fmt.Errorf("vacuum %s: %w", t, err)
+			}
+		}
+		return nil
+	}
+	var busy, logFrames, checkpointed int
+	row := db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	if err := row.Scan(&busy, &logFrames, &checkpointed); err != nil {
+		return fmt.Errorf("checkpoint wal: %w", err)
+	}
+	if busy != 0 {
+		return fmt.Errorf("checkpoint wal of %s: a reader or writer kept it busy", db.DSN)
+	}
+	return nil
 }
 
 func openPostgres(ctx context.Context, dsn string) (*DB, error) {

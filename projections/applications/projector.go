@@ -203,3 +203,9 @@ func save(ctx context.Context, tx bun.Tx, apps map[string]*app, changed []string
 	}
 	return nil
 }
+
+// Purge implements projections.Purger: the account's applications are deleted.
+func (*Projector) Purge(ctx context.Context, tx bun.Tx, accountID string) error {
+	_, err := tx.NewDelete().Model((*row)(nil)).Where("account_id = ?", accountID).Exec(ctx)
+	return err
+}

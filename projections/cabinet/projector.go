@@ -194,3 +194,9 @@ func (rd *Reader) Get(ctx context.Context, accountID uuid.UUID) (*View, error) {
 	}
 	return v, nil
 }
+
+// Purge implements projections.Purger: the account's cabinet is deleted.
+func (*Projector) Purge(ctx context.Context, tx bun.Tx, accountID string) error {
+	_, err := tx.NewDelete().Model((*row)(nil)).Where("account_id = ?", accountID).Exec(ctx)
+	return err
+}

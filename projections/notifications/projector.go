@@ -376,3 +376,21 @@ func saveAccounts(ctx context.Context, tx bun.Tx, accounts map[string]*account, 
 	}
 	return nil
 }
+
+// Purge implements projections.Purger: the account's notifications (with
+// their addresses and texts), their deliveries and marks, and its
+// addressing row are deleted; what was not yet sent is never sent.
+func (*Projector) Purge(ctx context.Context, tx bun.Tx, accountID string) error {
+	ids := tx.NewSelect().Model((*row)(nil)).Column("id").Where("account_id = ?", accountID)
+	if _, err := tx.NewDelete().Model((*delivery)(nil)).Where("notification_id IN (?)", ids).Exec(ctx); err != nil {
+		return err
+	}
+	if _, err := tx.NewDelete().Model((*mark)(nil)).Where("notification_id IN (?)", ids).Exec(ctx); err != nil {
+		return err
+	}
+	if _, err := tx.NewDelete().Model((*row)(nil)).Where("account_id = ?", accountID).Exec(ctx); err != nil {
+		return err
+	}
+	_, err := tx.NewDelete().Model((*accountRow)(nil)).Where("account_id = ?", accountID).Exec(ctx)
+	return err
+}

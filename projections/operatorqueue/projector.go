@@ -239,3 +239,13 @@ func (b *batch) save(ctx context.Context, tx bun.Tx) error {
 	}
 	return nil
 }
+
+// Purge implements projections.Purger: the account's queue items and
+// state are deleted.
+func (*Projector) Purge(ctx context.Context, tx bun.Tx, accountID string) error {
+	if _, err := tx.NewDelete().Model((*itemRow)(nil)).Where("account_id = ?", accountID).Exec(ctx); err != nil {
+		return err
+	}
+	_, err := tx.NewDelete().Model((*accountRow)(nil)).Where("account_id = ?", accountID).Exec(ctx)
+	return err
+}

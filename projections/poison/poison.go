@@ -263,3 +263,22 @@ func (q *Queue) Replay(ctx context.Context, id int64, handler func(*message.Mess
 	}
 	return nil
 }
+
+// Forget deletes every poisoned message about accountID — of its stream,
+// or acted by it — so that an erasure leaves no copy of its events in the
+// queue (the queue holds them as the projectors saw them: opened). It
+// returns how many it deleted.
+func (q *Queue) Forget(ctx context.Context, accountID string) (int64, error) {
+	if accountID == "" {
+		return 0, errors.New("poison: forget: empty account id")
+	}
+	res, err := q.db.NewDelete().Model((*row)(nil)).Where("metadata LIKE ?", "%"+accountID+"%").Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("poison: forget %s: %w", accountID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("poison: forget %s: %w", accountID, err)
+	}
+	return n, nil
+}

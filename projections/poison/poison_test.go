@@ -136,3 +136,24 @@ func TestPublish_PoisonedAgainMakesTheEntryPendingAgain(t *testing.T) {
 		assert.True(t, now.Equal(entries[0].FailedAt))
 	})
 }
+
+func TestForget_DeletesOnlyTheErasedAccountsMessages(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		now := t0
+		q := newQueue(t, db, &now)
+		erased, kept := poisoned("m-1", "cabinet", "boom", "5"), poisoned("m-2", "cabinet", "boom", "6")
+		erased.Metadata.Set(esbus.MetadataStreamID, "account-0192a1b2-erased")
+		kept.Metadata.Set(esbus.MetadataStreamID, "account-0192a1b2-kept")
+		require.NoError(t, q.Publish(esbus.PoisonTopic, erased, kept))
+		n, err := q.Forget(ctx, "0192a1b2-erased")
+		require.NoError(t, err)
+		assert.Equal(t, int64(1), n)
+		left, err := q.List(ctx, "", 10)
+		require.NoError(t, err)
+		require.Len(t, left, 1)
+		assert.Equal(t, "m-2", left[0].MessageUUID)
+		_, err = q.Forget(ctx, "")
+		assert.Error(t, err)
+	})
+}

@@ -1,0 +1,239 @@
+package pii
+
+import (
+	"context"
+	"crypto/cipher"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/kabinet/kabinet/platform/sqldb"
+)
+
+// KeysTable is the table of wrapped data keys, in the system database (the
+// event store's on SQL stores): durable, and shared by every instance on
+// PostgreSQL.
+const KeysTable = "pii_data_keys"
+
+// keyRow is one account's data key: wrapped under a master key, or erased
+// (Wrapped nil, ErasedAt set) — the row stays so that "erased" and "never
+// had a key" (events written before encryption) stay apart.
+type keyRow struct {
+	bun.BaseModel `bun:"table:pii_data_keys"`
+
+	AccountID string     `bun:"account_id,pk"`
+	Wrapped   []byte     `bun:"wrapped"`
+	CreatedAt time.Time  `bun:"created_at,notnull"`
+	ErasedAt  *time.Time `bun:"erased_at"`
+}
+
+// ErrErased: the account's data key was destroyed.
+var ErrErased = errors.New("pii: the account's data key was erased")
+
+// Keyring keeps the accounts' data keys, wrapped by a KMS, with the
+// unwrapped ones cached in memory. It is safe for concurrent use. Another
+// instance's cache may hold an erased key until the process restarts or
+// Forget is called there; erasure runs its purge in the instance that
+// erased, and every stored byte is unreadable once the last cache forgets.
+type Keyring struct {
+	db  *sqldb.DB
+	kms KMS
+	now func() time.Time
+
+	mu    sync.Mutex
+	cache map[string]*dataKey // account → its data key; nil: erased
+}
+
+// dataKey is an unwrapped data key and its ready cipher.
+type dataKey struct {
+	key  []byte
+	aead cipher.AEAD
+}
+
+// NewKeyring opens the keyring in db, creating its table when missing.
+func NewKeyring(ctx context.Context, db *sqldb.DB, kms KMS) (*Keyring, error) {
+	if db == nil || kms == nil {
+		return nil, errors.New("pii: keyring needs a database and a KMS")
+	}
+	if _, err := db.NewCreateTable().Model((*keyRow)(nil)).IfNotExists().Exec(ctx); err != nil {
+		return nil, fmt.Errorf("pii: create %s: %w", KeysTable, err)
+	}
+	return &Keyring{db: db, kms: kms, now: time.Now, cache: map[string]*dataKey{}}, nil
+}
+
+// aad binds a wrapped key to its account, so a row copied to another
+// account does not unwrap.
+func aad(account string) []byte { return []byte("kabinet pii data key\x00" + account) }
+
+// Key returns the account's data key, creating it when create is set and
+// the account has none. ok is false when it has none (and create is not
+// set); ErrErased when it was destroyed.
+func (k *Keyring) Key(ctx context.Context, account string, create bool) (key []byte, ok bool, err error) {
+	dk, ok, err := k.dataKey(ctx, account, create)
+	if !ok {
+		return nil, ok, err
+	}
+	return dk.key, true, nil
+}
+
+// aead is Key's cipher, built once per cached key.
+func (k *Keyring) aead(ctx context.Context, account string, create bool) (cipher.AEAD, bool, error) {
+	dk, ok, err := k.dataKey(ctx, account, create)
+	if !ok {
+		return nil, ok, err
+	}
+	return dk.aead, true, nil
+}
+
+func (k *Keyring) dataKey(ctx context.Context, account string, create bool) (*dataKey, bool, error) {
+	k.mu.Lock()
+	dk, cached := k.cache[account]
+	k.mu.Unlock()
+	if cached {
+		if dk == nil {
+			return nil, false, ErrErased
+		}
+		return dk, true, nil
+	}
+	dk, ok, err := k.load(ctx, account)
+	if err != nil || ok || !create {
+		return dk, ok, err
+	}
+	if err := k.create(ctx, account); err != nil {
+		return nil, false, err
+	}
+	return k.load(ctx, account)
+}
+
+// load reads and unwraps the account's key, caching what it found.
+func (k *Keyring) load(ctx context.Context, account string) (*dataKey, bool, error) {
+	var row keyRow
+	err := k.db.NewSelect().Model(&row).Where("account_id = ?", account).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("pii: read data key: %w", err)
+	}
+	if row.Wrapped == nil {
+		k.remember(account, nil)
+		return nil, false, ErrErased
+	}
+	key, err := k.kms.Unwrap(ctx, row.Wrapped, aad(account))
+	if err != nil {
+		return nil, false, fmt.Errorf("pii: data key of %s: %w", account, err)
+	}
+	a, err := newAEAD(key)
+	if err != nil {
+		return nil, false, err
+	}
+	dk := &dataKey{key: key, aead: a}
+	k.remember(account, dk)
+	return dk, true, nil
+}
+
+// create inserts a fresh key unless another writer got there first.
+func (k *Keyring) create(ctx context.Context, account string) error {
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return fmt.Errorf("pii: new data key: %w", err)
+	}
+	wrapped, err := k.kms.Wrap(ctx, key, aad(account))
+	if err != nil {
+		return fmt.Errorf("pii: wrap data key: %w", err)
+	}
+	row := keyRow{AccountID: account, Wrapped: wrapped, CreatedAt: k.now().UTC()}
+	if _, err := k.db.NewInsert().Model(&row).On("CONFLICT (account_id) DO NOTHING").Exec(ctx); err != nil {
+		return fmt.Errorf("pii: store data key: %w", err)
+	}
+	return nil
+}
+
+const cacheLimit = 100_000
+
+func (k *Keyring) remember(account string, key *dataKey) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if len(k.cache) >= cacheLimit {
+		clear(k.cache)
+	}
+	k.cache[account] = key
+}
+
+// Forget drops the account's key from this process's cache.
+func (k *Keyring) Forget(account string) {
+	k.mu.Lock()
+	delete(k.cache, account)
+	k.mu.Unlock()
+}
+
+// Destroy erases the account's data key for good: the wrapped bytes are
+// overwritten (a row marks the account erased even if it never had a key),
+// then shredded out of the database files. Destroying twice is harmless.
+func (k *Keyring) Destroy(ctx context.Context, account string) error {
+	now := k.now().UTC()
+	_, err := k.db.ExecContext(ctx, `INSERT INTO `+KeysTable+` AS k (account_id, wrapped, created_at, erased_at)
+		VALUES (?, NULL, ?, ?) ON CONFLICT (account_id) DO UPDATE
+		SET wrapped = NULL, erased_at = COALESCE(k.erased_at, EXCLUDED.erased_at)`, account, now, now)
+	if err != nil {
+		return fmt.Errorf("pii: destroy data key: %w", err)
+	}
+	k.remember(account, nil)
+	if err := k.db.Shred(ctx, KeysTable); err != nil {
+		return fmt.Errorf("pii: destroy data key: %w", err)
+	}
+	return nil
+}
+
+// Erased reports whether the account's key was destroyed.
+func (k *Keyring) Erased(ctx context.Context, account string) (bool, error) {
+	_, _, err := k.Key(ctx, account, false)
+	if errors.Is(err, ErrErased) {
+		return true, nil
+	}
+	return false, err
+}
+
+// Rewrap wraps every data key not yet under kms's current master key with
+// it, in batches (each row on its own, so an interrupted rotation resumes),
+// and returns how many it re-wrapped. Events are not touched: they are
+// encrypted with the data keys, which stay the same.
+func (k *Keyring) Rewrap(ctx context.Context, kms KMS) (int, error) {
+	n := 0
+	after := ""
+	for {
+		var rows []keyRow
+		err := k.db.NewSelect().Model(&rows).Where("account_id > ?", after).Where("wrapped IS NOT NULL").
+			Order("account_id").Limit(500).Scan(ctx)
+		if err != nil {
+			return n, fmt.Errorf("pii: rewrap: %w", err)
+		}
+		if len(rows) == 0 {
+			return n, nil
+		}
+		for _, r := range rows {
+			after = r.AccountID
+			if WrappedBy(r.Wrapped) == kms.KeyID() {
+				continue
+			}
+			key, err := kms.Unwrap(ctx, r.Wrapped, aad(r.AccountID))
+			if err != nil {
+				return n, fmt.Errorf("pii: rewrap %s: %w", r.AccountID, err)
+			}
+			wrapped, err := kms.Wrap(ctx, key, aad(r.AccountID))
+			if err != nil {
+				return n, fmt.Errorf("pii: rewrap %s: %w", r.AccountID, err)
+			}
+			if _, err := k.db.NewUpdate().Model((*keyRow)(nil)).Set("wrapped = ?", wrapped).
+				Where("account_id = ?", r.AccountID).Where("wrapped IS NOT NULL").Exec(ctx); err != nil {
+				return n, fmt.Errorf("pii: rewrap %s: %w", r.AccountID, err)
+			}
+			n++
+		}
+	}
+}
