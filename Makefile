@@ -8,13 +8,15 @@ ADDR      ?= 127.0.0.1:8080
 # Pure packages run plainly; everything with goroutines of its own runs
 # under the race detector.
 PLAIN_PKGS := ./domain/... ./platform/sqldb/... ./platform/schema/... ./platform/httpx/... ./platform/blobstore/... ./platform/tickets/... ./deploy/... ./docs/...
-RACE_PKGS  := ./platform/eventstore/... ./platform/pii/... ./platform/journal/... ./platform/lease/... ./platform/ratelimit/... ./platform/secrets/... ./platform/auth/... \
+RACE_PKGS  := ./platform/delivery/... ./platform/eventstore/... ./platform/pii/... ./platform/journal/... ./platform/lease/... ./platform/ratelimit/... ./platform/secrets/... ./platform/auth/... \
               ./platform/observability/... ./projections/... ./commands/... ./readapi/... ./web/... ./cmd/...
 
-.PHONY: build run test vet fmt-check bench fuzz clean
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: build run test vet staticcheck fmt-check bench fuzz clean
 
 build:
-	$(GO) build -o $(BIN) ./cmd/kabinet
+	$(GO) build -buildvcs=auto -o $(BIN) ./cmd/kabinet
 
 run: build
 	$(BIN) serve --addr $(ADDR) --data-dir $(DATA_DIR)
@@ -22,10 +24,14 @@ run: build
 vet:
 	$(GO) vet ./...
 
+# staticcheck at a pinned version (the go command fetches and caches it).
+staticcheck:
+	$(GO) run $(STATICCHECK) ./...
+
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-test: fmt-check vet
+test: fmt-check vet staticcheck
 	@all=$$($(GO) list ./...); listed=$$($(GO) list $(PLAIN_PKGS) $(RACE_PKGS)); \
 	  missing=$$(printf '%s\n%s\n%s\n' "$$listed" "$$listed" "$$all" | sort | uniq -u); \
 	  if [ -n "$$missing" ]; then echo "packages in no test list (add them to the Makefile):"; echo "$$missing"; exit 1; fi

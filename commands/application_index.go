@@ -56,7 +56,7 @@ func applicationStream(id uuid.UUID) string { return "application-" + id.String(
 
 // Put records that application app is in account's stream.
 func (x *ApplicationIndex) Put(ctx context.Context, app, account uuid.UUID, now time.Time, md Metadata) error {
-	meta, err := md.Encode()
+	meta, err := md.EncodeIn(ctx)
 	if err != nil {
 		return fmt.Errorf("encode metadata: %w", err)
 	}

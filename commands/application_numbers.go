@@ -102,7 +102,7 @@ func (n *ApplicationNumbers) Next(ctx context.Context, year int, app, account uu
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
-	meta, err := md.Encode()
+	meta, err := md.EncodeIn(ctx)
 	if err != nil {
 		return "", fmt.Errorf("encode metadata: %w", err)
 	}

@@ -137,7 +137,7 @@ func (c claims) release(ctx context.Context, stream, what string, account uuid.U
 // appendIfExpected appends one claim-stream event of typ naming account.
 func (c claims) appendIfExpected(ctx context.Context, stream, typ string, expected eventstore.ExpectedVersion, account uuid.UUID, now time.Time, md Metadata) (bool, error) {
 	data, _ := json.Marshal(claimed{AccountID: account, At: now})
-	meta, err := md.Encode()
+	meta, err := md.EncodeIn(ctx)
 	if err != nil {
 		return false, fmt.Errorf("encode metadata: %w", err)
 	}

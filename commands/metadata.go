@@ -3,6 +3,8 @@ package commands
 import (
 	"context"
 	"encoding/json"
+
+	"github.com/kabinet/kabinet/platform/observability"
 )
 
 // Metadata is carried by every event a command writes (DOMAIN.md §8), and
@@ -24,10 +26,19 @@ type Metadata struct {
 	// then the domain code. Empty means done.
 	Outcome string `json:"outcome,omitempty"`
 	Reason  string `json:"reason,omitempty"`
+	// Traceparent is the W3C trace context of the request that wrote the
+	// event; projections and the journal writer continue its trace.
+	Traceparent string `json:"traceparent,omitempty"`
 }
 
 // Encode returns the JSON form stored with events.
 func (m Metadata) Encode() ([]byte, error) { return json.Marshal(m) }
+
+// EncodeIn is Encode with the trace context of ctx's span.
+func (m Metadata) EncodeIn(ctx context.Context) ([]byte, error) {
+	m.Traceparent = observability.Traceparent(ctx)
+	return m.Encode()
+}
 
 // DecodeMetadata parses stored event metadata.
 func DecodeMetadata(b []byte) (Metadata, error) {

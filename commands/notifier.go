@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 )
@@ -27,12 +28,29 @@ type Notifier interface {
 	Notify(ctx context.Context, n Notification) error
 }
 
+// Redacted replaces a one-time code wherever a notification shows it.
+const Redacted = "[redacted]"
+
+// Redact returns n without its one-time code: Code is dropped and the code
+// is replaced by Redacted in the text.
+func Redact(n Notification) Notification {
+	if n.Code == "" {
+		return n
+	}
+	n.Text = strings.ReplaceAll(n.Text, n.Code, Redacted)
+	n.Code = ""
+	return n
+}
+
 // OutboxFile is the embedded notifier: it appends one JSON object a line to
 // <data-dir>/outbox.jsonl and syncs, so a developer can read the codes sent.
+// Outside development mode RedactCodes is set: codes never reach the file.
 type OutboxFile struct {
 	mu   sync.Mutex
 	f    *os.File
 	path string
+	// RedactCodes writes every notification through Redact.
+	RedactCodes bool
 }
 
 // OpenOutboxFile opens (creating, mode 0600: codes are secrets) the outbox in dataDir.
@@ -47,6 +65,9 @@ func OpenOutboxFile(dataDir string) (*OutboxFile, error) {
 
 // Notify appends n as one line and syncs it to disk.
 func (o *OutboxFile) Notify(_ context.Context, n Notification) error {
+	if o.RedactCodes {
+		n = Redact(n)
+	}
 	b, err := json.Marshal(n)
 	if err != nil {
 		return fmt.Errorf("encode notification: %w", err)

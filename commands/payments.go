@@ -158,7 +158,7 @@ func paymentStream(tx string) string {
 // again for the same application succeeds (a retried command); for
 // another it is 409 payment_transaction_reused.
 func (c *PaymentClaims) Claim(ctx context.Context, tx string, app, account uuid.UUID, now time.Time, md Metadata) error {
-	meta, err := md.Encode()
+	meta, err := md.EncodeIn(ctx)
 	if err != nil {
 		return fmt.Errorf("encode metadata: %w", err)
 	}

@@ -138,7 +138,7 @@ func (r *Repository) update(ctx context.Context, id uuid.UUID, md Metadata, deci
 }
 
 func (r *Repository) save(ctx context.Context, id uuid.UUID, expected eventstore.ExpectedVersion, changes []domain.Event, md Metadata) (Result, error) {
-	meta, err := md.Encode()
+	meta, err := md.EncodeIn(ctx)
 	if err != nil {
 		return Result{}, fmt.Errorf("encode metadata: %w", err)
 	}

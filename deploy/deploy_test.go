@@ -72,6 +72,8 @@ func TestKubernetes_ManifestsParseWithProbesAndResources(t *testing.T) {
 	assert.Equal(t, 1, kinds["Service"])
 	assert.Equal(t, 1, kinds["ConfigMap"])
 	assert.Equal(t, 1, kinds["Secret"])
+	assert.Equal(t, 1, kinds["PersistentVolumeClaim"])
+	assert.Equal(t, 2, kinds["PodDisruptionBudget"])
 }
 
 func checkDeployment(t *testing.T, file string, doc map[string]any) {

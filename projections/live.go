@@ -8,8 +8,12 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/uptrace/bun"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/kabinet/kabinet/platform/eventstore"
+	"github.com/kabinet/kabinet/platform/observability"
 	"github.com/kabinet/kabinet/platform/sqldb"
 	"github.com/kabinet/kabinet/projections/esbus"
 )
@@ -69,14 +73,33 @@ func (r *Runner) liveHandler(p Projector) message.NoPublishHandlerFunc {
 }
 
 // apply projects batch and moves the checkpoint to its last event, in one
-// transaction; it returns that position.
+// transaction; it returns that position. Its span continues the trace of
+// the command that wrote the batch's first event and links the others.
 func (r *Runner) apply(ctx context.Context, p Projector, batch []eventstore.RecordedEvent) (uint64, error) {
 	last := batch[len(batch)-1].Position
+	ctx, span := batchSpan(ctx, p, batch, "live")
+	defer span.End()
 	err := r.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if err := project(ctx, tx, p, batch); err != nil {
 			return err
 		}
 		return r.Checkpoint.SaveTx(ctx, tx, p.Name(), last)
 	})
+	if err != nil {
+		span.RecordError(err)
+		span.SetStatus(codes.Error, "projection failed")
+	}
 	return last, err
+}
+
+// batchSpan starts the span of projecting batch: a child of the trace of
+// the command that wrote its first event, linked to the others'.
+func batchSpan(ctx context.Context, p Projector, batch []eventstore.RecordedEvent, phase string) (context.Context, trace.Span) {
+	meta := make([][]byte, len(batch))
+	for i := range batch {
+		meta[i] = batch[i].Metadata
+	}
+	return observability.StartFromEvents(ctx, "projection "+p.Name(), meta,
+		attribute.String("kabinet.projection", p.Name()), attribute.String("kabinet.phase", phase),
+		attribute.Int("kabinet.events", len(batch)), attribute.Int64("kabinet.position", int64(batch[len(batch)-1].Position)))
 }

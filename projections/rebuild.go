@@ -61,12 +61,14 @@ func catchUp(ctx context.Context, db *sqldb.DB, store eventstore.Store, cps *esb
 			break
 		}
 		last := page[len(page)-1].Position
-		err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		sctx, span := batchSpan(ctx, p, page, "catch-up")
+		err = db.RunInTx(sctx, nil, func(ctx context.Context, tx bun.Tx) error {
 			if err := project(ctx, tx, p, page); err != nil {
 				return err
 			}
 			return cps.SaveTx(ctx, tx, p.Name(), last)
 		})
+		span.End()
 		if err != nil && failed != nil && ctx.Err() == nil {
 			err = failed(ctx, p, page)
 		}

@@ -123,7 +123,7 @@ func (r *Runner) Run(ctx context.Context) error {
 			return fmt.Errorf("projection subscriber %s: %w", p.Name(), err)
 		}
 		subs = append(subs, sub)
-		router.AddNoPublisherHandler(p.Name(), esbus.AllTopic, sub, r.liveHandler(p))
+		router.AddConsumerHandler(p.Name(), esbus.AllTopic, sub, r.liveHandler(p))
 	}
 	go r.sampleHead(ctx)
 	err = router.Run(ctx)

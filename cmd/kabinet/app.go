@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 
 	"github.com/kabinet/kabinet/commands"
 	"github.com/kabinet/kabinet/commands/journaling"
@@ -77,8 +78,9 @@ type App struct {
 	Commands      commands.Application
 	Scheduler     *scheduler.Scheduler  // periodic jobs (document expiry), worker role
 	Notifications *notifications.Outbox // delivers notification rows; its jobs run in Scheduler
-	outbox        *commands.OutboxFile
 	closers       []func() error
+	// created names the files serve's start-up created in the data dir.
+	created []string
 }
 
 // consentVersion is the consent text the web registration asks for.
@@ -175,9 +177,12 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	if c.clock != nil {
 		clock = c.clock
 	}
-	var notifier commands.Notifier = outbox
+	notifier, err := openDelivery(ctx, c, readDB, outbox, clock, logger)
+	if err != nil {
+		return fail(err)
+	}
 	if c.alsoNotify != nil {
-		notifier = commands.Fanout{outbox, c.alsoNotify}
+		notifier = commands.Fanout{notifier, c.alsoNotify}
 	}
 	deps := commands.Deps{
 		Repo:     commands.NewRepository(store, newID),
@@ -319,7 +324,7 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	deskPublic, deskPrivate := desk.routes(query, cmdHTTP, gateway, withCommands)
 	r := chi.NewRouter()
 	r.Use(httpx.ClientAddress(c.TrustedProxies), httpx.SecureHeaders,
-		observability.CorrelationID, a.Metrics.Middleware, observability.AccessLog(logger), httpx.Recoverer,
+		observability.CorrelationID, observability.SpanRoute, a.Metrics.Middleware, observability.AccessLog(logger), httpx.Recoverer,
 		httpx.CleanInput, httpx.Deadline(c.RequestTimeout))
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) { httpx.WriteError(w, r, httpx.NotFound("no such route")) })
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
@@ -354,7 +359,8 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		Secure: os.Getenv("KABINET_ENV") == "production", Transliterate: domain.Transliterate, Logger: logger,
 		ConsentVersion: consentVersion,
 	}).Routes(r)
-	a.Handler = r
+	// Each request is a span (a trace when the OTEL_* variables enable it).
+	a.Handler = tracedRouter{Router: r, traced: otelhttp.NewHandler(r, "http.server")}
 	ops := chi.NewRouter()
 	ops.Use(httpx.SecureHeaders, observability.CorrelationID, a.Metrics.Middleware)
 	query.PublicRoutes(ops)
@@ -423,3 +429,12 @@ func (a *App) Close() error {
 	a.closers = nil
 	return errors.Join(errs...)
 }
+
+// tracedRouter serves through otelhttp and is still the chi router for
+// whoever walks its routes (the OpenAPI test, the fuzz targets).
+type tracedRouter struct {
+	chi.Router
+	traced http.Handler
+}
+
+func (t tracedRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) { t.traced.ServeHTTP(w, r) }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -84,15 +83,15 @@ func (l *latencies) report(w io.Writer, elapsed time.Duration) {
 // the cabinet and the application's status a few times, each read asking
 // for its own writes; it prints throughput and latency per kind.
 func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs := newFlagSet("bench", synopses["bench"])
 	duration := fs.Duration("duration", 10*time.Second, "how long to run")
 	workers := fs.Int("concurrency", 32, "concurrent clients")
 	reads := fs.Int("reads", 5, "cabinet and status reads per registered account")
 	dataDir := fs.String("data-dir", "", "data dir (default: a temporary one, removed after)")
 	withJournal := fs.Bool("journal", true, "run the journal writer (false: measure what journaling costs)")
 	every := fs.Duration("report-every", 0, "print throughput, p99, memory and WAL sizes every interval (a soak test; 0: only the summary)")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	dir := *dataDir
 	if dir == "" {
@@ -189,7 +188,7 @@ func (w *benchWorkload) flow(lat *latencies, n int64) {
 	id, tok := body["account_id"].(string), body["token"].(string)
 	status, _, d = call(w.client, "POST", w.base+"/v1/accounts/"+id+"/contacts/phone/code", tok, "", "")
 	lat.add("request_code", d, status == 202)
-	status, body, d = call(w.client, "POST", w.base+"/v1/accounts/"+id+"/contacts/phone/confirm", tok, "",
+	status, _, d = call(w.client, "POST", w.base+"/v1/accounts/"+id+"/contacts/phone/confirm", tok, "",
 		`{"code":"`+w.book.code(id)+`"}`)
 	lat.add("confirm_contact", d, status == 200)
 	if status != 200 {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -23,13 +22,13 @@ import (
 // ceiling of this machine's HTTP stack: a bare chi JSON handler served and
 // loaded the same way in the same run, so each figure comes with its ratio.
 func cmdBenchReads(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("bench reads", flag.ContinueOnError)
+	fs := newFlagSet("bench reads", "[flags]")
 	duration := fs.Duration("duration", 10*time.Second, "how long each target is loaded")
 	conns := fs.Int("connections", 64, "concurrent keep-alive connections")
 	accounts := fs.Int("accounts", 200, "accounts (each with an application) the reads spread over")
 	profile := fs.String("cpuprofile", "", "write a CPU profile of the cabinet phase to this file")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	dir, err := os.MkdirTemp("", "kabinet-bench-reads-")
 	if err != nil {

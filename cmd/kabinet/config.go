@@ -16,18 +16,21 @@ import (
 
 // Config is everything `kabinet serve` and the tools read, parsed once.
 type Config struct {
-	Addr               string
-	DataDir            string
-	EventStore         string // DSN: empty = <data-dir>/events.db
-	ReadStore          string // DSN: empty = <data-dir>/read.db
-	JWTSecret          string
-	Role               string // api, worker, all
-	LogLevel           string
-	LogFormat          string
-	MinPositionWait    time.Duration
-	ShutdownTimeout    time.Duration
-	RequestTimeout     time.Duration // bound of one request's work; a stalled store answers 503 then
-	JournalKey         string        // PRIVATE+KEY+… note signing key; empty: <data-dir>/journal.key
+	Addr            string
+	DataDir         string
+	EventStore      string // DSN: empty = <data-dir>/events.db
+	ReadStore       string // DSN: empty = <data-dir>/read.db
+	JWTSecret       string
+	Role            string // api, worker, all
+	LogLevel        string
+	LogFormat       string
+	MinPositionWait time.Duration
+	ShutdownTimeout time.Duration
+	RequestTimeout  time.Duration // bound of one request's work; a stalled store answers 503 then
+	JournalKey      string        // PRIVATE+KEY+… note signing key; empty: <data-dir>/journal.key
+	// JournalVerifierKey lets an API instance open the journal without
+	// the signing key (KABINET_JOURNAL_VERIFIER_KEY).
+	JournalVerifierKey string
 	CheckpointEvery    uint64
 	CheckpointInterval time.Duration
 	RateLimit          int // per client IP a minute on registration and code endpoints; 0 off
@@ -37,7 +40,11 @@ type Config struct {
 	AdminAddr          string // metrics and pprof; empty: metrics on Addr, no pprof
 	HTTP               HTTPTimeouts
 	ScanStore          string // file or postgres
-	OIDCIssuer         string // staff identity provider; empty: embedded development mode
+	Env                string // development or production (see Embedded)
+	DeliveryAttempts   int
+	DeliveryBackoff    time.Duration
+	Delivery           deliveryEnv // SMTP and SMS gateway, from KABINET_SMTP_*, KABINET_SMS_*
+	OIDCIssuer         string      // staff identity provider; empty: embedded development mode
 	OIDCAudience       string
 	OIDCRoleClaim      string
 	ESignCADir         string        // PEM files of the accredited CAs; empty: the data dir's test CA
@@ -75,6 +82,8 @@ var settings = []setting{
 	{"shutdown-timeout", "KABINET_SHUTDOWN_TIMEOUT", "15s", "time to drain in-flight requests on SIGTERM"},
 	{"request-timeout", "KABINET_REQUEST_TIMEOUT", "10s", "longest a request may work; a store that does not answer in time gives 503 store_unavailable"},
 	{"rate-limit", "KABINET_RATE_LIMIT", "60", "requests a minute per client IP on registration and one-time-code endpoints (0: off)"},
+	{"delivery-attempts", "KABINET_DELIVERY_ATTEMPTS", "3", "attempts per notification through SMTP or the SMS gateway before it is dead-lettered"},
+	{"delivery-backoff", "KABINET_DELIVERY_BACKOFF", "200ms", "pause after the first failed attempt, doubling after each (at most 5s)"},
 	{"payment-rate-limit", "KABINET_PAYMENT_RATE_LIMIT", "600", "payment callbacks a minute per client IP (0: off)"},
 	{"denied-rate-limit", "KABINET_DENIED_RATE_LIMIT", "30", "denied requests (401, 403, 404 of the guard) a minute per client IP before they are answered 429 (0: off)"},
 	{"trusted-proxies", "KABINET_TRUSTED_PROXIES", "", "comma-separated CIDRs of the proxies whose X-Forwarded-For gives the client address"},
@@ -92,6 +101,7 @@ var settings = []setting{
 	{"retention", "KABINET_RETENTION", "3y", "how long a closed account's personal data is kept before it is erased (a duration, 1095d or 3y)"},
 	{"checkpoint-every", "KABINET_JOURNAL_CHECKPOINT_EVERY", "100", "sign a journal checkpoint after this many entries"},
 	{"checkpoint-interval", "KABINET_JOURNAL_CHECKPOINT_INTERVAL", "2s", "sign a journal checkpoint this long after new entries"},
+	{"env", "KABINET_ENV", "development", "development or production; production (or any event store but the embedded SQLite) needs KABINET_JOURNAL_KEY"},
 }
 
 func envOr(env, def string) string {
@@ -108,7 +118,7 @@ func parseConfig(name string, args []string) (Config, *flag.FlagSet, error) {
 
 // parseConfigWith is parseConfig with extra, command-specific flags.
 func parseConfigWith(name string, args []string, extra func(*flag.FlagSet)) (Config, *flag.FlagSet, error) {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs := newFlagSet(name, synopses[name])
 	if extra != nil {
 		extra(fs)
 	}
@@ -116,15 +126,15 @@ func parseConfigWith(name string, args []string, extra func(*flag.FlagSet)) (Con
 	for _, s := range settings {
 		vals[s.flag] = fs.String(s.flag, envOr(s.env, s.def), s.help+" (env "+s.env+")")
 	}
-	if err := fs.Parse(args); err != nil {
-		return Config{}, fs, usageError{err.Error()}
+	if err := parseFlags(fs, args); err != nil {
+		return Config{}, fs, err
 	}
 	c := Config{
 		Addr: *vals["addr"], DataDir: *vals["data-dir"], EventStore: *vals["eventstore"],
 		ReadStore: *vals["readstore"], Role: *vals["role"], LogLevel: *vals["log-level"],
 		LogFormat: *vals["log-format"], JWTSecret: os.Getenv("KABINET_JWT_SECRET"),
-		JournalKey: os.Getenv("KABINET_JOURNAL_KEY"), OIDCIssuer: *vals["oidc-issuer"],
-		OIDCAudience: *vals["oidc-audience"], OIDCRoleClaim: *vals["oidc-role-claim"],
+		JournalKey: os.Getenv("KABINET_JOURNAL_KEY"), JournalVerifierKey: os.Getenv("KABINET_JOURNAL_VERIFIER_KEY"), Env: *vals["env"], Delivery: readDeliveryEnv(),
+		OIDCIssuer: *vals["oidc-issuer"], OIDCAudience: *vals["oidc-audience"], OIDCRoleClaim: *vals["oidc-role-claim"],
 		ESignCADir: *vals["esign-ca-dir"], CalendarFile: *vals["calendar"],
 	}
 	var err error
@@ -147,6 +157,23 @@ func parseConfigWith(name string, args []string, extra func(*flag.FlagSet)) (Con
 		if *dst, err = strconv.Atoi(*vals[name]); err != nil || *dst < 0 {
 			return c, fs, usageError{name + " must be a non-negative integer"}
 		}
+	}
+	if c.Env != "development" && c.Env != "production" {
+		return c, fs, usageError{"env must be development or production, not " + strconv.Quote(c.Env)}
+	}
+	if c.DeliveryAttempts, err = strconv.Atoi(*vals["delivery-attempts"]); err != nil || c.DeliveryAttempts < 1 {
+		return c, fs, usageError{"delivery-attempts must be a positive integer"}
+	}
+	if c.DeliveryBackoff, err = time.ParseDuration(*vals["delivery-backoff"]); err != nil || c.DeliveryBackoff <= 0 {
+		return c, fs, usageError{"delivery-backoff must be a positive duration"}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return c, fs, usageError{"log-level must be debug, info, warn or error, not " + strconv.Quote(c.LogLevel)}
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		return c, fs, usageError{"log-format must be json or text, not " + strconv.Quote(c.LogFormat)}
 	}
 	for name, dst := range map[string]*time.Duration{"read-header-timeout": &c.HTTP.ReadHeader,
 		"read-timeout": &c.HTTP.Read, "write-timeout": &c.HTTP.Write, "idle-timeout": &c.HTTP.Idle} {

@@ -17,6 +17,12 @@ import (
 // cmdHistory prints every event of one account's stream, read from the
 // event store itself, as NDJSON or a table.
 func cmdHistory(ctx context.Context, args []string, stdout io.Writer) error {
+	var format *string
+	formatFlag := func(fs *flag.FlagSet) { format = fs.String("format", "ndjson", "ndjson or table") }
+	if wantsHelp(args) {
+		_, _, err := parseConfigWith("history", []string{"--help"}, formatFlag)
+		return err
+	}
 	if len(args) == 0 || args[0] == "" || args[0][0] == '-' {
 		return usageError{"usage: kabinet history ACCOUNT_ID [--format ndjson|table]"}
 	}
@@ -24,23 +30,12 @@ func cmdHistory(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return usageError{"ACCOUNT_ID: " + err.Error()}
 	}
-	fs := flag.NewFlagSet("history", flag.ContinueOnError)
-	format := fs.String("format", "ndjson", "ndjson or table")
-	var rest []string
-	for i := 1; i < len(args); i++ {
-		if args[i] == "--format" && i+1 < len(args) {
-			*format = args[i+1]
-			i++
-			continue
-		}
-		rest = append(rest, args[i])
+	c, _, err := parseConfigWith("history", args[1:], formatFlag)
+	if err != nil {
+		return err
 	}
 	if *format != "ndjson" && *format != "table" {
 		return usageError{"--format must be ndjson or table"}
-	}
-	c, _, err := parseConfig("history", rest)
-	if err != nil {
-		return err
 	}
 	events, read, store, err := openStores(ctx, c)
 	if err != nil {

@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/hex"
+	"encoding/base64"
 	"flag"
 	"fmt"
 	"io"
@@ -18,9 +18,12 @@ import (
 // cmdJournal runs `kabinet journal verify|export|witness`.
 func cmdJournal(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageError{"usage: kabinet journal verify|export|witness …"}
+		return usageError{"usage: kabinet journal verify|export|witness|keygen …"}
 	}
 	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		return subcommandHelp("journal", "verify [flags]", "export [--from SEQ] [flags]",
+			"witness --url URL --state FILE --key VERIFIER_KEY", "keygen")
 	case "verify":
 		return journalVerify(ctx, args[1:], stdout)
 	case "export":
@@ -28,6 +31,9 @@ func cmdJournal(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	case "witness":
 		return journalWitness(ctx, args[1:], stdout)
 	case "keygen":
+		if err := parseFlags(newFlagSet("journal keygen", ""), args[1:]); err != nil {
+			return err
+		}
 		return cmdJournalKeygen(stdout)
 	default:
 		return usageError{fmt.Sprintf("unknown journal command %q", args[0])}
@@ -92,7 +98,7 @@ func journalVerify(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("%s", msg)
 	}
 	fmt.Fprintf(stdout, "journal OK: %d entries, root %s, %s (%.0f entries/s)\n", res.Entries,
-		hex.EncodeToString(res.RootHash), el.Round(time.Millisecond), float64(res.Entries)/el.Seconds())
+		rootText(res.RootHash), el.Round(time.Millisecond), float64(res.Entries)/el.Seconds())
 	return nil
 }
 
@@ -112,12 +118,12 @@ func journalExport(ctx context.Context, args []string, stdout io.Writer) error {
 // journalWitness checks the service's latest checkpoint against the one
 // kept in --state and keeps the new one only if it extends it.
 func journalWitness(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("journal witness", flag.ContinueOnError)
+	fs := newFlagSet("journal witness", synopses["journal witness"])
 	url := fs.String("url", "", "base URL of the Kabinet service (e.g. https://kabinet.example)")
 	state := fs.String("state", "", "file holding the last checkpoint this witness accepted")
 	key := fs.String("key", os.Getenv("KABINET_JOURNAL_VERIFIER_KEY"), "the journal's verifier key (name+hash+base64); env KABINET_JOURNAL_VERIFIER_KEY")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if *url == "" || *state == "" || *key == "" {
 		return usageError{"journal witness needs --url, --state and --key"}
@@ -130,11 +136,15 @@ func journalWitness(ctx context.Context, args []string, stdout io.Writer) error 
 	}
 	switch {
 	case res.First:
-		fmt.Fprintf(stdout, "witness: first checkpoint accepted (size %d, root %x); trusted on first use\n", res.NewSize, res.RootHash)
+		fmt.Fprintf(stdout, "witness: first checkpoint accepted (size %d, root %s); trusted on first use\n", res.NewSize, rootText(res.RootHash))
 	case res.NewSize == res.OldSize:
 		fmt.Fprintf(stdout, "witness: unchanged at size %d\n", res.NewSize)
 	default:
-		fmt.Fprintf(stdout, "witness: consistent %d → %d, root %x\n", res.OldSize, res.NewSize, res.RootHash)
+		fmt.Fprintf(stdout, "witness: consistent %d → %d, root %s\n", res.OldSize, res.NewSize, rootText(res.RootHash))
 	}
 	return nil
 }
+
+// rootText prints a root hash as the API's JSON and the signed checkpoints
+// do: standard base64.
+func rootText(root []byte) string { return base64.StdEncoding.EncodeToString(root) }

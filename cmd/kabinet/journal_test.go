@@ -125,6 +125,29 @@ func TestJournal_EveryKindOfActionIsJournaledAndVerifiable(t *testing.T) {
 	assert.Equal(t, true, vr.body["ok"], string(vr.raw))
 }
 
+// TestJournal_RootHashPrintsTheSameInTheAPIAndTheCLI compares the root of
+// GET /v1/journal/verify with the one `kabinet journal verify` prints.
+func TestJournal_RootHashPrintsTheSameInTheAPIAndTheCLI(t *testing.T) {
+	ts := startServer(t, nil)
+	for i := 0; i < 3; i++ {
+		ts.register(fmt.Sprintf("+7912777200%d", i))
+	}
+	require.Eventually(t, func() bool {
+		n, err := ts.app.Journal.Size(context.Background())
+		return err == nil && n >= 3
+	}, 10*time.Second, 50*time.Millisecond)
+	sec, err := ts.app.Issuer.Mint(principal("sec-1", "security", ""), time.Hour)
+	require.NoError(t, err)
+	vr := ts.do("GET", "/v1/journal/verify", sec, nil)
+	require.Equal(t, 200, vr.status)
+	apiRoot := vr.body["root_hash"].(string)
+	require.NotEmpty(t, apiRoot)
+	ts.stop()
+	var out bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"journal", "verify", "--data-dir", ts.dataDir}, &out, &out))
+	assert.Contains(t, out.String(), "root "+apiRoot+",", "the CLI prints the API's form: %s", out.String())
+}
+
 // TestJournalCLI_VerifyCatchesAnEditedRow edits a journal row behind the
 // service's back; `kabinet journal verify` then fails naming the seq.
 func TestJournalCLI_VerifyCatchesAnEditedRow(t *testing.T) {

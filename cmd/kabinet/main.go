@@ -1,5 +1,6 @@
 // Command kabinet is the Kabinet service and its operator tools in one
-// binary: serve, token, migrate, projections rebuild (see API.md).
+// binary: serve, token, migrate, projections rebuild, journal, history,
+// probe, bench and version; `kabinet COMMAND --help` lists a command's flags.
 package main
 
 import (
@@ -30,6 +31,10 @@ Usage:
   kabinet esign test-cert --data-dir DIR --name "Фамилия Имя Отчество" --out DIR2
   kabinet bench [--duration 10s] [--concurrency 32] [--reads 5] [--report-every 1m]
   kabinet bench reads [--duration 10s] [--connections 64]
+  kabinet delivery dead-letters [--limit 100] [--format table|ndjson] [--data-dir ./data]
+  kabinet version
+
+Every command takes --help (its flags, their types and defaults).
 
 Every flag also reads an environment variable (see README, "Configuration").
 `
@@ -53,7 +58,19 @@ type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
+// run runs one command; a command's --help prints its help on stdout and
+// succeeds.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	err := dispatch(ctx, args, stdout, stderr)
+	var h helpShown
+	if errors.As(err, &h) {
+		fmt.Fprint(stdout, h.text)
+		return nil
+	}
+	return err
+}
+
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return usageError{"no command given"}
 	}
@@ -65,6 +82,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "migrate":
 		return cmdMigrate(ctx, args[1:], stdout)
 	case "projections":
+		if len(args) == 2 && wantsHelp(args[1:]) {
+			return subcommandHelp("projections", "rebuild [NAME] [flags]", "poison list [--consumer NAME] [flags]", "poison replay ID [flags]")
+		}
 		if len(args) >= 2 && args[1] == "poison" {
 			return cmdPoison(ctx, args[2:], stdout, stderr)
 		}
@@ -87,6 +107,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdEsign(args[1:], stdout)
 	case "keys":
 		return cmdKeys(ctx, args[1:], stdout)
+	case "delivery":
+		return cmdDelivery(ctx, args[1:], stdout)
+	case "version":
+		return cmdVersion(args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

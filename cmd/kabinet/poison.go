@@ -20,6 +20,8 @@ func cmdPoison(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usageError{"usage: kabinet projections poison list [--consumer NAME] | replay ID"}
 	}
 	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		return subcommandHelp("projections poison", "list [--consumer NAME] [flags]", "replay ID [flags]")
 	case "list":
 		var consumer string
 		c, _, err := parseConfigWith("projections poison list", args[1:], func(fs *flag.FlagSet) {
@@ -30,6 +32,10 @@ func cmdPoison(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		return poisonList(ctx, c, consumer, stdout)
 	case "replay":
+		if wantsHelp(args[1:]) {
+			_, _, err := parseConfig("projections poison replay", []string{"--help"})
+			return err
+		}
 		if len(args) < 2 {
 			return usageError{"usage: kabinet projections poison replay ID"}
 		}

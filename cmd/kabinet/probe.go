@@ -16,7 +16,11 @@ import (
 // cmdProbe GETs a URL and fails unless it answers 2xx: the container health
 // check, since the image has no shell or curl.
 func cmdProbe(ctx context.Context, args []string, stdout io.Writer) error {
-	if len(args) != 1 {
+	fs := newFlagSet("probe", synopses["probe"])
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if args = fs.Args(); len(args) != 1 {
 		return usageError{"usage: kabinet probe URL"}
 	}
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)

@@ -7,10 +7,14 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/kabinet/kabinet/platform/lease"
+	"github.com/kabinet/kabinet/platform/observability"
 )
 
 // cmdServe runs the service until SIGINT/SIGTERM: then it stops accepting,
@@ -21,12 +25,54 @@ func cmdServe(ctx context.Context, args []string, logOut io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// Listen first: a port in use fails before the data dir is touched.
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", c.Addr, err)
+	}
+	// Traces go out over OTLP only when the OTEL_* variables ask for it.
+	stopTracing, err := observability.SetupTracing(ctx)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		stopTracing(sctx)
+	}()
+	before := dataDirFiles(c.DataDir)
 	a, err := buildApp(ctx, c, logOut)
 	if err != nil {
+		ln.Close()
 		return err
 	}
 	defer a.Close()
-	return a.Serve(ctx, nil)
+	a.created = newFiles(before, dataDirFiles(c.DataDir))
+	return a.Serve(ctx, ln)
+}
+
+// dataDirFiles lists the names in dir (none if it does not exist).
+func dataDirFiles(dir string) map[string]bool {
+	names := map[string]bool{}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		names[e.Name()] = true
+	}
+	return names
+}
+
+// newFiles is what after holds that before did not, sorted, without
+// SQLite's transient -wal and -shm files.
+func newFiles(before, after map[string]bool) []string {
+	var out []string
+	for n := range after {
+		if !before[n] && !strings.HasSuffix(n, "-wal") && !strings.HasSuffix(n, "-shm") {
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Serve runs the app's roles until ctx ends. If ln is nil it listens on the
@@ -89,7 +135,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 			handler = a.OpsHandler // health, readiness and metrics only
 		}
 		srv = a.httpServer(handler)
-		a.Logger.Info("kabinet serving", "addr", ln.Addr().String(), "role", c.Role, "data_dir", c.DataDir)
+		url := "http://" + ln.Addr().String()
+		a.Logger.Info("kabinet serving", "addr", ln.Addr().String(), "url", url, "openapi", url+"/openapi.json",
+			"role", c.Role, "data_dir", c.DataDir, "created", a.created)
 		go func() {
 			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				errc <- fmt.Errorf("http: %w", err)

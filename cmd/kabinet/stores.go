@@ -96,7 +96,8 @@ func openJournalDB(ctx context.Context, c Config, events *sqldb.DB) (*sqldb.DB, 
 }
 
 // openJournal opens the action journal in db, signed with
-// KABINET_JOURNAL_KEY or the data dir's key.
+// KABINET_JOURNAL_KEY or the data dir's key; an API instance given only
+// KABINET_JOURNAL_VERIFIER_KEY opens it read-only.
 func openJournal(ctx context.Context, c Config, db *sqldb.DB) (*journal.Journal, error) {
 	var (
 		signer   note.Signer
@@ -104,6 +105,16 @@ func openJournal(ctx context.Context, c Config, db *sqldb.DB) (*journal.Journal,
 		vkey     string
 		err      error
 	)
+	if c.JournalKey == "" && c.Role == "api" && c.JournalVerifierKey != "" {
+		// An API instance serves checkpoints and proofs but never signs:
+		// it needs the verifier key only (the signing key is the worker's).
+		if verifier, err = note.NewVerifier(c.JournalVerifierKey); err != nil {
+			return nil, fmt.Errorf("KABINET_JOURNAL_VERIFIER_KEY: %w", err)
+		}
+		return journal.Open(ctx, db, nil, verifier, journal.Options{
+			CheckpointEvery: c.CheckpointEvery, CheckpointInterval: c.CheckpointInterval, VerifierKey: c.JournalVerifierKey,
+		})
+	}
 	if c.JournalKey != "" {
 		signer, verifier, vkey, err = journal.ParseKey(c.JournalKey)
 	} else {

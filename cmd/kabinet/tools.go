@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/kabinet/kabinet/platform/auth"
+	"github.com/kabinet/kabinet/platform/lease"
 	"github.com/kabinet/kabinet/projections"
 )
 
@@ -24,14 +24,14 @@ const MaxDevTokenTTL = 12 * time.Hour
 // configured (KABINET_OIDC_ISSUER) it refuses, since the service would
 // refuse the token anyway.
 func cmdToken(args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("token", flag.ContinueOnError)
+	fs := newFlagSet("token", synopses["token"])
 	dataDir := fs.String("data-dir", envOr("KABINET_DATA_DIR", "./data"), "data dir holding jwt.secret")
 	role := fs.String("role", "", "citizen, operator, auditor, security or admin")
 	sub := fs.String("sub", "", "subject (actor id)")
 	account := fs.String("account", "", "account id (citizen tokens)")
 	ttl := fs.Duration("ttl", time.Hour, "lifetime")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if envOr("KABINET_OIDC_ISSUER", "") != "" {
 		return usageError{"kabinet token works only in embedded development mode: with KABINET_OIDC_ISSUER set, staff sign in through the identity provider"}
@@ -86,6 +86,15 @@ func cmdRebuild(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer a.Close()
+	// A rebuild beside a running server would race its projections.
+	release, err := lease.Try(ctx, a.Read, "projections")
+	if errors.Is(err, lease.ErrHeld) {
+		return errors.New("projections rebuild: a running server holds the projections' lease; stop it first")
+	}
+	if err != nil {
+		return err
+	}
+	defer release()
 	found := false
 	for _, p := range a.Runner.Projectors {
 		if name != "" && p.Name() != name {

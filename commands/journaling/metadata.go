@@ -19,6 +19,7 @@ type metadata struct {
 	CommandID     string `json:"command_id"`
 	Outcome       string `json:"outcome"`
 	Reason        string `json:"reason"`
+	Traceparent   string `json:"traceparent"`
 }
 
 // ours reports whether the metadata is a command's (names the command and
@@ -109,13 +110,15 @@ func (m *metadata) field(key string) *string {
 		return &m.Outcome
 	case "reason":
 		return &m.Reason
+	case "traceparent":
+		return &m.Traceparent
 	}
 	return nil
 }
 
 // metadataNames are the JSON names of metadata's fields.
 var metadataNames = [...]string{"actor_id", "actor_role", "correlation_id", "source_ip", "user_agent",
-	"command", "command_id", "outcome", "reason"}
+	"command", "command_id", "outcome", "reason", "traceparent"}
 
 // foldsToField reports whether encoding/json might match key, which is no
 // field's exact name, to a field case-insensitively (it folds some non-ASCII

@@ -7,9 +7,12 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/kabinet/kabinet/platform/eventstore"
 	"github.com/kabinet/kabinet/platform/journal"
+	"github.com/kabinet/kabinet/platform/observability"
 )
 
 // Run is the single writer loop: it journals the log after the cursor and
@@ -148,6 +151,8 @@ func (w *Writer) cycle(ctx context.Context, f *feed) (bool, error) {
 		return false, nil
 	}
 	entries := w.build(f.buf[:n], inbox)
+	ctx, span := w.span(ctx, f.buf[:n], len(entries))
+	defer span.End()
 	if err := w.cfg.Hooks.afterBuild(ctx, entries); err != nil {
 		return false, err
 	}
@@ -199,6 +204,16 @@ func (w *Writer) cycle(ctx context.Context, f *feed) (bool, error) {
 	// Behind: go again at once rather than wait for MinInterval.
 	more := f.full || len(inbox) == w.cfg.InboxBatch || (len(f.buf) > 0 && !f.partial)
 	return more, nil
+}
+
+// span starts a cycle's span, continuing the trace of the command that
+// wrote its first event and linking the others'.
+func (w *Writer) span(ctx context.Context, evs []event, entries int) (context.Context, trace.Span) {
+	meta := make([][]byte, len(evs))
+	for i := range evs {
+		meta[i] = evs[i].Metadata
+	}
+	return observability.StartFromEvents(ctx, "journal append", meta, attribute.Int("kabinet.entries", entries))
 }
 
 // build derives the entries of the runs in evs, then those of the inbox rows.

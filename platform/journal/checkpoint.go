@@ -28,6 +28,9 @@ type Checkpoint struct {
 // issue signs a checkpoint of the tree r describes, inserts it through tx and
 // returns st updated to name it as the last one.
 func (j *Journal) issue(ctx context.Context, tx bun.IDB, st state, r *compact.Range) (state, error) {
+	if j.signer == nil {
+		return st, ErrReadOnly
+	}
 	root, err := rootOf(r)
 	if err != nil {
 		return st, fmt.Errorf("tree root: %w", err)

@@ -130,18 +130,24 @@ var (
 	ErrNoCheckpoint = errors.New("journal: no checkpoint issued yet")
 	// ErrBadRequest: an argument is out of range (a size beyond the tree, seq ≥ size…).
 	ErrBadRequest = errors.New("journal: bad request")
+	// ErrReadOnly: the journal was opened without its signing key.
+	ErrReadOnly = errors.New("journal: opened read-only, without the signing key")
 	// ErrConcurrentWriter: another writer appended to this journal meanwhile.
 	ErrConcurrentWriter = errors.New("journal: concurrent writer changed the tree")
 )
 
 // Open opens the journal in db, creating its tables when missing. signer
-// signs checkpoints; verifier must be its public half.
+// signs checkpoints; verifier must be its public half. A nil signer opens
+// the journal read-only (an API instance, which serves checkpoints and
+// proofs but never signs): issuing a checkpoint then fails with ErrReadOnly.
 func Open(ctx context.Context, db *sqldb.DB, signer note.Signer, verifier note.Verifier, opts Options) (*Journal, error) {
-	if db == nil || signer == nil || verifier == nil {
-		return nil, errors.New("journal: open: db, signer and verifier are required")
+	if db == nil || verifier == nil {
+		return nil, errors.New("journal: open: db and verifier are required")
 	}
-	if err := checkKeyPair(signer, verifier); err != nil {
-		return nil, fmt.Errorf("journal: open: %w", err)
+	if signer != nil {
+		if err := checkKeyPair(signer, verifier); err != nil {
+			return nil, fmt.Errorf("journal: open: %w", err)
+		}
 	}
 	if opts.VerifierKey != "" {
 		v, err := note.NewVerifier(opts.VerifierKey)
@@ -157,10 +163,10 @@ func Open(ctx context.Context, db *sqldb.DB, signer note.Signer, verifier note.V
 		origin: opts.Origin, every: opts.CheckpointEvery, interval: opts.CheckpointInterval, now: opts.Now,
 	}
 	if j.origin == "" {
-		j.origin = signer.Name()
+		j.origin = verifier.Name()
 	}
-	if j.origin != signer.Name() {
-		return nil, fmt.Errorf("journal: open: origin %q must equal the key name %q", j.origin, signer.Name())
+	if j.origin != verifier.Name() {
+		return nil, fmt.Errorf("journal: open: origin %q must equal the key name %q", j.origin, verifier.Name())
 	}
 	if j.every == 0 {
 		j.every = 100

@@ -1,7 +1,7 @@
 // Package lease makes a piece of work run on exactly one instance at a time:
 // on PostgreSQL through a session advisory lock held on a dedicated
-// connection (released by the server if the holder dies), on SQLite — one
-// process by construction — immediately.
+// connection (released by the server if the holder dies), on SQLite through
+// an exclusive flock on a file beside the database (one host by construction).
 package lease
 
 import (
@@ -101,11 +101,11 @@ func (b *backoff) next(ran time.Duration) time.Duration {
 	return b.cur
 }
 
-// runOnce takes the lease (at once on SQLite), runs work under it and
-// returns when work ends or the lease is lost (nil).
+// runOnce takes the lease (on SQLite its lock file), runs work under it
+// and returns when work ends or the lease is lost (nil).
 func runOnce(ctx context.Context, db *sqldb.DB, name string, opts Options, work func(ctx context.Context) error) error {
 	if !db.IsPostgres() {
-		return work(ctx)
+		return runSQLite(ctx, db, name, opts, work)
 	}
 	conn, err := acquire(ctx, db, name, opts)
 	if err != nil {
@@ -122,6 +122,26 @@ func runOnce(ctx context.Context, db *sqldb.DB, name string, opts Options, work 
 	}
 	opts.Logger.Info("lease taken", "lease", name)
 	return hold(ctx, conn, name, opts, work)
+}
+
+// runSQLite runs work under the database's lock file, waiting (Retry
+// apart) while another process holds it.
+func runSQLite(ctx context.Context, db *sqldb.DB, name string, opts Options, work func(ctx context.Context) error) error {
+	for {
+		f, err := lockFile(db, name, false)
+		if err == nil {
+			defer f.Close()
+			return work(ctx)
+		}
+		if !errors.Is(err, ErrHeld) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(opts.Retry):
+		}
+	}
 }
 
 // acquire blocks until this process holds the lock, on its own connection.

@@ -69,6 +69,32 @@ func TestRun_SQLiteRunsAtOnce(t *testing.T) {
 	assert.True(t, ran)
 }
 
+func TestTry_RefusesWhileAnotherHoldsTheLease(t *testing.T) {
+	for name, open := range map[string]func(testing.TB) *sqldb.DB{"sqlite": sqltest.SQLite, "postgres": sqltest.PG} {
+		t.Run(name, func(t *testing.T) {
+			db := open(t)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			running := make(chan struct{})
+			done := make(chan error, 1)
+			go func() {
+				// A Check long enough that a slow ping under load never
+				// passes for a lost lease.
+				done <- lease.Run(ctx, db, "projections", lease.Options{Retry: 10 * time.Millisecond, Check: 200 * time.Millisecond},
+					func(ctx context.Context) error { close(running); <-ctx.Done(); return nil })
+			}()
+			<-running
+			_, err := lease.Try(ctx, db, "projections")
+			require.ErrorIs(t, err, lease.ErrHeld)
+			cancel()
+			require.NoError(t, <-done)
+			release, err := lease.Try(context.Background(), db, "projections")
+			require.NoError(t, err, "free once the holder stopped")
+			release()
+		})
+	}
+}
+
 // TestRun_FailedWorkIsTriedAgainUntilItRuns is a store that went away and
 // came back: the work fails twice, then runs, without Run giving up.
 func TestRun_FailedWorkIsTriedAgainUntilItRuns(t *testing.T) {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // NewLogger builds the service's logger: JSON lines (or text when json is
@@ -44,13 +46,21 @@ func (h *ContextHandler) Enabled(ctx context.Context, level slog.Level) bool {
 	return h.next.Enabled(ctx, level)
 }
 
-// Handle adds correlation_id when ctx carries one, then passes the record on.
+// Handle adds correlation_id when ctx carries one, and trace_id and
+// span_id when ctx is in a span, then passes the record on.
 // After WithGroup the attribute lands inside the group, as slog nests
 // every attribute added later.
 func (h *ContextHandler) Handle(ctx context.Context, rec slog.Record) error {
-	if id := CorrelationIDFrom(ctx); id != "" {
+	id := CorrelationIDFrom(ctx)
+	sc := trace.SpanContextFromContext(ctx)
+	if id != "" || sc.IsValid() {
 		rec = rec.Clone()
+	}
+	if id != "" {
 		rec.AddAttrs(slog.String("correlation_id", id))
+	}
+	if sc.IsValid() {
+		rec.AddAttrs(slog.String("trace_id", sc.TraceID().String()), slog.String("span_id", sc.SpanID().String()))
 	}
 	return h.next.Handle(ctx, rec)
 }
@@ -132,4 +142,23 @@ func routePattern(r *http.Request) string {
 		return p
 	}
 	return unmatchedRoute
+}
+
+// SpanRoute names the request's span by its chi route pattern
+// ("GET /v1/accounts/{id}/cabinet") once routing chose one; use it inside
+// the router.
+func SpanRoute(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r)
+		span := trace.SpanFromContext(r.Context())
+		if !span.IsRecording() {
+			return
+		}
+		if rc := chi.RouteContext(r.Context()); rc != nil {
+			if p := rc.RoutePattern(); p != "" {
+				span.SetName(r.Method + " " + p)
+				span.SetAttributes(attribute.String("http.route", p))
+			}
+		}
+	})
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
+	"github.com/uptrace/bun/extra/bunotel"
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 )
 
@@ -81,7 +82,7 @@ func OpenSQLite(ctx context.Context, path string, durable bool) (*DB, error) {
 		sqldb.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	return &DB{DB: bun.NewDB(sqldb, sqlitedialect.New()), Kind: SQLite, DSN: path}, nil
+	return traced(&DB{DB: bun.NewDB(sqldb, sqlitedialect.New()), Kind: SQLite, DSN: path}), nil
 }
 
 // Shred pushes what was deleted or overwritten out of the database's files
@@ -123,5 +124,13 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 		sqldb.Close()
 		return nil, fmt.Errorf("connect postgres: %w", err)
 	}
-	return &DB{DB: bun.NewDB(sqldb, pgdialect.New()), Kind: Postgres, DSN: dsn}, nil
+	return traced(&DB{DB: bun.NewDB(sqldb, pgdialect.New()), Kind: Postgres, DSN: dsn}), nil
+}
+
+// traced makes every query of db a span of the global tracer provider
+// (no-op until tracing is set up). The statement is recorded with its
+// placeholders, never with the values bound to them.
+func traced(db *DB) *DB {
+	db.DB = db.DB.WithQueryHook(bunotel.NewQueryHook(bunotel.WithDBName(string(db.Kind)), bunotel.WithFormattedQueries(false)))
+	return db
 }

@@ -161,7 +161,7 @@ func load(ctx context.Context, tx bun.Tx, ids []string) (map[string]*app, error)
 	for start := 0; start < len(ids); start += chunk {
 		part := ids[start:min(start+chunk, len(ids))]
 		var rows []row
-		if err := tx.NewSelect().Model(&rows).Where("application_id IN (?)", bun.In(part)).Scan(ctx); err != nil {
+		if err := tx.NewSelect().Model(&rows).Where("application_id IN (?)", bun.List(part)).Scan(ctx); err != nil {
 			return nil, fmt.Errorf("load applications: %w", err)
 		}
 		for i := range rows {

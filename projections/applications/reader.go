@@ -104,7 +104,7 @@ func (rd *Reader) List(ctx context.Context, q ListQuery) ([]Item, string, error)
 		Column("application_id", "number", "service", "status", "seq", "submitted_ns", "updated_ns", "deadline").
 		Where("account_id = ?", q.AccountID.String())
 	if len(q.Statuses) > 0 {
-		sel = sel.Where("status IN (?)", bun.In(q.Statuses))
+		sel = sel.Where("status IN (?)", bun.List(q.Statuses))
 	}
 	if ok {
 		sel = sel.Where("seq < ?", after.Key)

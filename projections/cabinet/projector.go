@@ -133,7 +133,7 @@ func loadAll(ctx context.Context, tx bun.Tx, events []eventstore.RecordedEvent) 
 		return out, nil
 	}
 	var rows []row
-	if err := tx.NewSelect().Model(&rows).Where("account_id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+	if err := tx.NewSelect().Model(&rows).Where("account_id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("load cabinets: %w", err)
 	}
 	for i := range rows {

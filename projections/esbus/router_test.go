@@ -69,7 +69,7 @@ func TestRouter_ExhaustedMessageGoesToPoisonAndTheHandlerMovesOn(t *testing.T) {
 	var mu sync.Mutex
 	attempts := map[string]int{}
 	handled := make(chan string, 10)
-	router.AddNoPublisherHandler("cabinet", "account", sub, func(msg *message.Message) error {
+	router.AddConsumerHandler("cabinet", "account", sub, func(msg *message.Message) error {
 		mu.Lock()
 		attempts[msg.UUID]++
 		mu.Unlock()

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kabinet/kabinet/commands"
 	"github.com/kabinet/kabinet/domain"
+	send "github.com/kabinet/kabinet/platform/delivery"
 	"github.com/kabinet/kabinet/projections/internal/readmodel"
 )
 
@@ -114,7 +115,8 @@ func (o *Outbox) deliver(ctx context.Context, r *row) error {
 			Channel: rc.Channel, To: rc.To, AccountID: r.AccountID, Text: r.Text, Kind: r.Kind,
 			At: time.Unix(0, r.CreatedNs).UTC(),
 		})
-		if err != nil {
+		// A dead-lettered send is done with: the dead-letter list has it.
+		if err != nil && !errors.Is(err, send.ErrDeadLettered) {
 			return fmt.Errorf("deliver notification %s by %s: %w", r.ID, rc.Channel, err)
 		}
 		last = o.clock().UnixNano()
@@ -222,7 +224,7 @@ func (o *Outbox) digest(ctx context.Context, freq string, cutoff time.Time, memb
 			return fmt.Errorf("save digest for %s: %w", accountID, err)
 		}
 		_, err = tx.NewUpdate().Model((*row)(nil)).Set("status = ?", StatusSent).Set("digest_id = ?", id).
-			Where("id IN (?) AND status = ?", bun.In(ids), StatusDigest).Exec(ctx)
+			Where("id IN (?) AND status = ?", bun.List(ids), StatusDigest).Exec(ctx)
 		if err != nil {
 			return fmt.Errorf("fold notifications into digest %s: %w", id, err)
 		}

@@ -3,6 +3,7 @@ package notifications_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/kabinet/kabinet/commands"
 	"github.com/kabinet/kabinet/domain"
+	"github.com/kabinet/kabinet/platform/delivery"
 	"github.com/kabinet/kabinet/platform/eventstore"
 	"github.com/kabinet/kabinet/platform/sqldb/sqltest"
 	"github.com/kabinet/kabinet/projections/internal/projtest"
@@ -97,6 +99,34 @@ func TestOutbox_ImmediateGoesOnEveryChannelOnceAndSurvivesAFailingNotifier(t *te
 	require.NoError(t, err)
 	assert.Zero(t, n)
 	assert.Len(t, out.sent(), 3)
+}
+
+func TestOutbox_ADeadLetteredChannelIsDoneWithNotRetriedEachRound(t *testing.T) {
+	db := sqltest.SQLite(t)
+	r := projtest.NewRig(t, db, notifications.NewProjector())
+	id := person(t, r.Store, domain.NotificationPreferences{Email: true, SMS: true, Frequency: domain.FrequencyImmediate})
+	appendEvents(t, r.Store, id, verified(t0.Add(time.Hour)))
+	r.CatchUp(t)
+	ctx := context.Background()
+	smsTries := 0
+	out := &sink{fail: func(n commands.Notification) error {
+		if n.Channel == "sms" {
+			smsTries++
+			return fmt.Errorf("deliver after 3 attempts: %w", delivery.ErrDeadLettered)
+		}
+		return nil
+	}}
+	ob := notifications.NewOutbox(db, out, func() time.Time { return t0.Add(2 * time.Hour) }, nil)
+	n, err := ob.DeliverPending(ctx)
+	require.NoError(t, err, "the dead-letter list has the SMS")
+	assert.Equal(t, 1, n)
+	items, _, err := notifications.NewReader(db).List(ctx, id, "", 10)
+	require.NoError(t, err)
+	assert.Equal(t, notifications.StatusSent, items[0].Status)
+	n, err = ob.DeliverPending(ctx)
+	require.NoError(t, err)
+	assert.Zero(t, n)
+	assert.Equal(t, 1, smsTries, "not sent again each round")
 }
 
 func TestOutbox_PreferencesDecideChannelsAndDisableAllMutes(t *testing.T) {

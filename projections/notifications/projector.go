@@ -267,7 +267,7 @@ func restoreAfterRebuild(ctx context.Context, tx bun.Tx, made []*row) error {
 	for start := 0; start < len(ids); start += 500 {
 		part := ids[start:min(start+500, len(ids))]
 		var marks []mark
-		if err := tx.NewSelect().Model(&marks).Where("notification_id IN (?)", bun.In(part)).Scan(ctx); err != nil {
+		if err := tx.NewSelect().Model(&marks).Where("notification_id IN (?)", bun.List(part)).Scan(ctx); err != nil {
 			return fmt.Errorf("load notification marks: %w", err)
 		}
 		for _, m := range marks {
@@ -278,7 +278,7 @@ func restoreAfterRebuild(ctx context.Context, tx bun.Tx, made []*row) error {
 			}
 		}
 		var sent []delivery
-		if err := tx.NewSelect().Model(&sent).Where("notification_id IN (?)", bun.In(part)).Scan(ctx); err != nil {
+		if err := tx.NewSelect().Model(&sent).Where("notification_id IN (?)", bun.List(part)).Scan(ctx); err != nil {
 			return fmt.Errorf("load notification deliveries: %w", err)
 		}
 		done := map[string]map[string]int64{}
@@ -336,7 +336,7 @@ func loadAccounts(ctx context.Context, tx bun.Tx, events []eventstore.RecordedEv
 	for start := 0; start < len(ids); start += 500 {
 		var rows []accountRow
 		part := ids[start:min(start+500, len(ids))]
-		if err := tx.NewSelect().Model(&rows).Where("account_id IN (?)", bun.In(part)).Scan(ctx); err != nil {
+		if err := tx.NewSelect().Model(&rows).Where("account_id IN (?)", bun.List(part)).Scan(ctx); err != nil {
 			return nil, nil, nil, fmt.Errorf("load notification accounts: %w", err)
 		}
 		for i := range rows {

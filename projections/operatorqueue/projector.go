@@ -170,7 +170,7 @@ func (p *Projector) load(ctx context.Context, tx bun.Tx, events []eventstore.Rec
 		return b, decoded, nil
 	}
 	var accs []accountRow
-	if err := tx.NewSelect().Model(&accs).Where("account_id IN (?)", bun.In(accountIDs)).Scan(ctx); err != nil {
+	if err := tx.NewSelect().Model(&accs).Where("account_id IN (?)", bun.List(accountIDs)).Scan(ctx); err != nil {
 		return nil, nil, fmt.Errorf("load operator queue accounts: %w", err)
 	}
 	for i := range accs {
@@ -179,7 +179,7 @@ func (p *Projector) load(ctx context.Context, tx bun.Tx, events []eventstore.Rec
 	for start := 0; start < len(itemIDs); start += 500 {
 		var items []itemRow
 		part := itemIDs[start:min(start+500, len(itemIDs))]
-		if err := tx.NewSelect().Model(&items).Where("item_id IN (?)", bun.In(part)).Scan(ctx); err != nil {
+		if err := tx.NewSelect().Model(&items).Where("item_id IN (?)", bun.List(part)).Scan(ctx); err != nil {
 			return nil, nil, fmt.Errorf("load operator queue items: %w", err)
 		}
 		for i := range items {

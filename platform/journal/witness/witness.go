@@ -69,6 +69,9 @@ func Observe(ctx context.Context, client *http.Client, baseURL, stateFile, verif
 		return Result{}, fmt.Errorf("witness: verifier key: %w", err)
 	}
 	origin := v.Name() // the journal's origin is its key's name
+	if err := checkStateDir(stateFile); err != nil {
+		return Result{}, err
+	}
 	if client == nil {
 		client = http.DefaultClient
 	}
@@ -165,6 +168,28 @@ func (c fetcher) consistency(ctx context.Context, from, to uint64) ([][]byte, er
 		return nil, fmt.Errorf("witness: asked for a consistency proof %d→%d, got %d→%d", from, to, p.From, p.To)
 	}
 	return p.Hashes, nil
+}
+
+// ErrNoStateDir: the directory of the state file does not exist.
+var ErrNoStateDir = errors.New("witness: the state file's directory does not exist")
+
+// checkStateDir refuses a state file whose directory is missing. The
+// witness does not create it: a mistyped path must not pass for a first
+// run, which would trust whatever checkpoint the service shows.
+func checkStateDir(stateFile string) error {
+	dir := filepath.Dir(stateFile)
+	info, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%w: %s (create it, writable only by the witness, e.g. mkdir -m 700 -p %s; "+
+			"it is not created for you, so that a mistyped path is not taken for a first run)", ErrNoStateDir, dir, dir)
+	}
+	if err != nil {
+		return fmt.Errorf("witness: state directory %s: %w", dir, err)
+	}
+	if !info.IsDir() {
+		return fmt.Errorf("%w: %s is not a directory", ErrNoStateDir, dir)
+	}
+	return nil
 }
 
 // writeAtomic replaces path with b: a temp file in the same directory,

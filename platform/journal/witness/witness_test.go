@@ -101,6 +101,22 @@ func TestWitness_AcceptsFirstSightingAndGoodExtensions(t *testing.T) {
 	})
 }
 
+func TestWitness_AMissingStateDirectoryIsExplainedNotCreated(t *testing.T) {
+	db := sqltest.SQLite(t)
+	k := newKey(t)
+	s := serve(t, db, k)
+	s.grow(t, "a", 2)
+	dir := filepath.Join(t.TempDir(), "secure")
+	_, err := witness.Observe(context.Background(), nil, s.url, filepath.Join(dir, "witness.state"), k.vkey)
+	require.ErrorIs(t, err, witness.ErrNoStateDir)
+	assert.Contains(t, err.Error(), "mkdir -m 700 -p "+dir, "the message says what to do")
+	assert.NoDirExists(t, dir, "not created: a mistyped path is no first run")
+	require.NoError(t, os.Mkdir(dir, 0o700))
+	res, err := witness.Observe(context.Background(), nil, s.url, filepath.Join(dir, "witness.state"), k.vkey)
+	require.NoError(t, err)
+	assert.True(t, res.First)
+}
+
 func TestWitness_CatchesRollbackAndForksSignedWithTheRealKey(t *testing.T) {
 	k := newKey(t)
 	honest := serve(t, sqltest.SQLite(t), k)

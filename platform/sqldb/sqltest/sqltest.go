@@ -4,7 +4,6 @@ package sqltest
 
 import (
 	"context"
-	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -77,4 +76,4 @@ func Each(t *testing.T, f func(t *testing.T, db *sqldb.DB)) {
 }
 
 // Name describes db for test messages.
-func Name(db *sqldb.DB) string { return fmt.Sprintf("%s", db.Kind) }
+func Name(db *sqldb.DB) string { return string(db.Kind) }

@@ -46,6 +46,8 @@ func (p *persistentServer) Create(_ context.Context, req *persistent.CreateReq) 
 	set := o.GetSettings()
 	strategy := set.GetConsumerStrategy()
 	if strategy == "" {
+		// Older clients name the strategy in this deprecated enum field.
+		//lint:ignore SA1019 the double accepts what older clients send
 		strategy = set.GetNamedConsumerStrategy().String()
 	}
 	g := &group{
