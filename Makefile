@@ -45,6 +45,7 @@ bench:
 fuzz:
 	$(GO) test ./domain/ -run '^$$' -fuzz FuzzParsePhone -fuzztime 20s
 	$(GO) test ./domain/ -run '^$$' -fuzz FuzzParseEmail -fuzztime 20s
+	$(GO) test ./commands/signin/ -run '^$$' -fuzz FuzzDecodeSignIn -fuzztime 20s
 	@# Hostile input over the real router, one target per route family
 	@# (bodies, path and query parameters, headers, multipart parts).
 	for t in FuzzRouteBodies FuzzRoutePathsAndQueries FuzzRouteHeaders FuzzRouteMultipart; do \

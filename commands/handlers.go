@@ -18,6 +18,9 @@ type Deps struct {
 	Random   io.Reader // crypto/rand.Reader in production
 	Hasher   domain.CodeHasher
 	NewID    func() uuid.UUID
+	// CodeLimit bounds the codes sent to one destination; nil sends
+	// without a limit (tests of other rules).
+	CodeLimit CodeLimiter
 	// Identity are the identity commands' own ports (issue 3).
 	Identity IdentityDeps
 	// Applications are the application commands' own ports (issue 4).

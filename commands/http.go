@@ -2,9 +2,9 @@ package commands
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
@@ -19,19 +19,31 @@ import (
 // commands and results or errors into answers.
 type HTTP struct {
 	app      Application
-	issuer   *auth.Issuer
-	tokenTTL time.Duration
+	sessions SessionOpener
 	guard    *auth.Guard
 	newID    func() uuid.UUID
 }
 
-// NewHTTP builds the transport. issuer mints the citizen token a
+// SessionTokens are the credentials of a new sign-in session.
+type SessionTokens struct {
+	SessionID    string
+	Token        string // the access token (a JWT carrying sid and jti)
+	RefreshToken string // opaque; only its hash is stored
+	ExpiresIn    int    // the access token's lifetime in seconds
+}
+
+// SessionOpener opens the first session of a newly registered account.
+type SessionOpener interface {
+	Open(ctx context.Context, accountID uuid.UUID, userAgent string) (SessionTokens, error)
+}
+
+// NewHTTP builds the transport. sessions opens the session whose tokens a
 // registration answers with; guard decides who may act on an account.
-func NewHTTP(app Application, issuer *auth.Issuer, guard *auth.Guard, newID func() uuid.UUID) *HTTP {
-	if issuer == nil || guard == nil || newID == nil {
+func NewHTTP(app Application, sessions SessionOpener, guard *auth.Guard, newID func() uuid.UUID) *HTTP {
+	if sessions == nil || guard == nil || newID == nil {
 		panic("commands.NewHTTP: nil dependency")
 	}
-	return &HTTP{app: app, issuer: issuer, tokenTTL: 24 * time.Hour, guard: guard, newID: newID}
+	return &HTTP{app: app, sessions: sessions, guard: guard, newID: newID}
 }
 
 // PublicRoutes mounts the commands anyone may send.
@@ -61,7 +73,16 @@ type registerRequest struct {
 type commandAnswer struct {
 	AccountID string `json:"account_id"`
 	Position  uint64 `json:"position"`
-	Token     string `json:"token,omitempty"`
+}
+
+// registerAnswer is a registration's answer: the account and its first
+// session's tokens.
+type registerAnswer struct {
+	commandAnswer
+	SessionID    string `json:"session_id"`
+	Token        string `json:"token"`
+	RefreshToken string `json:"refresh_token"`
+	ExpiresIn    int    `json:"expires_in"`
 }
 
 func (h *HTTP) register(w http.ResponseWriter, r *http.Request) {
@@ -78,12 +99,17 @@ func (h *HTTP) register(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	tok, err := h.issuer.Mint(auth.Principal{Subject: res.AccountID.String(), Role: auth.RoleCitizen, AccountID: res.AccountID}, h.tokenTTL)
+	tok, err := h.sessions.Open(ctx, res.AccountID, r.UserAgent())
 	if err != nil {
-		httpx.WriteError(w, r, err)
+		httpx.WriteError(w, r, fmt.Errorf("open first session: %w", err))
 		return
 	}
-	h.answer(w, http.StatusCreated, res, tok)
+	w.Header().Set("X-Kabinet-Position", strconv.FormatUint(res.Position, 10))
+	w.Header().Set("Cache-Control", "no-store")
+	httpx.WriteJSON(w, http.StatusCreated, registerAnswer{
+		commandAnswer: commandAnswer{AccountID: res.AccountID.String(), Position: res.Position},
+		SessionID:     tok.SessionID, Token: tok.Token, RefreshToken: tok.RefreshToken, ExpiresIn: tok.ExpiresIn,
+	})
 }
 
 func (h *HTTP) requestCode(w http.ResponseWriter, r *http.Request) {
@@ -98,7 +124,7 @@ func (h *HTTP) requestCode(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	h.answer(w, http.StatusAccepted, res, "")
+	h.answer(w, http.StatusAccepted, res)
 }
 
 type confirmRequest struct {
@@ -121,7 +147,7 @@ func (h *HTTP) confirm(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	h.answer(w, http.StatusOK, res, "")
+	h.answer(w, http.StatusOK, res)
 }
 
 // accountAndChannel resolves the path and applies the owner rule: only the
@@ -142,15 +168,9 @@ func (h *HTTP) accountAndChannel(w http.ResponseWriter, r *http.Request) (uuid.U
 	return id, ch, true
 }
 
-// answer writes a command's answer. One carrying a token is marked
-// Cache-Control: no-store: no cache keeps it, and an idempotent replay
-// answers without it.
-func (h *HTTP) answer(w http.ResponseWriter, status int, res Result, token string) {
+func (h *HTTP) answer(w http.ResponseWriter, status int, res Result) {
 	w.Header().Set("X-Kabinet-Position", strconv.FormatUint(res.Position, 10))
-	if token != "" {
-		w.Header().Set("Cache-Control", "no-store")
-	}
-	httpx.WriteJSON(w, status, commandAnswer{AccountID: res.AccountID.String(), Position: res.Position, Token: token})
+	httpx.WriteJSON(w, status, commandAnswer{AccountID: res.AccountID.String(), Position: res.Position})
 }
 
 // decodeBody decodes the request's JSON body into dst, answering a bad one

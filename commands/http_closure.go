@@ -32,7 +32,7 @@ func (h *HTTP) closeAccount(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	h.answer(w, http.StatusAccepted, res, "")
+	h.answer(w, http.StatusAccepted, res)
 }
 
 type erasureRequest struct {
@@ -63,5 +63,5 @@ func (h *HTTP) eraseAccount(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	h.answer(w, http.StatusAccepted, res, "")
+	h.answer(w, http.StatusAccepted, res)
 }

@@ -101,7 +101,7 @@ func (h *HTTP) withdrawConsent(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	h.answer(w, http.StatusOK, res, "")
+	h.answer(w, http.StatusOK, res)
 }
 
 func (h *HTTP) contactAnswer(w http.ResponseWriter, status int, res Result, ch domain.Channel, value string) {

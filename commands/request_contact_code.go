@@ -28,7 +28,9 @@ func NewRequestContactCodeHandler(d Deps) *RequestContactCodeHandler {
 }
 
 // Handle records ContactConfirmationRequested (only the code's hash) and,
-// once it is durable, sends the code at once whatever the preferences.
+// once it is durable, sends the code at once whatever the preferences. A
+// destination that had CodesPerDestination codes within CodeWindow is
+// refused (too_many_codes) and nothing is recorded.
 func (h *RequestContactCodeHandler) Handle(ctx context.Context, cmd RequestContactCode) (Result, error) {
 	md := MetadataFrom(ctx)
 	md.Command = "RequestContactCode"
@@ -42,6 +44,11 @@ func (h *RequestContactCodeHandler) Handle(ctx context.Context, cmd RequestConta
 		}
 		code = c
 		to, _ = a.ContactValue(ref)
+		if h.d.CodeLimit != nil {
+			if err := h.d.CodeLimit.Take(ctx, cmd.Channel, to); err != nil {
+				return abort(err)
+			}
+		}
 		return nil
 	})
 	if err != nil {

@@ -42,6 +42,7 @@ type ForeignerAccount struct {
 	apps     applications // applications and their lifecycle (applications.go)
 	desk     desk         // support, appointments, complaints, fines, reminders (desk.go)
 	closure  closure      // closure and erasure (closure.go)
+	creds    credentials  // whether a password and an authenticator exist (signin.go)
 }
 
 // Register validates a registration form and starts a new account with id.
@@ -126,5 +127,6 @@ func (a *ForeignerAccount) apply(e Event) {
 		a.apps.apply(e)
 		a.desk.apply(e)
 		a.closure.apply(e)
+		a.creds.apply(e)
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/kabinet/kabinet/commands/journaling"
 	"github.com/kabinet/kabinet/commands/registry"
 	"github.com/kabinet/kabinet/commands/scheduler"
+	"github.com/kabinet/kabinet/commands/signin"
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/auth"
 	"github.com/kabinet/kabinet/platform/eventstore"
@@ -78,7 +79,9 @@ type App struct {
 	Commands      commands.Application
 	Scheduler     *scheduler.Scheduler  // periodic jobs (document expiry), worker role
 	Notifications *notifications.Outbox // delivers notification rows; its jobs run in Scheduler
-	closers       []func() error
+	// Sessions holds citizens' credentials and sessions (signing in).
+	Sessions *signin.Service
+	closers  []func() error
 	// created names the files serve's start-up created in the data dir.
 	created []string
 }
@@ -188,6 +191,9 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		Repo:     commands.NewRepository(store, newID),
 		Claims:   commands.NewContactClaims(store, hmacKey, newID),
 		Notifier: notifier, Clock: clock, Random: rand.Reader, Hasher: hasher, NewID: newID,
+	}
+	if deps.CodeLimit, err = commands.NewCodeLimit(ctx, readDB, hmacKey, clock); err != nil {
+		return fail(err)
 	}
 	// Applications (issue 4): numbers, the application → account index and
 	// payment claims are streams in the event store; the gateway secret is
@@ -306,7 +312,12 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		return fail(err)
 	}
 	guard.Throttle = limits.throttleDenied
-	cmdHTTP := commands.NewHTTP(app, a.Issuer, guard, newID)
+	if a.Sessions, err = openSignin(ctx, c, deps, readDB, a.Issuer, hmacKey); err != nil {
+		return fail(err)
+	}
+	guard.Sessions = a.Sessions
+	cmdHTTP := commands.NewHTTP(app, a.Sessions, guard, newID)
+	signinHTTP := signin.NewHTTP(a.Sessions, guard, a.journalSignin, newID)
 	query := readapi.New(readapi.Config{
 		Cabinet: cabinet.NewReader(readDB), Tracker: tracker, Guard: guard,
 		MinPositionWait: c.MinPositionWait, Ready: a.ready, Poisoned: pq.Pending, Histories: readapi.NewSealedHistories(raw, a.Codec),
@@ -342,6 +353,9 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		r.With(limited, refusals, idem.Middleware).Group(cmdHTTP.PublicRoutes)
 		// The signature is checked before the idempotency layer buffers.
 		r.With(payLimited, refusals).Group(cmdHTTP.PaymentRoutes(gateway, idem.Middleware))
+		// Signing in journals its own steps and answers credentials, which
+		// no idempotency record may keep.
+		r.With(limited).Group(signinHTTP.PublicRoutes)
 		deskPublic(r)
 	})
 	r.Group(func(r chi.Router) {
@@ -350,6 +364,7 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		r.With(limited, refusals, idem.Middleware).Group(cmdHTTP.Routes)
 		r.With(limited, refusals, idem.Middleware).Group(cmdHTTP.ApplicationRoutes)
 		r.With(limited, refusals, idem.Middleware).Group(cmdHTTP.IdentityRoutes)
+		r.With(limited).Group(signinHTTP.Routes)
 		deskPrivate(r)
 		r.With(refusals, idem.Middleware).Group(cmdHTTP.ClosureRoutes)
 	})

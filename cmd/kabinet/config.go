@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet/commands"
+	"github.com/kabinet/kabinet/commands/signin"
 	"github.com/kabinet/kabinet/platform/httpx"
 )
 
@@ -50,13 +51,18 @@ type Config struct {
 	ESignCADir         string        // PEM files of the accredited CAs; empty: the data dir's test CA
 	CalendarFile       string        // production-calendar years beyond the shipped ones; empty: none
 	Retention          time.Duration // how long a closed account's personal data is kept
+	// Argon2 are the password hashes' cost parameters; raising them
+	// rehashes each password at its next sign-in.
+	Argon2 signin.Params
 
 	// alsoNotify receives every notification besides the outbox (bench).
 	alsoNotify commands.Notifier
 	// noJournalWriter leaves the journal writer stopped (bench comparisons).
 	noJournalWriter bool
-	// clock replaces the wall clock (tests of deadlines and schedules).
+	// clock replaces the wall clock (tests of time limits); nil: time.Now.
 	clock func() time.Time
+	// noSessionCache makes every request read its session (benchmarks).
+	noSessionCache bool
 }
 
 // HTTPTimeouts bound each connection of the HTTP server (see net/http.Server).
@@ -81,7 +87,10 @@ var settings = []setting{
 	{"min-position-wait", "KABINET_MIN_POSITION_WAIT", "2s", "longest wait for X-Kabinet-Min-Position before 503"},
 	{"shutdown-timeout", "KABINET_SHUTDOWN_TIMEOUT", "15s", "time to drain in-flight requests on SIGTERM"},
 	{"request-timeout", "KABINET_REQUEST_TIMEOUT", "10s", "longest a request may work; a store that does not answer in time gives 503 store_unavailable"},
-	{"rate-limit", "KABINET_RATE_LIMIT", "60", "requests a minute per client IP on registration and one-time-code endpoints (0: off)"},
+	{"rate-limit", "KABINET_RATE_LIMIT", "60", "requests a minute per client IP on registration, one-time-code and sign-in endpoints (0: off)"},
+	{"argon2-memory", "KABINET_ARGON2_MEMORY_KIB", "19456", "Argon2id memory per password hash in KiB (OWASP: 19456 with 2 passes)"},
+	{"argon2-time", "KABINET_ARGON2_TIME", "2", "Argon2id passes per password hash"},
+	{"argon2-threads", "KABINET_ARGON2_THREADS", "1", "Argon2id lanes per password hash"},
 	{"delivery-attempts", "KABINET_DELIVERY_ATTEMPTS", "3", "attempts per notification through SMTP or the SMS gateway before it is dead-lettered"},
 	{"delivery-backoff", "KABINET_DELIVERY_BACKOFF", "200ms", "pause after the first failed attempt, doubling after each (at most 5s)"},
 	{"payment-rate-limit", "KABINET_PAYMENT_RATE_LIMIT", "600", "payment callbacks a minute per client IP (0: off)"},
@@ -158,6 +167,9 @@ func parseConfigWith(name string, args []string, extra func(*flag.FlagSet)) (Con
 			return c, fs, usageError{name + " must be a non-negative integer"}
 		}
 	}
+	if c.Argon2, err = argon2Params(*vals["argon2-memory"], *vals["argon2-time"], *vals["argon2-threads"]); err != nil {
+		return c, fs, err
+	}
 	if c.Env != "development" && c.Env != "production" {
 		return c, fs, usageError{"env must be development or production, not " + strconv.Quote(c.Env)}
 	}
@@ -206,6 +218,20 @@ func parseConfigWith(name string, args []string, extra func(*flag.FlagSet)) (Con
 		return c, fs, err
 	}
 	return c, fs, nil
+}
+
+// argon2Params parses the password hashing parameters, refusing any below
+// OWASP's weakest recommended trade of memory for passes (7 MiB × 5).
+func argon2Params(memory, passes, threads string) (signin.Params, error) {
+	p := signin.OWASPParams
+	m, err1 := strconv.ParseUint(memory, 10, 32)
+	t, err2 := strconv.ParseUint(passes, 10, 32)
+	l, err3 := strconv.ParseUint(threads, 10, 8)
+	if err1 != nil || err2 != nil || err3 != nil || m < 7*1024 || t == 0 || l == 0 || m*t < 7*1024*5 {
+		return p, usageError{"argon2-memory, argon2-time and argon2-threads must be whole numbers, memory ≥ 7168 KiB and memory × passes ≥ 35840"}
+	}
+	p.Memory, p.Time, p.Threads = uint32(m), uint32(t), uint8(l)
+	return p, nil
 }
 
 // chooseScanStore sets ScanStore from the scan-store setting: postgres

@@ -13,6 +13,7 @@ import (
 	"github.com/kabinet/kabinet/commands"
 	"github.com/kabinet/kabinet/commands/journaling"
 	"github.com/kabinet/kabinet/commands/scheduler"
+	"github.com/kabinet/kabinet/commands/signin"
 	"github.com/kabinet/kabinet/platform/blobstore"
 	"github.com/kabinet/kabinet/platform/eventstore/sqlstore"
 	"github.com/kabinet/kabinet/platform/journal"
@@ -39,6 +40,7 @@ var (
 		cabinet.Migrations, applications.Migrations, notifications.Migrations, operatorqueue.Migrations,
 		esbus.CheckpointMigrations, poison.Migrations,
 		commands.IdempotencyMigrations, commands.ClarificationMigrations, commands.UnpaidFeeMigrations,
+		commands.CodeLimitMigrations, signin.Migrations,
 		scheduler.Migrations, scheduler.ExpiryMigrations, scheduler.RetentionMigrations,
 		support.Migrations, appointments.Migrations, commands.ReminderMigrations, commands.RefundMigrations,
 	}

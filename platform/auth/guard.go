@@ -1,7 +1,9 @@
 package auth
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -30,12 +32,29 @@ type Guard struct {
 	// OnDenied, when set, is called for every 401, 403 and 404 the guard
 	// answers, with the reason code, before the answer is written.
 	OnDenied func(r *http.Request, status int, reason string)
+	// Sessions, when set, is asked about every principal that carries a
+	// session id (sid): a token of a session that has ended is answered
+	// 401 with reason ReasonSessionEnded. Principals without a sid are not
+	// asked about.
+	Sessions Sessions
 	// Throttle, when set, is asked after OnDenied whether this denial may
 	// be answered as such; an error (a 429 rate_limited) is answered
 	// instead, so a client probing tokens, signatures or ids is slowed
 	// down and learns nothing more.
 	Throttle func(r *http.Request) error
 }
+
+// Sessions tells whether a sign-in session may still be used. Active
+// reports false for a session that has ended (logout, revocation, idle or
+// absolute limit, refresh reuse) or that never existed; an error means it
+// could not tell, and the request is refused with 500.
+type Sessions interface {
+	Active(ctx context.Context, sessionID string) (bool, error)
+}
+
+// ReasonSessionEnded is the reason a Guard gives OnDenied for a token whose
+// session has ended.
+const ReasonSessionEnded = "session_ended"
 
 // NewGuard returns a guard answering 404 to principals who may not see an
 // account.
@@ -120,9 +139,31 @@ func (g *Guard) authenticate(v TokenVerifier, required bool) func(http.Handler) 
 				g.Deny(w, r, http.StatusUnauthorized, reason)
 				return
 			}
+			if !g.sessionActive(w, r, p) {
+				return
+			}
 			next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), p)))
 		})
 	}
+}
+
+// sessionActive applies Sessions to p; when p may not go on it answers
+// (401 for an ended session, 500 when the check failed) and returns false.
+func (g *Guard) sessionActive(w http.ResponseWriter, r *http.Request, p Principal) bool {
+	if g == nil || g.Sessions == nil || p.SessionID == "" {
+		return true
+	}
+	ok, err := g.Sessions.Active(r.Context(), p.SessionID)
+	if err != nil {
+		httpx.WriteError(w, r, fmt.Errorf("check session: %w", err))
+		return false
+	}
+	if !ok {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="kabinet", error="invalid_token"`)
+		g.Deny(w, r, http.StatusUnauthorized, ReasonSessionEnded)
+		return false
+	}
+	return true
 }
 
 // bearerToken extracts the token of an "Authorization: Bearer <token>" header.

@@ -14,6 +14,12 @@ type Principal struct {
 	Role Role
 	// AccountID is the citizen's own account; uuid.Nil for staff.
 	AccountID uuid.UUID
+	// SessionID is the sign-in session the token belongs to (its sid);
+	// empty for tokens outside any session (staff, development tokens).
+	// A Guard with Sessions refuses a token whose session has ended.
+	SessionID string
+	// TokenID is the token's own id (its jti); empty when it has none.
+	TokenID string
 }
 
 type principalKey struct{}

@@ -26,6 +26,7 @@ var ErrInvalidToken = errors.New("invalid token")
 type claims struct {
 	Role      string `json:"role"`
 	AccountID string `json:"account_id,omitempty"`
+	SessionID string `json:"sid,omitempty"`
 	jwt.RegisteredClaims
 }
 
@@ -37,7 +38,8 @@ type Issuer struct {
 }
 
 // Mint signs a token for p that expires after ttl, with claims sub, role,
-// account_id (citizens), iat, nbf, exp and iss "kabinet".
+// account_id (citizens), sid and jti (when p carries them), iat, nbf, exp
+// and iss "kabinet".
 func (i *Issuer) Mint(p Principal, ttl time.Duration) (string, error) {
 	if len(i.Secret) < MinSecretBytes {
 		return "", fmt.Errorf("mint token: secret shorter than %d bytes", MinSecretBytes)
@@ -50,8 +52,10 @@ func (i *Issuer) Mint(p Principal, ttl time.Duration) (string, error) {
 	}
 	now := clockOrNow(i.Clock)().UTC().Truncate(time.Second)
 	c := claims{
-		Role: p.Role.String(),
+		Role:      p.Role.String(),
+		SessionID: p.SessionID,
 		RegisteredClaims: jwt.RegisteredClaims{
+			ID:        p.TokenID,
 			Issuer:    TokenIssuer,
 			Subject:   p.Subject,
 			IssuedAt:  jwt.NewNumericDate(now),
@@ -121,7 +125,7 @@ func principalOf(c claims) (Principal, error) {
 	if err != nil {
 		return Principal{}, err
 	}
-	p := Principal{Subject: c.Subject, Role: role}
+	p := Principal{Subject: c.Subject, Role: role, SessionID: c.SessionID, TokenID: c.ID}
 	if c.AccountID != "" {
 		if p.AccountID, err = uuid.Parse(c.AccountID); err != nil {
 			return Principal{}, fmt.Errorf("account_id: %w", err)

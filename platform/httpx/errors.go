@@ -147,6 +147,13 @@ var statusForCode = map[string]int{
 	domain.CodeFineNotFound:             http.StatusNotFound,
 	domain.CodePaymentTransactionReused: http.StatusConflict,
 	domain.CodeComplaintSameOperator:    http.StatusForbidden,
+	domain.CodeInvalidCredentials:       http.StatusUnauthorized,
+	domain.CodeRefreshReused:            http.StatusUnauthorized,
+	domain.CodeRefreshInvalid:           http.StatusUnauthorized,
+	domain.CodeAccountLocked:            http.StatusLocked,
+	domain.CodeTooManyCodes:             http.StatusTooManyRequests,
+	domain.CodeChallengeNotFound:        http.StatusNotFound,
+	domain.CodeSessionNotFound:          http.StatusNotFound,
 	domain.CodeFourEyesRequired:         http.StatusForbidden,
 }
 
