@@ -38,6 +38,9 @@ type applicationNumbered struct {
 type ApplicationNumbers struct {
 	store eventstore.Store
 	newID func() uuid.UUID
+	// stream and number are the formats of a year's counter stream and of
+	// a number (year, sequence).
+	stream, number string
 
 	mu     sync.Mutex
 	queues map[int]*numberQueue // by year
@@ -68,7 +71,18 @@ func NewApplicationNumbers(store eventstore.Store, newID func() uuid.UUID) *Appl
 	if store == nil || newID == nil {
 		panic("commands.NewApplicationNumbers: nil dependency")
 	}
-	return &ApplicationNumbers{store: store, newID: newID, queues: map[int]*numberQueue{}}
+	return NewSequenceNumbers(store, newID, "appnumbers", "")
+}
+
+// NewSequenceNumbers builds a counter like the applications' for another
+// kind of number: its streams are "<kind>-<year>", its numbers
+// "<prefix>YYYY-NNNNNN" (support requests S-, appointments A-).
+func NewSequenceNumbers(store eventstore.Store, newID func() uuid.UUID, kind, prefix string) *ApplicationNumbers {
+	if store == nil || newID == nil {
+		panic("commands.NewSequenceNumbers: nil dependency")
+	}
+	return &ApplicationNumbers{store: store, newID: newID, stream: kind + "-%04d", number: prefix + "%04d-%06d",
+		queues: map[int]*numberQueue{}}
 }
 
 const (
@@ -151,7 +165,7 @@ func (n *ApplicationNumbers) drain(year int, q *numberQueue) {
 func (n *ApplicationNumbers) assign(year int, last int64, batch []*numberRequest) ([]string, int64, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), numberTimeout)
 	defer cancel()
-	stream := fmt.Sprintf("appnumbers-%04d", year)
+	stream := fmt.Sprintf(n.stream, year)
 	for attempt := 0; ; attempt++ {
 		if last == unknownVersion {
 			var err error
@@ -165,7 +179,7 @@ func (n *ApplicationNumbers) assign(year int, last int64, batch []*numberRequest
 		numbers := make([]string, len(batch))
 		events := make([]eventstore.EventData, len(batch))
 		for i, req := range batch {
-			numbers[i] = fmt.Sprintf("%04d-%06d", year, last+2+int64(i)) // version last+1+i is number last+2+i
+			numbers[i] = fmt.Sprintf(n.number, year, last+2+int64(i)) // version last+1+i is number last+2+i
 			data, _ := json.Marshal(applicationNumbered{Number: numbers[i], ApplicationID: req.app, AccountID: req.account, At: req.at})
 			events[i] = eventstore.EventData{
 				ID: n.newID(), Type: ApplicationNumberAssignedType, SchemaVersion: 1, Data: data, Metadata: req.meta, OccurredAt: req.at,

@@ -40,6 +40,7 @@ type ForeignerAccount struct {
 
 	identity identity     // personal data, documents, verification, SNILS/INN (identity.go)
 	apps     applications // applications and their lifecycle (applications.go)
+	desk     desk         // support, appointments, complaints, fines, reminders (desk.go)
 	closure  closure      // closure and erasure (closure.go)
 	creds    credentials  // whether a password and an authenticator exist (signin.go)
 }
@@ -124,6 +125,7 @@ func (a *ForeignerAccount) apply(e Event) {
 		}
 		a.identity.apply(e)
 		a.apps.apply(e)
+		a.desk.apply(e)
 		a.closure.apply(e)
 		a.creds.apply(e)
 	}

@@ -158,6 +158,9 @@ func (s *applications) apply(e Event) {
 			app.DocumentIDs = slices.Clone(e.DocumentIDs)
 		}
 		app.Deadline = e.Deadline
+	case ComplaintUpheld:
+		app.Deadline = e.Deadline
+		entry.Comment = e.Comment
 	case ApplicationEdited:
 		if e.Form != nil {
 			app.Form = cloneForm(e.Form)
@@ -232,6 +235,8 @@ func ApplicationStatusOf(e Event) (ref ApplicationRef, status string, ok bool) {
 		return e.ApplicationRef, StatusInReview, true
 	case ApplicationWithdrawn:
 		return e.ApplicationRef, StatusWithdrawn, true
+	case ComplaintUpheld:
+		return e.ApplicationRef, StatusInReview, true
 	}
 	return ApplicationRef{}, "", false
 }

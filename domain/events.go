@@ -131,7 +131,7 @@ func EventTime(e Event) time.Time {
 // knownEvents holds every event type and its current schema version.
 // Adding an event: one line here and its case in Account.apply.
 var knownEvents = newEventRegistry(
-	slices.Concat(accountEventTypes, identityEventTypes, applicationEventTypes, closureEventTypes, signinEventTypes),
+	slices.Concat(accountEventTypes, identityEventTypes, applicationEventTypes, closureEventTypes, signinEventTypes, deskEventTypes),
 	upcasters,
 )
 

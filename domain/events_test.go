@@ -17,7 +17,7 @@ var evT0 = time.Date(2026, 3, 2, 9, 30, 0, 123456789, time.UTC)
 
 // sampleEvents has one fully populated value of every registered event.
 func sampleEvents() []Event {
-	return slices.Concat(accountSampleEvents(), identitySampleEvents(), applicationSampleEvents(), closureSampleEvents(), signinSampleEvents())
+	return slices.Concat(accountSampleEvents(), identitySampleEvents(), applicationSampleEvents(), closureSampleEvents(), signinSampleEvents(), deskSampleEvents())
 }
 
 // accountSampleEvents has one fully populated value of every registration

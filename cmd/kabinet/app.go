@@ -227,8 +227,9 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		return fail(err)
 	}
 	bank := commands.BankOutbox{Notifier: notifier, Clock: clock}
+	simulator := registry.NewSimulator(identifiers, bank)
 	deps.Identity = commands.IdentityDeps{
-		Blobs: blobs, Registries: registry.NewSimulator(identifiers, bank).Registries(),
+		Blobs: blobs, Registries: simulator.Registries(),
 		Calendar: calendar, Identifiers: identifiers, ESign: signatures,
 	}
 	// Erasure's shredder gets the journal and the projections once they are
@@ -240,6 +241,11 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	deps.Closure.Sessions = ender
 	app := commands.NewApplication(deps)
 	a.Commands = app
+	// The rest of the cabinet (support, visits, complaints, fines, reminders).
+	desk, err := wireDesk(ctx, a, deps, simulator)
+	if err != nil {
+		return fail(err)
+	}
 	idem, err := commands.NewIdempotency(ctx, readDB, clock)
 	if err != nil {
 		return fail(err)
@@ -263,8 +269,8 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	if err != nil {
 		return fail(err)
 	}
-	a.Scheduler = scheduler.New(scheduler.Options{Clock: clock, Logger: logger}, expiry, timeouts, unpaid,
-		a.Notifications.DeliveryJob(), a.Notifications.DigestJob(), idem.PurgeJob(), retention)
+	jobs := []scheduler.Job{expiry, timeouts, unpaid, a.Notifications.DeliveryJob(), a.Notifications.DigestJob(), idem.PurgeJob(), retention}
+	a.Scheduler = scheduler.New(scheduler.Options{Clock: clock, Logger: logger}, append(jobs, desk.jobs...)...)
 
 	cps, err := esbus.NewSQLCheckpoints(ctx, readDB)
 	if err != nil {
@@ -277,8 +283,8 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	tracker := projections.NewTracker(readDB)
 	a.Runner = &projections.Runner{
 		DB: readDB, Store: store, Checkpoint: cps, Poison: pq, Tracker: tracker, Logger: logger,
-		Projectors: []projections.Projector{cabinet.NewProjector(), applications.NewProjector(),
-			notifications.NewProjector(), operatorqueue.NewProjector()}, Observer: a.Metrics,
+		Projectors: append([]projections.Projector{cabinet.NewProjector(), applications.NewProjector(),
+			notifications.NewProjector(), operatorqueue.NewProjector()}, desk.projectors...), Observer: a.Metrics,
 	}
 	if err := a.Runner.Migrate(ctx); err != nil {
 		return fail(err)
@@ -329,6 +335,8 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	limited := limitSensitive(limits.sensitive)
 	payLimited := ratelimit.Middleware(limits.payment, ratelimit.ByIP)
 
+	withCommands := func(r chi.Router) chi.Router { return r.With(limited, refusals, idem.Middleware) }
+	deskPublic, deskPrivate := desk.routes(query, cmdHTTP, gateway, withCommands)
 	r := chi.NewRouter()
 	r.Use(httpx.ClientAddress(c.TrustedProxies), httpx.SecureHeaders,
 		observability.CorrelationID, observability.SpanRoute, a.Metrics.Middleware, observability.AccessLog(logger), httpx.Recoverer,
@@ -352,6 +360,7 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		// Signing in journals its own steps and answers credentials, which
 		// no idempotency record may keep.
 		r.With(limited).Group(signinHTTP.PublicRoutes)
+		deskPublic(r)
 	})
 	r.Group(func(r chi.Router) {
 		r.Use(guard.Authenticate(verifier))
@@ -360,6 +369,7 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		r.With(limited, refusals, idem.Middleware).Group(cmdHTTP.ApplicationRoutes)
 		r.With(limited, refusals, idem.Middleware).Group(cmdHTTP.IdentityRoutes)
 		r.With(limited).Group(signinHTTP.Routes)
+		deskPrivate(r)
 		r.With(refusals, idem.Middleware).Group(cmdHTTP.ClosureRoutes)
 	})
 	// The web cabinet's pages call the API above in-process.

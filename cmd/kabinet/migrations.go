@@ -21,11 +21,13 @@ import (
 	"github.com/kabinet/kabinet/platform/schema"
 	"github.com/kabinet/kabinet/platform/sqldb"
 	"github.com/kabinet/kabinet/projections/applications"
+	"github.com/kabinet/kabinet/projections/appointments"
 	"github.com/kabinet/kabinet/projections/cabinet"
 	"github.com/kabinet/kabinet/projections/esbus"
 	"github.com/kabinet/kabinet/projections/notifications"
 	"github.com/kabinet/kabinet/projections/operatorqueue"
 	"github.com/kabinet/kabinet/projections/poison"
+	"github.com/kabinet/kabinet/projections/support"
 )
 
 // The components whose tables live in each of the service's databases. A
@@ -40,6 +42,7 @@ var (
 		commands.IdempotencyMigrations, commands.ClarificationMigrations, commands.UnpaidFeeMigrations,
 		commands.CodeLimitMigrations, signin.Migrations,
 		scheduler.Migrations, scheduler.ExpiryMigrations, scheduler.RetentionMigrations,
+		support.Migrations, appointments.Migrations, commands.ReminderMigrations, commands.RefundMigrations,
 	}
 	// pgReadComponents are in the read store only when it is PostgreSQL:
 	// what several instances share there (in-process or files on SQLite).

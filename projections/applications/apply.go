@@ -59,6 +59,9 @@ func apply(s *domain.ApplicationState, ref domain.ApplicationRef, e domain.Event
 			s.DocumentIDs = slices.Clone(e.DocumentIDs)
 		}
 		s.Deadline = e.Deadline
+	case domain.ComplaintUpheld:
+		s.Deadline = e.Deadline
+		entry.Comment = e.Comment
 	case domain.ApplicationEdited:
 		if e.Form != nil {
 			s.Form = e.Form

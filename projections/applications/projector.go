@@ -147,7 +147,7 @@ func isApplicationEvent(typ string) bool {
 	switch typ {
 	case "ApplicationSubmitted", "FeeCharged", "FeePaid", "ApplicationAccepted", "ApplicationReviewStarted",
 		"ClarificationRequested", "ClarificationProvided", "ApplicationApproved", "ApplicationRejected",
-		"ApplicationResubmitted", "ApplicationWithdrawn", "ApplicationEdited":
+		"ApplicationResubmitted", "ApplicationWithdrawn", "ApplicationEdited", "ComplaintUpheld":
 		return true
 	}
 	return false

@@ -22,6 +22,8 @@ type notice struct {
 //	AccountLevelLowered                       → a level notice
 //	ApplicationSubmitted … ApplicationWithdrawn → a status notice (numbers
 //	                                            and services kept for later ones)
+//	support, appointment, complaint, fine and
+//	reminder events (deskRelevant)              → a desk notice (desk_texts.go)
 func apply(acc *account, e domain.Event) *notice {
 	switch e := e.(type) {
 	case domain.ContactConfirmed:
@@ -47,6 +49,9 @@ func apply(acc *account, e domain.Event) *notice {
 		return nil
 	}
 	if m, ok := verificationMessage(e); ok {
+		return &notice{message: m}
+	}
+	if m, ok := deskMessage(e); ok {
 		return &notice{message: m}
 	}
 	ref, status, ok := domain.ApplicationStatusOf(e)

@@ -18,6 +18,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/uptrace/bun"
 
@@ -165,6 +166,9 @@ var relevant = map[string]bool{
 	"ApplicationApproved": true, "ApplicationRejected": true, "ApplicationResubmitted": true,
 	"ApplicationWithdrawn": true,
 }
+
+// isRelevant says whether events of type typ address or make notifications.
+func isRelevant(typ string) bool { return relevant[typ] || slices.Contains(deskRelevant, typ) }
 
 // account is an accountRow decoded for a batch.
 type account struct {
@@ -315,7 +319,7 @@ func loadAccounts(ctx context.Context, tx bun.Tx, events []eventstore.RecordedEv
 	var ids []string
 	for i, rec := range events {
 		id, ok := readmodel.AccountOf(rec.StreamID)
-		if !ok || !relevant[rec.Type] {
+		if !ok || !isRelevant(rec.Type) {
 			continue
 		}
 		e, err := domain.DecodeEvent(rec.Type, rec.SchemaVersion, rec.Data)

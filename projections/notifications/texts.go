@@ -135,6 +135,8 @@ func applicationMessage(app appInfo, e domain.Event, status string) message {
 		}
 	case domain.ApplicationResubmitted:
 		text += " Исправленное заявление снова на рассмотрении до " + e.Deadline.Russian() + "."
+	case domain.ComplaintUpheld:
+		text = head + ": жалоба удовлетворена, заявление снова на рассмотрении до " + e.Deadline.Russian() + "."
 	}
 	return message{KindApplication, head + ": " + label, text}
 }

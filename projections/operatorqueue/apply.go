@@ -80,6 +80,8 @@ func (b *batch) applyApplication(account string, e domain.Event, at int64) {
 		it.Deadline = e.Deadline.String()
 	case domain.ApplicationResubmitted:
 		it.Deadline = e.Deadline.String()
+	case domain.ComplaintUpheld:
+		it.Deadline = e.Deadline.String()
 	case domain.ClarificationProvided:
 		if !e.Deadline.IsZero() {
 			it.Deadline = e.Deadline.String()

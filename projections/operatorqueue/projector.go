@@ -140,7 +140,7 @@ var relevant = map[string]bool{
 	"ApplicationSubmitted": true, "FeeCharged": true, "FeePaid": true, "ApplicationAccepted": true,
 	"ApplicationReviewStarted": true, "ClarificationRequested": true, "ClarificationProvided": true,
 	"ApplicationApproved": true, "ApplicationRejected": true, "ApplicationResubmitted": true,
-	"ApplicationWithdrawn": true,
+	"ApplicationWithdrawn": true, "ComplaintUpheld": true,
 }
 
 func (p *Projector) load(ctx context.Context, tx bun.Tx, events []eventstore.RecordedEvent) (*batch, []domain.Event, error) {

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func activityItems(t *testing.T, ts *testServer, account, token, query string) answer {
+	t.Helper()
+	a := ts.do("GET", "/v1/accounts/"+account+"/activity"+query, token, nil)
+	require.Equal(t, http.StatusOK, a.status, string(a.raw))
+	return a
+}
+
+func TestActivity_TheCitizensOwnJournalWithStaffByRoleOnly(t *testing.T) {
+	onBothStores(t, func(t *testing.T, ts *testServer, clk *testClock) {
+		id, tok := ts.simplifiedApplicant("+79166660001")
+		other, otherTok := ts.simplifiedApplicant("+79166660002")
+		op := ts.staffToken("operator", "op-secret-7")
+		require.Equal(t, http.StatusOK, ts.do("GET", "/v1/accounts/"+id+"/cabinet", op, nil).status, "a staff read, journaled")
+		require.Equal(t, http.StatusCreated, ts.do("POST", "/v1/accounts/"+id+"/support-requests", tok, map[string]any{"topic": "t", "text": "x"}).status)
+		require.Equal(t, http.StatusNotFound, ts.do("GET", "/v1/accounts/"+id+"/cabinet", otherTok, nil).status, "a denied read by someone else")
+
+		var items []any
+		waitFor(t, func() bool {
+			items = activityItems(t, ts, id, tok, "").body["items"].([]any)
+			actions := map[string]bool{}
+			for _, it := range items {
+				actions[it.(map[string]any)["action"].(string)] = true
+			}
+			return actions["RegisterAccount"] && actions["ConfirmContact"] && actions["OpenSupportRequest"] && actions["ReadCabinet"]
+		}, "the journal writer has taken the entries")
+		raw := string(activityItems(t, ts, id, tok, "").raw)
+		assert.NotContains(t, raw, "op-secret-7", "staff appear by role only")
+		assert.NotContains(t, raw, other, "nothing names another account")
+		for _, it := range items {
+			e := it.(map[string]any)
+			if e["action"] == "ReadCabinet" && e["actor_role"] == "operator" {
+				assert.Equal(t, false, e["by_you"])
+				assert.Nil(t, e["ip"], "no staff address")
+			}
+			if e["action"] == "OpenSupportRequest" {
+				assert.Equal(t, true, e["by_you"])
+			}
+		}
+
+		first := activityItems(t, ts, id, tok, "?limit=2")
+		require.Len(t, first.body["items"], 2)
+		next := first.body["next_cursor"].(string)
+		second := activityItems(t, ts, id, tok, "?limit=2&cursor="+next)
+		assert.NotEqual(t, first.body["items"].([]any)[0].(map[string]any)["seq"], second.body["items"].([]any)[0].(map[string]any)["seq"])
+
+		assert.Equal(t, http.StatusNotFound, ts.do("GET", "/v1/accounts/"+id+"/activity", otherTok, nil).status)
+		assert.Equal(t, http.StatusNotFound, ts.do("GET", "/v1/accounts/"+id+"/activity", op, nil).status, "the owner's alone")
+		assert.Equal(t, http.StatusBadRequest, ts.do("GET", "/v1/accounts/"+id+"/activity?cursor=x", tok, nil).status)
+		assert.Equal(t, http.StatusBadRequest, ts.do("GET", "/v1/accounts/"+id+"/activity?limit=0", tok, nil).status)
+	})
+}

@@ -1,0 +1,85 @@
+package commands
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+
+	"github.com/kabinet/kabinet/domain"
+	"github.com/kabinet/kabinet/platform/auth"
+	"github.com/kabinet/kabinet/platform/httpx"
+)
+
+// FinePaymentRoutes mounts the payment gateway's callback for fines and
+// debts: like the fee callback it carries no token and is authenticated by
+// its body's signature (X-Kabinet-Signature) before anything else.
+func (h *HTTP) FinePaymentRoutes(gw *PaymentGateway, k *Desk) func(chi.Router) {
+	if gw == nil || k == nil {
+		panic("commands.FinePaymentRoutes: nil dependency")
+	}
+	return func(r chi.Router) {
+		r.Post("/v1/accounts/{id}/fines/{fine}/payments", func(w http.ResponseWriter, r *http.Request) { h.payFine(w, r, gw, k) })
+	}
+}
+
+// finePaymentRequest is the gateway's callback; FineID and AccountID, when
+// sent, must be the path's (the signature covers the body, not the path).
+type finePaymentRequest struct {
+	Amount        int64     `json:"amount"`
+	Currency      string    `json:"currency"`
+	TransactionID string    `json:"transaction_id"`
+	FineID        string    `json:"fine_id"`
+	AccountID     uuid.UUID `json:"account_id"`
+}
+
+func (h *HTTP) payFine(w http.ResponseWriter, r *http.Request, gw *PaymentGateway, k *Desk) {
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxPaymentBody))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			httpx.WriteError(w, r, httpx.ErrBodyTooLarge)
+		} else {
+			httpx.WriteError(w, r, httpx.BadRequest("malformed_body", "the body could not be read"))
+		}
+		return
+	}
+	if !gw.Verify(raw, r.Header.Get(PaymentSignatureHeader)) {
+		w.Header().Set("WWW-Authenticate", `Signature realm="kabinet-payments", header="`+PaymentSignatureHeader+`"`)
+		h.guard.Deny(w, r, http.StatusUnauthorized, auth.ReasonUnauthorized)
+		return
+	}
+	account, err := uuid.Parse(chi.URLParam(r, "id"))
+	if err != nil {
+		httpx.WriteError(w, r, httpx.NotFound("no such account"))
+		return
+	}
+	fine := chi.URLParam(r, "fine")
+	r.Body = io.NopCloser(bytes.NewReader(raw))
+	var req finePaymentRequest
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	if (req.FineID != "" && req.FineID != fine) || (req.AccountID != uuid.Nil && req.AccountID != account) {
+		httpx.WriteError(w, r, domain.ValidationError([]domain.FieldError{{
+			Field: "fine_id", Code: "mismatch", Message: "the signed fine or account is not the path's",
+		}}))
+		return
+	}
+	res, err := k.PayFine(h.withMetadata(r), PayFine{AccountID: account, FineID: fine, Amount: req.Amount,
+		Currency: req.Currency, TransactionID: req.TransactionID})
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	w.Header().Set("X-Kabinet-Position", strconv.FormatUint(res.Position, 10))
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{
+		"account_id": account.String(), "fine_id": fine, "transaction_id": res.Payment.TransactionID,
+		"status": res.Payment.Status, "reason": res.Payment.Reason, "amount": res.Payment.Amount,
+		"currency": res.Payment.Currency, "refund_due": res.Payment.RefundDue, "position": res.Position,
+	})
+}
