@@ -60,7 +60,8 @@ func TestRateLimit_DeniedRequestsBeyondTheBudgetAre429(t *testing.T) {
 	assert.Equal(t, http.StatusTooManyRequests, a.status)
 	assert.Equal(t, "rate_limited", a.body["code"])
 	assert.NotEmpty(t, a.header.Get("Retry-After"))
-	assert.Equal(t, http.StatusOK, ts.do("GET", "/v1/accounts/"+id+"/cabinet", tok, nil).status,
+	// Position 2 is the registration's ConsentGiven: the read waits for it.
+	assert.Equal(t, http.StatusOK, ts.do("GET", "/v1/accounts/"+id+"/cabinet", tok, nil, "X-Kabinet-Min-Position", "2").status,
 		"allowed requests are not throttled by the denial budget")
 	other := ts.do("GET", "/v1/accounts/00000000-0000-7000-8000-000000000000/cabinet", tok, nil)
 	assert.Equal(t, http.StatusTooManyRequests, other.status, "a 404 for another's account is a denial too")
