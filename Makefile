@@ -1,6 +1,6 @@
 # Kabinet: `make run` starts the service fully embedded; `make test` runs every test.
 # The module needs Go 1.27.3; the go command fetches it from the module proxy.
-export GOTOOLCHAIN ?= go1.27.3
+export GOTOOLCHAIN := go1.27.3
 GO        ?= go
 BIN       := bin/kabinet
 DATA_DIR  ?= ./data

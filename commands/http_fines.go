@@ -1,9 +1,6 @@
 package commands
 
 import (
-	"bytes"
-	"errors"
-	"io"
 	"net/http"
 	"strconv"
 
@@ -11,7 +8,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/kabinet/kabinet/domain"
-	"github.com/kabinet/kabinet/platform/auth"
 	"github.com/kabinet/kabinet/platform/httpx"
 )
 
@@ -23,7 +19,8 @@ func (h *HTTP) FinePaymentRoutes(gw *PaymentGateway, k *Desk) func(chi.Router) {
 		panic("commands.FinePaymentRoutes: nil dependency")
 	}
 	return func(r chi.Router) {
-		r.Post("/v1/accounts/{id}/fines/{fine}/payments", func(w http.ResponseWriter, r *http.Request) { h.payFine(w, r, gw, k) })
+		r.With(h.paymentSignature(gw)).Post("/v1/accounts/{id}/fines/{fine}/payments",
+			func(w http.ResponseWriter, r *http.Request) { h.payFine(w, r, k) })
 	}
 }
 
@@ -37,29 +34,15 @@ type finePaymentRequest struct {
 	AccountID     uuid.UUID `json:"account_id"`
 }
 
-func (h *HTTP) payFine(w http.ResponseWriter, r *http.Request, gw *PaymentGateway, k *Desk) {
-	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxPaymentBody))
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			httpx.WriteError(w, r, httpx.ErrBodyTooLarge)
-		} else {
-			httpx.WriteError(w, r, httpx.BadRequest("malformed_body", "the body could not be read"))
-		}
-		return
-	}
-	if !gw.Verify(raw, r.Header.Get(PaymentSignatureHeader)) {
-		w.Header().Set("WWW-Authenticate", `Signature realm="kabinet-payments", header="`+PaymentSignatureHeader+`"`)
-		h.guard.Deny(w, r, http.StatusUnauthorized, auth.ReasonUnauthorized)
-		return
-	}
+// payFine settles a fine from a callback whose signature paymentSignature
+// has checked.
+func (h *HTTP) payFine(w http.ResponseWriter, r *http.Request, k *Desk) {
 	account, err := uuid.Parse(chi.URLParam(r, "id"))
 	if err != nil {
 		httpx.WriteError(w, r, httpx.NotFound("no such account"))
 		return
 	}
 	fine := chi.URLParam(r, "fine")
-	r.Body = io.NopCloser(bytes.NewReader(raw))
 	var req finePaymentRequest
 	if !decodeBody(w, r, &req) {
 		return
