@@ -195,7 +195,7 @@ func (h *HTTP) withMetadata(r *http.Request) context.Context {
 		CorrelationID: observability.CorrelationIDFrom(r.Context()),
 		CommandID:     h.newID().String(),
 		SourceIP:      httpx.ClientIP(r),
-		UserAgent:     r.UserAgent(),
+		UserAgent:     httpx.UserAgent(r),
 	}
 	md.CausationID = md.CommandID
 	if p, ok := auth.FromContext(r.Context()); ok {

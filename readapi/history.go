@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,6 +28,8 @@ type HistoryItem struct {
 	OccurredAt time.Time       `json:"occurred_at"`
 	Data       json.RawMessage `json:"data"`
 	Metadata   HistoryMeta     `json:"metadata"`
+	// With proofs=true: the event hash, leaf index and inclusion proof.
+	*ItemProof
 }
 
 // HistoryMeta is the metadata DOMAIN.md §8 puts on every event.
@@ -47,8 +50,9 @@ type HistoryMeta struct {
 // Histories replays account streams from the event store itself — the
 // source of truth, not a projection.
 type Histories struct {
-	store eventstore.Store
-	codec *pii.Codec
+	store  eventstore.Store
+	codec  *pii.Codec
+	proofs Proofs
 }
 
 // NewHistories reads histories from store.
@@ -74,23 +78,79 @@ func stream(id uuid.UUID) string { return "account-" + id.String() }
 // Page returns up to limit events from version from on, upcast to their
 // current schema, and whether more follow.
 func (h *Histories) Page(ctx context.Context, id uuid.UUID, from int64, limit int) ([]HistoryItem, bool, error) {
+	p, err := h.page(ctx, id, from, limit, false)
+	return p.Items, p.more, err
+}
+
+// ProvenPage is Page with each item's proof against the latest signed
+// checkpoint, which it returns as well (see ItemProof).
+func (h *Histories) ProvenPage(ctx context.Context, id uuid.UUID, from int64, limit int) (HistoryPage, bool, error) {
+	p, err := h.page(ctx, id, from, limit, true)
+	return p, p.more, err
+}
+
+func (h *Histories) page(ctx context.Context, id uuid.UUID, from int64, limit int, proofs bool) (HistoryPage, error) {
 	recs, err := h.store.ReadStream(ctx, stream(id), eventstore.Forward, from, limit+1)
 	if err != nil {
-		return nil, false, fmt.Errorf("history %s: %w", id, err)
+		return HistoryPage{}, fmt.Errorf("history %s: %w", id, err)
 	}
-	more := len(recs) > limit
-	if more {
+	p := HistoryPage{more: len(recs) > limit}
+	if p.more {
 		recs = recs[:limit]
 	}
-	items := make([]HistoryItem, 0, len(recs))
+	if p.Items, err = h.items(ctx, recs); err != nil {
+		return HistoryPage{}, err
+	}
+	if proofs {
+		if p.Checkpoint, err = h.prove(ctx, p.Items, recs); err != nil {
+			return HistoryPage{}, err
+		}
+	}
+	return p, nil
+}
+
+// Events returns the events at positions, in that order, as history items
+// (decoded as Page decodes them), with their proofs when proofs is set,
+// and the checkpoint those are against.
+func (h *Histories) Events(ctx context.Context, positions []uint64, proofs bool) ([]HistoryItem, string, error) {
+	sorted := slices.Clone(positions)
+	slices.Sort(sorted)
+	got, err := eventstore.ReadPositions(ctx, h.store, slices.Compact(sorted))
+	if err != nil {
+		return nil, "", fmt.Errorf("events: %w", err)
+	}
+	byPos := make(map[uint64]eventstore.RecordedEvent, len(got))
+	for _, rec := range got {
+		byPos[rec.Position] = rec
+	}
+	recs := make([]eventstore.RecordedEvent, len(positions))
+	for i, p := range positions {
+		rec, ok := byPos[p]
+		if !ok {
+			return nil, "", fmt.Errorf("event %d is missing from the event store", p)
+		}
+		recs[i] = rec
+	}
+	its, err := h.items(ctx, recs)
+	if err != nil || !proofs {
+		return its, "", err
+	}
+	cp, err := h.prove(ctx, its, recs)
+	return its, cp, err
+}
+
+// items decodes recs (as stored) into history items: personal fields
+// opened through the codec, the erased ones shown as "[erased]".
+func (h *Histories) items(ctx context.Context, recs []eventstore.RecordedEvent) ([]HistoryItem, error) {
+	out := make([]HistoryItem, 0, len(recs))
 	for _, rec := range recs {
 		rec, erased, erasedMeta, err := h.reveal(ctx, rec)
 		if err != nil {
-			return nil, false, fmt.Errorf("history %s: %w", id, err)
+			return nil, fmt.Errorf("history %s v%d: %w", rec.StreamID, rec.Version, err)
 		}
 		it, err := historyItem(rec, erased)
 		if err != nil {
-			return nil, false, err
+			return nil, err
 		}
 		for _, f := range erasedMeta {
 			switch f {
@@ -100,9 +160,9 @@ func (h *Histories) Page(ctx context.Context, id uuid.UUID, from int64, limit in
 				it.Metadata.UserAgent = domain.Erased
 			}
 		}
-		items = append(items, it)
+		out = append(out, it)
 	}
-	return items, more, nil
+	return out, nil
 }
 
 // historyItem decodes rec through the domain's registry (upcasting older
@@ -196,9 +256,14 @@ func pageLimit(r *http.Request) (int, error) {
 	return n, nil
 }
 
-type historyPage struct {
+// HistoryPage is a page of a history (or of the audit log): its items,
+// the cursor of the next page and, with proofs=true, the signed checkpoint
+// (a C2SP signed note) the items' inclusion proofs are against.
+type HistoryPage struct {
+	Checkpoint string        `json:"checkpoint,omitempty"`
 	Items      []HistoryItem `json:"items"`
 	NextCursor string        `json:"next_cursor,omitempty"`
+	more       bool
 }
 
 func (s *Server) getHistory(w http.ResponseWriter, r *http.Request) {
@@ -218,18 +283,21 @@ func (s *Server) getHistory(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	items, more, err := s.histories.Page(r.Context(), id, from, limit)
+	proofs, ok := proofsParam(w, r)
+	if !ok {
+		return
+	}
+	p, err := s.histories.page(r.Context(), id, from, limit, proofs)
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	if len(items) == 0 && from == 0 {
+	if len(p.Items) == 0 && from == 0 {
 		httpx.WriteError(w, r, httpx.NotFound("account not found"))
 		return
 	}
-	p := historyPage{Items: items}
-	if more {
-		p.NextCursor = strconv.FormatInt(items[len(items)-1].Version+1, 10)
+	if p.more {
+		p.NextCursor = strconv.FormatInt(p.Items[len(p.Items)-1].Version+1, 10)
 	}
 	s.staffRead(r, id, "ReadHistory")
 	httpx.WriteJSON(w, http.StatusOK, p)
@@ -274,6 +342,18 @@ func (s *Server) getState(w http.ResponseWriter, r *http.Request) {
 	}
 	s.staffRead(r, id, "ReadState")
 	httpx.WriteJSON(w, http.StatusOK, st)
+}
+
+// proofsParam reads ?proofs= (true or false; absent: false).
+func proofsParam(w http.ResponseWriter, r *http.Request) (bool, bool) {
+	switch r.URL.Query().Get("proofs") {
+	case "", "false":
+		return false, true
+	case "true":
+		return true, true
+	}
+	httpx.WriteError(w, r, httpx.BadRequest("proofs_invalid", "proofs must be true or false"))
+	return false, false
 }
 
 // auditorAccount admits auditors only; everyone else learns nothing (404).

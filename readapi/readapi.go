@@ -42,6 +42,7 @@ type Server struct {
 	apps       ApplicationsReader
 	notes      NotificationsReader
 	queue      QueueReader
+	audit      AuditReader
 	clock      func() time.Time
 	tracker    *projections.Tracker
 	guard      *auth.Guard
@@ -75,6 +76,9 @@ type Config struct {
 	Applications  ApplicationsReader
 	Notifications NotificationsReader
 	Queue         QueueReader
+	// Audit, optional, serves GET /v1/audit/events from the audit log
+	// read model (the route is not mounted without it).
+	Audit AuditReader
 	// Clock tells today for deadlines and expiry dates (default time.Now).
 	Clock func() time.Time
 }
@@ -93,7 +97,7 @@ func New(c Config) *Server {
 	}
 	return &Server{cabinet: c.Cabinet, tracker: c.Tracker, guard: c.Guard, wait: c.MinPositionWait,
 		ready: c.Ready, poisoned: c.Poisoned, histories: c.Histories, staffReads: c.StaffReads, staffMany: c.StaffReadsMany,
-		apps: c.Applications, notes: c.Notifications, queue: c.Queue, clock: c.Clock}
+		apps: c.Applications, notes: c.Notifications, queue: c.Queue, audit: c.Audit, clock: c.Clock}
 }
 
 // PublicRoutes mounts what anyone may read.
@@ -119,6 +123,9 @@ func (s *Server) Routes(r chi.Router) {
 	r.Get("/v1/accounts/{id}/notifications", s.listNotifications)
 	r.Post("/v1/accounts/{id}/notifications/{nid}/read", s.markNotificationRead)
 	r.Get("/v1/operator/queue", s.getOperatorQueue)
+	if s.audit != nil {
+		r.Get("/v1/audit/events", s.getAuditEvents)
+	}
 }
 
 func principalOf(r *http.Request) (auth.Principal, bool) { return auth.FromContext(r.Context()) }

@@ -37,6 +37,7 @@ import (
 	"github.com/kabinet/kabinet/platform/sqldb"
 	"github.com/kabinet/kabinet/projections"
 	"github.com/kabinet/kabinet/projections/applications"
+	"github.com/kabinet/kabinet/projections/audit"
 	"github.com/kabinet/kabinet/projections/cabinet"
 	"github.com/kabinet/kabinet/projections/esbus"
 	"github.com/kabinet/kabinet/projections/notifications"
@@ -284,13 +285,13 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	a.Runner = &projections.Runner{
 		DB: readDB, Store: store, Checkpoint: cps, Poison: pq, Tracker: tracker, Logger: logger,
 		Projectors: append([]projections.Projector{cabinet.NewProjector(), applications.NewProjector(),
-			notifications.NewProjector(), operatorqueue.NewProjector()}, desk.projectors...), Observer: a.Metrics,
+			notifications.NewProjector(), operatorqueue.NewProjector(), audit.NewProjector()}, desk.projectors...), Observer: a.Metrics,
 	}
 	if err := a.Runner.Migrate(ctx); err != nil {
 		return fail(err)
 	}
 
-	if a.Journal, err = openJournal(ctx, c, journalDB); err != nil {
+	if a.Journal, err = openJournal(ctx, c, journalDB, raw); err != nil {
 		return fail(err)
 	}
 	a.JournalWriter, err = journaling.New(ctx, journaling.Config{
@@ -324,10 +325,10 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	signinHTTP := signin.NewHTTP(a.Sessions, guard, a.journalSignin, newID)
 	query := readapi.New(readapi.Config{
 		Cabinet: cabinet.NewReader(readDB), Tracker: tracker, Guard: guard,
-		MinPositionWait: c.MinPositionWait, Ready: a.ready, Poisoned: pq.Pending, Histories: readapi.NewSealedHistories(raw, a.Codec),
+		MinPositionWait: c.MinPositionWait, Ready: a.ready, Poisoned: pq.Pending, Histories: readapi.NewSealedHistories(raw, a.Codec).WithProofs(a.Journal),
 		StaffReads: a.journalStaffRead, StaffReadsMany: a.journalStaffReads,
 		Applications: applications.NewReader(readDB), Notifications: notifications.NewReader(readDB),
-		Queue: operatorqueue.NewReader(readDB), Clock: clock,
+		Queue: operatorqueue.NewReader(readDB), Audit: audit.NewReader(readDB), Clock: clock,
 	})
 	// Every command route: refusals that wrote no events go to the journal.
 	refusals := commands.JournalRefusals(a.journalRefused)
@@ -350,7 +351,9 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		query.PublicRoutes(r)
 		// Checkpoints, consistency proofs and the key are public; entries,
 		// verification and inclusion proofs are for the security role.
-		r.Group(func(r chi.Router) { journalhttp.Routes(r, a.Journal, onlyRole(guard, auth.RoleSecurity)) })
+		r.Group(func(r chi.Router) {
+			journalhttp.Routes(r, a.Journal, onlyRole(guard, auth.RoleSecurity), a.journalSecurityRead)
+		})
 		if c.AdminAddr == "" {
 			r.Method(http.MethodGet, "/metrics", observability.Handler(reg))
 		}

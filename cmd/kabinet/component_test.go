@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -19,8 +20,10 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/mod/sumdb/note"
 
 	"github.com/kabinet/kabinet/platform/auth"
+	"github.com/kabinet/kabinet/platform/journal"
 )
 
 // testServer is a fully wired Kabinet over a temp data dir, served through
@@ -37,6 +40,9 @@ type testServer struct {
 func startServer(t *testing.T, env map[string]string) *testServer {
 	t.Helper()
 	dir := t.TempDir()
+	if env["eventstore"] != "" && os.Getenv("KABINET_JOURNAL_KEY") == "" {
+		t.Setenv("KABINET_JOURNAL_KEY", testJournalKey(t))
+	}
 	args := []string{"--data-dir", dir}
 	for _, limit := range []string{"rate-limit", "payment-rate-limit", "denied-rate-limit"} {
 		if _, ok := env[limit]; !ok { // tests register many accounts, and are denied often, from one IP
@@ -63,6 +69,15 @@ func startServer(t *testing.T, env map[string]string) *testServer {
 	}()
 	t.Cleanup(ts.stop)
 	return ts
+}
+
+// testJournalKey is a fresh journal signing key: outside embedded mode the
+// service takes its key only from KABINET_JOURNAL_KEY.
+func testJournalKey(t *testing.T) string {
+	t.Helper()
+	skey, _, err := note.GenerateKey(rand.Reader, journal.DefaultOrigin)
+	require.NoError(t, err)
+	return skey
 }
 
 func (ts *testServer) stop() {

@@ -220,6 +220,20 @@ func parseConfigWith(name string, args []string, extra func(*flag.FlagSet)) (Con
 	return c, fs, nil
 }
 
+// Embedded reports whether c runs in embedded mode: the development
+// environment with the default event store, a SQLite file. Outside it (the
+// production environment, or events in PostgreSQL or KurrentDB) secrets
+// that the data dir would otherwise hold must come from the environment.
+func (c Config) Embedded() bool {
+	if c.Env == "production" {
+		return false
+	}
+	if _, ok := kurrentConnString(c.EventStore); ok {
+		return false
+	}
+	return !strings.HasPrefix(c.EventStore, "postgres")
+}
+
 // argon2Params parses the password hashing parameters, refusing any below
 // OWASP's weakest recommended trade of memory for passes (7 MiB × 5).
 func argon2Params(memory, passes, threads string) (signin.Params, error) {

@@ -34,6 +34,9 @@ func startFaultServer(t *testing.T, args ...string) *faultServer {
 	t.Helper()
 	c, _, err := parseConfig("serve", append([]string{"--rate-limit", "0", "--request-timeout", "2s"}, args...))
 	require.NoError(t, err)
+	if !c.Embedded() && c.JournalKey == "" {
+		c.JournalKey = testJournalKey(t)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := buildApp(ctx, c, io.Discard)
 	require.NoError(t, err)

@@ -68,7 +68,7 @@ func withJournal(ctx context.Context, name string, args []string, extra func(*fl
 		}
 		closeAll()
 	}
-	j, err := openJournal(ctx, c, db)
+	j, err := openJournal(ctx, c, db, store)
 	if err != nil {
 		done()
 		return nil, nil, err
@@ -91,14 +91,22 @@ func journalVerify(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	el := time.Since(start)
 	if !res.OK {
-		msg := "journal verification FAILED after " + fmt.Sprint(res.Entries) + " entries: " + res.Reason
+		msg := "journal verification FAILED after " + fmt.Sprint(res.Entries) + " entries and " +
+			fmt.Sprint(res.EventLeaves) + " events: " + res.Reason
+		if res.FirstBadPosition != nil {
+			msg += fmt.Sprintf(" (first bad position %d)", *res.FirstBadPosition)
+		}
 		if res.FirstBadSeq != nil {
 			msg += fmt.Sprintf(" (first bad seq %d)", *res.FirstBadSeq)
 		}
 		return fmt.Errorf("%s", msg)
 	}
-	fmt.Fprintf(stdout, "journal OK: %d entries, root %s, %s (%.0f entries/s)\n", res.Entries,
-		rootText(res.RootHash), el.Round(time.Millisecond), float64(res.Entries)/el.Seconds())
+	leaves := res.Entries + res.EventLeaves
+	fmt.Fprintf(stdout, "journal OK: %d entries and %d events (%d recomputed from the event store), root %s, %s (%.0f leaves/s)\n",
+		res.Entries, res.EventLeaves, res.Events, rootText(res.RootHash), el.Round(time.Millisecond),
+		float64(leaves)/el.Seconds())
+	fmt.Fprintf(stdout, "events proven through position %d under the signed checkpoint of size %d; %d not yet proven (event store head %d)\n",
+		res.ProvenPosition, res.CheckpointSize, res.Unproven, res.StoreHead)
 	return nil
 }
 

@@ -19,7 +19,7 @@ func entryFor(r *http.Request, action, accountID string, outcome journal.Outcome
 	e := journal.Entry{
 		Action: action, AccountID: accountID, Outcome: outcome, Reason: reason,
 		CorrelationID: observability.CorrelationIDFrom(r.Context()),
-		IP:            httpx.ClientIP(r), UserAgent: r.UserAgent(),
+		IP:            httpx.ClientIP(r), UserAgent: httpx.UserAgent(r),
 		ActorRole: "anonymous",
 	}
 	if p, ok := auth.FromContext(r.Context()); ok {
@@ -73,4 +73,11 @@ func (a *App) journalStaffReads(r *http.Request, ids []uuid.UUID, action string)
 // journalStaffRead records staff reading a person's data.
 func (a *App) journalStaffRead(r *http.Request, accountID uuid.UUID, action string) {
 	a.record(r, entryFor(r, action, accountID.String(), journal.Done, ""))
+}
+
+// journalSecurityRead records the security role reading the journal itself
+// (entries, verification, inclusion proofs): reads of the journal are
+// journaled like any other staff read.
+func (a *App) journalSecurityRead(r *http.Request, action, accountID string) {
+	a.record(r, entryFor(r, action, accountID, journal.Done, ""))
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/kabinet/kabinet/platform/sqldb"
 	"github.com/kabinet/kabinet/projections/applications"
 	"github.com/kabinet/kabinet/projections/appointments"
+	"github.com/kabinet/kabinet/projections/audit"
 	"github.com/kabinet/kabinet/projections/cabinet"
 	"github.com/kabinet/kabinet/projections/esbus"
 	"github.com/kabinet/kabinet/projections/notifications"
@@ -37,7 +38,7 @@ var (
 	eventComponents   = []schema.Component{sqlstore.Migrations}
 	journalComponents = []schema.Component{journal.Migrations, journaling.Migrations}
 	readComponents    = []schema.Component{
-		cabinet.Migrations, applications.Migrations, notifications.Migrations, operatorqueue.Migrations,
+		cabinet.Migrations, applications.Migrations, notifications.Migrations, operatorqueue.Migrations, audit.Migrations,
 		esbus.CheckpointMigrations, poison.Migrations,
 		commands.IdempotencyMigrations, commands.ClarificationMigrations, commands.UnpaidFeeMigrations,
 		commands.CodeLimitMigrations, signin.Migrations,

@@ -44,6 +44,9 @@ func startClocked(t *testing.T, env map[string]string, clock *fakeClock) *testSe
 	}
 	c, _, err := parseConfig("serve", args)
 	require.NoError(t, err)
+	if !c.Embedded() && c.JournalKey == "" {
+		c.JournalKey = testJournalKey(t)
+	}
 	c.clock = clock.Now
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := buildApp(ctx, c, io.Discard)

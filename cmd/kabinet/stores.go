@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -95,10 +96,18 @@ func openJournalDB(ctx context.Context, c Config, events *sqldb.DB) (*sqldb.DB, 
 	return db, true, nil
 }
 
+// errJournalKeyRequired: outside embedded mode the journal's signing key
+// never comes from the data dir, where whoever can write the data could
+// read it too.
+var errJournalKeyRequired = errors.New("outside embedded mode (KABINET_ENV=production, or an event store other than " +
+	"the embedded SQLite) the journal signing key must come from KABINET_JOURNAL_KEY (kabinet journal keygen); " +
+	"refusing the data dir's key")
+
 // openJournal opens the action journal in db, signed with
-// KABINET_JOURNAL_KEY or the data dir's key; an API instance given only
-// KABINET_JOURNAL_VERIFIER_KEY opens it read-only.
-func openJournal(ctx context.Context, c Config, db *sqldb.DB) (*journal.Journal, error) {
+// KABINET_JOURNAL_KEY or the data dir's key (an API instance given only
+// KABINET_JOURNAL_VERIFIER_KEY opens it read-only); its event leaves stand
+// for the events of events, which verify recomputes.
+func openJournal(ctx context.Context, c Config, db *sqldb.DB, events journal.EventSource) (*journal.Journal, error) {
 	var (
 		signer   note.Signer
 		verifier note.Verifier
@@ -113,11 +122,15 @@ func openJournal(ctx context.Context, c Config, db *sqldb.DB) (*journal.Journal,
 		}
 		return journal.Open(ctx, db, nil, verifier, journal.Options{
 			CheckpointEvery: c.CheckpointEvery, CheckpointInterval: c.CheckpointInterval, VerifierKey: c.JournalVerifierKey,
+			Events: events,
 		})
 	}
-	if c.JournalKey != "" {
+	switch {
+	case c.JournalKey != "":
 		signer, verifier, vkey, err = journal.ParseKey(c.JournalKey)
-	} else {
+	case !c.Embedded():
+		return nil, errJournalKeyRequired
+	default:
 		signer, verifier, vkey, err = journal.LoadOrCreateKey(c.DataDir)
 	}
 	if err != nil {
@@ -125,6 +138,7 @@ func openJournal(ctx context.Context, c Config, db *sqldb.DB) (*journal.Journal,
 	}
 	return journal.Open(ctx, db, signer, verifier, journal.Options{
 		CheckpointEvery: c.CheckpointEvery, CheckpointInterval: c.CheckpointInterval, VerifierKey: vkey,
+		Events: events,
 	})
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/kabinet/kabinet/commands/journaling"
 	"github.com/kabinet/kabinet/platform/eventstore"
 	"github.com/kabinet/kabinet/platform/journal"
+	"github.com/kabinet/kabinet/platform/sqldb"
 	"github.com/kabinet/kabinet/platform/sqldb/sqltest"
 )
 
@@ -44,6 +45,13 @@ func BenchmarkCommandsWithJournal(b *testing.B) {
 	b.Run("own-file", func(b *testing.B) { benchCommands(b, true, true, false) })
 	b.Run("same-file", func(b *testing.B) { benchCommands(b, true, false, false) })
 	b.Run("own-file-citizens", func(b *testing.B) { benchCommands(b, true, true, true) })
+	b.Run("postgres-citizens", func(b *testing.B) { benchCommandsOn(b, sqltest.PG(b), sqltest.PG(b), true, true) })
+}
+
+// BenchmarkCommandsWithoutJournalPostgres is BenchmarkCommandsWithoutJournal
+// on PostgreSQL.
+func BenchmarkCommandsWithoutJournalPostgres(b *testing.B) {
+	benchCommandsOn(b, sqltest.PG(b), nil, false, true)
 }
 
 func benchCommands(b *testing.B, journaled, ownFile, citizens bool) {
@@ -51,6 +59,15 @@ func benchCommands(b *testing.B, journaled, ownFile, citizens bool) {
 	db := events
 	if ownFile {
 		db = sqltest.SQLite(b)
+	}
+	benchCommandsOn(b, events, db, journaled, citizens)
+}
+
+// benchCommandsOn runs the commands benchmark with the events in events and
+// the journal in db (events when nil).
+func benchCommandsOn(b *testing.B, events, db *sqldb.DB, journaled, citizens bool) {
+	if db == nil {
+		db = events
 	}
 	r := newSplitRig(b, events, db, 0) // the journal's default: a checkpoint every 100 entries
 	r.cfg.Now, r.cfg.MinInterval, r.cfg.PollInterval, r.cfg.RetryDelay = nil, 0, 0, 0

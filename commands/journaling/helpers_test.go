@@ -67,6 +67,7 @@ func newSplitRig(t testing.TB, eventsDB, db *sqldb.DB, cpEvery uint64) *rig {
 	require.NoError(t, err)
 	j, err := journal.Open(ctx, db, signer, verifier, journal.Options{
 		VerifierKey: vkey, CheckpointEvery: cpEvery, CheckpointInterval: time.Millisecond, Now: fakeClock(),
+		Events: store,
 	})
 	require.NoError(t, err)
 	return &rig{db: db, store: store, j: j, cfg: journaling.Config{

@@ -56,6 +56,9 @@ func (w *Writer) follow(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("journaling: %w", err)
 	}
+	if err := w.catchUpEvents(ctx, cursor); err != nil {
+		return fmt.Errorf("journaling: %w", err)
+	}
 	f := &feed{store: w.cfg.Store, cursor: cursor, last: cursor, reveal: w.cfg.RevealMetadata}
 	defer f.unsubscribe()
 	poll := time.NewTicker(w.cfg.PollInterval)
@@ -150,7 +153,7 @@ func (w *Writer) cycle(ctx context.Context, f *feed) (bool, error) {
 	if n == 0 && len(inbox) == 0 {
 		return false, nil
 	}
-	entries := w.build(f.buf[:n], inbox)
+	leaves, entries := w.build(f.buf[:n], inbox)
 	ctx, span := w.span(ctx, f.buf[:n], len(entries))
 	defer span.End()
 	if err := w.cfg.Hooks.afterBuild(ctx, entries); err != nil {
@@ -169,7 +172,7 @@ func (w *Writer) cycle(ctx context.Context, f *feed) (bool, error) {
 		if cur != from {
 			return fmt.Errorf("cursor at %d, this writer expected %d: %w", cur, from, ErrConcurrentWriter)
 		}
-		if _, err := w.cfg.Journal.AppendTx(ctx, tx, entries...); err != nil {
+		if _, err := w.cfg.Journal.AppendLeavesTx(ctx, tx, leaves); err != nil {
 			return err
 		}
 		if err := w.cfg.Hooks.afterAppend(ctx); err != nil {
@@ -216,18 +219,39 @@ func (w *Writer) span(ctx context.Context, evs []event, entries int) (context.Co
 	return observability.StartFromEvents(ctx, "journal append", meta, attribute.Int("kabinet.entries", entries))
 }
 
-// build derives the entries of the runs in evs, then those of the inbox rows.
-func (w *Writer) build(evs []event, inbox []inboxRow) []journal.Entry {
-	entries := make([]journal.Entry, 0, len(evs)+len(inbox))
+// build derives the leaves of the runs in evs — each run's event leaves,
+// then its entry — and then the entries of the inbox rows; entries are the
+// action entries among the leaves.
+func (w *Writer) build(evs []event, inbox []inboxRow) ([]journal.Leaf, []journal.Entry) {
+	ends := groupEnds(evs)
+	entries := make([]journal.Entry, 0, len(ends)+len(inbox))
+	refs := make([]journal.EventRef, len(evs))
+	hashes := make([]byte, 0, len(evs)*eventstore.HashSize)
+	for i := range evs {
+		hashes = eventstore.AppendHash(hashes, evs[i].RecordedEvent)
+		refs[i] = journal.EventRef{Position: evs[i].Position, Hash: hashes[len(hashes)-eventstore.HashSize:]}
+	}
 	start := 0
-	for _, end := range groupEnds(evs) {
+	for _, end := range ends {
 		entries = append(entries, deriveEntry(evs[start:end]))
 		start = end
 	}
 	for _, r := range inbox {
 		entries = append(entries, fromInbox(r))
 	}
-	return entries
+	leaves := make([]journal.Leaf, 0, len(evs)+len(entries))
+	start = 0
+	for k, end := range ends {
+		for i := start; i < end; i++ {
+			leaves = append(leaves, journal.Leaf{Event: &refs[i]})
+		}
+		leaves = append(leaves, journal.Leaf{Entry: &entries[k]})
+		start = end
+	}
+	for k := len(ends); k < len(entries); k++ {
+		leaves = append(leaves, journal.Leaf{Entry: &entries[k]})
+	}
+	return leaves, entries
 }
 
 // checkpoint issues a time-triggered checkpoint when one is due; a failure

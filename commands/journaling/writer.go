@@ -6,7 +6,9 @@
 // One Writer per deployment follows the event store's global log from a
 // checkpointed cursor and derives an accepted command's entry from its
 // events' own metadata (commands.Metadata), so it works for every store,
-// including one that cannot share a transaction with the journal. Actions
+// including one that cannot share a transaction with the journal. It puts
+// every event under the journal's proofs too: each event becomes an event
+// leaf (its eventstore.Hash), appended just before its command's entry. Actions
 // that write no events reach the writer through a durable inbox table:
 // Record inserts a row (from any process), and the writer drains it.
 //

@@ -44,6 +44,12 @@ func (i *instrumented) Append(ctx context.Context, stream string, expected Expec
 	return res, err
 }
 
+// ReadPositions passes through to the wrapped store's PositionReader, else
+// reads each position by ReadAll.
+func (i *instrumented) ReadPositions(ctx context.Context, positions []uint64) ([]RecordedEvent, error) {
+	return ReadPositions(ctx, i.Store, positions)
+}
+
 const tracerName = "github.com/kabinet/kabinet/platform/eventstore"
 
 // streamKind is a stream name's prefix ("account" of account-<id>): the

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/transparency-dev/merkle/compact"
 	"github.com/uptrace/bun"
@@ -56,8 +57,51 @@ func (j *Journal) AppendTx(ctx context.Context, tx bun.IDB, entries ...Entry) ([
 	return seqs, nil
 }
 
+// Leaf is one leaf to append: an action entry or an event (exactly one of
+// the two).
+type Leaf struct {
+	Entry *Entry
+	Event *EventRef
+}
+
+// AppendLeavesTx appends action entries and event leaves, in the order
+// given, inside the caller's transaction tx (as AppendTx does) and returns
+// their seqs. Event leaves must continue the stored ones without a gap
+// (ErrEventGap): position head+1, head+2… in order.
+func (j *Journal) AppendLeavesTx(ctx context.Context, tx bun.IDB, leaves []Leaf) ([]uint64, error) {
+	switch tx.(type) {
+	case *bun.DB, *sqldb.DB, bun.Conn, *bun.Conn:
+		return nil, errors.New("journal: append: AppendLeavesTx needs a transaction, not a database or connection")
+	}
+	if len(leaves) == 0 {
+		return nil, nil
+	}
+	seqs, err := j.appendLeaves(ctx, tx, leaves)
+	if err != nil {
+		return nil, fmt.Errorf("journal: append: %w", err)
+	}
+	return seqs, nil
+}
+
 func (j *Journal) appendTx(ctx context.Context, tx bun.IDB, entries []Entry) ([]uint64, error) {
+	leaves := make([]Leaf, len(entries))
+	for i := range entries {
+		leaves[i].Entry = &entries[i]
+	}
+	return j.appendLeaves(ctx, tx, leaves)
+}
+
+func (j *Journal) appendLeaves(ctx context.Context, tx bun.IDB, leaves []Leaf) ([]uint64, error) {
+	for i := range leaves {
+		if (leaves[i].Entry == nil) == (leaves[i].Event == nil) {
+			return nil, fmt.Errorf("leaf %d: give an entry or an event", i)
+		}
+	}
 	st, err := readState(ctx, tx, true)
+	if err != nil {
+		return nil, err
+	}
+	evRows, err := eventRows(ctx, tx, leaves)
 	if err != nil {
 		return nil, err
 	}
@@ -67,28 +111,44 @@ func (j *Journal) appendTx(ctx context.Context, tx bun.IDB, entries []Entry) ([]
 		return nil, fmt.Errorf("restore compact range: %w", err)
 	}
 	now := j.now()
-	rows := make([]entryRow, len(entries))
-	nodes := make([]nodeRow, 0, 2*len(entries)+8)
+	rows := make([]entryRow, 0, len(leaves)-len(evRows))
+	events := make([]*eventLeafRow, 0, len(evRows))
+	nodes := make([]nodeRow, 0, 2*len(leaves)+8)
 	visit := func(id compact.NodeID, h []byte) {
 		nodes = append(nodes, nodeRow{Level: int16(id.Level), Idx: int64(id.Index), Hash: h})
 	}
-	s := newSealer(len(entries))
+	s := newSealer(len(leaves))
 	var buf []byte
-	seqs := make([]uint64, len(entries))
-	for i := range entries {
+	seqs := make([]uint64, len(leaves))
+	for i := range leaves {
 		seq := st.size + uint64(i)
-		if err := prepareRow(&rows[i], &entries[i], seq, now, s); err != nil {
-			return nil, fmt.Errorf("entry %d: %w", i, err)
+		var leafHash []byte
+		if ev := evRows[i]; ev != nil {
+			ev.Seq = int64(seq)
+			buf = appendEventLeaf(buf[:0], seq, uint64(ev.Position), ev.EventHash)
+			ev.LeafHash = lh.sum(lh.arena.next(), buf)
+			leafHash = ev.LeafHash
+			events = append(events, ev)
+		} else {
+			rows = append(rows, entryRow{})
+			row := &rows[len(rows)-1]
+			if err := prepareRow(row, leaves[i].Entry, seq, now, s); err != nil {
+				return nil, fmt.Errorf("entry %d: %w", i, err)
+			}
+			f := row.leafFields()
+			buf = appendLeaf(buf[:0], &f)
+			row.LeafHash = lh.sum(lh.arena.next(), buf)
+			leafHash = row.LeafHash
 		}
-		f := rows[i].leafFields()
-		buf = appendLeaf(buf[:0], &f)
-		rows[i].LeafHash = lh.sum(lh.arena.next(), buf)
-		if err := r.Append(rows[i].LeafHash, visit); err != nil {
+		if err := r.Append(leafHash, visit); err != nil {
 			return nil, fmt.Errorf("grow tree: %w", err)
 		}
 		seqs[i] = seq
 	}
 	if err := insertRows(ctx, tx, rows, nodes); err != nil {
+		return nil, err
+	}
+	if err := insertEventLeaves(ctx, tx, events); err != nil {
 		return nil, err
 	}
 	next := state{size: r.End(), hashes: r.Hashes(), cpSize: st.cpSize, cpAtUS: st.cpAtUS}
@@ -120,7 +180,7 @@ func prepareRow(row *entryRow, e *Entry, seq uint64, now time.Time, s *sealer) e
 	if err != nil {
 		return err
 	}
-	ua, err := s.seal(clean(e.UserAgent))
+	ua, err := s.seal(cutUserAgent(clean(e.UserAgent)))
 	if err != nil {
 		return err
 	}
@@ -152,4 +212,19 @@ func (r *entryRow) leafFields() leafFields[string] {
 		outcome: r.Outcome, reason: r.Reason, correlationID: r.CorrelationID,
 		eventPositions: r.EventPositions, ipHash: r.IPHash, uaHash: r.UAHash,
 	}
+}
+
+// maxUserAgent is the most bytes of a user agent an entry keeps.
+const maxUserAgent = 256
+
+// cutUserAgent cuts ua to maxUserAgent bytes at a UTF-8 character boundary.
+func cutUserAgent(ua string) string {
+	if len(ua) <= maxUserAgent {
+		return ua
+	}
+	n := maxUserAgent
+	for n > 0 && !utf8.RuneStart(ua[n]) {
+		n--
+	}
+	return ua[:n]
 }

@@ -21,13 +21,17 @@ type ExportHeader struct {
 	Range   [][]byte `json:"range"`
 }
 
-// ExportEntry is one entry line of an export. Leaf is the canonical leaf
-// (see the package doc) whose RFC 6962 leaf hash is LeafHash; IPHash is
-// SHA-256(IPSalt‖IP) while IP and its salt are not erased, the same for the
-// user agent.
+// ExportEntry is one leaf line of an export. Leaf is the canonical leaf
+// (see the package doc) whose RFC 6962 leaf hash is LeafHash. An export
+// carries no personal value: IPHash and UAHash are the salted hashes the
+// leaf commits to, never the IP, the user agent or their salts. An event
+// leaf has Kind "event", its Position and EventHash, and no entry fields.
 type ExportEntry struct {
 	Seq            uint64    `json:"seq"`
-	At             time.Time `json:"at"`
+	Kind           string    `json:"kind,omitempty"`
+	Position       uint64    `json:"position,omitempty"`
+	EventHash      []byte    `json:"event_hash,omitempty"`
+	At             time.Time `json:"at,omitzero"`
 	ActorID        string    `json:"actor_id"`
 	ActorRole      string    `json:"actor_role"`
 	Action         string    `json:"action"`
@@ -36,11 +40,7 @@ type ExportEntry struct {
 	Reason         string    `json:"reason"`
 	CorrelationID  string    `json:"correlation_id"`
 	EventPositions []uint64  `json:"event_positions"`
-	IP             string    `json:"ip,omitempty"`
-	IPSalt         []byte    `json:"ip_salt,omitempty"`
 	IPHash         []byte    `json:"ip_hash,omitempty"`
-	UserAgent      string    `json:"user_agent,omitempty"`
-	UASalt         []byte    `json:"user_agent_salt,omitempty"`
 	UAHash         []byte    `json:"user_agent_hash,omitempty"`
 	Leaf           string    `json:"leaf"`
 	LeafHash       []byte    `json:"leaf_hash"`
@@ -78,39 +78,18 @@ func (j *Journal) Export(ctx context.Context, w io.Writer, fromSeq uint64) error
 	if err := enc.Encode(ExportHeader{Origin: j.origin, FromSeq: fromSeq, Range: prefix}); err != nil {
 		return fmt.Errorf("journal: export: %w", err)
 	}
-	var leaf []byte
 	for next := fromSeq; next < cp.Size; {
-		var rows []entryRow
-		err := j.db.NewSelect().Model(&rows).Where("seq >= ? AND seq < ?", int64(next), int64(cp.Size)).
-			OrderExpr("seq ASC").Limit(exportPage).Scan(ctx)
+		end := min(next+exportPage, cp.Size)
+		lines, err := j.exportLines(ctx, next, end)
 		if err != nil {
-			return fmt.Errorf("journal: export from %d: %w", next, err)
+			return fmt.Errorf("journal: export: %w", err)
 		}
-		if len(rows) == 0 {
-			return fmt.Errorf("journal: export: entry %d is missing", next)
-		}
-		for i := range rows {
-			if want := next + uint64(i); uint64(rows[i].Seq) != want {
-				return fmt.Errorf("journal: export: entry %d is missing", want)
-			}
-			e, err := rows[i].entry()
-			if err != nil {
-				return fmt.Errorf("journal: export: seq %d: %w", rows[i].Seq, err)
-			}
-			f := rows[i].leafFields()
-			leaf = appendLeaf(leaf[:0], &f)
-			line := ExportEntry{
-				Seq: e.Seq, At: e.At, ActorID: e.ActorID, ActorRole: e.ActorRole, Action: e.Action,
-				AccountID: e.AccountID, Outcome: e.Outcome, Reason: e.Reason, CorrelationID: e.CorrelationID,
-				EventPositions: e.EventPositions, IP: e.IP, IPSalt: rows[i].IPSalt, IPHash: e.IPHash,
-				UserAgent: e.UserAgent, UASalt: rows[i].UASalt, UAHash: e.UserAgentHash,
-				Leaf: string(leaf), LeafHash: e.LeafHash,
-			}
-			if err := enc.Encode(line); err != nil {
+		for i := range lines {
+			if err := enc.Encode(&lines[i]); err != nil {
 				return fmt.Errorf("journal: export: %w", err)
 			}
 		}
-		next = uint64(rows[len(rows)-1].Seq) + 1
+		next = end
 	}
 	if err := enc.Encode(ExportTrailer{Checkpoint: string(cp.Note)}); err != nil {
 		return fmt.Errorf("journal: export: %w", err)
@@ -119,4 +98,48 @@ func (j *Journal) Export(ctx context.Context, w io.Writer, fromSeq uint64) error
 		return fmt.Errorf("journal: export: %w", err)
 	}
 	return nil
+}
+
+// exportLines reads the leaves [from, to) of both kinds, in seq order.
+func (j *Journal) exportLines(ctx context.Context, from, to uint64) ([]ExportEntry, error) {
+	var rows []entryRow
+	if err := j.db.NewSelect().Model(&rows).Where("seq >= ? AND seq < ?", int64(from), int64(to)).
+		OrderExpr("seq ASC").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("read entries from %d: %w", from, err)
+	}
+	var evs []eventLeafRow
+	if err := j.db.NewSelect().Model(&evs).Where("seq >= ? AND seq < ?", int64(from), int64(to)).
+		OrderExpr("seq ASC").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("read event leaves from %d: %w", from, err)
+	}
+	out := make([]ExportEntry, 0, to-from)
+	var leaf []byte
+	for seq := from; seq < to; seq++ {
+		switch {
+		case len(rows) > 0 && uint64(rows[0].Seq) == seq:
+			e, err := rows[0].entry()
+			if err != nil {
+				return nil, fmt.Errorf("seq %d: %w", seq, err)
+			}
+			f := rows[0].leafFields()
+			leaf = appendLeaf(leaf[:0], &f)
+			out = append(out, ExportEntry{
+				Seq: e.Seq, At: e.At, ActorID: e.ActorID, ActorRole: e.ActorRole, Action: e.Action,
+				AccountID: e.AccountID, Outcome: e.Outcome, Reason: e.Reason, CorrelationID: e.CorrelationID,
+				EventPositions: e.EventPositions, IPHash: e.IPHash, UAHash: e.UserAgentHash,
+				Leaf: string(leaf), LeafHash: e.LeafHash,
+			})
+			rows = rows[1:]
+		case len(evs) > 0 && uint64(evs[0].Seq) == seq:
+			l := evs[0].leaf()
+			out = append(out, ExportEntry{
+				Seq: l.Seq, Kind: "event", Position: l.Position, EventHash: l.EventHash,
+				Leaf: string(CanonicalEventLeaf(l)), LeafHash: l.LeafHash,
+			})
+			evs = evs[1:]
+		default:
+			return nil, fmt.Errorf("entry %d is missing", seq)
+		}
+	}
+	return out, nil
 }

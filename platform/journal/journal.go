@@ -1,6 +1,9 @@
 // Package journal keeps Kabinet's tamper-evident action journal: every action
 // (done, refused or denied) is an entry and a leaf of an RFC 6962 Merkle tree,
 // in the style of Certificate Transparency and the Go checksum database.
+// Every event of the event store is a leaf of the same tree too (an event
+// leaf, see EventRef), so that Verify, given the store (Options.Events),
+// recomputes every event and names the first bad position.
 //
 // The journal publishes signed checkpoints (C2SP tlog-checkpoint bodies signed
 // as C2SP signed notes with Ed25519), inclusion proofs and consistency proofs
@@ -107,6 +110,9 @@ type Options struct {
 	VerifierKey string
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Events, optional, is the event store whose events the event leaves
+	// stand for: Verify then recomputes every event's hash from it.
+	Events EventSource
 }
 
 // Journal is the action journal over one SQL database. It is safe for
@@ -120,6 +126,7 @@ type Journal struct {
 	every       uint64
 	interval    time.Duration
 	now         func() time.Time
+	events      EventSource
 }
 
 // Errors callers branch on.
@@ -161,6 +168,7 @@ func Open(ctx context.Context, db *sqldb.DB, signer note.Signer, verifier note.V
 	j := &Journal{
 		db: db, signer: signer, verifier: verifier, verifierKey: opts.VerifierKey,
 		origin: opts.Origin, every: opts.CheckpointEvery, interval: opts.CheckpointInterval, now: opts.Now,
+		events: opts.Events,
 	}
 	if j.origin == "" {
 		j.origin = verifier.Name()

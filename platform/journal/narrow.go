@@ -73,7 +73,7 @@ func (v *verifier) firstStoredDifference(ctx context.Context, begin, end uint64)
 // firstLeafDifference finds the first entry in [begin, end) whose leaf hash
 // differs from the stored leaf node.
 func (v *verifier) firstLeafDifference(ctx context.Context, begin, end uint64) (*uint64, error) {
-	rows, err := v.tx.QueryContext(ctx, `SELECT e.seq, e.leaf_hash, n.hash FROM journal_entries e
+	rows, err := v.tx.QueryContext(ctx, `SELECT e.seq, e.leaf_hash, n.hash FROM `+allLeaves+` e
 		LEFT JOIN journal_nodes n ON n.level = 0 AND n.idx = e.seq
 		WHERE e.seq >= ? AND e.seq < ? ORDER BY e.seq`, int64(begin), int64(end))
 	if err != nil {
@@ -110,7 +110,7 @@ func (v *verifier) rebuildNodes(ctx context.Context, begin, end uint64) ([][]nod
 		}
 		byLevel[id.Level] = append(byLevel[id.Level], nodeRow{Level: int16(id.Level), Idx: int64(id.Index), Hash: h})
 	}
-	rows, err := v.tx.QueryContext(ctx, `SELECT leaf_hash FROM journal_entries WHERE seq >= ? AND seq < ? ORDER BY seq`,
+	rows, err := v.tx.QueryContext(ctx, `SELECT leaf_hash FROM `+allLeaves+` l WHERE seq >= ? AND seq < ? ORDER BY seq`,
 		int64(begin), int64(end))
 	if err != nil {
 		return nil, fmt.Errorf("rebuild subtrees: %w", err)

@@ -75,6 +75,7 @@ var ddl = []string{
 // Migrations are the journal's tables, oldest first.
 var Migrations = schema.Component{Name: "journal", Migrations: []schema.Migration{
 	{ID: "0001_tables", Up: createTables},
+	{ID: "0002_event_leaves", Up: schema.SQL(eventLeafSchema...)},
 }}
 
 // createTables runs the DDL above: on a journal created before

@@ -12,6 +12,8 @@ import (
 	"github.com/transparency-dev/merkle/compact"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
+
+	"github.com/kabinet/kabinet/platform/eventstore"
 )
 
 // VerifyResult is the outcome of Verify.
@@ -28,6 +30,27 @@ type VerifyResult struct {
 	// signed or whose root the entries no longer produce.
 	FirstBadCheckpoint *uint64
 	Reason             string
+
+	// EventLeaves is how many event leaves were checked (Entries counts
+	// the action entries).
+	EventLeaves uint64
+	// Events is how many event leaves were recomputed from the event store
+	// (0 when the journal has no EventSource).
+	Events uint64
+	// FirstBadPosition is the global position of the first event found bad:
+	// edited, deleted, moved or inserted in the event store, or its leaf
+	// edited in the journal.
+	FirstBadPosition *uint64
+	// CheckpointSize is the size of the latest signed checkpoint that the
+	// rebuilt tree matched (0 when none did): what Verify vouches for.
+	CheckpointSize uint64
+	// ProvenPosition: every event up to this global position has a leaf in
+	// the tree of CheckpointSize, recomputed and matched.
+	ProvenPosition uint64
+	// EventHead is the last position with an event leaf; StoreHead the
+	// event store's head; Unproven how many events lie past ProvenPosition
+	// (not yet proven: not journaled yet, or not under a checkpoint yet).
+	EventHead, StoreHead, Unproven uint64
 }
 
 // verifier is one run of Verify.
@@ -44,6 +67,11 @@ type verifier struct {
 	lh   *leafHasher
 	sum  []byte
 	h    hash.Hash
+	ctx  context.Context
+	// Event leaves: the last one's position, and the store's events read ahead.
+	evPos uint64
+	evBuf []eventstore.RecordedEvent
+	evIdx int
 	// pending is a checkpoint mismatch found while streaming, narrowed down
 	// once the stream is closed (one connection runs one query at a time).
 	pending *narrowing
@@ -68,7 +96,7 @@ func (j *Journal) Verify(ctx context.Context) (VerifyResult, error) {
 	}
 	var res VerifyResult
 	err := j.db.RunInTx(ctx, opts, func(ctx context.Context, tx bun.Tx) error {
-		v := &verifier{j: j, tx: tx, lh: newLeafHasher(), h: sha256.New()}
+		v := &verifier{j: j, tx: tx, ctx: ctx, lh: newLeafHasher(), h: sha256.New()}
 		var err error
 		res, err = v.run(ctx)
 		return err
@@ -100,6 +128,9 @@ func (v *verifier) run(ctx context.Context) (VerifyResult, error) {
 		_, err := v.narrow(ctx, v.pending.end, true, v.pending.reason)
 		return v.res, err
 	}
+	if err := v.finishEvents(); err != nil {
+		return v.res, err
+	}
 	if done {
 		return v.res, nil
 	}
@@ -120,6 +151,9 @@ func (v *verifier) check(b *rowBatch, i int) (bool, error) {
 		return v.fail(want, fmt.Sprintf("entry %d is missing (found %d next)", want, seq)), nil
 	case want >= v.st.size:
 		return v.fail(want, fmt.Sprintf("entry %d lies beyond the tree size %d", want, v.st.size)), nil
+	}
+	if b.rows[i].kind == kindEvent {
+		return v.checkEvent(b, i, want)
 	}
 	if reason := v.checkFields(b, i); reason != "" {
 		return v.fail(want, fmt.Sprintf("entry %d: %s", want, reason)), nil
@@ -203,6 +237,7 @@ func (v *verifier) reachCheckpoints() (bool, error) {
 			return true, nil
 		}
 		v.res.Checkpoints++
+		v.res.CheckpointSize, v.res.ProvenPosition = cp.Size, v.evPos
 		v.next++
 		v.good = clone(v.tree)
 	}

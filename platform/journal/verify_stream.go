@@ -6,10 +6,16 @@ import (
 	"fmt"
 )
 
-// verifyColumns is the stored entry, in the order the scanner reads it: two
-// integers, then the byte fields f0…f14 (see the field indexes below).
-const verifyColumns = `seq, at_us, actor_id, actor_role, action, account_id, outcome, reason,
-	correlation_id, event_positions, ip, ip_salt, ip_hash, user_agent, ua_salt, ua_hash, leaf_hash`
+// verifyLeaves is every stored leaf in seq order, as the scanner reads it:
+// three integers (kind, seq, at_us), then the byte fields f0…f14 (see the
+// field indexes below). An event leaf (kind 1) carries its position in at_us
+// and its event hash in the fEventHash slot; its other fields are NULL.
+const verifyLeaves = `SELECT 0, seq, at_us, actor_id, actor_role, action, account_id, outcome, reason,
+	correlation_id, event_positions, ip, ip_salt, ip_hash, user_agent, ua_salt, ua_hash, leaf_hash
+	FROM journal_entries
+	UNION ALL SELECT 1, seq, position, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+	event_hash, NULL, NULL, NULL, NULL, leaf_hash FROM journal_event_leaves
+	ORDER BY 2`
 
 // Indexes of a scanned row's byte fields.
 const (
@@ -31,8 +37,19 @@ const (
 	nFields
 )
 
+// fEventHash is the slot of an event leaf's event hash (a binary column on
+// both sides of the union, as PostgreSQL needs).
+const fEventHash = fIPSalt
+
+// Kinds of a scanned leaf.
+const (
+	kindEntry = 0
+	kindEvent = 1
+)
+
 // scannedRow is one row of a batch: integers, and spans of the batch's arena.
 type scannedRow struct {
+	kind      int64
 	seq, atUS int64
 	spans     [nFields]span
 }
@@ -98,7 +115,7 @@ func (v *verifier) stream(ctx context.Context) (done bool, err error) {
 // scan reads the entries in seq order into batches until the rows end or
 // stop is closed.
 func (v *verifier) scan(ctx context.Context, out chan<- *rowBatch, free <-chan *rowBatch, stop <-chan struct{}) error {
-	rows, err := v.tx.QueryContext(ctx, `SELECT `+verifyColumns+` FROM journal_entries ORDER BY seq`)
+	rows, err := v.tx.QueryContext(ctx, verifyLeaves)
 	if err != nil {
 		return fmt.Errorf("read entries: %w", err)
 	}
@@ -106,9 +123,9 @@ func (v *verifier) scan(ctx context.Context, out chan<- *rowBatch, free <-chan *
 	var (
 		row  scannedRow
 		raw  [nFields]sql.RawBytes
-		dest = make([]any, 0, 2+nFields)
+		dest = make([]any, 0, 3+nFields)
 	)
-	dest = append(dest, &row.seq, &row.atUS)
+	dest = append(dest, &row.kind, &row.seq, &row.atUS)
 	for i := range raw {
 		dest = append(dest, &raw[i])
 	}

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
 
 	"github.com/kabinet/kabinet/platform/eventstore"
 )
@@ -140,4 +142,41 @@ func scanEvents(rows *sql.Rows, hint int) ([]eventstore.RecordedEvent, error) {
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// maxPositions bounds the positions of one ReadPositions query.
+const maxPositions = 500
+
+// ReadPositions returns the events at positions, in position order, one
+// query per maxPositions positions (eventstore.PositionReader).
+func (s *Store) ReadPositions(ctx context.Context, positions []uint64) ([]eventstore.RecordedEvent, error) {
+	if s.isDone.Load() {
+		return nil, fmt.Errorf("read positions: %w", eventstore.ErrClosed)
+	}
+	out := make([]eventstore.RecordedEvent, 0, len(positions))
+	for len(positions) > 0 {
+		chunk := positions[:min(len(positions), maxPositions)]
+		positions = positions[len(chunk):]
+		var q strings.Builder
+		args := make([]any, len(chunk))
+		q.WriteString(`SELECT ` + eventColumns + ` FROM events WHERE position IN (`)
+		for i, p := range chunk {
+			if i > 0 {
+				q.WriteByte(',')
+			}
+			q.WriteString("$" + strconv.Itoa(i+1))
+			args[i] = int64(min(p, math.MaxInt64))
+		}
+		q.WriteString(`) ORDER BY position`)
+		rows, err := s.sql.QueryContext(ctx, q.String(), args...)
+		if err != nil {
+			return nil, fmt.Errorf("read positions: %w", err)
+		}
+		evs, err := scanEvents(rows, len(chunk))
+		if err != nil {
+			return nil, fmt.Errorf("read positions: %w", err)
+		}
+		out = append(out, evs...)
+	}
+	return out, nil
 }

@@ -23,11 +23,25 @@ const (
 	MaxLimit     = 500
 )
 
+// ReadObserver learns of every answered read of the security endpoints
+// (entries, verification, inclusion proofs), so that it can journal it:
+// action names the read, accountID the account the read was filtered by
+// ("" when none). nil observes nothing.
+type ReadObserver func(r *http.Request, action, accountID string)
+
+// Actions the ReadObserver is told of.
+const (
+	ActionReadJournal   = "ReadJournal"
+	ActionVerifyJournal = "VerifyJournal"
+	ActionReadInclusion = "ReadJournalInclusionProof"
+)
+
 // Routes mounts the journal endpoints on r. requireSecurity guards the
 // endpoints that show entries (the security role); the checkpoints,
-// consistency proofs and the public key are public by design.
-func Routes(r chi.Router, j *journal.Journal, requireSecurity func(http.Handler) http.Handler) {
-	h := handlers{j: j}
+// consistency proofs and the public key are public by design. onRead, when
+// not nil, is told of every answered read of the guarded endpoints.
+func Routes(r chi.Router, j *journal.Journal, requireSecurity func(http.Handler) http.Handler, onRead ReadObserver) {
+	h := handlers{j: j, onRead: onRead}
 	r.Group(func(r chi.Router) {
 		r.Use(requireSecurity)
 		r.Get("/v1/journal", h.list)
@@ -40,7 +54,16 @@ func Routes(r chi.Router, j *journal.Journal, requireSecurity func(http.Handler)
 	r.Get("/v1/journal/public-key", h.publicKey)
 }
 
-type handlers struct{ j *journal.Journal }
+type handlers struct {
+	j      *journal.Journal
+	onRead ReadObserver
+}
+
+func (h handlers) read(r *http.Request, action, accountID string) {
+	if h.onRead != nil {
+		h.onRead(r, action, accountID)
+	}
+}
 
 // Item is one entry of GET /v1/journal.
 type Item struct {
@@ -118,6 +141,7 @@ func (h handlers) list(w http.ResponseWriter, r *http.Request) {
 			UserAgentHash: e.UserAgentHash, Erased: e.Erased, LeafHash: e.LeafHash,
 		})
 	}
+	h.read(r, ActionReadJournal, f.AccountID)
 	writeJSON(w, out)
 }
 
@@ -130,6 +154,18 @@ type VerifyAnswer struct {
 	FirstBadSeq        *uint64 `json:"first_bad_seq,omitempty"`
 	FirstBadCheckpoint *uint64 `json:"first_bad_checkpoint,omitempty"`
 	Reason             string  `json:"reason,omitempty"`
+	// Events under proof: event leaves checked, events recomputed from the
+	// event store, the first bad global position, the signed checkpoint
+	// the answer vouches for, the last position proven under it, and the
+	// events not yet proven (past it).
+	EventLeaves      uint64  `json:"event_leaves"`
+	Events           uint64  `json:"events"`
+	FirstBadPosition *uint64 `json:"first_bad_position,omitempty"`
+	CheckpointSize   uint64  `json:"checkpoint_size"`
+	ProvenPosition   uint64  `json:"proven_position"`
+	EventHead        uint64  `json:"event_head"`
+	StoreHead        uint64  `json:"store_head"`
+	Unproven         uint64  `json:"unproven_events"`
 }
 
 func (h handlers) verify(w http.ResponseWriter, r *http.Request) {
@@ -138,9 +174,13 @@ func (h handlers) verify(w http.ResponseWriter, r *http.Request) {
 		internal(w, r, err)
 		return
 	}
+	h.read(r, ActionVerifyJournal, "")
 	writeJSON(w, VerifyAnswer{
 		OK: res.OK, Entries: res.Entries, Checkpoints: res.Checkpoints, RootHash: res.RootHash,
 		FirstBadSeq: res.FirstBadSeq, FirstBadCheckpoint: res.FirstBadCheckpoint, Reason: res.Reason,
+		EventLeaves: res.EventLeaves, Events: res.Events, FirstBadPosition: res.FirstBadPosition,
+		CheckpointSize: res.CheckpointSize, ProvenPosition: res.ProvenPosition,
+		EventHead: res.EventHead, StoreHead: res.StoreHead, Unproven: res.Unproven,
 	})
 }
 
@@ -178,6 +218,7 @@ func (h handlers) inclusion(w http.ResponseWriter, r *http.Request) {
 		journalError(w, r, err)
 		return
 	}
+	h.read(r, ActionReadInclusion, "")
 	writeJSON(w, InclusionAnswer{Seq: seq, Size: size, LeafHash: leaf, Hashes: nonNil(hashes)})
 }
 

@@ -51,7 +51,7 @@ func newServer(t *testing.T, db *sqldb.DB) server {
 	j, err := journal.Open(context.Background(), db, s, v, journal.Options{VerifierKey: vkey, CheckpointEvery: 10})
 	require.NoError(t, err)
 	r := chi.NewRouter()
-	journalhttp.Routes(r, j, onlySecurity)
+	journalhttp.Routes(r, j, onlySecurity, nil)
 	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)
 	return server{j: j, db: db, url: srv.URL, vkey: vkey}

@@ -46,7 +46,7 @@ func serve(t *testing.T, db *sqldb.DB, k key) logServer {
 	j, err := journal.Open(context.Background(), db, k.signer, k.verifier, journal.Options{VerifierKey: k.vkey})
 	require.NoError(t, err)
 	r := chi.NewRouter()
-	journalhttp.Routes(r, j, func(h http.Handler) http.Handler { return h })
+	journalhttp.Routes(r, j, func(h http.Handler) http.Handler { return h }, nil)
 	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)
 	return logServer{j: j, url: srv.URL}
