@@ -147,7 +147,7 @@ func (h *HTTP) addDocument(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := h.withMetadata(r)
-	up, err := DecodeDocumentUpload(ctx, mr, h.app.AddDocument.Blobs())
+	up, err := DecodeDocumentUpload(ctx, mr, h.app.AddDocument.Blobs(), id.String())
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return

@@ -17,6 +17,7 @@ import (
 	"github.com/kabinet/kabinet/commands/registry"
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/blobstore"
+	"github.com/kabinet/kabinet/platform/blobstore/blobstoretest"
 	"github.com/kabinet/kabinet/platform/eventstore"
 	"github.com/kabinet/kabinet/platform/eventstore/sqlstore"
 	"github.com/kabinet/kabinet/platform/sqldb/sqltest"
@@ -67,7 +68,7 @@ func newIdentityFixture(t *testing.T) *identityFixture {
 	store, err := sqlstore.New(ctx, sqltest.SQLite(t), sqlstore.Options{})
 	require.NoError(t, err)
 	t.Cleanup(func() { store.Close() })
-	blobs, err := blobstore.NewFileStore(t.TempDir(), bytes.Repeat([]byte{7}, blobstore.KeySize))
+	blobs, err := blobstore.NewFileStore(t.TempDir(), bytes.Repeat([]byte{7}, blobstore.KeySize), blobstoretest.NewKeys())
 	require.NoError(t, err)
 	f := &identityFixture{t: t, store: store, blobs: blobs, out: &recordingNotifier{}, key: []byte(strings.Repeat("s", 32)), caDir: t.TempDir()}
 	f.restart()
@@ -128,7 +129,7 @@ func (f *identityFixture) account(phone, surname, given, patronymic, birth strin
 }
 
 func (f *identityFixture) scan() domain.ScanRef {
-	b, err := f.blobs.Put(context.Background(), bytes.NewReader(pdfBytes), domain.MaxScanSize)
+	b, err := f.blobs.Put(context.Background(), blobstoretest.Owner, bytes.NewReader(pdfBytes), domain.MaxScanSize)
 	require.NoError(f.t, err)
 	return domain.ScanRef{BlobID: b.ID, Size: b.Size, Type: b.Type, SHA256: b.SHA256}
 }

@@ -51,8 +51,8 @@ type DocumentUpload struct {
 // file_too_large (with the part in errors[]), and transport errors:
 // 400 malformed_multipart, unknown_part, meta_required, meta_duplicate,
 // malformed_json, unknown_field; 413 too_many_files, body_too_large.
-func DecodeDocumentUpload(ctx context.Context, mr *multipart.Reader, store blobstore.Store) (DocumentUpload, error) {
-	d := uploadDecoder{store: store}
+func DecodeDocumentUpload(ctx context.Context, mr *multipart.Reader, store blobstore.Store, owner string) (DocumentUpload, error) {
+	d := uploadDecoder{store: store, owner: owner}
 	up, err := d.decode(ctx, mr)
 	if err != nil {
 		d.discard(ctx)
@@ -63,6 +63,7 @@ func DecodeDocumentUpload(ctx context.Context, mr *multipart.Reader, store blobs
 
 type uploadDecoder struct {
 	store  blobstore.Store
+	owner  string
 	stored []string
 	files  int
 }
@@ -121,7 +122,7 @@ func (d *uploadDecoder) put(ctx context.Context, part *multipart.Part, name stri
 			Detail: fmt.Sprintf("one upload takes at most %d files", MaxUploadFiles)}
 	}
 	src := &readRecorder{r: part}
-	b, err := d.store.Put(ctx, src, domain.MaxScanSize)
+	b, err := d.store.Put(ctx, d.owner, src, domain.MaxScanSize)
 	if err != nil {
 		var de *domain.Error
 		if errors.As(err, &de) {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/blobstore"
+	"github.com/kabinet/kabinet/platform/blobstore/blobstoretest"
 	"github.com/kabinet/kabinet/platform/httpx"
 )
 
@@ -33,7 +34,7 @@ type memBlobs struct {
 
 func newMemBlobs() *memBlobs { return &memBlobs{blobs: map[string][]byte{}} }
 
-func (m *memBlobs) Put(_ context.Context, r io.Reader, maxSize int64) (blobstore.Blob, error) {
+func (m *memBlobs) Put(_ context.Context, _ string, r io.Reader, maxSize int64) (blobstore.Blob, error) {
 	b, err := io.ReadAll(io.LimitReader(r, maxSize+1))
 	if err != nil {
 		return blobstore.Blob{}, fmt.Errorf("mem: read upload: %w", err)
@@ -106,7 +107,7 @@ func multipartBody(t testing.TB, parts ...part) []byte {
 }
 
 func decode(t testing.TB, store blobstore.Store, body io.Reader) (DocumentUpload, error) {
-	return DecodeDocumentUpload(context.Background(), multipart.NewReader(body, testBoundary), store)
+	return DecodeDocumentUpload(context.Background(), multipart.NewReader(body, testBoundary), store, blobstoretest.Owner)
 }
 
 func meta(s string) part { return part{name: "meta", body: strings.NewReader(s)} }

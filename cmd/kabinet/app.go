@@ -215,10 +215,10 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	if err != nil {
 		return fail(err)
 	}
-	// Identity: scans sealed with the blob key, in <data-dir>/blobs or, to
+	// Identity: scans sealed with their account's data key, in <data-dir>/blobs or, to
 	// be shared by every instance, in the PostgreSQL read store; the
 	// registry simulator; SNILS/INN claim streams.
-	blobs, err := openScans(ctx, c, readDB)
+	blobs, err := openScans(ctx, c, readDB, a.Codec.Keys())
 	if err != nil {
 		return fail(err)
 	}

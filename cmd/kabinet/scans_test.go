@@ -43,7 +43,7 @@ func TestScans_InPostgreSQLWhenTheReadStoreIsPostgreSQL(t *testing.T) {
 	require.NoError(t, other.NewRaw(`SELECT id::text FROM scans`).Scan(context.Background(), &ids))
 	require.Len(t, ids, 1)
 	raw, _ := hex.DecodeString(key)
-	store, err := blobstore.NewPGStore(context.Background(), other, raw)
+	store, err := blobstore.NewPGStore(context.Background(), other, raw, scanKeys{ts.app.Codec.Keys()})
 	require.NoError(t, err)
 	rc, blob, err := store.Open(context.Background(), ids[0])
 	require.NoError(t, err)
@@ -52,6 +52,38 @@ func TestScans_InPostgreSQLWhenTheReadStoreIsPostgreSQL(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, idPDF, got)
 	assert.EqualValues(t, len(idPDF), blob.Size)
+}
+
+// TestScans_SealedUnderTheAccountsDataKey reads an uploaded scan with a
+// store that knows only the accounts' keyring (another blob key): the
+// scan opens, and stops opening once the account's data key is destroyed.
+func TestScans_SealedUnderTheAccountsDataKey(t *testing.T) {
+	ts := startServer(t, nil)
+	id, tok := ts.person("+79131110002")
+	a := ts.upload(id, tok, passportMeta(), idPDF)
+	require.Equal(t, http.StatusCreated, a.status, string(a.raw))
+	entries, err := os.ReadDir(filepath.Join(ts.dataDir, "blobs"))
+	require.NoError(t, err)
+	require.Len(t, entries, 1)
+	raw, err := os.ReadFile(filepath.Join(ts.dataDir, "blobs", entries[0].Name()))
+	require.NoError(t, err)
+	assert.Contains(t, string(raw), id, "the file names its owner")
+
+	keys := ts.app.Codec.Keys()
+	otherDir := t.TempDir()
+	require.NoError(t, os.Symlink(filepath.Join(ts.dataDir, "blobs"), filepath.Join(otherDir, "blobs")))
+	store, err := blobstore.NewFileStore(otherDir, []byte(strings.Repeat("k", blobstore.KeySize)), scanKeys{keys})
+	require.NoError(t, err)
+	rc, _, err := store.Open(context.Background(), entries[0].Name())
+	require.NoError(t, err, "the account's key opens it; the blob key is not needed")
+	got, err := io.ReadAll(rc)
+	require.NoError(t, err)
+	rc.Close()
+	assert.Equal(t, idPDF, got)
+
+	require.NoError(t, keys.Destroy(context.Background(), id))
+	_, _, err = store.Open(context.Background(), entries[0].Name())
+	assert.ErrorIs(t, err, blobstore.ErrErased)
 }
 
 func TestScanStore_SettingIsCheckedAgainstTheReadStore(t *testing.T) {

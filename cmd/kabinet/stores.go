@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/cipher"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"github.com/kabinet/kabinet/platform/eventstore/kurrent"
 	"github.com/kabinet/kabinet/platform/eventstore/sqlstore"
 	"github.com/kabinet/kabinet/platform/journal"
+	"github.com/kabinet/kabinet/platform/pii"
 	"github.com/kabinet/kabinet/platform/sqldb"
 )
 
@@ -142,18 +144,35 @@ func openJournal(ctx context.Context, c Config, db *sqldb.DB, events journal.Eve
 	})
 }
 
-// openScans opens the scan store KABINET_SCAN_STORE names, sealing with
-// KABINET_BLOB_KEY (64 hex digits, shared by the instances) or the data
-// dir's blob.key.
-func openScans(ctx context.Context, c Config, read *sqldb.DB) (blobstore.Store, error) {
+// openScans opens the scan store KABINET_SCAN_STORE names, sealing each
+// scan under its account's data key; scans of the earlier layout stay
+// readable with KABINET_BLOB_KEY (64 hex digits, shared by the instances)
+// or the data dir's blob.key.
+func openScans(ctx context.Context, c Config, read *sqldb.DB, keys *pii.Keyring) (blobstore.Store, error) {
 	key, err := blobKey(c)
 	if err != nil {
 		return nil, err
 	}
 	if c.ScanStore == "postgres" {
-		return blobstore.NewPGStore(ctx, read, key)
+		return blobstore.NewPGStore(ctx, read, key, scanKeys{keys})
 	}
-	return blobstore.NewFileStore(c.DataDir, key)
+	return blobstore.NewFileStore(c.DataDir, key, scanKeys{keys})
+}
+
+// scanKeys gives the scan stores the accounts' data keys.
+type scanKeys struct{ keys *pii.Keyring }
+
+func (s scanKeys) OwnerCipher(ctx context.Context, owner string, create bool) (cipher.AEAD, error) {
+	a, ok, err := s.keys.Cipher(ctx, owner, create)
+	switch {
+	case errors.Is(err, pii.ErrErased):
+		return nil, fmt.Errorf("%w: %w", blobstore.ErrErased, err)
+	case err != nil:
+		return nil, err
+	case !ok:
+		return nil, fmt.Errorf("%s: %w", owner, blobstore.ErrNoKey)
+	}
+	return a, nil
 }
 
 func blobKey(c Config) ([]byte, error) {

@@ -19,14 +19,14 @@ func BenchmarkPutOpen(b *testing.B) {
 	stores := map[string]func(b *testing.B) blobstore.Store{
 		"file": func(b *testing.B) blobstore.Store {
 			dir := b.TempDir()
-			s, err := blobstore.NewFileStore(dir, pgKey)
+			s, err := blobstore.NewFileStore(dir, pgKey, blobstoretest.NewKeys())
 			if err != nil {
 				b.Fatal(err)
 			}
 			return s
 		},
 		"postgres": func(b *testing.B) blobstore.Store {
-			s, err := blobstore.NewPGStore(context.Background(), sqltest.PG(b), pgKey)
+			s, err := blobstore.NewPGStore(context.Background(), sqltest.PG(b), pgKey, blobstoretest.NewKeys())
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -38,7 +38,7 @@ func BenchmarkPutOpen(b *testing.B) {
 			s := stores[name](b)
 			b.SetBytes(int64(len(scan)))
 			for b.Loop() {
-				blob, err := s.Put(context.Background(), bytes.NewReader(scan), domain.MaxScanSize)
+				blob, err := s.Put(context.Background(), blobstoretest.Owner, bytes.NewReader(scan), domain.MaxScanSize)
 				if err != nil {
 					b.Fatal(err)
 				}

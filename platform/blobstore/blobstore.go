@@ -29,13 +29,15 @@ type Blob struct {
 
 // Store keeps scans.
 type Store interface {
-	// Put reads one scan from r and stores it. The type is found from the
+	// Put reads one scan from r and stores it, sealed under the data key of
+	// owner (the account it belongs to). The type is found from the
 	// first bytes (a *domain.Error with domain.CodeFileType when it is not
 	// PDF, JPEG or PNG); more than maxSize bytes is refused with
 	// domain.CodeFileTooLarge without reading the rest of r. A failed Put
 	// leaves nothing behind.
-	Put(ctx context.Context, r io.Reader, maxSize int64) (Blob, error)
-	// Open returns the scan's plaintext as a stream, and its description.
+	Put(ctx context.Context, owner string, r io.Reader, maxSize int64) (Blob, error)
+	// Open returns the scan's plaintext as a stream, and its description;
+	// ErrErased once its owner's data key was destroyed.
 	// Reads fail with ErrCorrupt when the stored bytes were altered, so read
 	// to the end before trusting the whole. ErrNotFound when there is no
 	// blob with that id.

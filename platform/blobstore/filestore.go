@@ -1,7 +1,6 @@
 package blobstore
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -13,8 +12,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-
-	"github.com/kabinet/kabinet/domain"
 )
 
 // tempPattern names uploads in progress; they live beside the blobs so the
@@ -38,8 +35,8 @@ var _ Store = (*FileStore)(nil)
 // NewFileStore opens the store under <dataDir>/blobs, creating the
 // directory (0700) if needed, with a 32-byte key (see LoadOrCreateKey).
 // Uploads a crashed process left behind more than an hour ago are removed.
-func NewFileStore(dataDir string, key []byte) (*FileStore, error) {
-	c, err := newScanCipher(key)
+func NewFileStore(dataDir string, key []byte, keys OwnerKeys) (*FileStore, error) {
+	c, err := newScanCipher(key, keys)
 	if err != nil {
 		return nil, err
 	}
@@ -52,16 +49,26 @@ func NewFileStore(dataDir string, key []byte) (*FileStore, error) {
 	return s, nil
 }
 
-// Put implements Store. It streams: at most maxSize+1 bytes are read from r
-// and at most one 64 KiB chunk of plaintext is held in memory.
-func (s *FileStore) Put(ctx context.Context, r io.Reader, maxSize int64) (Blob, error) {
+// Put implements Store. The scan is sealed in memory (scans are at most
+// a few MiB), written to a temporary file, synced and renamed into place:
+// a failed Put leaves no file.
+func (s *FileStore) Put(ctx context.Context, owner string, r io.Reader, maxSize int64) (Blob, error) {
 	u, err := newUpload(r, maxSize)
 	if err != nil {
 		return Blob{}, err
 	}
+	sealed, blob, err := s.cipher.sealOwned(ctx, owner, u)
+	if err != nil {
+		return Blob{}, err
+	}
+	return blob, s.write(blob.ID, sealed)
+}
+
+// write stores sealed as the blob id's file, durably.
+func (s *FileStore) write(id string, sealed []byte) error {
 	tmp, err := os.CreateTemp(s.dir, tempPattern)
 	if err != nil {
-		return Blob{}, fmt.Errorf("blobstore: create upload: %w", err)
+		return fmt.Errorf("blobstore: create upload: %w", err)
 	}
 	ok := false
 	defer func() {
@@ -70,64 +77,20 @@ func (s *FileStore) Put(ctx context.Context, r io.Reader, maxSize int64) (Blob, 
 			os.Remove(tmp.Name())
 		}
 	}()
-
-	blob, err := s.cipher.sealUpload(ctx, tmp, u)
-	if err != nil {
-		return Blob{}, err
+	if _, err := tmp.Write(sealed); err != nil {
+		return fmt.Errorf("blobstore: write upload: %w", err)
 	}
 	if err := tmp.Sync(); err != nil {
-		return Blob{}, fmt.Errorf("blobstore: sync upload: %w", err)
+		return fmt.Errorf("blobstore: sync upload: %w", err)
 	}
 	if err := tmp.Close(); err != nil {
-		return Blob{}, fmt.Errorf("blobstore: close upload: %w", err)
+		return fmt.Errorf("blobstore: close upload: %w", err)
 	}
-	if err := os.Rename(tmp.Name(), s.path(blob.ID)); err != nil {
-		return Blob{}, fmt.Errorf("blobstore: store upload: %w", err)
+	if err := os.Rename(tmp.Name(), s.path(id)); err != nil {
+		return fmt.Errorf("blobstore: store upload: %w", err)
 	}
 	ok = true
-	if err := syncDir(s.dir); err != nil {
-		return Blob{}, err
-	}
-	return blob, nil
-}
-
-// copyChunks seals src chunk by chunk, peeking one byte ahead to know which
-// chunk is the last, and refuses the upload as soon as it has seen more than
-// maxSize bytes.
-func copyChunks(ctx context.Context, w *chunkWriter, src io.Reader, maxSize int64) (int64, error) {
-	br := bufio.NewReaderSize(src, chunkSize)
-	buf := make([]byte, chunkSize)
-	var total int64
-	for {
-		if err := ctx.Err(); err != nil {
-			return 0, err
-		}
-		n, err := io.ReadFull(br, buf)
-		total += int64(n)
-		last := false
-		switch {
-		case err == io.EOF || err == io.ErrUnexpectedEOF:
-			last = true
-		case err != nil:
-			return 0, fmt.Errorf("blobstore: read upload: %w", err)
-		default:
-			if _, err := br.Peek(1); err == io.EOF {
-				last = true
-			} else if err != nil {
-				return 0, fmt.Errorf("blobstore: read upload: %w", err)
-			}
-		}
-		if total > maxSize {
-			return 0, domain.NewError(domain.CodeFileTooLarge, "a scan may be at most %s", sizeText(maxSize)).
-				WithDetail("max_size", maxSize)
-		}
-		if err := w.seal(buf[:n], last); err != nil {
-			return 0, fmt.Errorf("blobstore: write upload: %w", err)
-		}
-		if last {
-			return total, nil
-		}
-	}
+	return syncDir(s.dir)
 }
 
 // Open implements Store.
@@ -146,7 +109,7 @@ func (s *FileStore) Open(ctx context.Context, id string) (io.ReadCloser, Blob, e
 	if err != nil {
 		return nil, Blob{}, fmt.Errorf("blobstore: open: %w", err)
 	}
-	blob, r, err := s.cipher.open(f, id)
+	blob, r, err := s.cipher.open(ctx, f, id)
 	if err != nil {
 		f.Close()
 		return nil, Blob{}, err

@@ -19,17 +19,22 @@ import (
 
 func newFileStore(t *testing.T) (*blobstore.FileStore, string) {
 	t.Helper()
+	return newFileStoreWith(t, blobstoretest.NewKeys())
+}
+
+func newFileStoreWith(t *testing.T, keys blobstore.OwnerKeys) (*blobstore.FileStore, string) {
+	t.Helper()
 	dir := t.TempDir()
 	key, err := blobstore.LoadOrCreateKey(dir)
 	require.NoError(t, err)
-	s, err := blobstore.NewFileStore(dir, key)
+	s, err := blobstore.NewFileStore(dir, key, keys)
 	require.NoError(t, err)
 	return s, dir
 }
 
 func TestFileStore_Contract(t *testing.T) {
-	blobstoretest.Run(t, func(t *testing.T) blobstore.Store {
-		s, _ := newFileStore(t)
+	blobstoretest.Run(t, func(t *testing.T, keys blobstore.OwnerKeys) blobstore.Store {
+		s, _ := newFileStoreWith(t, keys)
 		return s
 	})
 }
@@ -49,7 +54,7 @@ func blobFiles(t *testing.T, dir string) []string {
 func TestFileStore_TooLargeStopsReadingAtTheLimit(t *testing.T) {
 	s, dir := newFileStore(t)
 	cr := &blobstoretest.CountingReader{R: blobstoretest.Endless([]byte("%PDF-1.4"))}
-	_, err := s.Put(t.Context(), cr, domain.MaxScanSize)
+	_, err := s.Put(t.Context(), blobstoretest.Owner, cr, domain.MaxScanSize)
 	requireCode(t, err, domain.CodeFileTooLarge)
 	assert.Equal(t, int64(domain.MaxScanSize+1), cr.N, "reads exactly one byte past the limit")
 	assert.Empty(t, blobFiles(t, dir))
@@ -76,18 +81,18 @@ func TestFileStore_FailedPutsLeaveNothingBehind(t *testing.T) {
 	s, dir := newFileStore(t)
 	ctx := t.Context()
 
-	_, err := s.Put(ctx, bytes.NewReader([]byte("MZ\x90\x00 this is an exe")), domain.MaxScanSize)
+	_, err := s.Put(ctx, blobstoretest.Owner, bytes.NewReader([]byte("MZ\x90\x00 this is an exe")), domain.MaxScanSize)
 	requireCode(t, err, domain.CodeFileType)
 
-	_, err = s.Put(ctx, bytes.NewReader(blobstoretest.PDF(domain.MaxScanSize+1)), domain.MaxScanSize)
+	_, err = s.Put(ctx, blobstoretest.Owner, bytes.NewReader(blobstoretest.PDF(domain.MaxScanSize+1)), domain.MaxScanSize)
 	requireCode(t, err, domain.CodeFileTooLarge)
 
-	_, err = s.Put(ctx, &failingReader{r: bytes.NewReader(blobstoretest.JPEG(500_000)), after: 200_000}, domain.MaxScanSize)
+	_, err = s.Put(ctx, blobstoretest.Owner, &failingReader{r: bytes.NewReader(blobstoretest.JPEG(500_000)), after: 200_000}, domain.MaxScanSize)
 	require.ErrorContains(t, err, "connection reset")
 
 	assert.Empty(t, blobFiles(t, dir), "no blob and no temporary file")
 
-	blob, err := s.Put(ctx, bytes.NewReader(blobstoretest.PNG(1000)), domain.MaxScanSize)
+	blob, err := s.Put(ctx, blobstoretest.Owner, bytes.NewReader(blobstoretest.PNG(1000)), domain.MaxScanSize)
 	require.NoError(t, err)
 	assert.Equal(t, []string{blob.ID}, blobFiles(t, dir))
 }
@@ -104,7 +109,7 @@ func TestFileStore_RemovesStaleUploadsOnStart(t *testing.T) {
 	old := time.Now().Add(-2 * time.Hour)
 	require.NoError(t, os.Chtimes(stale, old, old))
 
-	_, err = blobstore.NewFileStore(dir, key)
+	_, err = blobstore.NewFileStore(dir, key, blobstoretest.NewKeys())
 	require.NoError(t, err)
 	assert.Equal(t, []string{".upload-456"}, blobFiles(t, dir), "a young upload may belong to a running process")
 }
@@ -112,7 +117,7 @@ func TestFileStore_RemovesStaleUploadsOnStart(t *testing.T) {
 func TestFileStore_StoresNoPlaintext(t *testing.T) {
 	s, dir := newFileStore(t)
 	data := append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte("PASSPORT 4509 123456 IVANOV "), 5000)...)
-	blob, err := s.Put(t.Context(), bytes.NewReader(data), domain.MaxScanSize)
+	blob, err := s.Put(t.Context(), blobstoretest.Owner, bytes.NewReader(data), domain.MaxScanSize)
 	require.NoError(t, err)
 	raw, err := os.ReadFile(filepath.Join(dir, "blobs", blob.ID))
 	require.NoError(t, err)
@@ -134,6 +139,57 @@ func readBlob(t *testing.T, s blobstore.Store, id string) ([]byte, error) {
 }
 
 func TestFileStore_DetectsTampering(t *testing.T) {
+	const size = 3*64<<10 + 100
+	const dataOffset = 4 + 1 + 1 + 36 + 12 // magic, version, owner length, owner, nonce
+	fileSize := int64(dataOffset + size + 16)
+
+	tests := []struct {
+		name   string
+		damage func(path string) error
+	}{
+		{"flipped byte in the version", flipAt(4)},
+		{"flipped byte in the owner's length", flipAt(5)},
+		{"flipped byte in the owner", flipAt(10)},
+		{"flipped byte in the nonce", flipAt(dataOffset - 3)},
+		{"flipped byte in the sealed scan", flipAt(dataOffset + 10)},
+		{"flipped byte in the tag", flipAt(fileSize - 1)},
+		{"truncated inside the sealed scan", truncateTo(fileSize - 50)},
+		{"truncated after the header", truncateTo(dataOffset)},
+		{"truncated inside the header", truncateTo(10)},
+		{"bytes appended", appendBytes(make([]byte, 16))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, dir := newFileStore(t)
+			blob, err := s.Put(t.Context(), blobstoretest.Owner, bytes.NewReader(blobstoretest.PDF(size)), domain.MaxScanSize)
+			require.NoError(t, err)
+			path := filepath.Join(dir, "blobs", blob.ID)
+			info, err := os.Stat(path)
+			require.NoError(t, err)
+			require.Equal(t, fileSize, info.Size(), "file layout changed; update the offsets")
+
+			require.NoError(t, tt.damage(path))
+			_, err = readBlob(t, s, blob.ID)
+			assert.ErrorIs(t, err, blobstore.ErrCorrupt)
+		})
+	}
+}
+
+func TestFileStore_ReadsScansOfTheChunkedLayout(t *testing.T) {
+	s, _ := newFileStore(t)
+	data := blobstoretest.PDF(3*64<<10 + 100)
+	blob, err := blobstore.PutChunked(t.Context(), s, bytes.NewReader(data))
+	require.NoError(t, err)
+	rc, got, err := s.Open(t.Context(), blob.ID)
+	require.NoError(t, err)
+	defer rc.Close()
+	plain, err := io.ReadAll(rc)
+	require.NoError(t, err)
+	assert.Equal(t, data, plain)
+	assert.Equal(t, blob, got)
+}
+
+func TestFileStore_DetectsTamperingOfTheChunkedLayout(t *testing.T) {
 	const size = 3*64<<10 + 100 // three full chunks and a short last one
 	const sealedChunk = 64<<10 + 16
 	const dataOffset = 13 + 64
@@ -157,7 +213,7 @@ func TestFileStore_DetectsTampering(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, dir := newFileStore(t)
-			blob, err := s.Put(t.Context(), bytes.NewReader(blobstoretest.PDF(size)), domain.MaxScanSize)
+			blob, err := blobstore.PutChunked(t.Context(), s, bytes.NewReader(blobstoretest.PDF(size)))
 			require.NoError(t, err)
 			path := filepath.Join(dir, "blobs", blob.ID)
 			info, err := os.Stat(path)
@@ -173,9 +229,9 @@ func TestFileStore_DetectsTampering(t *testing.T) {
 
 func TestFileStore_RefusesABlobMovedToAnotherID(t *testing.T) {
 	s, dir := newFileStore(t)
-	a, err := s.Put(t.Context(), bytes.NewReader(blobstoretest.PDF(1000)), domain.MaxScanSize)
+	a, err := s.Put(t.Context(), blobstoretest.Owner, bytes.NewReader(blobstoretest.PDF(1000)), domain.MaxScanSize)
 	require.NoError(t, err)
-	b, err := s.Put(t.Context(), bytes.NewReader(blobstoretest.PNG(1000)), domain.MaxScanSize)
+	b, err := s.Put(t.Context(), blobstoretest.Owner, bytes.NewReader(blobstoretest.PNG(1000)), domain.MaxScanSize)
 	require.NoError(t, err)
 	require.NoError(t, os.Rename(filepath.Join(dir, "blobs", a.ID), filepath.Join(dir, "blobs", b.ID)))
 	_, err = readBlob(t, s, b.ID)
@@ -184,9 +240,9 @@ func TestFileStore_RefusesABlobMovedToAnotherID(t *testing.T) {
 
 func TestFileStore_WrongKeyCannotRead(t *testing.T) {
 	s, dir := newFileStore(t)
-	blob, err := s.Put(t.Context(), bytes.NewReader(blobstoretest.JPEG(1000)), domain.MaxScanSize)
+	blob, err := s.Put(t.Context(), blobstoretest.Owner, bytes.NewReader(blobstoretest.JPEG(1000)), domain.MaxScanSize)
 	require.NoError(t, err)
-	other, err := blobstore.NewFileStore(dir, bytes.Repeat([]byte{7}, blobstore.KeySize))
+	other, err := blobstore.NewFileStore(dir, bytes.Repeat([]byte{7}, blobstore.KeySize), blobstoretest.NewKeys())
 	require.NoError(t, err)
 	_, err = readBlob(t, other, blob.ID)
 	assert.ErrorIs(t, err, blobstore.ErrCorrupt)
@@ -226,13 +282,13 @@ func TestLoadOrCreateKey_RefusesBadKeyFiles(t *testing.T) {
 }
 
 func TestNewFileStore_RefusesWrongKeySize(t *testing.T) {
-	_, err := blobstore.NewFileStore(t.TempDir(), make([]byte, 16))
+	_, err := blobstore.NewFileStore(t.TempDir(), make([]byte, 16), blobstoretest.NewKeys())
 	assert.Error(t, err)
 }
 
 func TestFileStore_PutRefusesNonPositiveLimit(t *testing.T) {
 	s, _ := newFileStore(t)
-	_, err := s.Put(t.Context(), bytes.NewReader(blobstoretest.PDF(10)), 0)
+	_, err := s.Put(t.Context(), blobstoretest.Owner, bytes.NewReader(blobstoretest.PDF(10)), 0)
 	assert.Error(t, err)
 }
 

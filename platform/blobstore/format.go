@@ -6,7 +6,6 @@ import (
 	"crypto/cipher"
 	"crypto/sha256"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -94,28 +93,6 @@ func (s *sealing) aad(kind byte) []byte {
 	a = append(a, s.header...)
 	a = append(a, s.id...)
 	return append(a, kind)
-}
-
-// chunkWriter seals plaintext chunks in order.
-type chunkWriter struct {
-	sealing
-	w       io.Writer
-	counter uint32
-	out     []byte
-}
-
-func (c *chunkWriter) seal(chunk []byte, last bool) error {
-	if c.counter == maxCounter {
-		return errors.New("blobstore: blob too large for the file format")
-	}
-	c.counter++
-	kind := kindChunk
-	if last {
-		kind = kindLastChunk
-	}
-	c.out = c.aead.Seal(c.out[:0], c.nonce(c.counter), chunk, c.aad(kind))
-	_, err := c.w.Write(c.out)
-	return err
 }
 
 // chunkReader opens the chunks of one blob as a plaintext stream and checks,

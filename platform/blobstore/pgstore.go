@@ -38,11 +38,11 @@ var _ Store = (*PGStore)(nil)
 // NewPGStore applies the scans table's migrations and returns the store,
 // sealing with a 32-byte key (see LoadOrCreateKey; every instance must
 // share it).
-func NewPGStore(ctx context.Context, db *sqldb.DB, key []byte) (*PGStore, error) {
+func NewPGStore(ctx context.Context, db *sqldb.DB, key []byte, keys OwnerKeys) (*PGStore, error) {
 	if !db.IsPostgres() {
 		return nil, errors.New("blobstore: PGStore needs PostgreSQL")
 	}
-	c, err := newScanCipher(key)
+	c, err := newScanCipher(key, keys)
 	if err != nil {
 		return nil, err
 	}
@@ -54,20 +54,23 @@ func NewPGStore(ctx context.Context, db *sqldb.DB, key []byte) (*PGStore, error)
 
 // Put implements Store. The upload is sealed into memory, then inserted in
 // one statement: a failed Put leaves no row.
-func (s *PGStore) Put(ctx context.Context, r io.Reader, maxSize int64) (Blob, error) {
+func (s *PGStore) Put(ctx context.Context, owner string, r io.Reader, maxSize int64) (Blob, error) {
 	u, err := newUpload(r, maxSize)
 	if err != nil {
 		return Blob{}, err
 	}
-	var buf memFile
-	blob, err := s.cipher.sealUpload(ctx, &buf, u)
+	sealed, blob, err := s.cipher.sealOwned(ctx, owner, u)
 	if err != nil {
 		return Blob{}, err
 	}
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO scans (id, sealed) VALUES (?, ?)`, blob.ID, buf.b); err != nil {
-		return Blob{}, fmt.Errorf("blobstore: store upload: %w", err)
+	return blob, s.insert(ctx, blob.ID, sealed)
+}
+
+func (s *PGStore) insert(ctx context.Context, id string, sealed []byte) error {
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO scans (id, sealed) VALUES (?, ?)`, id, sealed); err != nil {
+		return fmt.Errorf("blobstore: store upload: %w", err)
 	}
-	return blob, nil
+	return nil
 }
 
 // Open implements Store.
@@ -83,7 +86,7 @@ func (s *PGStore) Open(ctx context.Context, id string) (io.ReadCloser, Blob, err
 	if err != nil {
 		return nil, Blob{}, fmt.Errorf("blobstore: open: %w", err)
 	}
-	blob, r, err := s.cipher.open(io.NopCloser(bytes.NewReader(sealed)), id)
+	blob, r, err := s.cipher.open(ctx, io.NopCloser(bytes.NewReader(sealed)), id)
 	if err != nil {
 		return nil, Blob{}, err
 	}
@@ -105,21 +108,4 @@ func (s *PGStore) Delete(ctx context.Context, id string) error {
 func canonical(id string) bool {
 	u, err := uuid.Parse(id)
 	return err == nil && u.String() == id
-}
-
-// memFile is a sealTarget in memory.
-type memFile struct{ b []byte }
-
-// Write implements io.Writer.
-func (m *memFile) Write(p []byte) (int, error) {
-	m.b = append(m.b, p...)
-	return len(p), nil
-}
-
-// WriteAt implements io.WriterAt within what was written.
-func (m *memFile) WriteAt(p []byte, off int64) (int, error) {
-	if off < 0 || off+int64(len(p)) > int64(len(m.b)) {
-		return 0, fmt.Errorf("blobstore: write at %d beyond %d bytes", off, len(m.b))
-	}
-	return copy(m.b[off:], p), nil
 }

@@ -5,9 +5,9 @@ import (
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -17,14 +17,20 @@ import (
 	"github.com/kabinet/kabinet/domain"
 )
 
-// scanCipher is how every adapter keeps a scan at rest (see format.go):
-// FileStore writes its output to a file, PGStore to a row. A change of the
-// format or of the keys is made here and applies to both.
+// scanCipher is how every adapter keeps a scan at rest: FileStore writes
+// its output to a file, PGStore to a row. New scans are sealed under their
+// owner's data key (owner.go); scans of the earlier chunked layout
+// (format.go), sealed with the store's own key, stay readable. A change of
+// the format or of the keys is made here and applies to both.
 type scanCipher struct {
-	aead cipher.AEAD
+	aead cipher.AEAD // the store's key, for the earlier layout
+	keys OwnerKeys
 }
 
-func newScanCipher(key []byte) (scanCipher, error) {
+func newScanCipher(key []byte, keys OwnerKeys) (scanCipher, error) {
+	if keys == nil {
+		return scanCipher{}, errors.New("blobstore: owner keys are required")
+	}
 	if len(key) != KeySize {
 		return scanCipher{}, fmt.Errorf("blobstore: key is %d bytes, want %d", len(key), KeySize)
 	}
@@ -36,7 +42,7 @@ func newScanCipher(key []byte) (scanCipher, error) {
 	if err != nil {
 		return scanCipher{}, fmt.Errorf("blobstore: %w", err)
 	}
-	return scanCipher{aead: aead}, nil
+	return scanCipher{aead: aead, keys: keys}, nil
 }
 
 // upload is a scan being put: its id and type found from its first
@@ -74,65 +80,40 @@ func newUpload(r io.Reader, maxSize int64) (*upload, error) {
 	}, nil
 }
 
-// sealUpload seals u into dst and returns the blob's full description.
-func (c scanCipher) sealUpload(ctx context.Context, dst sealTarget, u *upload) (Blob, error) {
-	blob := u.blob
-	size, err := c.seal(ctx, dst, blob, u.src, u.maxSize, u.sum)
-	if err != nil {
-		return Blob{}, err
-	}
-	blob.Size = size
-	blob.SHA256 = hex.EncodeToString(u.sum.Sum(nil))
-	return blob, nil
-}
-
-// sealTarget is where seal writes: in order, then the meta block in place.
-type sealTarget interface {
-	io.Writer
-	io.WriterAt
-}
-
-// seal encrypts src into f: header, a placeholder for the meta block, the
-// chunks, then the meta block in its place once size and hash are known.
-func (c scanCipher) seal(ctx context.Context, f sealTarget, blob Blob, src io.Reader, maxSize int64, sum hash.Hash) (int64, error) {
-	prefix := make([]byte, prefixSize)
-	if _, err := rand.Read(prefix); err != nil {
-		return 0, fmt.Errorf("blobstore: nonce prefix: %w", err)
-	}
-	seal := sealing{aead: c.aead, header: newHeader(prefix), id: blob.ID}
-	if _, err := f.Write(append(seal.header, make([]byte, metaSealed)...)); err != nil {
-		return 0, fmt.Errorf("blobstore: write upload: %w", err)
-	}
-	w := &chunkWriter{sealing: seal, w: f}
-	size, err := copyChunks(ctx, w, src, maxSize)
-	if err != nil {
-		return 0, err
-	}
-	m := meta{size: size, typeName: blob.Type.String()}
-	sum.Sum(m.sum[:0])
-	sealedMeta := c.aead.Seal(nil, seal.nonce(0), m.marshal(), seal.aad(kindMeta))
-	if _, err := f.WriteAt(sealedMeta, int64(headerSize)); err != nil {
-		return 0, fmt.Errorf("blobstore: write upload: %w", err)
-	}
-	return size, nil
-}
-
-// open authenticates the header and meta block of a sealed scan read
-// from f and returns its description and a reader of its plaintext, which
-// closes f.
-func (c scanCipher) open(f io.ReadCloser, id string) (Blob, *chunkReader, error) {
-	start := make([]byte, dataOffset)
-	if _, err := io.ReadFull(f, start); err != nil {
+// open authenticates a sealed scan read from f, of either layout, and
+// returns its description and a reader of its plaintext, which closes f.
+func (c scanCipher) open(ctx context.Context, f io.ReadCloser, id string) (Blob, io.ReadCloser, error) {
+	head := make([]byte, len(magic)+1)
+	if _, err := io.ReadFull(f, head); err != nil {
 		if err == io.EOF || err == io.ErrUnexpectedEOF {
 			return Blob{}, nil, corrupt("file shorter than its header")
 		}
 		return Blob{}, nil, fmt.Errorf("blobstore: read: %w", err)
 	}
-	if string(start[:len(magic)]) != magic {
+	if string(head[:len(magic)]) != magic {
 		return Blob{}, nil, corrupt("not a blob file")
 	}
-	if v := start[len(magic)]; v != version {
+	switch v := head[len(magic)]; v {
+	case ownerVersion:
+		defer f.Close()
+		return c.openOwned(ctx, head, f, id)
+	case version:
+		return c.openChunked(head, f, id)
+	default:
 		return Blob{}, nil, corrupt("unknown format version %d", v)
+	}
+}
+
+// openChunked authenticates the header and meta block of a scan of the
+// earlier chunked layout, whose first bytes were read as head.
+func (c scanCipher) openChunked(head []byte, f io.ReadCloser, id string) (Blob, io.ReadCloser, error) {
+	start := make([]byte, dataOffset)
+	copy(start, head)
+	if _, err := io.ReadFull(f, start[len(head):]); err != nil {
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return Blob{}, nil, corrupt("file shorter than its header")
+		}
+		return Blob{}, nil, fmt.Errorf("blobstore: read: %w", err)
 	}
 	seal := sealing{aead: c.aead, header: start[:headerSize], id: id}
 	plain, err := c.aead.Open(nil, seal.nonce(0), start[headerSize:], seal.aad(kindMeta))

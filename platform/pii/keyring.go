@@ -81,6 +81,12 @@ func (k *Keyring) Key(ctx context.Context, account string, create bool) (key []b
 	return dk.key, true, nil
 }
 
+// Cipher is Key's AES-256-GCM cipher, for what else is sealed under the
+// account's key (its document scans).
+func (k *Keyring) Cipher(ctx context.Context, account string, create bool) (cipher.AEAD, bool, error) {
+	return k.aead(ctx, account, create)
+}
+
 // aead is Key's cipher, built once per cached key.
 func (k *Keyring) aead(ctx context.Context, account string, create bool) (cipher.AEAD, bool, error) {
 	dk, ok, err := k.dataKey(ctx, account, create)

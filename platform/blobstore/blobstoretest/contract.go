@@ -74,10 +74,37 @@ func (zeros) Read(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// Run runs the contract against stores made by newStore, one per subtest.
-func Run(t *testing.T, newStore func(t *testing.T) blobstore.Store) {
+// Run runs the contract against stores made by newStore, one per subtest,
+// each sealing with the keys it is given.
+func Run(t *testing.T, newStore func(t *testing.T, keys blobstore.OwnerKeys) blobstore.Store) {
+	t.Run("ErasingTheOwnersKeyLeavesTheScanUnreadable", func(t *testing.T) {
+		keys := NewKeys()
+		s := newStore(t, keys)
+		mine, err := s.Put(t.Context(), Owner, bytes.NewReader(PDF(5000)), domain.MaxScanSize)
+		require.NoError(t, err)
+		other := "0192d2a4-5c1e-7b3a-9f00-000000000002"
+		theirs, err := s.Put(t.Context(), other, bytes.NewReader(PNG(5000)), domain.MaxScanSize)
+		require.NoError(t, err)
+		keys.Erase(Owner)
+		_, _, err = s.Open(t.Context(), mine.ID)
+		assert.ErrorIs(t, err, blobstore.ErrErased)
+		_, err = s.Put(t.Context(), Owner, bytes.NewReader(PDF(100)), domain.MaxScanSize)
+		assert.ErrorIs(t, err, blobstore.ErrErased, "nothing new is sealed under an erased owner")
+		rc, blob, err := s.Open(t.Context(), theirs.ID)
+		require.NoError(t, err, "another owner's scans are untouched")
+		got, err := io.ReadAll(rc)
+		require.NoError(t, err)
+		rc.Close()
+		assert.Equal(t, PNG(5000), got)
+		assert.Equal(t, theirs, blob)
+	})
+	t.Run("PutRefusesAnEmptyOwner", func(t *testing.T) {
+		s := newStore(t, NewKeys())
+		_, err := s.Put(t.Context(), "", bytes.NewReader(PDF(100)), domain.MaxScanSize)
+		assert.Error(t, err)
+	})
 	t.Run("RoundTripKeepsBytesTypeSizeAndHash", func(t *testing.T) {
-		s := newStore(t)
+		s := newStore(t, NewKeys())
 		cases := []struct {
 			name string
 			data []byte
@@ -91,7 +118,7 @@ func Run(t *testing.T, newStore func(t *testing.T) blobstore.Store) {
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
-				blob, err := s.Put(t.Context(), bytes.NewReader(c.data), domain.MaxScanSize)
+				blob, err := s.Put(t.Context(), Owner, bytes.NewReader(c.data), domain.MaxScanSize)
 				require.NoError(t, err)
 				sum := sha256.Sum256(c.data)
 				assert.Equal(t, int64(len(c.data)), blob.Size)
@@ -113,13 +140,13 @@ func Run(t *testing.T, newStore func(t *testing.T) blobstore.Store) {
 	})
 
 	t.Run("RefusesFilesThatAreNotScans", func(t *testing.T) {
-		s := newStore(t)
+		s := newStore(t, NewKeys())
 		for name, data := range map[string][]byte{
 			"exe":   append([]byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00"), make([]byte, 1000)...),
 			"empty": nil,
 			"gif":   []byte("GIF89a\x01\x00\x01\x00"),
 		} {
-			_, err := s.Put(t.Context(), bytes.NewReader(data), domain.MaxScanSize)
+			_, err := s.Put(t.Context(), Owner, bytes.NewReader(data), domain.MaxScanSize)
 			var de *domain.Error
 			require.True(t, errors.As(err, &de), "%s: want a domain error, got %v", name, err)
 			assert.Equal(t, domain.CodeFileType, de.Code, name)
@@ -127,25 +154,25 @@ func Run(t *testing.T, newStore func(t *testing.T) blobstore.Store) {
 	})
 
 	t.Run("RefusesTooLargeWithoutReadingTheRest", func(t *testing.T) {
-		s := newStore(t)
+		s := newStore(t, NewKeys())
 		cr := &CountingReader{R: Endless(pdfMagic)}
-		_, err := s.Put(t.Context(), cr, domain.MaxScanSize)
+		_, err := s.Put(t.Context(), Owner, cr, domain.MaxScanSize)
 		var de *domain.Error
 		require.True(t, errors.As(err, &de), "want a domain error, got %v", err)
 		assert.Equal(t, domain.CodeFileTooLarge, de.Code)
 		assert.LessOrEqual(t, cr.N, int64(domain.MaxScanSize+64<<10), "read far beyond the limit")
 
-		_, err = s.Put(t.Context(), bytes.NewReader(PDF(domain.MaxScanSize+1)), domain.MaxScanSize)
+		_, err = s.Put(t.Context(), Owner, bytes.NewReader(PDF(domain.MaxScanSize+1)), domain.MaxScanSize)
 		require.True(t, errors.As(err, &de))
 		assert.Equal(t, domain.CodeFileTooLarge, de.Code)
 
-		_, err = s.Put(t.Context(), bytes.NewReader(PNG(1001)), 1000)
+		_, err = s.Put(t.Context(), Owner, bytes.NewReader(PNG(1001)), 1000)
 		require.True(t, errors.As(err, &de))
 		assert.Equal(t, domain.CodeFileTooLarge, de.Code)
 	})
 
 	t.Run("OpenUnknownIsNotFound", func(t *testing.T) {
-		s := newStore(t)
+		s := newStore(t, NewKeys())
 		for _, id := range []string{uuid.Must(uuid.NewV7()).String(), "", "../blob.key", "not-a-uuid"} {
 			_, _, err := s.Open(t.Context(), id)
 			assert.ErrorIs(t, err, blobstore.ErrNotFound, id)
@@ -153,8 +180,8 @@ func Run(t *testing.T, newStore func(t *testing.T) blobstore.Store) {
 	})
 
 	t.Run("DeleteRemovesAndIsIdempotent", func(t *testing.T) {
-		s := newStore(t)
-		blob, err := s.Put(t.Context(), bytes.NewReader(PNG(5000)), domain.MaxScanSize)
+		s := newStore(t, NewKeys())
+		blob, err := s.Put(t.Context(), Owner, bytes.NewReader(PNG(5000)), domain.MaxScanSize)
 		require.NoError(t, err)
 		require.NoError(t, s.Delete(t.Context(), blob.ID))
 		_, _, err = s.Open(t.Context(), blob.ID)
@@ -163,20 +190,20 @@ func Run(t *testing.T, newStore func(t *testing.T) blobstore.Store) {
 	})
 
 	t.Run("CancelledPutFails", func(t *testing.T) {
-		s := newStore(t)
+		s := newStore(t, NewKeys())
 		ctx, cancel := context.WithCancel(t.Context())
 		cancel()
-		_, err := s.Put(ctx, bytes.NewReader(PDF(200_000)), domain.MaxScanSize)
+		_, err := s.Put(ctx, Owner, bytes.NewReader(PDF(200_000)), domain.MaxScanSize)
 		assert.ErrorIs(t, err, context.Canceled)
 	})
 
 	t.Run("ConcurrentPutsGetDistinctBlobs", func(t *testing.T) {
-		s := newStore(t)
+		s := newStore(t, NewKeys())
 		var wg sync.WaitGroup
 		ids := make([]string, 8)
 		for i := range ids {
 			wg.Go(func() {
-				blob, err := s.Put(t.Context(), bytes.NewReader(Scan(jpegMagic, 70_000+i, uint64(i))), domain.MaxScanSize)
+				blob, err := s.Put(t.Context(), Owner, bytes.NewReader(Scan(jpegMagic, 70_000+i, uint64(i))), domain.MaxScanSize)
 				if assert.NoError(t, err) {
 					ids[i] = blob.ID
 				}
