@@ -40,16 +40,6 @@ func (m Metadata) EncodeIn(ctx context.Context) ([]byte, error) {
 	return m.Encode()
 }
 
-// DecodeMetadata parses stored event metadata.
-func DecodeMetadata(b []byte) (Metadata, error) {
-	var m Metadata
-	if len(b) == 0 {
-		return m, nil
-	}
-	err := json.Unmarshal(b, &m)
-	return m, err
-}
-
 type metadataKey struct{}
 
 // WithMetadata returns ctx carrying the metadata of the command being run.

@@ -18,13 +18,6 @@ func LoadOrCreateSecret(dataDir string) ([]byte, error) {
 	return secrets.LoadOrCreate(filepath.Join(dataDir, SecretFile), "jwt secret", MinSecretBytes)
 }
 
-// LoadSecretFile reads a secret kept in a file (a key-file setting, or the
-// dev secret): it must be a regular file without group or other
-// permissions, holding at least MinSecretBytes bytes, used as is.
-func LoadSecretFile(path string) ([]byte, error) {
-	return secrets.Load(path, "jwt secret", MinSecretBytes)
-}
-
 // SecretFromEnv turns KABINET_JWT_SECRET's value into the HMAC secret: its
 // bytes as they are, at least MinSecretBytes of them, so that several
 // instances given the same value accept each other's tokens.

@@ -17,11 +17,6 @@
 // reading the new tail whenever it meets a position it has not indexed.
 // See the package README for the costs and the conditions (no stream is
 // ever deleted, truncated or scavenged) under which it holds.
-//
-// For scale-out, SubscribePersistent joins a KurrentDB persistent
-// subscription group on $all with the pinned consumer strategy, so that
-// competing workers share the log while one stream's events stay with one
-// worker.
 package kurrent
 
 import (
@@ -55,9 +50,6 @@ type Options struct {
 	// no event delivered in between, before a subscription gives up and
 	// reports the error (default 10).
 	MaxResubscribes int
-	// PersistentBufferSize is how many unacknowledged events the server
-	// sends one persistent-subscription consumer (default 32).
-	PersistentBufferSize int
 	// Logger receives the client library's log lines (connection,
 	// discovery, drops); default slog.Default().
 	Logger *slog.Logger
@@ -75,9 +67,6 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxResubscribes <= 0 {
 		o.MaxResubscribes = 10
-	}
-	if o.PersistentBufferSize <= 0 {
-		o.PersistentBufferSize = 32
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
