@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kabinet/kabinet/domain"
+	"github.com/kabinet/kabinet/platform/delivery"
 	"github.com/kabinet/kabinet/platform/eventstore"
 	"github.com/kabinet/kabinet/platform/sqldb"
 	"github.com/kabinet/kabinet/platform/sqldb/sqltest"
@@ -19,7 +20,7 @@ import (
 
 type discardNotifier struct{}
 
-func (discardNotifier) Notify(context.Context, Notification) error { return nil }
+func (discardNotifier) Notify(context.Context, delivery.Notification) error { return nil }
 
 // applicationDeps are Deps with the application ports over store.
 func applicationDeps(t *testing.T, store eventstore.Store) Deps {

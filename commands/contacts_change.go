@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/kabinet/kabinet/domain"
+	"github.com/kabinet/kabinet/platform/delivery"
 )
 
 // AddContact adds another phone or email to an account and sends its code.
@@ -155,8 +156,8 @@ func (h *WithdrawConsentHandler) Handle(ctx context.Context, cmd WithdrawConsent
 }
 
 // contactCodeNotification is the message carrying a contact's code.
-func contactCodeNotification(account uuid.UUID, ch domain.Channel, to, code string, now time.Time) Notification {
-	n := Notification{
+func contactCodeNotification(account uuid.UUID, ch domain.Channel, to, code string, now time.Time) delivery.Notification {
+	n := delivery.Notification{
 		Channel: "email", To: to, AccountID: account.String(), Code: code, Kind: "contact_code", At: now,
 		Text: fmt.Sprintf("Код подтверждения адреса: %s. Действует 30 минут.", code),
 	}

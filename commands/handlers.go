@@ -7,13 +7,14 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/kabinet/kabinet/domain"
+	"github.com/kabinet/kabinet/platform/delivery"
 )
 
 // Deps are the ports and adapters the command handlers share.
 type Deps struct {
 	Repo     *Repository
 	Claims   *ContactClaims
-	Notifier Notifier
+	Notifier delivery.Notifier
 	Clock    func() time.Time
 	Random   io.Reader // crypto/rand.Reader in production
 	Hasher   domain.CodeHasher

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kabinet/kabinet/commands/registry"
 	"github.com/kabinet/kabinet/domain"
+	"github.com/kabinet/kabinet/platform/delivery"
 )
 
 // ChannelBank is the outbox channel of a partner bank's own messages.
@@ -17,7 +18,7 @@ const ChannelBank = "bank"
 // through the portal's notifier as channel "bank", to the bank's contact
 // for its customer.
 type BankOutbox struct {
-	Notifier Notifier
+	Notifier delivery.Notifier
 	Clock    func() time.Time
 }
 
@@ -25,7 +26,7 @@ var _ registry.BankChannel = BankOutbox{}
 
 // Deliver implements registry.BankChannel.
 func (b BankOutbox) Deliver(ctx context.Context, m registry.BankMessage) error {
-	return b.Notifier.Notify(ctx, Notification{
+	return b.Notifier.Notify(ctx, delivery.Notification{
 		Channel: ChannelBank, To: m.To, AccountID: m.AccountID.String(), Text: m.Text, Code: m.Code,
 		Kind: "identity_code", At: b.Clock(),
 	})
@@ -43,7 +44,7 @@ func (d Deps) sendIdentityCode(ctx context.Context, a *domain.ForeignerAccount, 
 		}
 		return nil
 	}
-	n := Notification{AccountID: a.ID().String(), Code: code, Kind: "identity_code", At: now, Channel: "post"}
+	n := delivery.Notification{AccountID: a.ID().String(), Code: code, Kind: "identity_code", At: now, Channel: "post"}
 	if pd.AddressAbroad != "" {
 		n.To = pd.AddressAbroad
 	} else {

@@ -18,6 +18,7 @@ import (
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/blobstore"
 	"github.com/kabinet/kabinet/platform/blobstore/blobstoretest"
+	"github.com/kabinet/kabinet/platform/delivery"
 	"github.com/kabinet/kabinet/platform/eventstore"
 	"github.com/kabinet/kabinet/platform/eventstore/sqlstore"
 	"github.com/kabinet/kabinet/platform/sqldb/sqltest"
@@ -25,17 +26,17 @@ import (
 
 type recordingNotifier struct {
 	mu   sync.Mutex
-	sent []Notification
+	sent []delivery.Notification
 }
 
-func (r *recordingNotifier) Notify(_ context.Context, n Notification) error {
+func (r *recordingNotifier) Notify(_ context.Context, n delivery.Notification) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.sent = append(r.sent, n)
 	return nil
 }
 
-func (r *recordingNotifier) last() Notification {
+func (r *recordingNotifier) last() delivery.Notification {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.sent[len(r.sent)-1]

@@ -26,6 +26,7 @@ import (
 	"github.com/kabinet/kabinet/commands/signin"
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/auth"
+	"github.com/kabinet/kabinet/platform/delivery"
 	"github.com/kabinet/kabinet/platform/eventstore"
 	"github.com/kabinet/kabinet/platform/httpx"
 	"github.com/kabinet/kabinet/platform/journal"
@@ -161,7 +162,7 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	store := pii.NewStore(raw, a.Codec)
 	a.Store = store
 
-	outbox, err := commands.OpenOutboxFile(c.DataDir)
+	outbox, err := delivery.OpenOutboxFile(c.DataDir)
 	if err != nil {
 		return fail(err)
 	}
@@ -186,7 +187,7 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 		return fail(err)
 	}
 	if c.alsoNotify != nil {
-		notifier = commands.Fanout{notifier, c.alsoNotify}
+		notifier = delivery.Fanout{notifier, c.alsoNotify}
 	}
 	deps := commands.Deps{
 		Repo:     commands.NewRepository(store, newID),

@@ -18,8 +18,8 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/kabinet/kabinet/commands"
 	"github.com/kabinet/kabinet/platform/auth"
+	"github.com/kabinet/kabinet/platform/delivery"
 )
 
 // codeBook captures one-time codes as they are sent, so a load generator
@@ -29,7 +29,7 @@ type codeBook struct {
 	codes map[string]string
 }
 
-func (b *codeBook) Notify(_ context.Context, n commands.Notification) error {
+func (b *codeBook) Notify(_ context.Context, n delivery.Notification) error {
 	if n.Code != "" {
 		b.mu.Lock()
 		b.codes[n.AccountID] = n.Code

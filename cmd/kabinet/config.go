@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kabinet/kabinet/commands"
 	"github.com/kabinet/kabinet/commands/signin"
+	"github.com/kabinet/kabinet/platform/delivery"
 	"github.com/kabinet/kabinet/platform/httpx"
 )
 
@@ -56,7 +56,7 @@ type Config struct {
 	Argon2 signin.Params
 
 	// alsoNotify receives every notification besides the outbox (bench).
-	alsoNotify commands.Notifier
+	alsoNotify delivery.Notifier
 	// noJournalWriter leaves the journal writer stopped (bench comparisons).
 	noJournalWriter bool
 	// clock replaces the wall clock (tests of time limits); nil: time.Now.

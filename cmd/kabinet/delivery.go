@@ -12,7 +12,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/kabinet/kabinet/commands"
 	"github.com/kabinet/kabinet/platform/delivery"
 	"github.com/kabinet/kabinet/platform/sqldb"
 )
@@ -36,11 +35,11 @@ func readDeliveryEnv() deliveryEnv {
 // SMTP and SMS through the gateway when configured, anything else to the
 // file outbox; sends through an adapter are retried with backoff and what
 // never went out is dead-lettered in the read store.
-func openDelivery(ctx context.Context, c Config, read *sqldb.DB, outbox *commands.OutboxFile, clock func() time.Time, logger *slog.Logger) (commands.Notifier, error) {
+func openDelivery(ctx context.Context, c Config, read *sqldb.DB, outbox *delivery.OutboxFile, clock func() time.Time, logger *slog.Logger) (delivery.Notifier, error) {
 	// Outside development a code never reaches a file in clear.
 	outbox.RedactCodes = c.Env != "development"
 	d := c.Delivery
-	channels := map[string]commands.Notifier{}
+	channels := map[string]delivery.Notifier{}
 	if d.SMTPAddr != "" {
 		switch d.SMTPTLS {
 		case delivery.TLSStartTLS, delivery.TLSImplicit, delivery.TLSNone:

@@ -15,6 +15,7 @@ import (
 	"github.com/kabinet/kabinet/commands/journaling"
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/blobstore"
+	"github.com/kabinet/kabinet/platform/delivery"
 	"github.com/kabinet/kabinet/platform/eventstore"
 	"github.com/kabinet/kabinet/platform/journal"
 	"github.com/kabinet/kabinet/platform/pii"
@@ -94,7 +95,7 @@ type shredder struct {
 	codec   *pii.Codec
 	store   eventstore.Store // the opened view, to find the account's scans
 	blobs   blobstore.Store
-	outbox  *commands.OutboxFile
+	outbox  *delivery.OutboxFile
 	journal *journal.Journal
 	writer  *journaling.Writer
 	runner  *projections.Runner

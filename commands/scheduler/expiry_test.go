@@ -15,6 +15,7 @@ import (
 	"github.com/kabinet/kabinet/commands"
 	"github.com/kabinet/kabinet/commands/scheduler"
 	"github.com/kabinet/kabinet/domain"
+	"github.com/kabinet/kabinet/platform/delivery"
 	"github.com/kabinet/kabinet/platform/eventstore"
 	"github.com/kabinet/kabinet/platform/eventstore/sqlstore"
 	"github.com/kabinet/kabinet/platform/sqldb"
@@ -34,7 +35,7 @@ func newID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
 
 type nopNotifier struct{}
 
-func (nopNotifier) Notify(context.Context, commands.Notification) error { return nil }
+func (nopNotifier) Notify(context.Context, delivery.Notification) error { return nil }
 
 func newExpiryFixture(t *testing.T, expire scheduler.ExpireFunc) *expiryFixture {
 	t.Helper()

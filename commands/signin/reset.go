@@ -11,6 +11,7 @@ import (
 
 	"github.com/kabinet/kabinet/commands"
 	"github.com/kabinet/kabinet/domain"
+	"github.com/kabinet/kabinet/platform/delivery"
 )
 
 // destination is the keyed hash of a login, which names reset codes and
@@ -59,7 +60,7 @@ func (s *Service) RequestReset(ctx context.Context, rawLogin, userAgent string) 
 	if l.account == uuid.Nil {
 		return at, nil
 	}
-	n := commands.Notification{Channel: c.Channel, To: l.value, AccountID: c.AccountID, Code: code, Kind: "reset_code", At: now,
+	n := delivery.Notification{Channel: c.Channel, To: l.value, AccountID: c.AccountID, Code: code, Kind: "reset_code", At: now,
 		Text: fmt.Sprintf("Код для восстановления пароля: %s. Если вы его не запрашивали, ничего не делайте.", code)}
 	if err := s.c.Notifier.Notify(ctx, n); err != nil {
 		return at, fmt.Errorf("send reset code: %w", err)

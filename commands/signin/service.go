@@ -23,6 +23,7 @@ import (
 	"github.com/kabinet/kabinet/commands"
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/auth"
+	"github.com/kabinet/kabinet/platform/delivery"
 	"github.com/kabinet/kabinet/platform/httpx"
 	"github.com/kabinet/kabinet/platform/sqldb"
 )
@@ -51,7 +52,7 @@ type Config struct {
 	DB        *sqldb.DB // the read store
 	Repo      *commands.Repository
 	Claims    *commands.ContactClaims
-	Notifier  commands.Notifier
+	Notifier  delivery.Notifier
 	CodeLimit commands.CodeLimiter
 	Issuer    *auth.Issuer
 	Hasher    *Hasher

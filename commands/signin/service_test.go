@@ -16,6 +16,7 @@ import (
 	"github.com/kabinet/kabinet/commands"
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/auth"
+	"github.com/kabinet/kabinet/platform/delivery"
 	"github.com/kabinet/kabinet/platform/eventstore/sqlstore"
 	"github.com/kabinet/kabinet/platform/sqldb"
 	"github.com/kabinet/kabinet/platform/sqldb/sqltest"
@@ -29,17 +30,17 @@ var (
 // outbox keeps every notification, as the outbox file does.
 type outbox struct {
 	mu   sync.Mutex
-	sent []commands.Notification
+	sent []delivery.Notification
 }
 
-func (o *outbox) Notify(_ context.Context, n commands.Notification) error {
+func (o *outbox) Notify(_ context.Context, n delivery.Notification) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.sent = append(o.sent, n)
 	return nil
 }
 
-func (o *outbox) last() commands.Notification {
+func (o *outbox) last() delivery.Notification {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.sent[len(o.sent)-1]

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kabinet/kabinet/commands"
 	"github.com/kabinet/kabinet/domain"
+	"github.com/kabinet/kabinet/platform/delivery"
 )
 
 // Purposes of a challenge.
@@ -276,7 +277,7 @@ func (s *Service) sendCode(ctx context.Context, c *challenge, to domain.ContactS
 		return fmt.Errorf("insert challenge: %w", err)
 	}
 	text := fmt.Sprintf("Код для входа в личный кабинет: %s. Никому не сообщайте код.", code)
-	n := commands.Notification{Channel: notifyChannel(to.Channel), To: to.Value, AccountID: c.AccountID,
+	n := delivery.Notification{Channel: notifyChannel(to.Channel), To: to.Value, AccountID: c.AccountID,
 		Text: text, Code: code, Kind: kind, At: c.CreatedAt}
 	if err := s.c.Notifier.Notify(ctx, n); err != nil {
 		return fmt.Errorf("send %s: %w", kind, err)

@@ -8,8 +8,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
-
-	"github.com/kabinet/kabinet/commands"
 )
 
 // DeadLetter is a notification no attempt delivered. It never holds a
@@ -52,8 +50,8 @@ func OpenDeadLetters(ctx context.Context, db bun.IDB, clock func() time.Time) (*
 }
 
 // Add keeps n, which failed attempts times with cause.
-func (d *DeadLetters) Add(ctx context.Context, n commands.Notification, attempts int, cause error) error {
-	n = commands.Redact(n)
+func (d *DeadLetters) Add(ctx context.Context, n Notification, attempts int, cause error) error {
+	n = Redact(n)
 	msg := ""
 	if cause != nil {
 		msg = cause.Error()

@@ -1,4 +1,5 @@
-// Package delivery carries notifications to people: an SMTP relay for
+// Package delivery carries notifications to people: the Notifier port the
+// write side and the notifications projection send through, an SMTP relay for
 // email, a signed JSON webhook to an SMS gateway, and the file outbox for
 // everything else, each send retried with exponential backoff and, when
 // every attempt failed, kept in a dead-letter list in the read store.
@@ -8,8 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-
-	"github.com/kabinet/kabinet/commands"
 )
 
 // ErrDeadLettered wraps the error of a notification that every attempt
@@ -35,12 +34,12 @@ func IsPermanent(err error) bool {
 // ByChannel sends each notification through the notifier of its channel
 // (email, sms, …), or Default when its channel has none.
 type ByChannel struct {
-	Channels map[string]commands.Notifier
-	Default  commands.Notifier
+	Channels map[string]Notifier
+	Default  Notifier
 }
 
-// Notify implements commands.Notifier.
-func (b ByChannel) Notify(ctx context.Context, n commands.Notification) error {
+// Notify implements Notifier.
+func (b ByChannel) Notify(ctx context.Context, n Notification) error {
 	if x, ok := b.Channels[n.Channel]; ok {
 		return x.Notify(ctx, n)
 	}

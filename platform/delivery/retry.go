@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
-
-	"github.com/kabinet/kabinet/commands"
 )
 
 // Retry sends through Next up to Attempts times, pausing Backoff, then
@@ -14,7 +12,7 @@ import (
 // Permanent failure. A notification that no attempt delivered goes to
 // DeadLetters and Notify returns an error wrapping ErrDeadLettered.
 type Retry struct {
-	Next        commands.Notifier
+	Next        Notifier
 	Attempts    int           // ≥ 1 (default 3)
 	Backoff     time.Duration // first pause (default 200 ms)
 	MaxBackoff  time.Duration // longest pause (default 5 s)
@@ -24,8 +22,8 @@ type Retry struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 }
 
-// Notify implements commands.Notifier.
-func (r *Retry) Notify(ctx context.Context, n commands.Notification) error {
+// Notify implements Notifier.
+func (r *Retry) Notify(ctx context.Context, n Notification) error {
 	attempts, pause, most := r.Attempts, r.Backoff, r.MaxBackoff
 	if attempts < 1 {
 		attempts = 3

@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/kabinet/kabinet/commands"
 	"github.com/kabinet/kabinet/platform/delivery"
 	"github.com/kabinet/kabinet/platform/sqldb"
 	"github.com/kabinet/kabinet/platform/sqldb/sqltest"
@@ -29,7 +28,7 @@ func TestRetry_BacksOffExponentiallyThenDelivers(t *testing.T) {
 	require.NoError(t, err)
 	var p pauses
 	r := &delivery.Retry{Next: sms, Attempts: 5, Backoff: 100 * time.Millisecond, MaxBackoff: 300 * time.Millisecond, Sleep: p.sleep}
-	require.NoError(t, r.Notify(context.Background(), commands.Notification{Channel: "sms", To: "+79123456789", Text: "hi"}))
+	require.NoError(t, r.Notify(context.Background(), delivery.Notification{Channel: "sms", To: "+79123456789", Text: "hi"}))
 	assert.Equal(t, pauses{100 * time.Millisecond, 200 * time.Millisecond, 300 * time.Millisecond}, p, "doubling, capped")
 	assert.Len(t, g.got, 1)
 }
@@ -46,7 +45,7 @@ func TestRetry_DeadLettersWhatNoAttemptDeliveredWithoutTheCode(t *testing.T) {
 		require.NoError(t, err)
 		var p pauses
 		r := &delivery.Retry{Next: sms, Attempts: 3, Backoff: time.Second, DeadLetters: dls, Sleep: p.sleep}
-		n := commands.Notification{Channel: "sms", To: "+79123456789", AccountID: "acc-1", Kind: "contact_code",
+		n := delivery.Notification{Channel: "sms", To: "+79123456789", AccountID: "acc-1", Kind: "contact_code",
 			Code: "918273", Text: "Код подтверждения: 918273."}
 		err = r.Notify(ctx, n)
 		require.ErrorIs(t, err, delivery.ErrDeadLettered)
@@ -65,7 +64,7 @@ func TestRetry_DeadLettersWhatNoAttemptDeliveredWithoutTheCode(t *testing.T) {
 		// A permanent refusal is dead-lettered at once.
 		g.status = []int{400}
 		p = nil
-		require.ErrorIs(t, r.Notify(ctx, commands.Notification{Channel: "sms", To: "+7000", Text: "notice"}), delivery.ErrDeadLettered)
+		require.ErrorIs(t, r.Notify(ctx, delivery.Notification{Channel: "sms", To: "+7000", Text: "notice"}), delivery.ErrDeadLettered)
 		assert.Empty(t, p, "no retries after a permanent failure")
 		list, err = dls.List(ctx, 10)
 		require.NoError(t, err)
@@ -76,19 +75,19 @@ func TestRetry_DeadLettersWhatNoAttemptDeliveredWithoutTheCode(t *testing.T) {
 
 func TestByChannel_RoutesEachChannelAndFallsBack(t *testing.T) {
 	var email, other []string
-	rec := func(into *[]string) commands.Notifier {
-		return notifierFunc(func(_ context.Context, n commands.Notification) error { *into = append(*into, n.To); return nil })
+	rec := func(into *[]string) delivery.Notifier {
+		return notifierFunc(func(_ context.Context, n delivery.Notification) error { *into = append(*into, n.To); return nil })
 	}
-	b := delivery.ByChannel{Channels: map[string]commands.Notifier{"email": rec(&email)}, Default: rec(&other)}
-	require.NoError(t, b.Notify(context.Background(), commands.Notification{Channel: "email", To: "a@b.example"}))
-	require.NoError(t, b.Notify(context.Background(), commands.Notification{Channel: "post", To: "Москва"}))
+	b := delivery.ByChannel{Channels: map[string]delivery.Notifier{"email": rec(&email)}, Default: rec(&other)}
+	require.NoError(t, b.Notify(context.Background(), delivery.Notification{Channel: "email", To: "a@b.example"}))
+	require.NoError(t, b.Notify(context.Background(), delivery.Notification{Channel: "post", To: "Москва"}))
 	assert.Equal(t, []string{"a@b.example"}, email)
 	assert.Equal(t, []string{"Москва"}, other)
-	err := delivery.ByChannel{}.Notify(context.Background(), commands.Notification{Channel: "push"})
+	err := delivery.ByChannel{}.Notify(context.Background(), delivery.Notification{Channel: "push"})
 	assert.True(t, delivery.IsPermanent(err))
 	assert.False(t, errors.Is(err, delivery.ErrDeadLettered))
 }
 
-type notifierFunc func(context.Context, commands.Notification) error
+type notifierFunc func(context.Context, delivery.Notification) error
 
-func (f notifierFunc) Notify(ctx context.Context, n commands.Notification) error { return f(ctx, n) }
+func (f notifierFunc) Notify(ctx context.Context, n delivery.Notification) error { return f(ctx, n) }

@@ -11,8 +11,6 @@ import (
 	"io"
 	"net/http"
 	"time"
-
-	"github.com/kabinet/kabinet/commands"
 )
 
 // SignatureHeader carries the HMAC-SHA256 of an SMS webhook's raw body as
@@ -58,7 +56,7 @@ func Sign(secret, body []byte) string {
 
 // Notify posts n; 2xx is delivered, 408, 429 and 5xx are worth another
 // attempt, any other answer is permanent.
-func (g *SMSGateway) Notify(ctx context.Context, n commands.Notification) error {
+func (g *SMSGateway) Notify(ctx context.Context, n Notification) error {
 	if n.To == "" {
 		return Permanent(fmt.Errorf("sms: notification %s has no number", n.Kind))
 	}

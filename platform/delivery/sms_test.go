@@ -17,7 +17,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/kabinet/kabinet/commands"
 	"github.com/kabinet/kabinet/platform/delivery"
 )
 
@@ -70,7 +69,7 @@ func TestSMSGateway_PostsSignedJSONTheReceiverVerifies(t *testing.T) {
 	require.NoError(t, err)
 	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	sms.Now = func() time.Time { return at }
-	n := commands.Notification{Channel: "sms", To: "+79123456789", Kind: "contact_code", Code: "654321",
+	n := delivery.Notification{Channel: "sms", To: "+79123456789", Kind: "contact_code", Code: "654321",
 		Text: "Код подтверждения: 654321. Действует 15 минут."}
 	require.NoError(t, sms.Notify(context.Background(), n))
 	require.Len(t, g.got, 1)
@@ -91,7 +90,7 @@ func TestSMSGateway_ServerErrorsAreRetryableOther4xxPermanent(t *testing.T) {
 		srv := httptest.NewServer(g)
 		sms, err := delivery.NewSMSGateway(srv.URL, smsSecret)
 		require.NoError(t, err)
-		err = sms.Notify(context.Background(), commands.Notification{Channel: "sms", To: "+79123456789", Text: "x"})
+		err = sms.Notify(context.Background(), delivery.Notification{Channel: "sms", To: "+79123456789", Text: "x"})
 		srv.Close()
 		require.Error(t, err, status)
 		assert.Equal(t, permanent, delivery.IsPermanent(err), status)

@@ -11,8 +11,6 @@ import (
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
-
-	"github.com/kabinet/kabinet/commands"
 )
 
 // TLS modes of an SMTP relay.
@@ -36,7 +34,7 @@ type SMTP struct {
 }
 
 // Notify sends n to n.To as a plain-text UTF-8 message.
-func (s *SMTP) Notify(ctx context.Context, n commands.Notification) error {
+func (s *SMTP) Notify(ctx context.Context, n Notification) error {
 	if n.To == "" {
 		return Permanent(fmt.Errorf("smtp: notification %s has no address", n.Kind))
 	}
@@ -99,7 +97,7 @@ func (s *SMTP) dial(ctx context.Context) (*smtp.Client, error) {
 }
 
 // message is the RFC 5322 message of n.
-func (s *SMTP) message(n commands.Notification) string {
+func (s *SMTP) message(n Notification) string {
 	now := time.Now
 	if s.Now != nil {
 		now = s.Now

@@ -14,7 +14,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/kabinet/kabinet/commands"
 	"github.com/kabinet/kabinet/platform/delivery"
 )
 
@@ -101,7 +100,7 @@ func (m *mailbox) received() []received {
 func TestSMTP_DeliversAnEmailToARealSMTPServerWithAuth(t *testing.T) {
 	m := startMailbox(t)
 	s := &delivery.SMTP{Addr: m.addr, From: "noreply@kabinet.example", Username: "kabinet", Password: "s3cret", TLS: delivery.TLSNone}
-	n := commands.Notification{Channel: "email", To: "anna.kim@example.com", Kind: "contact_code", Code: "123456",
+	n := delivery.Notification{Channel: "email", To: "anna.kim@example.com", Kind: "contact_code", Code: "123456",
 		Text: "Код подтверждения адреса: 123456. Действует 30 минут."}
 	require.NoError(t, s.Notify(context.Background(), n))
 	got := m.received()
@@ -117,7 +116,7 @@ func TestSMTP_DeliversAnEmailToARealSMTPServerWithAuth(t *testing.T) {
 func TestSMTP_WrongPasswordAndRejectedRecipientArePermanent(t *testing.T) {
 	m := startMailbox(t)
 	s := &delivery.SMTP{Addr: m.addr, From: "noreply@kabinet.example", Username: "kabinet", Password: "wrong", TLS: delivery.TLSNone}
-	n := commands.Notification{Channel: "email", To: "x@example.com", Text: "hi"}
+	n := delivery.Notification{Channel: "email", To: "x@example.com", Text: "hi"}
 	err := s.Notify(context.Background(), n)
 	require.Error(t, err)
 	assert.True(t, delivery.IsPermanent(err), "535 is permanent: %v", err)
@@ -153,7 +152,7 @@ func TestSMTP_RefusesToSendThePasswordWithoutTLSBeyondLoopback(t *testing.T) {
 	go srv.Serve(ln)
 	defer srv.Close()
 	s := &delivery.SMTP{Addr: ln.Addr().String(), From: "a@b.example", Username: "kabinet", Password: "s3cret", TLS: delivery.TLSNone}
-	err = s.Notify(context.Background(), commands.Notification{Channel: "email", To: "x@example.com", Text: "hi"})
+	err = s.Notify(context.Background(), delivery.Notification{Channel: "email", To: "x@example.com", Text: "hi"})
 	require.Error(t, err)
 	assert.True(t, strings.Contains(err.Error(), "without TLS"), err.Error())
 	assert.Empty(t, m2.received())

@@ -13,7 +13,6 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"github.com/kabinet/kabinet/commands"
 	"github.com/kabinet/kabinet/domain"
 	send "github.com/kabinet/kabinet/platform/delivery"
 	"github.com/kabinet/kabinet/projections/internal/readmodel"
@@ -32,14 +31,14 @@ import (
 // would send some notifications twice.
 type Outbox struct {
 	db       bun.IDB
-	notifier commands.Notifier
+	notifier send.Notifier
 	clock    func() time.Time
 	logger   *slog.Logger
 	rounds   sync.Mutex // one delivery round at a time in this process
 }
 
 // NewOutbox delivers rows of db through notifier; it panics on nil dependencies.
-func NewOutbox(db bun.IDB, notifier commands.Notifier, clock func() time.Time, logger *slog.Logger) *Outbox {
+func NewOutbox(db bun.IDB, notifier send.Notifier, clock func() time.Time, logger *slog.Logger) *Outbox {
 	if db == nil || notifier == nil || clock == nil {
 		panic("notifications.NewOutbox: nil dependency")
 	}
@@ -111,7 +110,7 @@ func (o *Outbox) deliver(ctx context.Context, r *row) error {
 		if contains(sent, rc.Channel) {
 			continue
 		}
-		err := o.notifier.Notify(ctx, commands.Notification{
+		err := o.notifier.Notify(ctx, send.Notification{
 			Channel: rc.Channel, To: rc.To, AccountID: r.AccountID, Text: r.Text, Kind: r.Kind,
 			At: time.Unix(0, r.CreatedNs).UTC(),
 		})

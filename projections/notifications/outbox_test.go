@@ -12,7 +12,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/kabinet/kabinet/commands"
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/delivery"
 	"github.com/kabinet/kabinet/platform/eventstore"
@@ -64,7 +63,7 @@ func TestOutbox_ImmediateGoesOnEveryChannelOnceAndSurvivesAFailingNotifier(t *te
 	ctx := context.Background()
 
 	calls := 0
-	out := &sink{fail: func(n commands.Notification) error {
+	out := &sink{fail: func(n delivery.Notification) error {
 		if calls++; calls == 2 {
 			return errors.New("sms gateway down")
 		}
@@ -109,7 +108,7 @@ func TestOutbox_ADeadLetteredChannelIsDoneWithNotRetriedEachRound(t *testing.T) 
 	r.CatchUp(t)
 	ctx := context.Background()
 	smsTries := 0
-	out := &sink{fail: func(n commands.Notification) error {
+	out := &sink{fail: func(n delivery.Notification) error {
 		if n.Channel == "sms" {
 			smsTries++
 			return fmt.Errorf("deliver after 3 attempts: %w", delivery.ErrDeadLettered)

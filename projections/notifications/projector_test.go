@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/kabinet/kabinet/commands"
 	"github.com/kabinet/kabinet/domain"
+	"github.com/kabinet/kabinet/platform/delivery"
 	"github.com/kabinet/kabinet/platform/eventstore"
 	"github.com/kabinet/kabinet/platform/sqldb"
 	"github.com/kabinet/kabinet/platform/sqldb/sqltest"
@@ -24,11 +24,11 @@ import (
 // sink is a Notifier that remembers what it was given and can be told to fail.
 type sink struct {
 	mu   sync.Mutex
-	got  []commands.Notification
-	fail func(n commands.Notification) error
+	got  []delivery.Notification
+	fail func(n delivery.Notification) error
 }
 
-func (s *sink) Notify(_ context.Context, n commands.Notification) error {
+func (s *sink) Notify(_ context.Context, n delivery.Notification) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.fail != nil {
@@ -40,7 +40,7 @@ func (s *sink) Notify(_ context.Context, n commands.Notification) error {
 	return nil
 }
 
-func (s *sink) sent() []commands.Notification {
+func (s *sink) sent() []delivery.Notification {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.got)

@@ -1,4 +1,4 @@
-package commands_test
+package delivery_test
 
 import (
 	"context"
@@ -9,17 +9,17 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/kabinet/kabinet/commands"
+	"github.com/kabinet/kabinet/platform/delivery"
 )
 
-func codeNotice() commands.Notification {
-	return commands.Notification{Channel: "sms", To: "+79123456789", AccountID: "acc-1", Kind: "contact_code",
+func codeNotice() delivery.Notification {
+	return delivery.Notification{Channel: "sms", To: "+79123456789", AccountID: "acc-1", Kind: "contact_code",
 		Code: "482913", Text: "Код подтверждения: 482913. Действует 15 минут."}
 }
 
 func TestOutboxFile_RedactsCodesOutsideDevelopmentMode(t *testing.T) {
 	dir := t.TempDir()
-	o, err := commands.OpenOutboxFile(dir)
+	o, err := delivery.OpenOutboxFile(dir)
 	require.NoError(t, err)
 	o.RedactCodes = true
 	require.NoError(t, o.Notify(context.Background(), codeNotice()))
@@ -34,7 +34,7 @@ func TestOutboxFile_RedactsCodesOutsideDevelopmentMode(t *testing.T) {
 
 func TestOutboxFile_KeepsCodesInDevelopmentMode(t *testing.T) {
 	dir := t.TempDir()
-	o, err := commands.OpenOutboxFile(dir)
+	o, err := delivery.OpenOutboxFile(dir)
 	require.NoError(t, err)
 	require.NoError(t, o.Notify(context.Background(), codeNotice()))
 	require.NoError(t, o.Close())
@@ -44,9 +44,9 @@ func TestOutboxFile_KeepsCodesInDevelopmentMode(t *testing.T) {
 }
 
 func TestRedact_DropsTheCodeFromCodeAndText(t *testing.T) {
-	r := commands.Redact(codeNotice())
+	r := delivery.Redact(codeNotice())
 	assert.Empty(t, r.Code)
 	assert.Equal(t, "Код подтверждения: [redacted]. Действует 15 минут.", r.Text)
-	plain := commands.Notification{Text: "Заявление принято"}
-	assert.Equal(t, plain, commands.Redact(plain))
+	plain := delivery.Notification{Text: "Заявление принято"}
+	assert.Equal(t, plain, delivery.Redact(plain))
 }
