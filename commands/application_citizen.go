@@ -1,7 +1,6 @@
 package commands
 
 import (
-	"context"
 	"time"
 
 	"github.com/google/uuid"
@@ -20,20 +19,9 @@ type ProvideClarification struct {
 	DocumentIDs   []uuid.UUID
 }
 
-// ProvideClarificationHandler handles ProvideClarification.
-type ProvideClarificationHandler struct{ d Deps }
-
-// NewProvideClarificationHandler builds the handler; it panics on nil dependencies.
-func NewProvideClarificationHandler(d Deps) *ProvideClarificationHandler {
-	d.checkApplications("NewProvideClarificationHandler")
-	return &ProvideClarificationHandler{d: d}
-}
-
-// Handle records ClarificationProvided; the application is back in review.
-func (h *ProvideClarificationHandler) Handle(ctx context.Context, cmd ProvideClarification) (ApplicationResult, error) {
-	return h.d.onApplication(ctx, cmd.ApplicationID, "ProvideClarification", func(a *domain.ForeignerAccount, actor domain.Actor, now time.Time) error {
-		return a.ProvideClarification(cmd.ApplicationID, cmd.Comment, cmd.DocumentIDs, actor, now, today(now), h.d.Applications.Calendar)
-	})
+// provideClarification records ClarificationProvided; the application is back in review.
+func provideClarification(d Deps, cmd ProvideClarification, a *domain.ForeignerAccount, actor domain.Actor, now time.Time) error {
+	return a.ProvideClarification(cmd.ApplicationID, cmd.Comment, cmd.DocumentIDs, actor, now, today(now), d.Applications.Calendar)
 }
 
 // ResubmitApplication sends a rejected application back to review with
@@ -44,22 +32,11 @@ type ResubmitApplication struct {
 	DocumentIDs   []uuid.UUID
 }
 
-// ResubmitApplicationHandler handles ResubmitApplication.
-type ResubmitApplicationHandler struct{ d Deps }
-
-// NewResubmitApplicationHandler builds the handler; it panics on nil dependencies.
-func NewResubmitApplicationHandler(d Deps) *ResubmitApplicationHandler {
-	d.checkApplications("NewResubmitApplicationHandler")
-	return &ResubmitApplicationHandler{d: d}
-}
-
-// Handle records ApplicationResubmitted after the domain checked the
+// resubmitApplication records ApplicationResubmitted after the domain checked the
 // corrected application as at submission; the deadline starts anew.
-func (h *ResubmitApplicationHandler) Handle(ctx context.Context, cmd ResubmitApplication) (ApplicationResult, error) {
-	cal := h.d.Applications.Calendar
-	return h.d.onApplication(ctx, cmd.ApplicationID, "ResubmitApplication", func(a *domain.ForeignerAccount, actor domain.Actor, now time.Time) error {
-		return a.ResubmitApplication(cmd.ApplicationID, cmd.Form, cmd.DocumentIDs, actor, now, today(now), cal)
-	})
+func resubmitApplication(d Deps, cmd ResubmitApplication, a *domain.ForeignerAccount, actor domain.Actor, now time.Time) error {
+	cal := d.Applications.Calendar
+	return a.ResubmitApplication(cmd.ApplicationID, cmd.Form, cmd.DocumentIDs, actor, now, today(now), cal)
 }
 
 // WithdrawApplication withdraws an application not yet decided.
@@ -67,18 +44,13 @@ type WithdrawApplication struct {
 	ApplicationID uuid.UUID
 }
 
-// WithdrawApplicationHandler handles WithdrawApplication.
-type WithdrawApplicationHandler struct{ d Deps }
-
-// NewWithdrawApplicationHandler builds the handler; it panics on nil dependencies.
-func NewWithdrawApplicationHandler(d Deps) *WithdrawApplicationHandler {
-	d.checkApplications("NewWithdrawApplicationHandler")
-	return &WithdrawApplicationHandler{d: d}
+// withdrawApplication records ApplicationWithdrawn.
+func withdrawApplication(d Deps, cmd WithdrawApplication, a *domain.ForeignerAccount, actor domain.Actor, now time.Time) error {
+	return a.WithdrawApplication(cmd.ApplicationID, actor, now)
 }
 
-// Handle records ApplicationWithdrawn.
-func (h *WithdrawApplicationHandler) Handle(ctx context.Context, cmd WithdrawApplication) (ApplicationResult, error) {
-	return h.d.onApplication(ctx, cmd.ApplicationID, "WithdrawApplication", func(a *domain.ForeignerAccount, actor domain.Actor, now time.Time) error {
-		return a.WithdrawApplication(cmd.ApplicationID, actor, now)
-	})
-}
+func (c ProvideClarification) applicationID() uuid.UUID { return c.ApplicationID }
+
+func (c ResubmitApplication) applicationID() uuid.UUID { return c.ApplicationID }
+
+func (c WithdrawApplication) applicationID() uuid.UUID { return c.ApplicationID }

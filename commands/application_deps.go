@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"reflect"
 	"time"
 
 	"github.com/google/uuid"
@@ -34,18 +35,18 @@ func (d Deps) checkApplications(name string) {
 // clarification timeout.
 type ApplicationCommands struct {
 	Submit               *SubmitApplicationHandler
-	Accept               *AcceptApplicationHandler
-	StartReview          *StartReviewHandler
-	RequestClarification *RequestClarificationHandler
-	Approve              *ApproveApplicationHandler
-	Reject               *RejectApplicationHandler
-	Clarify              *ProvideClarificationHandler
-	Resubmit             *ResubmitApplicationHandler
-	Withdraw             *WithdrawApplicationHandler
+	Accept               *ApplicationHandler[AcceptApplication]
+	StartReview          *ApplicationHandler[StartReview]
+	RequestClarification *ApplicationHandler[RequestClarification]
+	Approve              *ApplicationHandler[ApproveApplication]
+	Reject               *ApplicationHandler[RejectApplication]
+	Clarify              *ApplicationHandler[ProvideClarification]
+	Resubmit             *ApplicationHandler[ResubmitApplication]
+	Withdraw             *ApplicationHandler[WithdrawApplication]
 	PayFee               *PayFeeHandler
 	TimeoutClarification *TimeoutClarificationHandler
 	TimeoutUnpaidFee     *TimeoutUnpaidFeeHandler
-	Edit                 *EditApplicationHandler
+	Edit                 *ApplicationHandler[EditApplication]
 
 	index *ApplicationIndex
 }
@@ -61,18 +62,18 @@ func (c ApplicationCommands) AccountOf(ctx context.Context, app uuid.UUID) (uuid
 func NewApplicationCommands(d Deps) ApplicationCommands {
 	return ApplicationCommands{
 		Submit:               NewSubmitApplicationHandler(d),
-		Accept:               NewAcceptApplicationHandler(d),
-		StartReview:          NewStartReviewHandler(d),
-		RequestClarification: NewRequestClarificationHandler(d),
-		Approve:              NewApproveApplicationHandler(d),
-		Reject:               NewRejectApplicationHandler(d),
-		Clarify:              NewProvideClarificationHandler(d),
-		Resubmit:             NewResubmitApplicationHandler(d),
-		Withdraw:             NewWithdrawApplicationHandler(d),
+		Accept:               newApplicationHandler(d, acceptApplication),
+		StartReview:          newApplicationHandler(d, startReview),
+		RequestClarification: newApplicationHandler(d, requestClarification),
+		Approve:              newApplicationHandler(d, approveApplication),
+		Reject:               newApplicationHandler(d, rejectApplication),
+		Clarify:              newApplicationHandler(d, provideClarification),
+		Resubmit:             newApplicationHandler(d, resubmitApplication),
+		Withdraw:             newApplicationHandler(d, withdrawApplication),
 		PayFee:               NewPayFeeHandler(d),
 		TimeoutClarification: NewTimeoutClarificationHandler(d),
 		TimeoutUnpaidFee:     NewTimeoutUnpaidFeeHandler(d),
-		Edit:                 NewEditApplicationHandler(d),
+		Edit:                 newApplicationHandler(d, editApplication),
 		index:                d.Applications.Index,
 	}
 }
@@ -98,6 +99,35 @@ func actorOf(md Metadata) domain.Actor {
 // today is the civil day in Moscow at now: the portal's day for
 // deadlines and form rules.
 func today(now time.Time) domain.Date { return domain.MoscowDate(now) }
+
+// onApplicationCommand is a command on an existing application.
+type onApplicationCommand interface{ applicationID() uuid.UUID }
+
+// ApplicationHandler handles a command C on an existing application: it
+// finds the application's account, runs C's decision on it as the
+// command's actor and appends what the decision recorded. The command's
+// name in the metadata is C's type name.
+type ApplicationHandler[C onApplicationCommand] struct {
+	d      Deps
+	name   string
+	decide func(d Deps, cmd C, a *domain.ForeignerAccount, actor domain.Actor, now time.Time) error
+}
+
+// newApplicationHandler builds the handler of C; it panics on nil
+// dependencies.
+func newApplicationHandler[C onApplicationCommand](d Deps, decide func(Deps, C, *domain.ForeignerAccount, domain.Actor, time.Time) error) *ApplicationHandler[C] {
+	name := reflect.TypeFor[C]().Name()
+	d.checkApplications(name)
+	return &ApplicationHandler[C]{d: d, name: name, decide: decide}
+}
+
+// Handle runs the command; the result carries the application's state
+// afterwards.
+func (h *ApplicationHandler[C]) Handle(ctx context.Context, cmd C) (ApplicationResult, error) {
+	return h.d.onApplication(ctx, cmd.applicationID(), h.name, func(a *domain.ForeignerAccount, actor domain.Actor, now time.Time) error {
+		return h.decide(h.d, cmd, a, actor, now)
+	})
+}
 
 // decision is one command's decision on an application of the loaded
 // account, taken by actor (the command's) at now.

@@ -1,7 +1,6 @@
 package commands
 
 import (
-	"context"
 	"time"
 
 	"github.com/google/uuid"
@@ -18,20 +17,11 @@ type EditApplication struct {
 	DocumentIDs   []uuid.UUID
 }
 
-// EditApplicationHandler handles EditApplication.
-type EditApplicationHandler struct{ d Deps }
-
-// NewEditApplicationHandler builds the handler; it panics on nil dependencies.
-func NewEditApplicationHandler(d Deps) *EditApplicationHandler {
-	d.checkApplications("NewEditApplicationHandler")
-	return &EditApplicationHandler{d: d}
-}
-
-// Handle records ApplicationEdited after the domain checked the changed
+// editApplication records ApplicationEdited after the domain checked the changed
 // application as at submission; once accepted it is invalid_transition.
-func (h *EditApplicationHandler) Handle(ctx context.Context, cmd EditApplication) (ApplicationResult, error) {
-	cal := h.d.Applications.Calendar
-	return h.d.onApplication(ctx, cmd.ApplicationID, "EditApplication", func(a *domain.ForeignerAccount, actor domain.Actor, now time.Time) error {
-		return a.EditApplication(cmd.ApplicationID, cmd.Form, cmd.DocumentIDs, actor, now, today(now), cal)
-	})
+func editApplication(d Deps, cmd EditApplication, a *domain.ForeignerAccount, actor domain.Actor, now time.Time) error {
+	cal := d.Applications.Calendar
+	return a.EditApplication(cmd.ApplicationID, cmd.Form, cmd.DocumentIDs, actor, now, today(now), cal)
 }
+
+func (c EditApplication) applicationID() uuid.UUID { return c.ApplicationID }

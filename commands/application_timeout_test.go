@@ -61,14 +61,14 @@ func clarifying(t *testing.T, d Deps, due domain.Date) (uuid.UUID, uuid.UUID, uu
 		require.NoError(t, err)
 		apps[i] = res.ApplicationID
 		op := WithMetadata(ctx, Metadata{ActorID: "op-1", ActorRole: "operator"})
-		_, err = NewAcceptApplicationHandler(d).Handle(op, AcceptApplication{ApplicationID: apps[i]})
+		_, err = NewApplicationCommands(d).Accept.Handle(op, AcceptApplication{ApplicationID: apps[i]})
 		require.NoError(t, err)
-		_, err = NewStartReviewHandler(d).Handle(op, StartReview{ApplicationID: apps[i]})
+		_, err = NewApplicationCommands(d).StartReview.Handle(op, StartReview{ApplicationID: apps[i]})
 		require.NoError(t, err)
-		_, err = NewRequestClarificationHandler(d).Handle(op, RequestClarification{ApplicationID: apps[i], Comment: "уточните", Due: due})
+		_, err = NewApplicationCommands(d).RequestClarification.Handle(op, RequestClarification{ApplicationID: apps[i], Comment: "уточните", Due: due})
 		require.NoError(t, err)
 	}
-	_, err = NewProvideClarificationHandler(d).Handle(ctx, ProvideClarification{ApplicationID: apps[1], Comment: "для банка"})
+	_, err = NewApplicationCommands(d).Clarify.Handle(ctx, ProvideClarification{ApplicationID: apps[1], Comment: "для банка"})
 	require.NoError(t, err)
 	return a.ID(), apps[0], apps[1]
 }
@@ -135,7 +135,7 @@ func TestClarificationTimeouts_ALaterRequestMovesTheDate(t *testing.T) {
 	first := domain.MustDate(2026, time.April, 17)
 	_, app, answered := clarifying(t, d, first)
 	op := WithMetadata(ctx, Metadata{ActorID: "op-1", ActorRole: "operator"})
-	_, err := NewRequestClarificationHandler(d).Handle(op, RequestClarification{ApplicationID: answered, Comment: "ещё раз", Due: first.AddDays(10)})
+	_, err := NewApplicationCommands(d).RequestClarification.Handle(op, RequestClarification{ApplicationID: answered, Comment: "ещё раз", Due: first.AddDays(10)})
 	require.NoError(t, err)
 	job, err := NewClarificationTimeouts(ctx, db, store, NewTimeoutClarificationHandler(d), nil)
 	require.NoError(t, err)
