@@ -97,6 +97,7 @@ func (s *Server) Routes(r chi.Router) {
 		r.Get("/applications/{app}", s.application)
 		r.Get("/translit", s.translit)
 		r.Get("/lang/{lang}", s.switchLanguage)
+		s.citizenRoutes(r)
 	})
 }
 
