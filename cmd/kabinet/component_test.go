@@ -40,9 +40,6 @@ type testServer struct {
 func startServer(t *testing.T, env map[string]string) *testServer {
 	t.Helper()
 	dir := t.TempDir()
-	if env["eventstore"] != "" && os.Getenv("KABINET_JOURNAL_KEY") == "" {
-		t.Setenv("KABINET_JOURNAL_KEY", testJournalKey(t))
-	}
 	args := []string{"--data-dir", dir}
 	for _, limit := range []string{"rate-limit", "payment-rate-limit", "denied-rate-limit"} {
 		if _, ok := env[limit]; !ok { // tests register many accounts, and are denied often, from one IP
@@ -52,8 +49,7 @@ func startServer(t *testing.T, env map[string]string) *testServer {
 	for k, v := range env {
 		args = append(args, "--"+k, v)
 	}
-	c, _, err := parseConfig("serve", args)
-	require.NoError(t, err)
+	c := parseTestConfig(t, args)
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := buildApp(ctx, c, io.Discard)
 	require.NoError(t, err)
@@ -69,6 +65,21 @@ func startServer(t *testing.T, env map[string]string) *testServer {
 	}()
 	t.Cleanup(ts.stop)
 	return ts
+}
+
+// parseTestConfig parses a test server's serve configuration. Outside
+// embedded mode (PostgreSQL, production) the service takes its journal key
+// only from KABINET_JOURNAL_KEY, so the test gets one, kept for its restarts.
+func parseTestConfig(t *testing.T, args []string) Config {
+	t.Helper()
+	c, _, err := parseConfig("serve", args)
+	require.NoError(t, err)
+	if !c.Embedded() && c.JournalKey == "" {
+		t.Setenv("KABINET_JOURNAL_KEY", testJournalKey(t))
+		c, _, err = parseConfig("serve", args)
+		require.NoError(t, err)
+	}
+	return c
 }
 
 // testJournalKey is a fresh journal signing key: outside embedded mode the

@@ -43,8 +43,7 @@ func startServerWithClock(t *testing.T, env map[string]string, clk *testClock, d
 	for k, v := range env {
 		args = append(args, "--"+k, v)
 	}
-	c, _, err := parseConfig("serve", args)
-	require.NoError(t, err)
+	c := parseTestConfig(t, args)
 	c.clock = clk.Now
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := buildApp(ctx, c, io.Discard)

@@ -42,11 +42,7 @@ func startClocked(t *testing.T, env map[string]string, clock *fakeClock) *testSe
 	for k, v := range env {
 		args = append(args, "--"+k, v)
 	}
-	c, _, err := parseConfig("serve", args)
-	require.NoError(t, err)
-	if !c.Embedded() && c.JournalKey == "" {
-		c.JournalKey = testJournalKey(t)
-	}
+	c := parseTestConfig(t, args)
 	c.clock = clock.Now
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := buildApp(ctx, c, io.Discard)
