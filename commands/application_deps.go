@@ -10,7 +10,7 @@ import (
 	"github.com/kabinet/kabinet/domain"
 )
 
-// ApplicationDeps are the ports the application commands (issue 4) need
+// ApplicationDeps are the ports the application commands need
 // besides the shared ones: the working-day calendar of deadlines, the
 // counter of human numbers, the index from application to account, the
 // claims that keep a payment transaction on one application.

@@ -22,9 +22,9 @@ type Deps struct {
 	// CodeLimit bounds the codes sent to one destination; nil sends
 	// without a limit (tests of other rules).
 	CodeLimit CodeLimiter
-	// Identity are the identity commands' own ports (issue 3).
+	// Identity are the identity commands' own ports.
 	Identity IdentityDeps
-	// Applications are the application commands' own ports (issue 4).
+	// Applications are the application commands' own ports.
 	Applications ApplicationDeps
 	// Closure are the closure and erasure commands' own ports.
 	Closure ClosureDeps
@@ -46,7 +46,7 @@ type Application struct {
 	RemoveContact      *RemoveContactHandler
 	WithdrawConsent    *WithdrawConsentHandler
 	IdentityCommands
-	// Applications are the application commands (issue 4).
+	// Applications are the application commands.
 	Applications ApplicationCommands
 	// CloseAccount closes an account: the owner's closure, and consent
 	// withdrawal (CloseAccount{Reason: domain.ClosedConsentWithdrawn}).

@@ -14,7 +14,7 @@ import (
 	"github.com/kabinet/kabinet/platform/httpx"
 )
 
-// ApplicationRoutes mounts the application commands (issue 4); every one
+// ApplicationRoutes mounts the application commands; every one
 // needs an authenticated principal. Submission and the citizen's actions
 // admit only the account's own citizen, the decisions only operators;
 // anyone else gets 404, as if the application did not exist.

@@ -197,7 +197,7 @@ func buildApp(ctx context.Context, c Config, logOut io.Writer) (*App, error) {
 	if deps.CodeLimit, err = commands.NewCodeLimit(ctx, readDB, hmacKey, clock); err != nil {
 		return fail(err)
 	}
-	// Applications (issue 4): numbers, the application → account index and
+	// Applications: numbers, the application → account index and
 	// payment claims are streams in the event store; the gateway secret is
 	// KABINET_PAYMENT_SECRET or <data-dir>/payment.secret.
 	calendar, err := newCalendar(c, logger, reg)

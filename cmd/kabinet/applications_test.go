@@ -28,7 +28,7 @@ type applicant struct {
 
 // confirmedApplicant registers an account and confirms its phone over
 // HTTP; then, since personal data, documents, SNILS and verification are
-// issue 3's routes, it records them by running the domain's own decisions
+// the identity routes, it records them by running the domain's own decisions
 // through commands.Repository on the server's store — the events those
 // routes write — ending with an operator's service-centre approval.
 func (ts *testServer) confirmedApplicant(phone string) applicant {

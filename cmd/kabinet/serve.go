@@ -87,7 +87,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			// Each projection runs on one instance at a time (issue 6).
+			// Each projection runs on one instance at a time.
 			err := lease.Run(runCtx, a.Read, "projections", lease.Options{Logger: a.Logger}, a.Runner.Run)
 			if err != nil && !errors.Is(err, context.Canceled) {
 				errc <- fmt.Errorf("projections: %w", err)
