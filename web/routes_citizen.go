@@ -29,6 +29,7 @@ func (s *Server) citizenRoutes(r chi.Router) {
 	r.Post("/cabinet/verification/code", s.verificationCode)
 	r.Get("/cabinet/notifications", s.notificationsPage)
 	r.Post("/cabinet/notifications/preferences", s.notificationPreferences)
+	s.deskRoutes(r)
 }
 
 // accountPath is the API path of the signed-in person's account plus rest.

@@ -14,7 +14,8 @@ import (
 )
 
 // citizenPages are the citizen's pages that need a session.
-var citizenPages = []string{"/cabinet/sessions", "/cabinet/identifiers", "/cabinet/verification", "/cabinet/notifications"}
+var citizenPages = []string{"/cabinet/sessions", "/cabinet/identifiers", "/cabinet/verification", "/cabinet/notifications",
+	"/cabinet/support", "/cabinet/appointments", "/cabinet/fines"}
 
 // registeredBrowser registers a citizen through the page and keeps the
 // session's cookies.
@@ -42,7 +43,8 @@ func TestWebCitizen_PagesRenderForTheOwnerInBothLanguages(t *testing.T) {
 	ts := startServer(t, nil)
 	b := registeredBrowser(t, ts, "+79123458001")
 	want := map[string]string{"/cabinet/sessions": "Сеансы", "/cabinet/identifiers": "СНИЛС",
-		"/cabinet/verification": "Электронная подпись", "/cabinet/notifications": "Настройки уведомлений"}
+		"/cabinet/verification": "Электронная подпись", "/cabinet/notifications": "Настройки уведомлений",
+		"/cabinet/support": "Новое обращение", "/cabinet/appointments": "Записи на приём", "/cabinet/fines": "Штрафы"}
 	for _, path := range citizenPages {
 		p := b.get(path)
 		require.Equal(t, http.StatusOK, p.status, path+": "+p.body)
@@ -125,4 +127,28 @@ func TestWebCitizen_NotificationPreferences(t *testing.T) {
 	assert.Equal(t, http.StatusSeeOther, p.status, p.body)
 	assert.Equal(t, http.StatusForbidden, b.post("/cabinet/notifications/preferences",
 		url.Values{"frequency": {"daily"}}, "Sec-Fetch-Site", "cross-site").status)
+}
+
+func TestWebCitizen_SupportRequestErrorsBesideTheFieldThenCreated(t *testing.T) {
+	ts := startServer(t, nil)
+	b := registeredBrowser(t, ts, "+79123458006")
+	p := b.post("/cabinet/support", url.Values{"topic": {"documents"}, "text": {""}})
+	assert.GreaterOrEqual(t, p.status, 400, p.body)
+	assert.Regexp(t, `id="(text|topic)-error"`, p.body)
+	assert.Equal(t, http.StatusForbidden, b.post("/cabinet/support", url.Values{"topic": {"documents"}, "text": {"x"}},
+		"Origin", "https://evil.example").status)
+}
+
+func TestWebCitizen_ComplaintFormAndItsRefusalBesideTheText(t *testing.T) {
+	ts := startServer(t, nil)
+	b := newBrowser(t, ts)
+	assert.Equal(t, "/signin", b.get("/applications/00000000-0000-0000-0000-000000000000/complaint").header.Get("Location"))
+	b = registeredBrowser(t, ts, "+79123458007")
+	p := b.get("/applications/00000000-0000-0000-0000-000000000000/complaint")
+	require.Equal(t, http.StatusOK, p.status, p.body)
+	assert.Contains(t, p.body, `for="corrections"`)
+	p = b.post("/applications/00000000-0000-0000-0000-000000000000/complaint", url.Values{"text": {"Прошу пересмотреть"}})
+	assert.GreaterOrEqual(t, p.status, 400, p.body)
+	assert.Contains(t, p.body, `id="text-error"`)
+	assert.Contains(t, p.body, "Прошу пересмотреть", "what was typed is kept")
 }
