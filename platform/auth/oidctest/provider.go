@@ -35,6 +35,8 @@ type ProviderDouble struct {
 	generation int
 	keys       map[jose.SignatureAlgorithm]jose.JSONWebKey // private, current
 	published  []jose.JSONWebKey                           // public, in the JWKS
+	next       Claims                                      // who the authorization endpoint signs in
+	grants     map[string]grant                            // codes not yet redeemed
 }
 
 // NewProviderDouble starts the provider; it stops with the test.
@@ -44,6 +46,8 @@ func NewProviderDouble(t testing.TB) *ProviderDouble {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /.well-known/openid-configuration", p.discovery)
 	mux.HandleFunc("GET /keys", p.jwks)
+	mux.HandleFunc("GET /authorize", p.authorize)
+	mux.HandleFunc("POST /token", p.token)
 	p.server = httptest.NewServer(mux)
 	t.Cleanup(p.server.Close)
 	if err := p.Rotate(false); err != nil {
