@@ -216,8 +216,6 @@ func (s *Server) verificationCode(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/cabinet", http.StatusSeeOther)
 }
 
-var frequencies = []string{"immediate", "daily", "weekly"}
-
 func (s *Server) notificationsPage(w http.ResponseWriter, r *http.Request) {
 	v := s.newView(r)
 	v.Form["frequency"] = "immediate"
