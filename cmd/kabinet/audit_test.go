@@ -123,7 +123,8 @@ func TestAuditEvents_RebuildGivesTheSameAnswer(t *testing.T) {
 	var before answer
 	require.Eventually(t, func() bool {
 		before = ts.do("GET", "/v1/audit/events", aud, nil)
-		return before.status == http.StatusOK && len(before.body["items"].([]any)) >= 2
+		// Each registration records two events (AccountRegistered, ConsentGiven).
+		return before.status == http.StatusOK && len(before.body["items"].([]any)) == 4
 	}, 10*time.Second, 20*time.Millisecond)
 	ts.stop()
 	var out bytes.Buffer
