@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kabinet/kabinet/commands/scheduler"
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/delivery"
 	"github.com/kabinet/kabinet/platform/eventstore"
@@ -87,7 +88,7 @@ func TestClarificationTimeouts_RejectOnlyUnansweredOnesPastDueOnce(t *testing.T)
 		d := applicationDeps(t, store)
 		due := domain.MustDate(2026, time.April, 17) // a Friday
 		account, unanswered, answered := clarifying(t, d, due)
-		job, err := NewClarificationTimeouts(ctx, db, store, NewTimeoutClarificationHandler(d), nil)
+		job, err := scheduler.NewClarificationTimeouts(ctx, db, store, NewTimeoutClarificationHandler(d).TimeoutApplication, nil)
 		require.NoError(t, err)
 
 		require.NoError(t, job.Run(ctx, due.Time(domain.Moscow).Add(23*time.Hour)))
@@ -120,7 +121,7 @@ func TestClarificationTimeouts_RejectOnlyUnansweredOnesPastDueOnce(t *testing.T)
 		// The index is the log's: dropped with its checkpoint, it comes back the same.
 		_, err = db.ExecContext(ctx, "DELETE FROM clarification_deadlines")
 		require.NoError(t, err)
-		_, err = db.ExecContext(ctx, "DELETE FROM scheduler_checkpoints WHERE job = ?", clarificationTimeoutJob)
+		_, err = db.ExecContext(ctx, "DELETE FROM scheduler_checkpoints WHERE job = ?", "clarification_timeout")
 		require.NoError(t, err)
 		require.NoError(t, job.CatchUp(ctx))
 		assert.Empty(t, deadlineRows(t, db))
@@ -137,7 +138,7 @@ func TestClarificationTimeouts_ALaterRequestMovesTheDate(t *testing.T) {
 	op := WithMetadata(ctx, Metadata{ActorID: "op-1", ActorRole: "operator"})
 	_, err := NewApplicationCommands(d).RequestClarification.Handle(op, RequestClarification{ApplicationID: answered, Comment: "ещё раз", Due: first.AddDays(10)})
 	require.NoError(t, err)
-	job, err := NewClarificationTimeouts(ctx, db, store, NewTimeoutClarificationHandler(d), nil)
+	job, err := scheduler.NewClarificationTimeouts(ctx, db, store, NewTimeoutClarificationHandler(d).TimeoutApplication, nil)
 	require.NoError(t, err)
 	statusOf := func(id uuid.UUID) string {
 		account, err := d.Applications.Index.Account(ctx, id)

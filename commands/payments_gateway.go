@@ -7,8 +7,9 @@ import (
 	"fmt"
 	"path/filepath"
 
-	"github.com/kabinet/kabinet/platform/secrets"
 	"strings"
+
+	"github.com/kabinet/kabinet/platform/secrets"
 )
 
 // PaymentSignatureHeader carries the gateway's signature of a payment

@@ -7,6 +7,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/kabinet/kabinet/commands"
+	"github.com/kabinet/kabinet/commands/cmdhttp"
 	"github.com/kabinet/kabinet/commands/registry"
 	"github.com/kabinet/kabinet/commands/scheduler"
 	"github.com/kabinet/kabinet/platform/tickets"
@@ -30,11 +31,11 @@ type deskWiring struct {
 // <data-dir>/ticket.key.
 func wireDesk(ctx context.Context, a *App, deps commands.Deps, fines registry.FinesRegistry) (*deskWiring, error) {
 	desk := commands.NewDesk(deps, commands.NewDeskDeps(deps, fines))
-	reminders, err := commands.NewExpiryReminders(ctx, a.Read, a.Store, desk, a.Logger)
+	reminders, err := scheduler.NewExpiryReminders(ctx, a.Read, a.Store, desk.RemindAccount, a.Logger)
 	if err != nil {
 		return nil, err
 	}
-	refunds, err := commands.NewFineRefunds(ctx, a.Read, a.Store, desk, a.Logger)
+	refunds, err := scheduler.NewFineRefunds(ctx, a.Read, a.Store, desk.RefundAccount, a.Logger)
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +54,7 @@ func wireDesk(ctx context.Context, a *App, deps commands.Deps, fines registry.Fi
 
 // routes mounts the desk's queries and commands: public ones (offices,
 // slots, ticket checks, the fines' payment callback) and authenticated ones.
-func (w *deskWiring) routes(q *readapi.Server, h *commands.HTTP, gw *commands.PaymentGateway, wrap func(chi.Router) chi.Router) (public, private func(chi.Router)) {
+func (w *deskWiring) routes(q *readapi.Server, h *cmdhttp.HTTP, gw *commands.PaymentGateway, wrap func(chi.Router) chi.Router) (public, private func(chi.Router)) {
 	pubQ, privQ := q.DeskRoutes(w.reads(q))
 	public = func(r chi.Router) {
 		pubQ(r)

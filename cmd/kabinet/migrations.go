@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet/commands"
+	"github.com/kabinet/kabinet/commands/cmdhttp"
 	"github.com/kabinet/kabinet/commands/journaling"
 	"github.com/kabinet/kabinet/commands/scheduler"
 	"github.com/kabinet/kabinet/commands/signin"
@@ -40,10 +41,10 @@ var (
 	readComponents    = []schema.Component{
 		cabinet.Migrations, applications.Migrations, notifications.Migrations, operatorqueue.Migrations, audit.Migrations,
 		esbus.CheckpointMigrations, poison.Migrations,
-		commands.IdempotencyMigrations, commands.ClarificationMigrations, commands.UnpaidFeeMigrations,
+		cmdhttp.IdempotencyMigrations, scheduler.ClarificationMigrations, scheduler.UnpaidFeeMigrations,
 		commands.CodeLimitMigrations, signin.Migrations,
 		scheduler.Migrations, scheduler.ExpiryMigrations, scheduler.RetentionMigrations,
-		support.Migrations, appointments.Migrations, commands.ReminderMigrations, commands.RefundMigrations,
+		support.Migrations, appointments.Migrations, scheduler.ReminderMigrations, scheduler.RefundMigrations,
 	}
 	// pgReadComponents are in the read store only when it is PostgreSQL:
 	// what several instances share there (in-process or files on SQLite).

@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 
 	"github.com/kabinet/kabinet/commands"
+	"github.com/kabinet/kabinet/commands/cmdhttp"
 	"github.com/kabinet/kabinet/commands/journaling"
 	"github.com/kabinet/kabinet/commands/registry"
 	"github.com/kabinet/kabinet/commands/scheduler"
@@ -60,7 +61,7 @@ type wiring struct {
 	shred    *shredder
 	ender    *sessionEnder
 	desk     *deskWiring
-	idem     *commands.Idempotency
+	idem     *cmdhttp.Idempotency
 	tracker  *projections.Tracker
 	poison   *poison.Queue
 }
@@ -254,21 +255,21 @@ func (w *wiring) identityDeps(ctx context.Context) (*registry.Simulator, error) 
 func (w *wiring) scheduledJobs(ctx context.Context, _ io.Writer) error {
 	a, readDB, store, app := w.a, w.a.Read, w.a.Store, w.a.Commands
 	var err error
-	if w.idem, err = commands.NewIdempotency(ctx, readDB, w.clock); err != nil {
+	if w.idem, err = cmdhttp.NewIdempotency(ctx, readDB, w.clock); err != nil {
 		return err
 	}
 	expiry, err := scheduler.NewDocumentExpiry(ctx, readDB, store, app.ExpireDocuments.ExpireAccount, a.Logger)
 	if err != nil {
 		return err
 	}
-	timeouts, err := commands.NewClarificationTimeouts(ctx, readDB, store, app.Applications.TimeoutClarification, a.Logger)
+	timeouts, err := scheduler.NewClarificationTimeouts(ctx, readDB, store, app.Applications.TimeoutClarification.TimeoutApplication, a.Logger)
 	if err != nil {
 		return err
 	}
 	// The outbox delivers the notification projection's rows through the
 	// notifier and sends the daily and weekly digests.
 	a.Notifications = notifications.NewOutbox(readDB, w.notifier, w.clock, a.Logger)
-	unpaid, err := commands.NewUnpaidFeeTimeouts(ctx, readDB, store, app.Applications.TimeoutUnpaidFee, a.Logger)
+	unpaid, err := scheduler.NewUnpaidFeeTimeouts(ctx, readDB, store, app.Applications.TimeoutUnpaidFee.TimeoutApplication, a.Logger)
 	if err != nil {
 		return err
 	}
@@ -376,10 +377,10 @@ func (w *wiring) router(ctx context.Context, _ io.Writer) error {
 // middleware each group needs.
 func (w *wiring) apiRoutes(guard *auth.Guard, verifier auth.TokenVerifier, lim *limits, query *readapi.Server) chi.Router {
 	a, c := w.a, w.c
-	cmdHTTP := commands.NewHTTP(a.Commands, a.Sessions, guard, newID)
+	cmdHTTP := cmdhttp.NewHTTP(a.Commands, a.Sessions, guard, newID)
 	signinHTTP := signin.NewHTTP(a.Sessions, guard, a.journalSignin, newID)
 	// Every command route: refusals that wrote no events go to the journal.
-	refusals := commands.JournalRefusals(a.journalRefused)
+	refusals := cmdhttp.JournalRefusals(a.journalRefused)
 	// Registration and one-time codes are throttled per client IP.
 	limited := limitSensitive(lim.sensitive)
 	payLimited := ratelimit.Middleware(lim.payment, ratelimit.ByIP)

@@ -1,4 +1,4 @@
-package commands
+package cmdhttp
 
 import (
 	"mime"
@@ -9,6 +9,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 
+	"github.com/kabinet/kabinet/commands"
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/auth"
 	"github.com/kabinet/kabinet/platform/httpx"
@@ -90,7 +91,7 @@ func (h *HTTP) operatorAccount(w http.ResponseWriter, r *http.Request) (uuid.UUI
 
 // identityReply writes a command's answer, or its error with the position
 // of what a refused decision saved.
-func identityReply(w http.ResponseWriter, r *http.Request, status int, res Result, err error, extra func(*identityAnswer)) {
+func identityReply(w http.ResponseWriter, r *http.Request, status int, res commands.Result, err error, extra func(*identityAnswer)) {
 	if res.Position > 0 {
 		w.Header().Set("X-Kabinet-Position", strconv.FormatUint(res.Position, 10))
 	}
@@ -106,7 +107,7 @@ func identityReply(w http.ResponseWriter, r *http.Request, status int, res Resul
 	httpx.WriteJSON(w, status, a)
 }
 
-func verificationReply(w http.ResponseWriter, r *http.Request, status int, res VerificationResult, err error) {
+func verificationReply(w http.ResponseWriter, r *http.Request, status int, res commands.VerificationResult, err error) {
 	identityReply(w, r, status, res.Result, err, func(a *identityAnswer) {
 		a.Verification = &verificationAnswer{Status: res.Status, Deadline: res.Deadline.String()}
 		if res.Challenge != "" {
@@ -123,7 +124,7 @@ func (h *HTTP) providePersonalData(w http.ResponseWriter, r *http.Request) {
 	if !ok || !decodeBody(w, r, &in) {
 		return
 	}
-	res, err := h.app.ProvidePersonalData.Handle(h.withMetadata(r), ProvidePersonalData{AccountID: id, Input: in})
+	res, err := h.app.ProvidePersonalData.Handle(h.withMetadata(r), commands.ProvidePersonalData{AccountID: id, Input: in})
 	identityReply(w, r, http.StatusOK, res, err, nil)
 }
 
@@ -140,19 +141,19 @@ func (h *HTTP) addDocument(w http.ResponseWriter, r *http.Request) {
 			Detail: "send the document as multipart/form-data with a meta part and file parts"})
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, MaxUploadBody)
+	r.Body = http.MaxBytesReader(w, r.Body, commands.MaxUploadBody)
 	mr, err := r.MultipartReader()
 	if err != nil {
 		httpx.WriteError(w, r, httpx.BadRequest("malformed_multipart", err.Error()))
 		return
 	}
 	ctx := h.withMetadata(r)
-	up, err := DecodeDocumentUpload(ctx, mr, h.app.AddDocument.Blobs(), id.String())
+	up, err := commands.DecodeDocumentUpload(ctx, mr, h.app.AddDocument.Blobs(), id.String())
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	res, docID, err := h.app.AddDocument.Handle(ctx, AddDocument{
+	res, docID, err := h.app.AddDocument.Handle(ctx, commands.AddDocument{
 		AccountID: id, Input: up.Meta, Scans: up.Scans, Translation: up.Translation,
 	})
 	identityReply(w, r, http.StatusCreated, res, err, func(a *identityAnswer) { a.DocumentID = docID.String() })
@@ -173,7 +174,7 @@ func (h *HTTP) requestVerification(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	res, err := h.app.RequestIdentityVerification.Handle(h.withMetadata(r), RequestIdentityVerification{AccountID: id, Method: m})
+	res, err := h.app.RequestIdentityVerification.Handle(h.withMetadata(r), commands.RequestIdentityVerification{AccountID: id, Method: m})
 	verificationReply(w, r, http.StatusAccepted, res, err)
 }
 
@@ -193,7 +194,7 @@ func (h *HTTP) submitSignature(w http.ResponseWriter, r *http.Request) {
 			{Field: "signature", Code: domain.CodeRequired, Message: "signature is required: standard base64 of a DER CMS SignedData"}}))
 		return
 	}
-	res, err := h.app.SubmitSignature.Handle(h.withMetadata(r), SubmitSignature{AccountID: id, Signature: req.Signature})
+	res, err := h.app.SubmitSignature.Handle(h.withMetadata(r), commands.SubmitSignature{AccountID: id, Signature: req.Signature})
 	verificationReply(w, r, http.StatusOK, res, err)
 }
 
@@ -212,7 +213,7 @@ func (h *HTTP) enterVerificationCode(w http.ResponseWriter, r *http.Request) {
 	if !ok || !decodeBody(w, r, &req) {
 		return
 	}
-	res, err := h.app.EnterVerificationCode.Handle(h.withMetadata(r), EnterVerificationCode{AccountID: id, Code: req.Code})
+	res, err := h.app.EnterVerificationCode.Handle(h.withMetadata(r), commands.EnterVerificationCode{AccountID: id, Code: req.Code})
 	verificationReply(w, r, http.StatusOK, res, err)
 }
 
@@ -221,7 +222,7 @@ func (h *HTTP) resendVerificationCode(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	res, err := h.app.ResendVerificationCode.Handle(h.withMetadata(r), ResendVerificationCode{AccountID: id})
+	res, err := h.app.ResendVerificationCode.Handle(h.withMetadata(r), commands.ResendVerificationCode{AccountID: id})
 	verificationReply(w, r, http.StatusAccepted, res, err)
 }
 
@@ -241,7 +242,7 @@ func (h *HTTP) approveIdentity(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	res, err := h.app.ApproveIdentity.Handle(h.withMetadata(r), ApproveIdentity{AccountID: id, Method: m, Comment: req.Comment})
+	res, err := h.app.ApproveIdentity.Handle(h.withMetadata(r), commands.ApproveIdentity{AccountID: id, Method: m, Comment: req.Comment})
 	verificationReply(w, r, http.StatusOK, res, err)
 }
 
@@ -256,7 +257,7 @@ func (h *HTTP) rejectIdentity(w http.ResponseWriter, r *http.Request) {
 	if !ok || !decodeBody(w, r, &req) {
 		return
 	}
-	res, err := h.app.RejectIdentity.Handle(h.withMetadata(r), RejectIdentity{AccountID: id, Reasons: req.Reasons, Comment: req.Comment})
+	res, err := h.app.RejectIdentity.Handle(h.withMetadata(r), commands.RejectIdentity{AccountID: id, Reasons: req.Reasons, Comment: req.Comment})
 	verificationReply(w, r, http.StatusOK, res, err)
 }
 
@@ -265,7 +266,7 @@ func (h *HTTP) extendVerification(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	res, err := h.app.ExtendVerificationDeadline.Handle(h.withMetadata(r), ExtendVerificationDeadline{AccountID: id})
+	res, err := h.app.ExtendVerificationDeadline.Handle(h.withMetadata(r), commands.ExtendVerificationDeadline{AccountID: id})
 	verificationReply(w, r, http.StatusOK, res, err)
 }
 
@@ -279,7 +280,7 @@ func (h *HTTP) linkSnils(w http.ResponseWriter, r *http.Request) {
 	if !ok || !decodeBody(w, r, &req) {
 		return
 	}
-	res, err := h.app.LinkSnils.Handle(h.withMetadata(r), LinkSnils{AccountID: id, Snils: req.Snils})
+	res, err := h.app.LinkSnils.Handle(h.withMetadata(r), commands.LinkSnils{AccountID: id, Snils: req.Snils})
 	identityReply(w, r, http.StatusOK, res, err, nil)
 }
 
@@ -293,7 +294,7 @@ func (h *HTTP) linkInn(w http.ResponseWriter, r *http.Request) {
 	if !ok || !decodeBody(w, r, &req) {
 		return
 	}
-	res, err := h.app.LinkInn.Handle(h.withMetadata(r), LinkInn{AccountID: id, Inn: req.Inn})
+	res, err := h.app.LinkInn.Handle(h.withMetadata(r), commands.LinkInn{AccountID: id, Inn: req.Inn})
 	identityReply(w, r, http.StatusOK, res, err, nil)
 }
 
@@ -311,7 +312,7 @@ func (h *HTTP) setNotificationPreferences(w http.ResponseWriter, r *http.Request
 	if !ok || !decodeBody(w, r, &req) {
 		return
 	}
-	res, err := h.app.SetNotificationPreferences.Handle(h.withMetadata(r), SetNotificationPreferences{
+	res, err := h.app.SetNotificationPreferences.Handle(h.withMetadata(r), commands.SetNotificationPreferences{
 		AccountID: id, Preferences: domain.NotificationPreferences{
 			Email: req.Email, SMS: req.SMS, Push: req.Push, Frequency: req.Frequency, DisableAll: req.DisableAll,
 		},

@@ -1,4 +1,4 @@
-package commands
+package scheduler
 
 import (
 	"context"
@@ -10,7 +10,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
-	"github.com/kabinet/kabinet/commands/scheduler"
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/eventstore"
 	"github.com/kabinet/kabinet/platform/schema"
@@ -39,20 +38,20 @@ var ReminderMigrations = schema.Component{Name: "document_reminders", Migrations
 // 7 days before a document on file expires. Its log-fed index,
 // document_reminders(account_id, document_id, expires_on, remind_on, done),
 // gets a row from DocumentAdded (remind_on 30 days ahead) and closes it on
-// DocumentExpired or the 7-day DocumentExpiryReminded. Each run sends
-// RemindExpiringDocuments to every account with a row due; the account
+// DocumentExpired or the 7-day DocumentExpiryReminded. Each run calls act
+// (RemindExpiringDocuments) for every account with a row due; the account
 // records each reminder once (its events say which were sent), so a crash,
 // a restart or a second instance never sends one twice.
-func NewExpiryReminders(ctx context.Context, db *sqldb.DB, store eventstore.Store, k *Desk, logger *slog.Logger) (*scheduler.IndexedJob, error) {
-	if db == nil || store == nil || k == nil {
-		panic("commands.NewExpiryReminders: nil dependency")
+func NewExpiryReminders(ctx context.Context, db *sqldb.DB, store eventstore.Store, act func(ctx context.Context, account uuid.UUID, now time.Time) error, logger *slog.Logger) (*IndexedJob, error) {
+	if db == nil || store == nil || act == nil {
+		panic("scheduler.NewExpiryReminders: nil dependency")
 	}
-	return scheduler.NewIndexedJob(ctx, db, store, scheduler.Indexed{
+	return NewIndexedJob(ctx, db, store, Indexed{
 		Name:   reminderJob,
 		Schema: ReminderMigrations,
 		Apply:  indexReminder,
 		Due:    dueAccounts(db, "document_reminders", "remind_on"),
-		Act:    k.RemindAccount,
+		Act:    act,
 		Settle: func(ctx context.Context, id uuid.UUID, now time.Time, refused *domain.Error) error {
 			if refused != nil {
 				logger.Warn("expiry reminder refused", "account_id", id, "code", refused.Code)
@@ -135,19 +134,19 @@ var RefundMigrations = schema.Component{Name: "fine_refunds", Migrations: []sche
 // NewFineRefunds is the scheduler's job that returns refused fine
 // payments: its index fine_refunds(transaction_id, account_id,
 // refund_after, done) gets a row from FinePaymentRefused and closes it on
-// FinePaymentRefunded; each run sends RefundFinePayments to the accounts
+// FinePaymentRefunded; each run calls act (RefundFinePayments) for the accounts
 // with a refund due (3 working days after the refusal; the account records
 // each refund once).
-func NewFineRefunds(ctx context.Context, db *sqldb.DB, store eventstore.Store, k *Desk, logger *slog.Logger) (*scheduler.IndexedJob, error) {
-	if db == nil || store == nil || k == nil {
-		panic("commands.NewFineRefunds: nil dependency")
+func NewFineRefunds(ctx context.Context, db *sqldb.DB, store eventstore.Store, act func(ctx context.Context, account uuid.UUID, now time.Time) error, logger *slog.Logger) (*IndexedJob, error) {
+	if db == nil || store == nil || act == nil {
+		panic("scheduler.NewFineRefunds: nil dependency")
 	}
-	return scheduler.NewIndexedJob(ctx, db, store, scheduler.Indexed{
+	return NewIndexedJob(ctx, db, store, Indexed{
 		Name:   refundJob,
 		Schema: RefundMigrations,
 		Apply:  indexRefund,
 		Due:    dueAccounts(db, "fine_refunds", "refund_after"),
-		Act:    k.RefundAccount,
+		Act:    act,
 		Settle: func(ctx context.Context, id uuid.UUID, now time.Time, refused *domain.Error) error {
 			if refused != nil {
 				logger.Warn("fine refund refused", "account_id", id, "code", refused.Code)

@@ -1,4 +1,4 @@
-package commands
+package cmdhttp
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 
+	"github.com/kabinet/kabinet/commands"
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/auth"
 	"github.com/kabinet/kabinet/platform/httpx"
@@ -33,22 +34,22 @@ func (h *HTTP) ApplicationRoutes(r chi.Router) {
 
 // applicationAction runs one command on the application named in the
 // path; it returns errAnswered when it has answered already (a bad body).
-type applicationAction func(ctx context.Context, w http.ResponseWriter, r *http.Request, app uuid.UUID) (ApplicationResult, error)
+type applicationAction func(ctx context.Context, w http.ResponseWriter, r *http.Request, app uuid.UUID) (commands.ApplicationResult, error)
 
 var errAnswered = errors.New("answered")
 
 // applicationCommand sends one command on app built from the request's
 // decoded body.
-type applicationCommand[Req any] func(ctx context.Context, app uuid.UUID, req Req) (ApplicationResult, error)
+type applicationCommand[Req any] func(ctx context.Context, app uuid.UUID, req Req) (commands.ApplicationResult, error)
 
 // withBody makes the action of a command built from the request's JSON
 // body: decode is decodeBody, or decodeOptional where an empty body means
 // Req's zero value.
 func withBody[Req any](decode func(http.ResponseWriter, *http.Request, any) bool, send applicationCommand[Req]) applicationAction {
-	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, app uuid.UUID) (ApplicationResult, error) {
+	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, app uuid.UUID) (commands.ApplicationResult, error) {
 		var req Req
 		if !decode(w, r, &req) {
-			return ApplicationResult{}, errAnswered
+			return commands.ApplicationResult{}, errAnswered
 		}
 		return send(ctx, app, req)
 	}
@@ -121,7 +122,7 @@ type applicationAnswer struct {
 	Fee              *domain.Money `json:"fee,omitempty"`
 }
 
-func newApplicationAnswer(res ApplicationResult) applicationAnswer {
+func newApplicationAnswer(res commands.ApplicationResult) applicationAnswer {
 	a := applicationAnswer{
 		ApplicationID: res.ApplicationID.String(), Number: res.Number, Status: res.Status,
 		StatusLabel: domain.StatusLabel(res.Status), AccountID: res.AccountID.String(), Position: res.Position,
@@ -139,7 +140,7 @@ func newApplicationAnswer(res ApplicationResult) applicationAnswer {
 	return a
 }
 
-func (h *HTTP) applicationAnswer(w http.ResponseWriter, r *http.Request, status int, res ApplicationResult, err error) {
+func (h *HTTP) applicationAnswer(w http.ResponseWriter, r *http.Request, status int, res commands.ApplicationResult, err error) {
 	if res.Position > 0 {
 		w.Header().Set("X-Kabinet-Position", strconv.FormatUint(res.Position, 10))
 	}
@@ -166,7 +167,7 @@ func (h *HTTP) submitApplication(w http.ResponseWriter, r *http.Request) {
 	if !h.guard.Owner(w, r, id) || !decodeBody(w, r, &req) {
 		return
 	}
-	res, err := h.app.Applications.Submit.Handle(h.withMetadata(r), SubmitApplication{
+	res, err := h.app.Applications.Submit.Handle(h.withMetadata(r), commands.SubmitApplication{
 		AccountID: id, Service: req.Service, Form: req.Form, DocumentIDs: req.DocumentIDs,
 	})
 	h.applicationAnswer(w, r, http.StatusCreated, res, err)
@@ -175,12 +176,12 @@ func (h *HTTP) submitApplication(w http.ResponseWriter, r *http.Request) {
 // noBody is the body of the actions that take none; {} is accepted too.
 type noBody struct{}
 
-func (h *HTTP) acceptApplication(ctx context.Context, app uuid.UUID, _ noBody) (ApplicationResult, error) {
-	return h.app.Applications.Accept.Handle(ctx, AcceptApplication{ApplicationID: app})
+func (h *HTTP) acceptApplication(ctx context.Context, app uuid.UUID, _ noBody) (commands.ApplicationResult, error) {
+	return h.app.Applications.Accept.Handle(ctx, commands.AcceptApplication{ApplicationID: app})
 }
 
-func (h *HTTP) startReview(ctx context.Context, app uuid.UUID, _ noBody) (ApplicationResult, error) {
-	return h.app.Applications.StartReview.Handle(ctx, StartReview{ApplicationID: app})
+func (h *HTTP) startReview(ctx context.Context, app uuid.UUID, _ noBody) (commands.ApplicationResult, error) {
+	return h.app.Applications.StartReview.Handle(ctx, commands.StartReview{ApplicationID: app})
 }
 
 type requestClarificationRequest struct {
@@ -188,8 +189,8 @@ type requestClarificationRequest struct {
 	Due     domain.Date `json:"due"`
 }
 
-func (h *HTTP) requestClarification(ctx context.Context, app uuid.UUID, req requestClarificationRequest) (ApplicationResult, error) {
-	return h.app.Applications.RequestClarification.Handle(ctx, RequestClarification{ApplicationID: app, Comment: req.Comment, Due: req.Due})
+func (h *HTTP) requestClarification(ctx context.Context, app uuid.UUID, req requestClarificationRequest) (commands.ApplicationResult, error) {
+	return h.app.Applications.RequestClarification.Handle(ctx, commands.RequestClarification{ApplicationID: app, Comment: req.Comment, Due: req.Due})
 }
 
 type approveApplicationRequest struct {
@@ -197,8 +198,8 @@ type approveApplicationRequest struct {
 	Result  domain.ResultDocument `json:"result"`
 }
 
-func (h *HTTP) approveApplication(ctx context.Context, app uuid.UUID, req approveApplicationRequest) (ApplicationResult, error) {
-	return h.app.Applications.Approve.Handle(ctx, ApproveApplication{ApplicationID: app, Comment: req.Comment, Result: req.Result})
+func (h *HTTP) approveApplication(ctx context.Context, app uuid.UUID, req approveApplicationRequest) (commands.ApplicationResult, error) {
+	return h.app.Applications.Approve.Handle(ctx, commands.ApproveApplication{ApplicationID: app, Comment: req.Comment, Result: req.Result})
 }
 
 type rejectApplicationRequest struct {
@@ -207,8 +208,8 @@ type rejectApplicationRequest struct {
 	MissingDocuments []string `json:"missing_documents"`
 }
 
-func (h *HTTP) rejectApplication(ctx context.Context, app uuid.UUID, req rejectApplicationRequest) (ApplicationResult, error) {
-	return h.app.Applications.Reject.Handle(ctx, RejectApplication{
+func (h *HTTP) rejectApplication(ctx context.Context, app uuid.UUID, req rejectApplicationRequest) (commands.ApplicationResult, error) {
+	return h.app.Applications.Reject.Handle(ctx, commands.RejectApplication{
 		ApplicationID: app, Reasons: req.Reasons, Comment: req.Comment, MissingDocuments: req.MissingDocuments,
 	})
 }
@@ -218,8 +219,8 @@ type clarifyRequest struct {
 	DocumentIDs []uuid.UUID `json:"document_ids"`
 }
 
-func (h *HTTP) provideClarification(ctx context.Context, app uuid.UUID, req clarifyRequest) (ApplicationResult, error) {
-	return h.app.Applications.Clarify.Handle(ctx, ProvideClarification{ApplicationID: app, Comment: req.Comment, DocumentIDs: req.DocumentIDs})
+func (h *HTTP) provideClarification(ctx context.Context, app uuid.UUID, req clarifyRequest) (commands.ApplicationResult, error) {
+	return h.app.Applications.Clarify.Handle(ctx, commands.ProvideClarification{ApplicationID: app, Comment: req.Comment, DocumentIDs: req.DocumentIDs})
 }
 
 // resubmitRequest: an absent form or document_ids keeps the old one.
@@ -228,16 +229,16 @@ type resubmitRequest struct {
 	DocumentIDs []uuid.UUID    `json:"document_ids"`
 }
 
-func (h *HTTP) resubmitApplication(ctx context.Context, app uuid.UUID, req resubmitRequest) (ApplicationResult, error) {
-	return h.app.Applications.Resubmit.Handle(ctx, ResubmitApplication{ApplicationID: app, Form: req.Form, DocumentIDs: req.DocumentIDs})
+func (h *HTTP) resubmitApplication(ctx context.Context, app uuid.UUID, req resubmitRequest) (commands.ApplicationResult, error) {
+	return h.app.Applications.Resubmit.Handle(ctx, commands.ResubmitApplication{ApplicationID: app, Form: req.Form, DocumentIDs: req.DocumentIDs})
 }
 
 // editApplication takes the new form and/or document_ids (an absent one
 // stays) of an application not yet accepted.
-func (h *HTTP) editApplication(ctx context.Context, app uuid.UUID, req resubmitRequest) (ApplicationResult, error) {
-	return h.app.Applications.Edit.Handle(ctx, EditApplication{ApplicationID: app, Form: req.Form, DocumentIDs: req.DocumentIDs})
+func (h *HTTP) editApplication(ctx context.Context, app uuid.UUID, req resubmitRequest) (commands.ApplicationResult, error) {
+	return h.app.Applications.Edit.Handle(ctx, commands.EditApplication{ApplicationID: app, Form: req.Form, DocumentIDs: req.DocumentIDs})
 }
 
-func (h *HTTP) withdrawApplication(ctx context.Context, app uuid.UUID, _ noBody) (ApplicationResult, error) {
-	return h.app.Applications.Withdraw.Handle(ctx, WithdrawApplication{ApplicationID: app})
+func (h *HTTP) withdrawApplication(ctx context.Context, app uuid.UUID, _ noBody) (commands.ApplicationResult, error) {
+	return h.app.Applications.Withdraw.Handle(ctx, commands.WithdrawApplication{ApplicationID: app})
 }

@@ -1,4 +1,4 @@
-package commands
+package cmdhttp
 
 import (
 	"net/http"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/kabinet/kabinet/commands"
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/httpx"
 )
@@ -58,7 +59,7 @@ func (h *HTTP) addContact(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	res, err := h.app.AddContact.Handle(h.withMetadata(r), AddContact{AccountID: id, Channel: ch, Value: value, Replaces: req.Replaces})
+	res, err := h.app.AddContact.Handle(h.withMetadata(r), commands.AddContact{AccountID: id, Channel: ch, Value: value, Replaces: req.Replaces})
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
@@ -77,7 +78,7 @@ func (h *HTTP) removeContact(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, httpx.BadRequest("contact_value_invalid", "the contact's value is not a valid path segment"))
 		return
 	}
-	res, err := h.app.RemoveContact.Handle(h.withMetadata(r), RemoveContact{AccountID: id, Channel: ch, Value: value})
+	res, err := h.app.RemoveContact.Handle(h.withMetadata(r), commands.RemoveContact{AccountID: id, Channel: ch, Value: value})
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
@@ -96,7 +97,7 @@ func (h *HTTP) withdrawConsent(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, httpx.NotFound("no such consent"))
 		return
 	}
-	res, err := h.app.WithdrawConsent.Handle(h.withMetadata(r), WithdrawConsent{AccountID: id, Kind: kind})
+	res, err := h.app.WithdrawConsent.Handle(h.withMetadata(r), commands.WithdrawConsent{AccountID: id, Kind: kind})
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
@@ -104,7 +105,7 @@ func (h *HTTP) withdrawConsent(w http.ResponseWriter, r *http.Request) {
 	h.answer(w, http.StatusOK, res)
 }
 
-func (h *HTTP) contactAnswer(w http.ResponseWriter, status int, res Result, ch domain.Channel, value string) {
+func (h *HTTP) contactAnswer(w http.ResponseWriter, status int, res commands.Result, ch domain.Channel, value string) {
 	w.Header().Set("X-Kabinet-Position", strconv.FormatUint(res.Position, 10))
 	httpx.WriteJSON(w, status, contactAnswer{
 		AccountID: res.AccountID.String(), Position: res.Position, Channel: ch.String(), Value: value,

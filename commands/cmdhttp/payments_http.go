@@ -1,4 +1,4 @@
-package commands
+package cmdhttp
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 
+	"github.com/kabinet/kabinet/commands"
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/auth"
 	"github.com/kabinet/kabinet/platform/httpx"
@@ -23,7 +24,7 @@ const maxPaymentBody = 64 << 10
 // body's signature before anything else is looked at: then come after
 // (the idempotency layer, which so never buffers or records an unsigned
 // body), then the handler.
-func (h *HTTP) PaymentRoutes(gw *PaymentGateway, after ...func(http.Handler) http.Handler) func(chi.Router) {
+func (h *HTTP) PaymentRoutes(gw *commands.PaymentGateway, after ...func(http.Handler) http.Handler) func(chi.Router) {
 	if gw == nil {
 		panic("commands.PaymentRoutes: nil gateway")
 	}
@@ -35,7 +36,7 @@ func (h *HTTP) PaymentRoutes(gw *PaymentGateway, after ...func(http.Handler) htt
 // paymentSignature reads at most maxPaymentBody bytes of the body and lets
 // the request on, with those bytes as its body, only if they carry the
 // gateway's signature; else it is denied 401 through the guard.
-func (h *HTTP) paymentSignature(gw *PaymentGateway) func(http.Handler) http.Handler {
+func (h *HTTP) paymentSignature(gw *commands.PaymentGateway) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxPaymentBody))
@@ -48,8 +49,8 @@ func (h *HTTP) paymentSignature(gw *PaymentGateway) func(http.Handler) http.Hand
 				}
 				return
 			}
-			if !gw.Verify(raw, r.Header.Get(PaymentSignatureHeader)) {
-				w.Header().Set("WWW-Authenticate", `Signature realm="kabinet-payments", header="`+PaymentSignatureHeader+`"`)
+			if !gw.Verify(raw, r.Header.Get(commands.PaymentSignatureHeader)) {
+				w.Header().Set("WWW-Authenticate", `Signature realm="kabinet-payments", header="`+commands.PaymentSignatureHeader+`"`)
 				h.guard.Deny(w, r, http.StatusUnauthorized, auth.ReasonUnauthorized)
 				return
 			}
@@ -96,7 +97,7 @@ func (h *HTTP) payFee(w http.ResponseWriter, r *http.Request) {
 		}}))
 		return
 	}
-	res, err := h.app.Applications.PayFee.Handle(h.withMetadata(r), PayFee{
+	res, err := h.app.Applications.PayFee.Handle(h.withMetadata(r), commands.PayFee{
 		ApplicationID: app, Amount: req.Amount, Currency: req.Currency, TransactionID: req.TransactionID,
 	})
 	if err != nil {

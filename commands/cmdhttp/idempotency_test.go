@@ -1,4 +1,4 @@
-package commands
+package cmdhttp
 
 import (
 	"context"

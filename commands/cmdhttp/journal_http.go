@@ -1,10 +1,11 @@
-package commands
+package cmdhttp
 
 import (
 	"encoding/json"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/kabinet/kabinet/commands"
 )
 
 // RefusalRecorder journals a command refused by a rule that wrote no events.
@@ -17,7 +18,7 @@ type RefusalRecorder func(r *http.Request, action, accountID, code string)
 func JournalRefusals(record RefusalRecorder) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ctx, tr := WithTrace(r.Context())
+			ctx, tr := commands.WithTrace(r.Context())
 			cw := &capture{ResponseWriter: w, status: http.StatusOK, limit: 4096}
 			next.ServeHTTP(cw, r.WithContext(ctx))
 			if cw.status < 400 || cw.status >= 500 || tr.Wrote() || tr.Denied() {

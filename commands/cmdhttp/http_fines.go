@@ -1,4 +1,4 @@
-package commands
+package cmdhttp
 
 import (
 	"net/http"
@@ -7,6 +7,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 
+	"github.com/kabinet/kabinet/commands"
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/httpx"
 )
@@ -14,7 +15,7 @@ import (
 // FinePaymentRoutes mounts the payment gateway's callback for fines and
 // debts: like the fee callback it carries no token and is authenticated by
 // its body's signature (X-Kabinet-Signature) before anything else.
-func (h *HTTP) FinePaymentRoutes(gw *PaymentGateway, k *Desk) func(chi.Router) {
+func (h *HTTP) FinePaymentRoutes(gw *commands.PaymentGateway, k *commands.Desk) func(chi.Router) {
 	if gw == nil || k == nil {
 		panic("commands.FinePaymentRoutes: nil dependency")
 	}
@@ -36,7 +37,7 @@ type finePaymentRequest struct {
 
 // payFine settles a fine from a callback whose signature paymentSignature
 // has checked.
-func (h *HTTP) payFine(w http.ResponseWriter, r *http.Request, k *Desk) {
+func (h *HTTP) payFine(w http.ResponseWriter, r *http.Request, k *commands.Desk) {
 	account, err := uuid.Parse(chi.URLParam(r, "id"))
 	if err != nil {
 		httpx.WriteError(w, r, httpx.NotFound("no such account"))
@@ -53,7 +54,7 @@ func (h *HTTP) payFine(w http.ResponseWriter, r *http.Request, k *Desk) {
 		}}))
 		return
 	}
-	res, err := k.PayFine(h.withMetadata(r), PayFine{AccountID: account, FineID: fine, Amount: req.Amount,
+	res, err := k.PayFine(h.withMetadata(r), commands.PayFine{AccountID: account, FineID: fine, Amount: req.Amount,
 		Currency: req.Currency, TransactionID: req.TransactionID})
 	if err != nil {
 		httpx.WriteError(w, r, err)

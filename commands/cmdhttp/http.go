@@ -1,4 +1,4 @@
-package commands
+package cmdhttp
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 
+	"github.com/kabinet/kabinet/commands"
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/auth"
 	"github.com/kabinet/kabinet/platform/httpx"
@@ -18,28 +19,15 @@ import (
 // HTTP is the command side's transport: it only translates requests into
 // commands and results or errors into answers.
 type HTTP struct {
-	app      Application
-	sessions SessionOpener
+	app      commands.Application
+	sessions commands.SessionOpener
 	guard    *auth.Guard
 	newID    func() uuid.UUID
 }
 
-// SessionTokens are the credentials of a new sign-in session.
-type SessionTokens struct {
-	SessionID    string
-	Token        string // the access token (a JWT carrying sid and jti)
-	RefreshToken string // opaque; only its hash is stored
-	ExpiresIn    int    // the access token's lifetime in seconds
-}
-
-// SessionOpener opens the first session of a newly registered account.
-type SessionOpener interface {
-	Open(ctx context.Context, accountID uuid.UUID, userAgent string) (SessionTokens, error)
-}
-
 // NewHTTP builds the transport. sessions opens the session whose tokens a
 // registration answers with; guard decides who may act on an account.
-func NewHTTP(app Application, sessions SessionOpener, guard *auth.Guard, newID func() uuid.UUID) *HTTP {
+func NewHTTP(app commands.Application, sessions commands.SessionOpener, guard *auth.Guard, newID func() uuid.UUID) *HTTP {
 	if sessions == nil || guard == nil || newID == nil {
 		panic("commands.NewHTTP: nil dependency")
 	}
@@ -91,7 +79,7 @@ func (h *HTTP) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := h.withMetadata(r)
-	res, err := h.app.RegisterAccount.Handle(ctx, RegisterAccount{Registration: domain.Registration{
+	res, err := h.app.RegisterAccount.Handle(ctx, commands.RegisterAccount{Registration: domain.Registration{
 		Surname: req.Surname, GivenNames: req.GivenNames, Patronymic: req.Patronymic,
 		Citizenship: req.Citizenship, Phone: req.Phone, Email: req.Email, Consent: req.Consent.domain(),
 	}})
@@ -117,7 +105,7 @@ func (h *HTTP) requestCode(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	res, err := h.app.RequestContactCode.Handle(h.withMetadata(r), RequestContactCode{
+	res, err := h.app.RequestContactCode.Handle(h.withMetadata(r), commands.RequestContactCode{
 		AccountID: id, Channel: ch, Value: r.URL.Query().Get("value"),
 	})
 	if err != nil {
@@ -137,7 +125,7 @@ func (h *HTTP) confirm(w http.ResponseWriter, r *http.Request) {
 	if !ok || !decodeBody(w, r, &req) {
 		return
 	}
-	res, err := h.app.ConfirmContact.Handle(h.withMetadata(r), ConfirmContact{
+	res, err := h.app.ConfirmContact.Handle(h.withMetadata(r), commands.ConfirmContact{
 		AccountID: id, Channel: ch, Value: r.URL.Query().Get("value"), Code: req.Code,
 	})
 	if err != nil {
@@ -168,7 +156,7 @@ func (h *HTTP) accountAndChannel(w http.ResponseWriter, r *http.Request) (uuid.U
 	return id, ch, true
 }
 
-func (h *HTTP) answer(w http.ResponseWriter, status int, res Result) {
+func (h *HTTP) answer(w http.ResponseWriter, status int, res commands.Result) {
 	w.Header().Set("X-Kabinet-Position", strconv.FormatUint(res.Position, 10))
 	httpx.WriteJSON(w, status, commandAnswer{AccountID: res.AccountID.String(), Position: res.Position})
 }
@@ -191,7 +179,7 @@ func decodeOptional(w http.ResponseWriter, r *http.Request, dst any) bool {
 
 // withMetadata puts the request's actor, correlation and origin on ctx.
 func (h *HTTP) withMetadata(r *http.Request) context.Context {
-	md := Metadata{
+	md := commands.Metadata{
 		CorrelationID: observability.CorrelationIDFrom(r.Context()),
 		CommandID:     h.newID().String(),
 		SourceIP:      httpx.ClientIP(r),
@@ -201,5 +189,5 @@ func (h *HTTP) withMetadata(r *http.Request) context.Context {
 	if p, ok := auth.FromContext(r.Context()); ok {
 		md.ActorID, md.ActorRole = p.Subject, p.Role.String()
 	}
-	return WithMetadata(r.Context(), md)
+	return commands.WithMetadata(r.Context(), md)
 }

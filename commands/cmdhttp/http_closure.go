@@ -1,4 +1,4 @@
-package commands
+package cmdhttp
 
 import (
 	"net/http"
@@ -6,6 +6,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 
+	"github.com/kabinet/kabinet/commands"
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/auth"
 	"github.com/kabinet/kabinet/platform/httpx"
@@ -27,7 +28,7 @@ func (h *HTTP) closeAccount(w http.ResponseWriter, r *http.Request) {
 	if !h.guard.Owner(w, r, id) {
 		return
 	}
-	res, err := h.app.CloseAccount.Handle(h.withMetadata(r), CloseAccount{AccountID: id, Reason: domain.ClosedByOwner})
+	res, err := h.app.CloseAccount.Handle(h.withMetadata(r), commands.CloseAccount{AccountID: id, Reason: domain.ClosedByOwner})
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
@@ -56,7 +57,7 @@ func (h *HTTP) eraseAccount(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &req) {
 		return
 	}
-	res, err := h.app.ErasePersonalData.Handle(h.withMetadata(r), ErasePersonalData{AccountID: id, Reason: req.Reason})
+	res, err := h.app.ErasePersonalData.Handle(h.withMetadata(r), commands.ErasePersonalData{AccountID: id, Reason: req.Reason})
 	if err != nil {
 		// A shredding failure after the event was saved is a 500 too: the
 		// erasure job finishes it, and a retry answers personal_data_erased.

@@ -1,4 +1,4 @@
-package commands
+package cmdhttp
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 
+	"github.com/kabinet/kabinet/commands"
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/auth"
 	"github.com/kabinet/kabinet/platform/httpx"
@@ -18,7 +19,7 @@ import (
 // authenticated principal. A citizen acts only on their own account's
 // requests, visits and applications, operators answer and decide; anyone
 // else gets 404, as if the id did not exist.
-func (h *HTTP) DeskRoutes(k *Desk) func(chi.Router) {
+func (h *HTTP) DeskRoutes(k *commands.Desk) func(chi.Router) {
 	if k == nil {
 		panic("commands.DeskRoutes: nil desk")
 	}
@@ -88,7 +89,7 @@ func (h *HTTP) ownAccount(w http.ResponseWriter, r *http.Request) (uuid.UUID, bo
 
 // deskAnswer writes a desk command's answer (or its error) with the
 // position header.
-func deskAnswer(w http.ResponseWriter, r *http.Request, status int, res Result, err error, body map[string]any) {
+func deskAnswer(w http.ResponseWriter, r *http.Request, status int, res commands.Result, err error, body map[string]any) {
 	if res.Position > 0 {
 		w.Header().Set("X-Kabinet-Position", strconv.FormatUint(res.Position, 10))
 	}
@@ -100,7 +101,7 @@ func deskAnswer(w http.ResponseWriter, r *http.Request, status int, res Result, 
 	httpx.WriteJSON(w, status, body)
 }
 
-func supportBody(res SupportResult) map[string]any {
+func supportBody(res commands.SupportResult) map[string]any {
 	q := res.Request
 	return map[string]any{
 		"request_id": res.ID.String(), "number": q.Number, "status": q.Status, "priority": q.Priority,
@@ -121,7 +122,7 @@ type supportRequestBody struct {
 	Priority string `json:"priority"`
 }
 
-func (h *HTTP) openSupportRequest(k *Desk) http.HandlerFunc {
+func (h *HTTP) openSupportRequest(k *commands.Desk) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var req supportRequestBody
 		id, ok := h.ownAccount(w, r)
@@ -137,7 +138,7 @@ type textBody struct {
 	Text string `json:"text"`
 }
 
-func (h *HTTP) postSupportMessage(k *Desk) deskAction {
+func (h *HTTP) postSupportMessage(k *commands.Desk) deskAction {
 	return func(w http.ResponseWriter, r *http.Request, ctx context.Context, id uuid.UUID) {
 		var req textBody
 		if !decodeBody(w, r, &req) {
@@ -148,7 +149,7 @@ func (h *HTTP) postSupportMessage(k *Desk) deskAction {
 	}
 }
 
-func (h *HTTP) resolveSupportRequest(k *Desk) deskAction {
+func (h *HTTP) resolveSupportRequest(k *commands.Desk) deskAction {
 	return func(w http.ResponseWriter, r *http.Request, ctx context.Context, id uuid.UUID) {
 		if !decodeOptional(w, r, &noBody{}) {
 			return
@@ -158,7 +159,7 @@ func (h *HTTP) resolveSupportRequest(k *Desk) deskAction {
 	}
 }
 
-func (h *HTTP) closeSupportRequest(k *Desk) deskAction {
+func (h *HTTP) closeSupportRequest(k *commands.Desk) deskAction {
 	return func(w http.ResponseWriter, r *http.Request, ctx context.Context, id uuid.UUID) {
 		if !decodeOptional(w, r, &noBody{}) {
 			return
@@ -168,7 +169,7 @@ func (h *HTTP) closeSupportRequest(k *Desk) deskAction {
 	}
 }
 
-func appointmentBody(res AppointmentResult) map[string]any {
+func appointmentBody(res commands.AppointmentResult) map[string]any {
 	ap := res.Appointment
 	return map[string]any{
 		"appointment_id": res.ID.String(), "status": ap.Status, "ticket": ap.Number, "office_id": ap.OfficeID,
@@ -183,7 +184,7 @@ type appointmentRequest struct {
 	DocumentIDs []uuid.UUID `json:"document_ids"`
 }
 
-func (h *HTTP) bookAppointment(k *Desk) http.HandlerFunc {
+func (h *HTTP) bookAppointment(k *commands.Desk) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var req appointmentRequest
 		id, ok := h.ownAccount(w, r)
@@ -201,7 +202,7 @@ type rescheduleRequest struct {
 	Slot time.Time `json:"slot"`
 }
 
-func (h *HTTP) rescheduleAppointment(k *Desk) deskAction {
+func (h *HTTP) rescheduleAppointment(k *commands.Desk) deskAction {
 	return func(w http.ResponseWriter, r *http.Request, ctx context.Context, id uuid.UUID) {
 		var req rescheduleRequest
 		if !decodeBody(w, r, &req) {
@@ -212,7 +213,7 @@ func (h *HTTP) rescheduleAppointment(k *Desk) deskAction {
 	}
 }
 
-func (h *HTTP) cancelAppointment(k *Desk) deskAction {
+func (h *HTTP) cancelAppointment(k *commands.Desk) deskAction {
 	return func(w http.ResponseWriter, r *http.Request, ctx context.Context, id uuid.UUID) {
 		if !decodeOptional(w, r, &noBody{}) {
 			return
@@ -222,7 +223,7 @@ func (h *HTTP) cancelAppointment(k *Desk) deskAction {
 	}
 }
 
-func complaintBody(res ComplaintResult) map[string]any {
+func complaintBody(res commands.ComplaintResult) map[string]any {
 	return map[string]any{
 		"complaint_id": res.ID.String(), "status": res.Status, "application_id": res.ApplicationID.String(),
 		"application_status": res.ApplicationStatus,
@@ -234,7 +235,7 @@ type complaintRequest struct {
 	Corrections string `json:"corrections"`
 }
 
-func (h *HTTP) fileComplaint(k *Desk) deskAction {
+func (h *HTTP) fileComplaint(k *commands.Desk) deskAction {
 	return func(w http.ResponseWriter, r *http.Request, ctx context.Context, app uuid.UUID) {
 		var req complaintRequest
 		if !decodeBody(w, r, &req) {
@@ -250,7 +251,7 @@ type decideRequest struct {
 	Comment string `json:"comment"`
 }
 
-func (h *HTTP) decideComplaint(k *Desk) deskAction {
+func (h *HTTP) decideComplaint(k *commands.Desk) deskAction {
 	return func(w http.ResponseWriter, r *http.Request, ctx context.Context, id uuid.UUID) {
 		var req decideRequest
 		if !decodeBody(w, r, &req) {
