@@ -26,7 +26,7 @@ func cmdBenchReads(ctx context.Context, args []string, stdout io.Writer) error {
 	duration := fs.Duration("duration", 10*time.Second, "how long each target is loaded")
 	conns := fs.Int("connections", 64, "concurrent keep-alive connections")
 	accounts := fs.Int("accounts", 200, "accounts (each with an application) the reads spread over")
-	profile := fs.String("cpuprofile", "", "write a CPU profile of the cabinet phase to this file")
+	profile := fs.String("cpuprofile", "", "write a CPU profile of each route's phase to this file, suffixed .cabinet, .application and .queue")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -72,21 +72,26 @@ func cmdBenchReads(ctx context.Context, args []string, stdout io.Writer) error {
 	ref := loadPhase(client, *conns, *duration, func(int) (string, string) { return bare + "/bare", "" })
 	ref.print(stdout, "bare chi JSON handler", ref)
 	pick := func(i int) benchTarget { return targets[i%len(targets)] }
-	var cab phaseResult
-	withProfile(*profile, func() {
-		cab = loadPhase(client, *conns, *duration, func(i int) (string, string) {
-			t := pick(i)
-			return base + "/v1/accounts/" + t.account + "/cabinet", t.token
-		})
+	phase := func(name, suffix string, target func(i int) (string, string)) {
+		var res phaseResult
+		path := ""
+		if *profile != "" {
+			path = *profile + "." + suffix
+		}
+		withProfile(path, func() { res = loadPhase(client, *conns, *duration, target) })
+		res.print(stdout, name, ref)
+	}
+	phase("GET /v1/accounts/{id}/cabinet", "cabinet", func(i int) (string, string) {
+		t := pick(i)
+		return base + "/v1/accounts/" + t.account + "/cabinet", t.token
 	})
-	cab.print(stdout, "GET /v1/accounts/{id}/cabinet", ref)
-	loadPhase(client, *conns, *duration, func(i int) (string, string) {
+	phase("GET /v1/applications/{app}", "application", func(i int) (string, string) {
 		t := pick(i)
 		return base + "/v1/applications/" + t.app, t.token
-	}).print(stdout, "GET /v1/applications/{app}", ref)
-	loadPhase(client, *conns, *duration, func(int) (string, string) {
+	})
+	phase("GET /v1/operator/queue", "queue", func(int) (string, string) {
 		return base + "/v1/operator/queue?kind=applications", op
-	}).print(stdout, "GET /v1/operator/queue", ref)
+	})
 	return nil
 }
 

@@ -2,6 +2,7 @@ package journaling
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -58,7 +59,17 @@ type inboxCommits struct {
 	mu      sync.Mutex
 	queued  []inboxWait
 	leading bool
+
+	// insert is the row insert, prepared once (by the committer, which
+	// is one at a time): a staff read of a page journals one row per
+	// person on it, and parsing the INSERT anew for each row cost more
+	// than writing it.
+	insert *sql.Stmt
 }
+
+// insertRow is journal_inbox's insert, in placeholders both SQLite and
+// PostgreSQL read.
+const insertRow = `INSERT INTO journal_inbox (entry, created_at) VALUES ($1, $2)`
 
 type inboxWait struct {
 	rows []string
@@ -80,7 +91,7 @@ func (c *inboxCommits) commit(ctx context.Context, db *sqldb.DB, rows []string, 
 		batch := c.queued
 		c.queued = nil
 		c.mu.Unlock()
-		err := insertInbox(context.WithoutCancel(ctx), db, batch)
+		err := c.insertInbox(context.WithoutCancel(ctx), db, batch)
 		for _, b := range batch {
 			b.done <- err
 		}
@@ -92,11 +103,20 @@ func (c *inboxCommits) commit(ctx context.Context, db *sqldb.DB, rows []string, 
 }
 
 // insertInbox writes the rows of every waiter in one transaction.
-func insertInbox(ctx context.Context, db *sqldb.DB, batch []inboxWait) error {
+func (c *inboxCommits) insertInbox(ctx context.Context, db *sqldb.DB, batch []inboxWait) error {
+	if c.insert == nil {
+		st, err := db.DB.DB.PrepareContext(ctx, insertRow)
+		if err != nil {
+			return err
+		}
+		c.insert = st
+	}
 	return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		st := tx.Tx.StmtContext(ctx, c.insert)
+		defer st.Close()
 		for _, b := range batch {
 			for _, row := range b.rows {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO journal_inbox (entry, created_at) VALUES (?, ?)`, row, b.at); err != nil {
+				if _, err := st.ExecContext(ctx, row, b.at); err != nil {
 					return err
 				}
 			}

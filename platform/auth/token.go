@@ -3,6 +3,7 @@ package auth
 import (
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -77,6 +78,30 @@ func (i *Issuer) Mint(p Principal, ttl time.Duration) (string, error) {
 type Verifier struct {
 	secret []byte
 	parser *jwt.Parser
+	now    func() time.Time
+	// verified remembers tokens whose signature and claims were checked:
+	// a token is a fixed string, so its signature and principal never
+	// change, and only its time window (exp, nbf) is checked again on each
+	// use. Clients send the same token with every request; checking the
+	// HMAC and decoding the claims each time cost more than the rest of a
+	// cached read. Bounded by verifiedMax; emptied when full.
+	mu       sync.RWMutex
+	verified map[string]verifiedToken
+}
+
+// verifiedMax bounds how many verified tokens a Verifier remembers.
+const verifiedMax = 16384
+
+// verifiedToken is a checked token's principal and time window.
+type verifiedToken struct {
+	p        Principal
+	nbf, exp time.Time // nbf zero: none
+}
+
+// valid mirrors the parser's time checks (with ClockSkew of leeway): exp
+// strictly in the future, nbf not in the future.
+func (t verifiedToken) valid(now time.Time) bool {
+	return now.Before(t.exp.Add(ClockSkew)) && (t.nbf.IsZero() || !now.Before(t.nbf.Add(-ClockSkew)))
 }
 
 // NewVerifier builds a verifier for secret; clock nil means time.Now. It
@@ -84,7 +109,9 @@ type Verifier struct {
 // requires exp, checks iss and allows ClockSkew of leeway.
 func NewVerifier(secret []byte, clock func() time.Time) *Verifier {
 	return &Verifier{
-		secret: secret,
+		secret:   secret,
+		now:      clockOrNow(clock),
+		verified: make(map[string]verifiedToken),
 		parser: jwt.NewParser(
 			jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 			jwt.WithExpirationRequired(),
@@ -101,6 +128,12 @@ func (v *Verifier) Verify(token string) (Principal, error) {
 	if len(v.secret) < MinSecretBytes {
 		return Principal{}, fmt.Errorf("%w: verifier has no usable secret", ErrInvalidToken)
 	}
+	v.mu.RLock()
+	t, ok := v.verified[token]
+	v.mu.RUnlock()
+	if ok && t.valid(v.now()) {
+		return t.p, nil
+	}
 	var c claims
 	_, err := v.parser.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) {
 		// WithValidMethods already refuses other algorithms; checking the
@@ -116,6 +149,18 @@ func (v *Verifier) Verify(token string) (Principal, error) {
 	p, err := principalOf(c)
 	if err != nil {
 		return Principal{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+	}
+	if c.ExpiresAt != nil { // required by the parser
+		t := verifiedToken{p: p, exp: c.ExpiresAt.Time}
+		if c.NotBefore != nil {
+			t.nbf = c.NotBefore.Time
+		}
+		v.mu.Lock()
+		if len(v.verified) >= verifiedMax {
+			clear(v.verified)
+		}
+		v.verified[token] = t
+		v.mu.Unlock()
 	}
 	return p, nil
 }

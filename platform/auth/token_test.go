@@ -188,3 +188,37 @@ func b64(t *testing.T, s string) []byte {
 }
 
 func b64s(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+
+// A verifier remembers tokens it has checked; the time window is checked
+// again on every use, so a remembered token still expires, and a token
+// that is not yet valid is refused until its time comes, then accepted.
+func TestVerify_RemembersATokenButNotPastItsWindow(t *testing.T) {
+	tok := mint(t, operator())
+	at := now
+	v := auth.NewVerifier(secret, func() time.Time { return at })
+
+	p, err := v.Verify(tok)
+	require.NoError(t, err)
+	again, err := v.Verify(tok)
+	require.NoError(t, err)
+	assert.Equal(t, p, again)
+
+	at = now.Add(time.Hour + auth.ClockSkew + time.Second)
+	_, err = v.Verify(tok)
+	assert.ErrorIs(t, err, auth.ErrInvalidToken, "a remembered token expires as any other")
+
+	at = now.Add(-auth.ClockSkew - time.Second)
+	_, err = v.Verify(tok)
+	assert.ErrorIs(t, err, auth.ErrInvalidToken, "before nbf (less the skew) it is not valid yet")
+
+	at = now
+	_, err = v.Verify(tok)
+	assert.NoError(t, err)
+
+	tampered := tok[:len(tok)-2] + "AA"
+	if tampered == tok {
+		tampered = tok[:len(tok)-2] + "BB"
+	}
+	_, err = v.Verify(tampered)
+	assert.ErrorIs(t, err, auth.ErrInvalidToken, "only the very same string is remembered")
+}

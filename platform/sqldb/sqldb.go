@@ -36,8 +36,12 @@ type DB struct {
 	DSN  string
 }
 
-// MaxIdleConns is how many idle connections a SQLite pool keeps open.
-const MaxIdleConns = 32
+// MaxIdleConns is how many idle connections a SQLite pool keeps open. It
+// is above the concurrency a server reaches (64 requests in flight each
+// holding a connection for one query), so a burst's connections stay open
+// for the next one instead of being closed and reopened: reopening runs the
+// PRAGMAs, parses the schema and prepares the hot statements again.
+const MaxIdleConns = 128
 
 // IsPostgres reports whether db is PostgreSQL.
 func (db *DB) IsPostgres() bool { return db.Kind == Postgres }

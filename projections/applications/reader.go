@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -74,10 +75,29 @@ func (d *Detail) WithoutStaffIDs() {
 }
 
 // Reader serves the application read model.
-type Reader struct{ db bun.IDB }
+type Reader struct {
+	db   bun.IDB
+	byID *readmodel.Prepared
+	// decoded keeps the last document read of each application with its
+	// decoding; a Get that reads the very same text reuses the decoding
+	// (the read itself is never skipped, so nothing stale is answered).
+	mu      sync.Mutex
+	decoded map[string]decodedState
+}
+
+// decodedMax bounds how many decoded documents a Reader keeps.
+const decodedMax = 4096
+
+type decodedState struct {
+	doc   string
+	state *domain.ApplicationState
+}
 
 // NewReader reads applications from db.
-func NewReader(db bun.IDB) *Reader { return &Reader{db: db} }
+func NewReader(db bun.IDB) *Reader {
+	return &Reader{db: db, decoded: make(map[string]decodedState),
+		byID: readmodel.NewPrepared("SELECT account_id, doc FROM application_views WHERE application_id = ?")}
+}
 
 // ListQuery selects a page of one account's applications, newest first.
 type ListQuery struct {
@@ -132,7 +152,38 @@ func (rd *Reader) List(ctx context.Context, q ListQuery) ([]Item, string, error)
 
 // Get returns the application with id, or nil when there is none.
 func (rd *Reader) Get(ctx context.Context, id uuid.UUID, today domain.Date) (*Detail, error) {
-	return rd.one(ctx, "application_id = ?", id.String(), today)
+	stmt, err := rd.byID.Stmt(ctx, rd.db)
+	if err != nil || stmt == nil {
+		return rd.one(ctx, "application_id = ?", id.String(), today)
+	}
+	key := id.String()
+	var account, doc string
+	err = stmt.QueryRowContext(ctx, key).Scan(&account, &doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		rd.mu.Lock()
+		delete(rd.decoded, key) // a purged application leaves nothing behind
+		rd.mu.Unlock()
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read application %s: %w", key, err)
+	}
+	rd.mu.Lock()
+	d, ok := rd.decoded[key]
+	rd.mu.Unlock()
+	if !ok || d.doc != doc {
+		d = decodedState{doc: doc, state: &domain.ApplicationState{}}
+		if err := json.Unmarshal([]byte(doc), d.state); err != nil {
+			return nil, fmt.Errorf("decode application %s: %w", key, err)
+		}
+		rd.mu.Lock()
+		if len(rd.decoded) >= decodedMax {
+			clear(rd.decoded)
+		}
+		rd.decoded[key] = d
+		rd.mu.Unlock()
+	}
+	return detailOf(account, *d.state, today), nil
 }
 
 // GetByNumber returns the application with the human number, or nil.

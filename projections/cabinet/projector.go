@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -160,14 +161,32 @@ func newStored(id string) stored {
 type Reader struct {
 	db  bun.IDB
 	get *readmodel.Prepared
+	// decoded keeps the last document read of each account with its
+	// decoding. Every Get still reads the document; only when it is the
+	// very same text as last time is the decoding reused, so nothing is
+	// ever answered that the read model does not hold now. Decoding was
+	// the largest cost of a cabinet read. Bounded by decodedMax.
+	mu      sync.Mutex
+	decoded map[string]decodedView
+}
+
+// decodedMax bounds how many decoded documents a Reader keeps.
+const decodedMax = 4096
+
+type decodedView struct {
+	doc  string
+	view *View
 }
 
 // NewReader reads cabinets from db.
 func NewReader(db bun.IDB) *Reader {
-	return &Reader{db: db, get: readmodel.NewPrepared("SELECT doc FROM cabinet_views WHERE account_id = ?")}
+	return &Reader{db: db, get: readmodel.NewPrepared("SELECT doc FROM cabinet_views WHERE account_id = ?"),
+		decoded: make(map[string]decodedView)}
 }
 
 // Get returns the account's cabinet, or nil when the projection has none.
+// The view may be shared with other callers: treat it as read-only (View's
+// methods return changed copies).
 func (rd *Reader) Get(ctx context.Context, accountID uuid.UUID) (*View, error) {
 	r := &row{AccountID: accountID.String()}
 	stmt, err := rd.get.Stmt(ctx, rd.db)
@@ -179,10 +198,19 @@ func (rd *Reader) Get(ctx context.Context, accountID uuid.UUID) (*View, error) {
 		err = rd.db.NewSelect().Model(r).WherePK().Scan(ctx)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
+		rd.mu.Lock()
+		delete(rd.decoded, r.AccountID) // a purged account leaves nothing behind
+		rd.mu.Unlock()
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read cabinet %s: %w", accountID, err)
+	}
+	rd.mu.Lock()
+	d, ok := rd.decoded[r.AccountID]
+	rd.mu.Unlock()
+	if ok && d.doc == r.Doc {
+		return d.view, nil
 	}
 	v := &View{}
 	if err := json.Unmarshal([]byte(r.Doc), v); err != nil {
@@ -192,6 +220,12 @@ func (rd *Reader) Get(ctx context.Context, accountID uuid.UUID) (*View, error) {
 		// A document written before preferences were projected.
 		v.NotificationPreferences = domain.DefaultNotificationPreferences()
 	}
+	rd.mu.Lock()
+	if len(rd.decoded) >= decodedMax {
+		clear(rd.decoded)
+	}
+	rd.decoded[r.AccountID] = decodedView{doc: r.Doc, view: v}
+	rd.mu.Unlock()
 	return v, nil
 }
 
