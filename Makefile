@@ -40,6 +40,7 @@ test: fmt-check vet staticcheck
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./platform/eventstore/sqlstore/ ./platform/pii/ ./platform/journal/... ./commands/journaling/ ./projections/... ./readapi/
+	$(GO) test -run '^$$' -bench BenchmarkStart -benchtime 1x ./platform/eventstore/kurrent/
 	$(GO) run ./cmd/kabinet bench --duration 10s --concurrency 32
 
 fuzz:

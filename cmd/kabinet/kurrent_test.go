@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -26,6 +27,7 @@ func TestServe_OnKurrentDB(t *testing.T) {
 	c := ts.do("GET", "/v1/accounts/"+id+"/cabinet", tok, nil, "X-Kabinet-Min-Position", position(a))
 	require.Equal(t, http.StatusOK, c.status, string(c.raw))
 	assert.Equal(t, "simplified", c.body["level"])
+	assert.FileExists(t, filepath.Join(ts.app.Config.DataDir, "kurrent-positions.db"), "the position index outlives restarts")
 
 	sec, _ := ts.app.Issuer.Mint(principal("sec-1", "security", ""), time.Hour)
 	require.Eventually(t, func() bool {

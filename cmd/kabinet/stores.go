@@ -31,7 +31,9 @@ func openStores(ctx context.Context, c Config) (*sqldb.DB, *sqldb.DB, eventstore
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		store, err := kurrent.New(ctx, conn, kurrent.Options{})
+		// The position index outlives restarts in the data dir, so a start
+		// reads only the part of $all written since the last one.
+		store, err := kurrent.New(ctx, conn, kurrent.Options{IndexPath: filepath.Join(c.DataDir, "kurrent-positions.db")})
 		if err != nil {
 			sys.Close()
 			return nil, nil, nil, fmt.Errorf("kurrentdb: %w", err)

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -34,6 +35,15 @@ func open(t *testing.T, connString string, opts kurrent.Options) *kurrent.Store 
 func TestContract_TestDouble(t *testing.T) {
 	eventstoretest.Run(t, func(t *testing.T) eventstore.Store {
 		return open(t, kurrenttest.Start(t, kurrenttest.Options{}).ConnString(), kurrent.Options{})
+	})
+}
+
+// TestContract_TestDoubleFileIndex runs the contract with the position
+// index kept in a file.
+func TestContract_TestDoubleFileIndex(t *testing.T) {
+	eventstoretest.Run(t, func(t *testing.T) eventstore.Store {
+		path := filepath.Join(t.TempDir(), "positions.db")
+		return open(t, kurrenttest.Start(t, kurrenttest.Options{}).ConnString(), kurrent.Options{IndexPath: path})
 	})
 }
 

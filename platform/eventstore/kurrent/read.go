@@ -125,7 +125,7 @@ func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) ([]eventst
 			return true
 		}
 		n++
-		if failed = s.idx.check(r.Position, n); failed != nil {
+		if failed = s.idx.check(ctx, r.Position, n); failed != nil {
 			return false
 		}
 		out = append(out, fromRecorded(r, n))

@@ -12,9 +12,11 @@
 // events). The adapter's position of an event is its ordinal among the
 // non-system events of $all: the nth user event in $all order has position
 // n. That number is a pure function of the server's log, so every process
-// computes the same one; the adapter keeps an in-memory index from ordinal
-// to $all position, built by reading $all once at start and extended by
-// reading the new tail whenever it meets a position it has not indexed.
+// computes the same one; the adapter keeps an index from ordinal to $all
+// position, in memory or (Options.IndexPath) in a file that outlives the
+// process, built by reading $all once (from where the file left off) at
+// start and extended by reading the new tail whenever it meets a position
+// it has not indexed.
 // See the package README for the costs and the conditions (no stream is
 // ever deleted, truncated or scavenged) under which it holds.
 package kurrent
@@ -53,6 +55,11 @@ type Options struct {
 	// Logger receives the client library's log lines (connection,
 	// discovery, drops); default slog.Default().
 	Logger *slog.Logger
+	// IndexPath is a file (SQLite) where the position index is kept
+	// between runs, so a start reads only the part of $all written since
+	// the last one and memory does not grow with the log. Empty: the index
+	// is kept in memory and rebuilt from all of $all at every start.
+	IndexPath string
 }
 
 func (o Options) withDefaults() Options {
@@ -76,9 +83,10 @@ func (o Options) withDefaults() Options {
 
 // Store is the KurrentDB event store. It implements eventstore.Store.
 type Store struct {
-	client *esdb.Client
-	opts   Options
-	idx    *index
+	client    *esdb.Client
+	opts      Options
+	idx       *index
+	numbering positions
 
 	closed   atomic.Bool
 	life     context.Context // ends at Close: subscriptions stop
@@ -106,13 +114,35 @@ func New(ctx context.Context, connString string, opts Options) (*Store, error) {
 	}
 	life, stop := context.WithCancel(context.Background())
 	s := &Store{client: client, opts: opts, life: life, stop: stop}
+	var numbering positions = &memPositions{}
+	if opts.IndexPath != "" {
+		f, err := openFilePositions(ctx, opts.IndexPath)
+		if err != nil {
+			stop()
+			client.Close()
+			return nil, fmt.Errorf("kurrent: %w", err)
+		}
+		numbering = f
+	}
+	s.numbering = numbering
 	s.idx = newIndex(func(ctx context.Context, from esdb.Position, start bool, visit func(*esdb.RecordedEvent) bool) error {
 		return s.scanAll(ctx, from, start, opts.PageSize, visit)
-	})
-	if _, err := s.idx.sync(ctx); err != nil {
+	}, numbering)
+	fail := func(err error) (*Store, error) {
 		stop()
 		client.Close()
+		numbering.close()
 		return nil, fmt.Errorf("kurrent: index $all: %w", err)
+	}
+	fresh, err := s.idx.open(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	if fresh {
+		opts.Logger.Warn("kurrent: the position index numbered another log; numbering $all again", "path", opts.IndexPath)
+	}
+	if _, err := s.idx.sync(ctx); err != nil {
+		return fail(err)
 	}
 	return s, nil
 }
@@ -120,14 +150,15 @@ func New(ctx context.Context, connString string, opts Options) (*Store, error) {
 // Close ends subscriptions (their Err is eventstore.ErrClosed) and closes
 // the connection; later calls fail with eventstore.ErrClosed. Closing twice
 // is harmless.
-func (s *Store) Close() error {
+func (s *Store) Close() (err error) {
 	s.shutdown.Do(func() {
 		s.closed.Store(true)
 		s.stop()
 		s.bg.Wait()
 		s.client.Close()
+		err = s.numbering.close()
 	})
-	return nil
+	return err
 }
 
 // clientLogger routes the client library's printf-style logging to l.

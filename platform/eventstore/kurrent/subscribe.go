@@ -172,8 +172,11 @@ func (s *Store) pump(run context.Context, sub *subscription, es *esdb.Subscripti
 			if r == nil || (!f.start && !after(r.Position, f.pos)) || !isUserEvent(r.StreamID, r.EventType) {
 				continue
 			}
-			if err := s.idx.check(r.Position, f.n+1); err != nil {
-				return fmt.Errorf("%w: %v", errMismatch, err)
+			if err := s.idx.check(run, r.Position, f.n+1); err != nil {
+				if errors.Is(err, errRenumbered) {
+					return fmt.Errorf("%w: %v", errMismatch, err)
+				}
+				return err
 			}
 			f.pos, f.start, f.n = r.Position, false, f.n+1
 			if f.n <= f.after {

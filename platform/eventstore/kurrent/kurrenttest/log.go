@@ -1,6 +1,7 @@
 package kurrenttest
 
 import (
+	"fmt"
 	"sort"
 	"sync"
 	"time"
@@ -254,3 +255,22 @@ func (l *memlog) last() (uint64, bool) {
 
 // ticks converts t to .NET ticks since the Unix epoch.
 func ticks(t time.Time) int64 { return t.UnixNano() / 100 }
+
+// fill writes n one-event user appends, each to a stream of its own, as
+// appendEvents would (system events included), without the network.
+func (l *memlog) fill(prefix string, n int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i := range n {
+		stream := fmt.Sprintf("%s-%d", prefix, i)
+		l.put(&record{
+			pos: l.next, stream: stream, rev: uint64(len(l.streams[stream])), id: uuid.New(), typ: "Filled",
+			contentType: "application/json", data: []byte(`{}`), created: ticks(l.now()),
+		})
+		l.appends++
+		if l.systemEvery > 0 && l.appends%l.systemEvery == 0 {
+			l.writeSystem("$stats-127.0.0.1:2113", "$statsCollected")
+		}
+	}
+	l.notify()
+}

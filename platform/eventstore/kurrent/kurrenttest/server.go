@@ -166,6 +166,10 @@ func (s *Server) ConnString() string {
 // already sent stay sent.
 func (s *Server) DropSubscriptions() { s.drops.drop() }
 
+// Fill writes n user events (one per stream, streams prefix-0 …) straight
+// into the log, as n appends would, for measurements on a large log.
+func (s *Server) Fill(prefix string, n int) { s.log.fill(prefix, n) }
+
 // Subscriptions is how many catch-up subscriptions to $all were opened.
 func (s *Server) Subscriptions() int { return int(s.subs.Load()) }
 
