@@ -15,15 +15,17 @@ import (
 // everyone but the owner (DOMAIN.md §5), and the unread notifications come
 // from the notifications read model (reading one is not an event, so the
 // cabinet projection cannot count them).
-func (s *Server) presentCabinet(r *http.Request, id uuid.UUID, v *cabinet.View) cabinet.View {
+func (s *Server) presentCabinet(r *http.Request, id uuid.UUID, v *cabinet.View, unread int) cabinet.View {
 	out := v.AsOf(s.today())
 	if p, _ := principalOf(r); p.Role != auth.RoleCitizen || p.AccountID != id {
 		out = out.Masked()
 	}
-	n, err := s.notes.Unread(r.Context(), id)
-	if err != nil {
-		observability.LoggerFrom(r.Context()).Warn("unread notifications unavailable", "err", err)
+	if unread < 0 {
+		var err error
+		if unread, err = s.notes.Unread(r.Context(), id); err != nil {
+			observability.LoggerFrom(r.Context()).Warn("unread notifications unavailable", "err", err)
+		}
 	}
-	out.UnreadNotifications = n
+	out.UnreadNotifications = unread
 	return out
 }

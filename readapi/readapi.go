@@ -33,6 +33,12 @@ type CabinetReader interface {
 	Get(ctx context.Context, accountID uuid.UUID) (*cabinet.View, error)
 }
 
+// countingCabinet is a CabinetReader that also answers the account's
+// unread notifications in the same read (cabinet.Reader does).
+type countingCabinet interface {
+	GetCounting(ctx context.Context, accountID uuid.UUID) (*cabinet.View, int, error)
+}
+
 // Server serves queries.
 type Server struct {
 	histories  *Histories
@@ -231,7 +237,13 @@ func (s *Server) getCabinet(w http.ResponseWriter, r *http.Request) {
 	if !s.consistent(w, r, cabinet.ProjectorName, notifications.ProjectorName) {
 		return
 	}
-	v, err := s.cabinet.Get(r.Context(), id)
+	var v *cabinet.View
+	unread := -1 // not read with the cabinet
+	if cc, ok := s.cabinet.(countingCabinet); ok {
+		v, unread, err = cc.GetCounting(r.Context(), id)
+	} else {
+		v, err = s.cabinet.Get(r.Context(), id)
+	}
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
@@ -241,5 +253,5 @@ func (s *Server) getCabinet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.staffRead(r, id, "ReadCabinet")
-	httpx.WriteJSON(w, http.StatusOK, s.presentCabinet(r, id, v))
+	httpx.WriteJSON(w, http.StatusOK, s.presentCabinet(r, id, v, unread))
 }

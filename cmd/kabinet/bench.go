@@ -90,6 +90,7 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	dataDir := fs.String("data-dir", "", "data dir (default: a temporary one, removed after)")
 	withJournal := fs.Bool("journal", true, "run the journal writer (false: measure what journaling costs)")
 	every := fs.Duration("report-every", 0, "print throughput, p99, memory and WAL sizes every interval (a soak test; 0: only the summary)")
+	profile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -134,6 +135,7 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	var seq atomic.Int64
 	deadline := time.Now().Add(*duration)
 	var wg sync.WaitGroup
+	stopProfile := startProfile(*profile)
 	start := time.Now()
 	for w := 0; w < *workers; w++ {
 		wg.Add(1)
@@ -155,6 +157,7 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	stopProfile()
 	stop()
 	<-served
 	fmt.Fprintf(stdout, "kabinet bench: %d clients, %s, embedded SQLite, journal writer %v, data dir %s\n", *workers, elapsed.Round(time.Millisecond), *withJournal, dir)

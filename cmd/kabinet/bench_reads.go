@@ -226,13 +226,23 @@ func get(client *http.Client, url, token string) (int, time.Duration) {
 
 // withProfile runs f under a CPU profile written to path ("" : no profile).
 func withProfile(path string, f func()) {
+	defer startProfile(path)()
+	f()
+}
+
+// startProfile starts a CPU profile written to path ("": none) and returns
+// what stops it.
+func startProfile(path string) func() {
 	if path == "" {
-		f()
-		return
+		return func() {}
 	}
 	out, err := os.Create(path)
-	if err == nil && pprof.StartCPUProfile(out) == nil {
-		defer func() { pprof.StopCPUProfile(); out.Close() }()
+	if err != nil {
+		return func() {}
 	}
-	f()
+	if pprof.StartCPUProfile(out) != nil {
+		out.Close()
+		return func() {}
+	}
+	return func() { pprof.StopCPUProfile(); out.Close() }
 }

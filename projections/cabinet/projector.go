@@ -15,6 +15,7 @@ import (
 	"github.com/kabinet/kabinet/platform/eventstore"
 	"github.com/kabinet/kabinet/platform/schema"
 	"github.com/kabinet/kabinet/projections/internal/readmodel"
+	"github.com/kabinet/kabinet/projections/notifications"
 )
 
 // ProjectorName is the cabinet projector's consumer name and checkpoint key.
@@ -159,8 +160,9 @@ func newStored(id string) stored {
 
 // Reader serves cabinet documents.
 type Reader struct {
-	db  bun.IDB
-	get *readmodel.Prepared
+	db       bun.IDB
+	get      *readmodel.Prepared
+	counting *readmodel.Prepared
 	// decoded keeps the last document read of each account with its
 	// decoding. Every Get still reads the document; only when it is the
 	// very same text as last time is the decoding reused, so nothing is
@@ -181,7 +183,30 @@ type decodedView struct {
 // NewReader reads cabinets from db.
 func NewReader(db bun.IDB) *Reader {
 	return &Reader{db: db, get: readmodel.NewPrepared("SELECT doc FROM cabinet_views WHERE account_id = ?"),
+		counting: readmodel.NewPrepared("SELECT doc, " + notifications.UnreadOfAccount +
+			" FROM cabinet_views WHERE account_id = ?"),
 		decoded: make(map[string]decodedView)}
+}
+
+// GetCounting is Get together with the account's unread notifications,
+// read in the same statement (one snapshot, one query instead of two):
+// the notifications read model lives in the same database.
+func (rd *Reader) GetCounting(ctx context.Context, accountID uuid.UUID) (*View, int, error) {
+	stmt, err := rd.counting.Stmt(ctx, rd.db)
+	if err != nil || stmt == nil {
+		v, err := rd.Get(ctx, accountID)
+		if err != nil || v == nil {
+			return v, 0, err
+		}
+		n, err := notifications.NewReader(rd.db).Unread(ctx, accountID)
+		return v, n, err
+	}
+	id := accountID.String()
+	var doc string
+	var unread int
+	err = stmt.QueryRowContext(ctx, id, id).Scan(&doc, &unread)
+	v, err := rd.decode(id, doc, err)
+	return v, unread, err
 }
 
 // Get returns the account's cabinet, or nil when the projection has none.
@@ -197,24 +222,30 @@ func (rd *Reader) Get(ctx context.Context, accountID uuid.UUID) (*View, error) {
 	default:
 		err = rd.db.NewSelect().Model(r).WherePK().Scan(ctx)
 	}
+	return rd.decode(r.AccountID, r.Doc, err)
+}
+
+// decode turns the account's document as read (err: how the read went)
+// into its view, reusing the last decoding of the very same text.
+func (rd *Reader) decode(account, doc string, err error) (*View, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		rd.mu.Lock()
-		delete(rd.decoded, r.AccountID) // a purged account leaves nothing behind
+		delete(rd.decoded, account) // a purged account leaves nothing behind
 		rd.mu.Unlock()
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read cabinet %s: %w", accountID, err)
+		return nil, fmt.Errorf("read cabinet %s: %w", account, err)
 	}
 	rd.mu.Lock()
-	d, ok := rd.decoded[r.AccountID]
+	d, ok := rd.decoded[account]
 	rd.mu.Unlock()
-	if ok && d.doc == r.Doc {
+	if ok && d.doc == doc {
 		return d.view, nil
 	}
 	v := &View{}
-	if err := json.Unmarshal([]byte(r.Doc), v); err != nil {
-		return nil, fmt.Errorf("decode cabinet %s: %w", accountID, err)
+	if err := json.Unmarshal([]byte(doc), v); err != nil {
+		return nil, fmt.Errorf("decode cabinet %s: %w", account, err)
 	}
 	if v.NotificationPreferences.Frequency == "" {
 		// A document written before preferences were projected.
@@ -224,7 +255,7 @@ func (rd *Reader) Get(ctx context.Context, accountID uuid.UUID) (*View, error) {
 	if len(rd.decoded) >= decodedMax {
 		clear(rd.decoded)
 	}
-	rd.decoded[r.AccountID] = decodedView{doc: r.Doc, view: v}
+	rd.decoded[account] = decodedView{doc: doc, view: v}
 	rd.mu.Unlock()
 	return v, nil
 }

@@ -44,6 +44,11 @@ func NewReader(db bun.IDB) *Reader {
 		"SELECT count(*) FROM notifications WHERE account_id = ? AND read_ns = 0 AND kind <> ?")}
 }
 
+// UnreadOfAccount is Unread as a scalar subquery with one placeholder (the
+// account id), for a read model in the same database that answers the
+// count with its own row in one statement (the cabinet).
+const UnreadOfAccount = "(SELECT count(*) FROM notifications WHERE account_id = ? AND read_ns = 0 AND kind <> '" + KindDigest + "')"
+
 // List returns a page of the account's notifications, newest first (by
 // when their event occurred, then by its place in the log), and
 // the next page's cursor ("" on the last); readmodel.ErrBadCursor for a
