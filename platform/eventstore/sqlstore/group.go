@@ -29,6 +29,18 @@ type backend interface {
 	close()
 }
 
+// oneShot is a backend that can write a group planned without the head in
+// one statement that is its own transaction: the rows' positions are
+// relative (1…n), the statement places them after the head it locks and
+// moves, and returns the head it found (the base to add). PostgreSQL does.
+type oneShot interface {
+	writeRelative(ctx context.Context, w writeSet) (base int64, err error)
+}
+
+// errNeedsLookup says a group cannot be planned on the version cache
+// alone: it goes the transaction's way, which looks up what it must.
+var errNeedsLookup = errors.New("group needs lookups")
+
 // eventLoc is where a stored event is.
 type eventLoc struct {
 	stream   string
@@ -68,7 +80,14 @@ var errStale = errors.New("optimistic group attempt failed")
 // ids looked up in the transaction). A precondition that fails on assumed
 // state is likewise checked against the database before anyone is told.
 func (s *Store) writeGroup(ctx context.Context, reqs []*request) (bool, error) {
-	g, err := s.tryGroup(ctx, reqs, true)
+	var g *group
+	err := errNeedsLookup
+	if b, ok := s.backend.(oneShot); ok && s.opts.BeforeCommit == nil {
+		g, err = s.tryOneShot(ctx, b, reqs)
+	}
+	if errors.Is(err, errNeedsLookup) {
+		g, err = s.tryGroup(ctx, reqs, true)
+	}
 	if errors.Is(err, errStale) {
 		for _, r := range reqs {
 			delete(s.versions, r.stream)
@@ -85,6 +104,45 @@ func (s *Store) writeGroup(ctx context.Context, reqs []*request) (bool, error) {
 		s.versions[st] = v
 	}
 	return len(g.rows) > 0, nil
+}
+
+// tryOneShot is the optimistic attempt in one statement: only when every
+// request is planned on the version cache (a stream it knows nothing of is
+// absent for NoStream and a lookup otherwise), every precondition holds
+// there and there is something to write; else errNeedsLookup. A failed
+// write is errStale (nothing was written: the statement is atomic), and
+// the group is decided again in a transaction on looked-up state, which
+// also answers a write that committed but whose answer was lost (its event
+// ids are found stored, a retry).
+func (s *Store) tryOneShot(ctx context.Context, b oneShot, reqs []*request) (*group, error) {
+	versions := make(map[string]int64, len(reqs))
+	for _, r := range reqs {
+		if v, ok := s.versions[r.stream]; ok {
+			versions[r.stream] = v
+		} else if r.expected != eventstore.NoStream {
+			return nil, errNeedsLookup
+		}
+	}
+	g := newGroup(0, versions, nil, len(reqs), s.opts.Now().UTC().Truncate(time.Microsecond))
+	if !g.planAll(reqs) || len(g.rows) == 0 {
+		return nil, errNeedsLookup
+	}
+	w := writeSet{rows: g.rows, streams: g.touched, versions: make([]int64, len(g.touched)), head: g.head}
+	for i, st := range g.touched {
+		w.versions[i] = g.versions[st]
+	}
+	base, err := b.writeRelative(ctx, w)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errStale, err)
+	}
+	for _, r := range reqs {
+		if r.err == nil && r.res.LastPosition > 0 {
+			r.res.FirstPosition += uint64(base)
+			r.res.LastPosition += uint64(base)
+		}
+	}
+	g.head += base
+	return g, nil
 }
 
 // tryGroup is one attempt at a group commit, in one transaction.
