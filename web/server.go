@@ -36,6 +36,11 @@ type Config struct {
 	ConsentVersion string
 	// Logger is told of failures the person is not shown the detail of.
 	Logger *slog.Logger
+	// TestGateway, when set, signs payment callbacks as the payment
+	// gateway does, so a citizen can pay a fee through the embedded test
+	// gateway's page. Never set in production: there the portal's gateway
+	// takes the payment and calls the API itself.
+	TestGateway func(body []byte) string
 }
 
 // Server serves the web cabinet.
@@ -98,6 +103,7 @@ func (s *Server) Routes(r chi.Router) {
 		r.Get("/translit", s.translit)
 		r.Get("/lang/{lang}", s.switchLanguage)
 		s.citizenRoutes(r)
+		s.paymentRoutes(r)
 	})
 }
 

@@ -352,12 +352,17 @@ func (w *wiring) router(ctx context.Context, _ io.Writer) error {
 		Queue: operatorqueue.NewReader(readDB), Audit: audit.NewReader(readDB), Clock: w.clock,
 	})
 	r := w.apiRoutes(guard, verifier, limits, query)
-	// The web cabinet's pages call the API above in-process.
-	web.New(web.Config{
+	// The web cabinet's pages call the API above in-process; in
+	// development a fee can be paid through the embedded test gateway.
+	webCfg := web.Config{
 		API:    http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { a.Handler.ServeHTTP(w, req) }),
 		Secure: os.Getenv("KABINET_ENV") == "production", Transliterate: domain.Transliterate, Logger: a.Logger,
 		ConsentVersion: consentVersion,
-	}).Routes(r)
+	}
+	if c.Env == "development" {
+		webCfg.TestGateway = w.gateway.Sign
+	}
+	web.New(webCfg).Routes(r)
 	// Each request is a span (a trace when the OTEL_* variables enable it).
 	a.Handler = tracedRouter{Router: r, traced: otelhttp.NewHandler(r, "http.server")}
 	ops := chi.NewRouter()
