@@ -8,7 +8,7 @@ import (
 	"github.com/kabinet/kabinet/domain"
 )
 
-// The citizen's actions on an application of their own (DOMAIN.md §6). The
+// The citizen's actions on an application of their own (docs/DOMAIN.md §6). The
 // transport checks that the application's account is the caller's.
 
 // ProvideClarification answers an operator's clarification request with a

@@ -9,7 +9,7 @@ import (
 )
 
 // EditApplication changes an application of the citizen's own before an
-// operator accepts it (seed 001); a nil Form or DocumentIDs keeps the old
+// operator accepts it (docs/DOMAIN.md §6); a nil Form or DocumentIDs keeps the old
 // one.
 type EditApplication struct {
 	ApplicationID uuid.UUID

@@ -8,7 +8,7 @@ import (
 	"github.com/kabinet/kabinet/domain"
 )
 
-// The operator's decisions on an application (DOMAIN.md §6). Each names
+// The operator's decisions on an application (docs/DOMAIN.md §6). Each names
 // the application by id; the handler finds its account through the index.
 // Who may send them (operators only) is the transport's to enforce.
 

@@ -33,7 +33,7 @@ type ClosureDeps struct {
 	Shredder Shredder
 }
 
-// CloseAccount closes an account (DOMAIN.md §11). Reason is
+// CloseAccount closes an account (docs/DOMAIN.md §11). Reason is
 // domain.ClosedByOwner or domain.ClosedConsentWithdrawn (the consent
 // withdrawal command closes through this one).
 type CloseAccount struct {

@@ -16,7 +16,7 @@ import (
 	"github.com/kabinet/kabinet/platform/sqldb"
 )
 
-// Per-destination limit on one-time codes (DOMAIN.md §10).
+// Per-destination limit on one-time codes (docs/DOMAIN.md §10).
 const (
 	// CodesPerDestination is how many codes one phone number or email
 	// address receives in CodeWindow, whichever account asks.

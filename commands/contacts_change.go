@@ -137,7 +137,7 @@ func NewWithdrawConsentHandler(d Deps) *WithdrawConsentHandler {
 }
 
 // Handle records ConsentWithdrawn (consent_not_given when none is in
-// force) and closes the account in the same append (DOMAIN.md §12: the
+// force) and closes the account in the same append (docs/DOMAIN.md §12: the
 // withdrawal closes it; pending applications are withdrawn, sessions end).
 func (h *WithdrawConsentHandler) Handle(ctx context.Context, cmd WithdrawConsent) (Result, error) {
 	md := MetadataFrom(ctx)

@@ -10,7 +10,7 @@ import (
 	"github.com/kabinet/kabinet/domain"
 )
 
-// DeskDeps are the ports of the rest of the cabinet (DOMAIN.md §12):
+// DeskDeps are the ports of the rest of the cabinet (docs/DOMAIN.md §12):
 // support requests, appointments, complaints, fines and reminders.
 type DeskDeps struct {
 	Calendar           *domain.Calendar

@@ -25,7 +25,7 @@ const (
 	maxMetaSize = 64 << 10
 )
 
-// Part names of a document upload (API.md).
+// Part names of a document upload (docs/API.md).
 const (
 	partMeta        = "meta"
 	partFile        = "file"

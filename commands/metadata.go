@@ -7,7 +7,7 @@ import (
 	"github.com/kabinet/kabinet/platform/observability"
 )
 
-// Metadata is carried by every event a command writes (DOMAIN.md §8), and
+// Metadata is carried by every event a command writes (docs/DOMAIN.md §8), and
 // is what the journal derives an accepted command's entry from.
 type Metadata struct {
 	ActorID       string `json:"actor_id"`

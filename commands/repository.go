@@ -92,7 +92,7 @@ func (r *Repository) Create(ctx context.Context, a *domain.ForeignerAccount, md 
 // saved and the refusal is returned with the result.
 //
 // A closed account refuses every decision with account_closed before it
-// runs (DOMAIN.md §11); only UpdateClosed reaches one.
+// runs (docs/DOMAIN.md §11); only UpdateClosed reaches one.
 func (r *Repository) Update(ctx context.Context, id uuid.UUID, md Metadata, decide func(a *domain.ForeignerAccount) error) (Result, error) {
 	return r.update(ctx, id, md, decide, false)
 }

@@ -6,7 +6,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// Contact confirmation rules (DOMAIN.md §2).
+// Contact confirmation rules (docs/DOMAIN.md §2).
 const (
 	// PhoneCodeTTL is how long an SMS code stays valid.
 	PhoneCodeTTL = 15 * time.Minute

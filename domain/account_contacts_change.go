@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Codes of the contact changes after registration (DOMAIN.md §12).
+// Codes of the contact changes after registration (docs/DOMAIN.md §12).
 const (
 	// CodeContactExists: the account already holds that contact.
 	CodeContactExists = "contact_exists"

@@ -10,7 +10,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// Rejection reasons (seeds 000–002: data that does not match the documents,
+// Rejection reasons (docs/DOMAIN.md §6: data that does not match the documents,
 // expired or invalid documents, unreadable scans, missing fields or
 // documents). clarification_timeout is the scheduler's alone.
 const (

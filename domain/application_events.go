@@ -217,7 +217,7 @@ var applicationEventTypes = []eventType{
 }
 
 // ApplicationEdited records that the citizen changed an application before
-// an operator accepted it (seed 001): Form and DocumentIDs replace the old
+// an operator accepted it (docs/DOMAIN.md §6): Form and DocumentIDs replace the old
 // ones when not null. Status is the status it stays in (submitted or
 // awaiting_payment), so the history shows the edit.
 type ApplicationEdited struct {

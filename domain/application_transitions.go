@@ -1,6 +1,6 @@
 package domain
 
-// Application statuses (DOMAIN.md §6).
+// Application statuses (docs/DOMAIN.md §6).
 const (
 	StatusSubmitted              = "submitted"
 	StatusAwaitingPayment        = "awaiting_payment"

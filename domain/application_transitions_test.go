@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// lifecycle is DOMAIN.md §6 written out again, independently of the
+// lifecycle is docs/DOMAIN.md §6 written out again, independently of the
 // table in application_transitions.go: every allowed (status, action).
 var lifecycle = map[[2]string]string{
 	{StatusSubmitted, ActionAccept}:                            StatusAccepted,

@@ -9,7 +9,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// Appointments («Запись на приём», DOMAIN.md §12).
+// Appointments («Запись на приём», docs/DOMAIN.md §12).
 const (
 	// AppointmentReady is a booked visit whose documents were checked:
 	// the citizen holds a ticket («Готово к визиту»).

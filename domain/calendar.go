@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Calendar tells working days from days off for the deadlines of DOMAIN.md
+// Calendar tells working days from days off for the deadlines of docs/DOMAIN.md
 // (verification in 5 working days, processing times, the 7 working days of an
 // arrival notification). Working days are Monday to Friday, minus the
 // holidays, plus the weekend days a decree makes working ("transferred"

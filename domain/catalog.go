@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// Service is one entry of the service catalog (DOMAIN.md §6): what the
+// Service is one entry of the service catalog (docs/DOMAIN.md §6): what the
 // citizen may apply for, who may apply, what the form asks, which documents
 // must be attached, what it costs and how long the authority has to decide.
 // The catalog is declarative: adding a service is adding one Service value
@@ -126,7 +126,7 @@ type FormField struct {
 const ChecksumInn = "inn"
 
 // AddressFields are the parts of an address field; flat is optional and
-// postal_code is six digits (DOMAIN.md §3).
+// postal_code is six digits (docs/DOMAIN.md §3).
 var AddressFields = []FormField{
 	{Name: "region", Type: FieldString, Required: true, MaxLength: 100, Label: Text{"Регион", "Region"}},
 	{Name: "city", Type: FieldString, Required: true, MaxLength: 100, Label: Text{"Город / населённый пункт", "City / locality"}},

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Office kinds (DOMAIN.md §12: where a visit can be booked).
+// Office kinds (docs/DOMAIN.md §12: where a visit can be booked).
 const (
 	OfficeServiceCentre   = "service_centre"
 	OfficeMigrationOffice = "migration_office"
@@ -14,7 +14,7 @@ const (
 )
 
 // PurposeIdentityVerification is the appointment purpose of a service-centre
-// identity verification (DOMAIN.md §4, method service_center); every other
+// identity verification (docs/DOMAIN.md §4, method service_center); every other
 // purpose is a service code of the catalog.
 const PurposeIdentityVerification = "identity_verification"
 

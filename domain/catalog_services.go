@@ -1,6 +1,6 @@
 package domain
 
-// Service codes (DOMAIN.md §6).
+// Service codes (docs/DOMAIN.md §6).
 const (
 	ServiceCertificate           = "certificate"
 	ServiceArrivalNotification   = "arrival_notification"
@@ -42,7 +42,7 @@ var (
 // notification is kept free here because its flow is fixed by the clients'
 // contract. Deadlines follow the administrative regulations (patent 10
 // working days, work permit 15, RVP about two months, VNZh about four) and
-// the seeds (INN 3–5 working days, SNILS up to 10).
+// the portal's own figures (INN 3–5 working days, SNILS up to 10).
 var catalogEntries = []Service{
 	{
 		Code:        ServiceCertificate,

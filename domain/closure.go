@@ -22,7 +22,7 @@ const ErasedByRetention = "retention"
 // MaxErasureReason bounds an erasure's reason.
 const MaxErasureReason = 1000
 
-// AccountClosed records that the account was closed (DOMAIN.md §11): no
+// AccountClosed records that the account was closed (docs/DOMAIN.md §11): no
 // command is accepted afterwards; pending applications were withdrawn by
 // the ApplicationWithdrawn events recorded before it.
 type AccountClosed struct {
@@ -34,7 +34,7 @@ type AccountClosed struct {
 
 // PersonalDataErased records that the account's personal data was erased:
 // its key is destroyed, so every personal field of its events reads as
-// "[erased]" from then on (DOMAIN.md §11).
+// "[erased]" from then on (docs/DOMAIN.md §11).
 type PersonalDataErased struct {
 	Reason     string    `json:"reason"`
 	By         string    `json:"by"`

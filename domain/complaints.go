@@ -7,7 +7,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// Complaints about a refusal (обжалование, DOMAIN.md §12).
+// Complaints about a refusal (обжалование, docs/DOMAIN.md §12).
 const (
 	// ComplaintWindow is how long after a rejection a complaint may be filed.
 	ComplaintWindow = 30 * 24 * time.Hour

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Consent to the processing of personal data (DOMAIN.md §12): given at
+// Consent to the processing of personal data (docs/DOMAIN.md §12): given at
 // registration under a published version of the text, withdrawn later.
 const (
 	// ConsentPersonalData is the kind of consent registration requires.

@@ -18,7 +18,7 @@ type Date struct {
 	day   int
 }
 
-// MinimumAge is the age from which a foreign citizen may register (DOMAIN.md §3).
+// MinimumAge is the age from which a foreign citizen may register (docs/DOMAIN.md §3).
 const MinimumAge = 14
 
 // maximumAge bounds a birth date from below: a date more than this many years

@@ -6,7 +6,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// desk is the rest of the cabinet (DOMAIN.md §12): support requests,
+// desk is the rest of the cabinet (docs/DOMAIN.md §12): support requests,
 // appointments, complaints, fine payments and expiry reminders. It
 // changes only in apply.
 type desk struct {

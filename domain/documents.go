@@ -9,7 +9,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// Visa kinds (DOMAIN.md §3); a visa must name one.
+// Visa kinds (docs/DOMAIN.md §3); a visa must name one.
 const (
 	VisaShort    = "short"
 	VisaLong     = "long"
@@ -18,7 +18,7 @@ const (
 	VisaWork     = "work"
 )
 
-// Document rules (DOMAIN.md §3).
+// Document rules (docs/DOMAIN.md §3).
 const (
 	// MinTravelDocumentValidityDays is how many days a temporary travel
 	// document must still be valid for when it is added.

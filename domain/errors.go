@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// Error codes of DOMAIN.md; the HTTP layer maps each to a status in one table
+// Error codes of docs/DOMAIN.md; the HTTP layer maps each to a status in one table
 // (platform/httpx). One name for one thing: these strings are the API's codes.
 const (
 	CodeValidation              = "validation_failed"
@@ -34,7 +34,7 @@ type FieldError struct {
 	Message string `json:"message"`
 }
 
-// Error is a refusal by a domain rule. Code is a stable DOMAIN.md code;
+// Error is a refusal by a domain rule. Code is a stable docs/DOMAIN.md code;
 // Details carries code-specific facts (attempts_left, retry_after, both
 // statuses of an invalid transition, …) that the API returns as extra fields.
 type Error struct {
@@ -84,7 +84,7 @@ func ValidationError(fields []FieldError) error {
 	return &Error{Code: CodeValidation, Message: "some fields are invalid", Fields: fields}
 }
 
-// Error codes of the value rules: identifiers, names, dates and scans (DOMAIN.md §3, §5).
+// Error codes of the value rules: identifiers, names, dates and scans (docs/DOMAIN.md §3, §5).
 const (
 	CodeSnilsInvalid      = "snils_invalid"
 	CodeSnilsChecksum     = "snils_checksum"
@@ -107,7 +107,7 @@ const (
 	CodeCitizenshipInvalid = "citizenship_invalid"
 )
 
-// Codes of applications and their forms (DOMAIN.md §6). no_legal_stay and
+// Codes of applications and their forms (docs/DOMAIN.md §6). no_legal_stay and
 // document_expired are also verification rejection reasons (§4): one name
 // for one thing.
 const (
@@ -134,7 +134,7 @@ const (
 )
 
 // Codes of personal data, documents, identity verification and the
-// identifiers' registry checks (DOMAIN.md §3–§5). registry_mismatch is also
+// identifiers' registry checks (docs/DOMAIN.md §3–§5). registry_mismatch is also
 // a verification rejection reason: one name for one thing.
 const (
 	CodeDocumentTypeInvalid      = "document_type_invalid"

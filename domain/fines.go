@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Fines and debts («Штрафы и пени», DOMAIN.md §12) come from a registry;
+// Fines and debts («Штрафы и пени», docs/DOMAIN.md §12) come from a registry;
 // the account records only what happened to their payments.
 const (
 	// Payment statuses of a fine.

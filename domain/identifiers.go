@@ -4,7 +4,7 @@ import (
 	"strings"
 )
 
-// Snils is a pension insurance number (СНИЛС, DOMAIN.md §5): 11 digits, the
+// Snils is a pension insurance number (СНИЛС, docs/DOMAIN.md §5): 11 digits, the
 // last two a check number over the first nine. The zero value is "no SNILS".
 type Snils struct {
 	digits string
@@ -37,7 +37,7 @@ func ParseSnils(s string) (Snils, error) {
 	return Snils{digits: digits}, nil
 }
 
-// snilsCheck computes the check number of DOMAIN.md §5: digits d1..d9
+// snilsCheck computes the check number of docs/DOMAIN.md §5: digits d1..d9
 // weighted 9..1; a sum below 100 is the check itself, 100 and 101 give 00,
 // a larger sum is taken mod 101 (where 100 again gives 00).
 func snilsCheck(nine string) int {
@@ -100,7 +100,7 @@ func (s *Snils) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// Inn is a person's taxpayer number (ИНН, DOMAIN.md §5): 12 digits, the last
+// Inn is a person's taxpayer number (ИНН, docs/DOMAIN.md §5): 12 digits, the last
 // two check digits. The zero value is "no INN".
 type Inn struct {
 	digits string

@@ -46,7 +46,7 @@ type document struct {
 	expired bool
 }
 
-// verification is the progress of identity verification (DOMAIN.md §4).
+// verification is the progress of identity verification (docs/DOMAIN.md §4).
 type verification struct {
 	status      string
 	method      VerificationMethod
@@ -172,7 +172,7 @@ func (d DocumentState) ProvesIdentity() bool {
 // ProvesStay reports whether the document is a right to stay in Russia. A
 // residence permit (ВНЖ) is one whichever kind it was filed under, and so
 // are a refugee certificate and a temporary asylum certificate: the status
-// is itself a right to stay (DOMAIN.md §1 lists both among those who may
+// is itself a right to stay (docs/DOMAIN.md §1 lists both among those who may
 // be confirmed).
 func (d DocumentState) ProvesStay() bool {
 	return d.Kind == DocumentKindStayRight || d.Type == DocResidencePermit ||
@@ -188,7 +188,7 @@ func IsStayRightDocument(kind, typ string) bool {
 }
 
 // confirmsStay reports whether the document is, on its own, a stay right
-// that DOMAIN.md §1 lets reach the confirmed level: a residence permit, a
+// that docs/DOMAIN.md §1 lets reach the confirmed level: a residence permit, a
 // temporary residence permit, refugee or temporary asylum status, or a
 // student visa. A tourist or business visa and a stay registration are
 // not; a worker's migration card needs a patent or work permit beside it
@@ -204,7 +204,7 @@ func (d DocumentState) confirmsStay() bool {
 }
 
 // HoldsConfirmableStay reports whether docs, filtered by inForce, hold a
-// stay right that opens the confirmed level (DOMAIN.md §1): one document
+// stay right that opens the confirmed level (docs/DOMAIN.md §1): one document
 // that confirmsStay on its own, or a migration card together with a
 // patent or a work permit (a worker).
 func HoldsConfirmableStay(docs []DocumentState, inForce func(DocumentState) bool) bool {
@@ -240,7 +240,7 @@ func (a *ForeignerAccount) Document(id uuid.UUID) (DocumentState, bool) {
 	return DocumentState{}, false
 }
 
-// Level returns the account's level, derived from its events (DOMAIN.md §1)
+// Level returns the account's level, derived from its events (docs/DOMAIN.md §1)
 // by DeriveLevel over State. It knows expiry only through recorded
 // DocumentExpired events; HasValidStay answers for a given day.
 func (a *ForeignerAccount) Level() Level {
@@ -282,7 +282,7 @@ func (a *ForeignerAccount) Snils() Snils { return a.identity.snils }
 // Inn returns the linked INN (the zero value when none is linked).
 func (a *ForeignerAccount) Inn() Inn { return a.identity.inn }
 
-// Document kinds (DOMAIN.md §3): what a document proves.
+// Document kinds (docs/DOMAIN.md §3): what a document proves.
 const (
 	// DocumentKindIdentity is a document that proves who the person is.
 	DocumentKindIdentity = "identity"
@@ -290,7 +290,7 @@ const (
 	DocumentKindStayRight = "stay_right"
 )
 
-// Document types (DOMAIN.md §3). residence_permit is both an identity and
+// Document types (docs/DOMAIN.md §3). residence_permit is both an identity and
 // a stay-right document, whichever kind it is filed under.
 const (
 	DocForeignPassport          = "foreign_passport"

@@ -16,7 +16,7 @@ const (
 	ReasonRegistryMismatch    = "registry_mismatch"
 )
 
-// verificationRejectionReasons is the closed list of DOMAIN.md §4.
+// verificationRejectionReasons is the closed list of docs/DOMAIN.md §4.
 var verificationRejectionReasons = []string{
 	ReasonDataMismatch, ReasonDocumentExpired, ReasonScanUnreadable, ReasonMissingFields,
 	ReasonUnsupportedDocument, ReasonNoLegalStay, ReasonRegistryMismatch,

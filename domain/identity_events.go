@@ -33,7 +33,7 @@ var identityEventTypes = []eventType{
 }
 
 // PersonalDataProvided records the citizen's complete, validated personal
-// data (анкета, DOMAIN.md §3); each one replaces the previous whole.
+// data (анкета, docs/DOMAIN.md §3); each one replaces the previous whole.
 type PersonalDataProvided struct {
 	PersonalData
 	OccurredAt time.Time `json:"occurred_at"`
@@ -116,7 +116,7 @@ type IdentityVerified struct {
 }
 
 // IdentityVerificationRejected records that the pending verification
-// failed for Reasons (DOMAIN.md §4). By is the operator's id, or "system"
+// failed for Reasons (docs/DOMAIN.md §4). By is the operator's id, or "system"
 // for a decision the rules made (a certificate, exhausted code attempts).
 type IdentityVerificationRejected struct {
 	Reasons    []string  `json:"reasons"`
@@ -162,7 +162,7 @@ type InnRejected struct {
 }
 
 // NotificationPreferencesChanged records the citizen's new notification
-// settings (DOMAIN.md §7), whole.
+// settings (docs/DOMAIN.md §7), whole.
 type NotificationPreferencesChanged struct {
 	NotificationPreferences
 	OccurredAt time.Time `json:"occurred_at"`

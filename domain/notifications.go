@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Notification frequencies (DOMAIN.md §7). One-time codes ignore them and
+// Notification frequencies (docs/DOMAIN.md §7). One-time codes ignore them and
 // always go at once.
 const (
 	FrequencyImmediate = "immediate"

@@ -32,7 +32,7 @@ type AddressRU struct {
 }
 
 // PersonalData is the validated, normalised personal data (анкета) of
-// DOMAIN.md §3. Latin always holds ASCII spellings: derived by
+// docs/DOMAIN.md §3. Latin always holds ASCII spellings: derived by
 // Transliterate or the citizen's own, checked ones.
 type PersonalData struct {
 	Surname       string     `json:"surname"`

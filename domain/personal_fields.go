@@ -1,10 +1,10 @@
 package domain
 
 // Erased is what a personal field shows once its account's key was
-// destroyed (DOMAIN.md §11).
+// destroyed (docs/DOMAIN.md §11).
 const Erased = "[erased]"
 
-// personalNames are the JSON fields that hold personal data (DOMAIN.md
+// personalNames are the JSON fields that hold personal data (docs/DOMAIN.md
 // §11: names, birth data, contacts, addresses, document numbers, SNILS,
 // INN) in any event: stored encrypted with the account's key.
 var personalNames = []string{
@@ -32,6 +32,6 @@ func PersonalFields(typ string) []string {
 	return append(append([]string(nil), personalNames...), extra...)
 }
 
-// PersonalMetadata lists the metadata fields that are personal (DOMAIN.md
+// PersonalMetadata lists the metadata fields that are personal (docs/DOMAIN.md
 // §8, §11): where a command came from.
 func PersonalMetadata() []string { return []string{"source_ip", "user_agent"} }

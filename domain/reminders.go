@@ -8,7 +8,7 @@ import (
 )
 
 // ReminderDays are how many days before a document on file expires the
-// citizen is reminded (DOMAIN.md §12), largest first.
+// citizen is reminded (docs/DOMAIN.md §12), largest first.
 var ReminderDays = []int{30, 7}
 
 // DocumentExpiryReminded records that the citizen was reminded that a

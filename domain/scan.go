@@ -4,7 +4,7 @@ import (
 	"bytes"
 )
 
-// MaxScanSize is the largest scan a document may carry: 5 MiB (DOMAIN.md §3, seed 004).
+// MaxScanSize is the largest scan a document may carry: 5 MiB (docs/DOMAIN.md §3).
 const MaxScanSize = 5 << 20
 
 // ScanSniffLen is how many leading bytes DetectScanType needs to tell every

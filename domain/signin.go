@@ -8,7 +8,7 @@ import (
 	"unicode/utf8"
 )
 
-// Codes of signing in and sessions (DOMAIN.md §10).
+// Codes of signing in and sessions (docs/DOMAIN.md §10).
 const (
 	CodePasswordWeak         = "password_weak"
 	CodePasswordRequired     = "current_password_required"
@@ -33,7 +33,7 @@ const (
 	PasswordContainsContact = "contains_contact"
 )
 
-// Password rules (DOMAIN.md §10).
+// Password rules (docs/DOMAIN.md §10).
 const (
 	// MinPasswordLength is the fewest characters (runes) a password has.
 	MinPasswordLength = 8
@@ -161,7 +161,7 @@ func common() map[string]struct{} {
 	return commonPasswords
 }
 
-// CheckPassword applies the password rules of DOMAIN.md §10: at least
+// CheckPassword applies the password rules of docs/DOMAIN.md §10: at least
 // MinPasswordLength characters, at most MaxPasswordBytes bytes, not in the
 // shipped list of common passwords (compared case-insensitively), and not
 // containing any of contacts (a phone is also looked for without its "+"

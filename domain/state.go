@@ -7,7 +7,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// Level is an account's level (DOMAIN.md §1). It is never stored: it is
+// Level is an account's level (docs/DOMAIN.md §1). It is never stored: it is
 // derived from the state by DeriveLevel. The zero value is no level yet.
 type Level struct {
 	s string
@@ -141,7 +141,7 @@ func (a *ForeignerAccount) State() AccountState {
 	return s
 }
 
-// DeriveLevel computes the level a state has earned (DOMAIN.md §1):
+// DeriveLevel computes the level a state has earned (docs/DOMAIN.md §1):
 // simplified with a confirmed contact; standard with, besides, personal
 // data, an identity document not marked expired and a linked SNILS;
 // confirmed with, besides, a verified identity (not reset since) and a

@@ -8,7 +8,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// Support requests («Мои обращения», DOMAIN.md §12): operators work 9:00–21:00
+// Support requests («Мои обращения», docs/DOMAIN.md §12): operators work 9:00–21:00
 // Moscow time, every day; the clocks of a request run only in those hours.
 const (
 	// SupportOpensAt and SupportClosesAt bound the operators' day, Moscow hours.

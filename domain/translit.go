@@ -5,11 +5,12 @@ import (
 	"unicode"
 )
 
-// cyrillicToLatin is the seed's table (seed 004, DOMAIN.md §3), keyed by the
-// lower-case letter: Ъ and Ь are dropped, Е is always E. The last block holds
-// letters of the other Cyrillic alphabets foreign citizens' names arrive in
-// (Ukrainian, Belarusian, Kazakh, Kyrgyz, Tajik, Uzbek); they are not in the
-// seed, so they get the plainest Latin letter rather than being lost.
+// cyrillicToLatin is the portal's transliteration table (docs/DOMAIN.md §3),
+// keyed by the lower-case letter: Ъ and Ь are dropped, Е is always E. The
+// last block holds letters of the other Cyrillic alphabets foreign citizens'
+// names arrive in (Ukrainian, Belarusian, Kazakh, Kyrgyz, Tajik, Uzbek);
+// they are not in the portal's table, so they get the plainest Latin letter
+// rather than being lost.
 var cyrillicToLatin = map[rune]string{
 	'а': "a", 'б': "b", 'в': "v", 'г': "g", 'д': "d", 'е': "e", 'ё': "yo",
 	'ж': "zh", 'з': "z", 'и': "i", 'й': "y", 'к': "k", 'л': "l", 'м': "m",
@@ -75,7 +76,7 @@ func buildLatinFolds(pairs []string) map[rune]string {
 	return m
 }
 
-// Transliterate writes a Cyrillic name in Latin letters by the seed's table,
+// Transliterate writes a Cyrillic name in Latin letters by the portal's table,
 // keeping capitalisation (Щукин → Shchukin, ЩУКИН → SHCHUKIN). Latin letters
 // pass through with the NormalizeLatin rules; anything else (digits,
 // punctuation, other scripts) is dropped. The result holds only ASCII letters,
@@ -84,7 +85,7 @@ func Transliterate(cyrillic string) string {
 	return normalizeName(cyrillic, true)
 }
 
-// NormalizeLatin applies the name rules of DOMAIN.md §3 to a Latin spelling:
+// NormalizeLatin applies the name rules of docs/DOMAIN.md §3 to a Latin spelling:
 // diacritics stripped to the base letter (Müller → Muller, ß → ss),
 // apostrophes removed (d'Artagnan → dArtagnan), dashes become one hyphen,
 // whitespace runs one space, separators trimmed from both ends. Letters of

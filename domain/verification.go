@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// VerificationMethod is how a person's identity is verified (DOMAIN.md §4).
+// VerificationMethod is how a person's identity is verified (docs/DOMAIN.md §4).
 // The zero value is no method.
 type VerificationMethod struct {
 	s string
@@ -84,7 +84,7 @@ const (
 	VerificationRejected = "rejected"
 )
 
-// Verification rules (DOMAIN.md §4).
+// Verification rules (docs/DOMAIN.md §4).
 const (
 	// VerificationWorkingDays is the deadline of a request, in working days.
 	VerificationWorkingDays = 5

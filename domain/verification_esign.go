@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// E-signature verification (DOMAIN.md §4): the server issues a challenge,
+// E-signature verification (docs/DOMAIN.md §4): the server issues a challenge,
 // the citizen returns a CMS signature over it made with a qualified
 // certificate's key. The command layer checks the signature and the
 // certificate's chain; the account checks the challenge and the name.

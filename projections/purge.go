@@ -11,7 +11,7 @@ import (
 )
 
 // Purger is a projector that forgets an account whose personal data was
-// erased (DOMAIN.md §11): its rows of that account are deleted in the
+// erased (docs/DOMAIN.md §11): its rows of that account are deleted in the
 // transaction that applies PersonalDataErased, live or in a rebuild, so a
 // read model never shows what the erasure removed and a rebuild ends
 // without the account.

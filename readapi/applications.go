@@ -23,7 +23,7 @@ type ApplicationsReader interface {
 	GetByNumber(ctx context.Context, number string, today domain.Date) (*applications.Detail, error)
 }
 
-// page is one page of a cursor-paginated list (API.md conventions).
+// page is one page of a cursor-paginated list (docs/API.md "Lists").
 type page[T any] struct {
 	Items      []T    `json:"items"`
 	NextCursor string `json:"next_cursor,omitempty"`

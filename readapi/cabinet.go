@@ -12,7 +12,7 @@ import (
 
 // presentCabinet is the cabinet as this reader sees it today: documents
 // past their expiry count as expired, SNILS and INN are masked for
-// everyone but the owner (DOMAIN.md §5), and the unread notifications come
+// everyone but the owner (docs/DOMAIN.md §5), and the unread notifications come
 // from the notifications read model (reading one is not an event, so the
 // cabinet projection cannot count them).
 func (s *Server) presentCabinet(r *http.Request, id uuid.UUID, v *cabinet.View, unread int) cabinet.View {

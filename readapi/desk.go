@@ -42,7 +42,7 @@ type JournalReader interface {
 	Entries(ctx context.Context, f journal.Filter) ([]journal.Entry, error)
 }
 
-// Desk serves the reads of the rest of the cabinet (DOMAIN.md §12).
+// Desk serves the reads of the rest of the cabinet (docs/DOMAIN.md §12).
 type Desk struct {
 	Support      SupportReader
 	Appointments AppointmentsReader

@@ -32,7 +32,7 @@ type HistoryItem struct {
 	*ItemProof
 }
 
-// HistoryMeta is the metadata DOMAIN.md §8 puts on every event.
+// HistoryMeta is the metadata docs/DOMAIN.md §8 puts on every event.
 type HistoryMeta struct {
 	ActorID       string `json:"actor_id"`
 	ActorRole     string `json:"actor_role"`
@@ -60,7 +60,7 @@ func NewHistories(store eventstore.Store) *Histories { return &Histories{store: 
 
 // NewSealedHistories reads histories from store, which holds personal
 // fields sealed by codec: they are opened for the auditor, and an erased
-// account's show as "[erased]" (DOMAIN.md §11).
+// account's show as "[erased]" (docs/DOMAIN.md §11).
 func NewSealedHistories(store eventstore.Store, codec *pii.Codec) *Histories {
 	return &Histories{store: store, codec: codec}
 }
@@ -243,7 +243,7 @@ func (h *Histories) fold(id uuid.UUID, events []domain.Event, last eventstore.Re
 	}, true, nil
 }
 
-// page size rules of API.md.
+// page size rules of docs/API.md ("Lists").
 func pageLimit(r *http.Request) (int, error) {
 	s := r.URL.Query().Get("limit")
 	if s == "" {

@@ -77,8 +77,8 @@ type Config struct {
 	// StaffReadsMany, when set, is told at once of a read of many people's
 	// data (a page of the operator queue), so it can journal them together.
 	StaffReadsMany func(r *http.Request, accountIDs []uuid.UUID, action string)
-	// Applications, Notifications and Queue serve the read models of
-	// issues 3 and 4.
+	// Applications, Notifications and Queue serve the application status,
+	// notifications and operator queue read models.
 	Applications  ApplicationsReader
 	Notifications NotificationsReader
 	Queue         QueueReader

@@ -17,7 +17,7 @@ import (
 	"github.com/kabinet/kabinet/readapi"
 )
 
-// deskWiring is the rest of the cabinet (DOMAIN.md §12) wired: its
+// deskWiring is the rest of the cabinet (docs/DOMAIN.md §12) wired: its
 // commands, scheduled jobs, read models and the query side's parts.
 type deskWiring struct {
 	desk       *commands.Desk

@@ -15,7 +15,7 @@ import (
 	"github.com/kabinet/kabinet/platform/httpx"
 )
 
-// DeskRoutes mounts the desk's commands (DOMAIN.md §12); each needs an
+// DeskRoutes mounts the desk's commands (docs/DOMAIN.md §12); each needs an
 // authenticated principal. A citizen acts only on their own account's
 // requests, visits and applications, operators answer and decide; anyone
 // else gets 404, as if the id did not exist.

@@ -1,5 +1,5 @@
 // Package esign verifies qualified electronic signatures for identity
-// verification (DOMAIN.md §4): a detached CMS SignedData (RFC 5652) over
+// verification (docs/DOMAIN.md §4): a detached CMS SignedData (RFC 5652) over
 // the server's challenge, made with the key of a certificate that chains
 // to an accredited CA of the trust store and is valid today. It also keeps
 // the embedded default's test CA and issues test certificates from it.

@@ -125,8 +125,9 @@ func TestVerify_TheTestCAIssuesCertificatesItsPoolTrusts(t *testing.T) {
 	require.Error(t, err, "an empty trust store is a configuration error")
 }
 
-// TestVerify_OpenSSLCMSSignatureVerifies signs the challenge the way API.md
-// tells citizens to: openssl cms -sign -binary -outform DER.
+// TestVerify_OpenSSLCMSSignatureVerifies signs the challenge the way
+// docs/API.md ("Identity") tells citizens to: openssl cms -sign -binary
+// -outform DER.
 func TestVerify_OpenSSLCMSSignatureVerifies(t *testing.T) {
 	bin, err := exec.LookPath("openssl")
 	if err != nil {

@@ -1,5 +1,5 @@
 // Package journaling feeds the action journal (platform/journal) with every
-// action Kabinet takes, as DESIGN.md's security model asks: no accepted
+// action Kabinet takes, as docs/DESIGN.md ("The journal") has it: no accepted
 // command without its journal entry, no entry for events not written, and
 // refusals, denials and staff reads journaled too.
 //

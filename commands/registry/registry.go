@@ -1,5 +1,5 @@
 // Package registry holds the ports to the external state registries that
-// identity checks consult (DOMAIN.md §5): the MVD's migration records, the
+// identity checks consult (docs/DOMAIN.md §5): the MVD's migration records, the
 // pension fund (SNILS), the tax service (INN) and partner banks. The
 // embedded default is Simulator, a deterministic stand-in for all four;
 // production adapters implement the same small interfaces.

@@ -13,7 +13,7 @@ import (
 
 // Simulator is a deterministic STAND-IN for the external registries, for
 // development, tests and walkthroughs; it asks no real registry. Its rules
-// (DOMAIN.md §5):
+// (docs/DOMAIN.md §5):
 //
 //   - a checksum-valid SNILS or INN matches the person who presents it,
 //   - unless it is already linked to another account on the portal

@@ -20,7 +20,7 @@ import (
 // the action, its outcome and the refusal's code.
 type Recorder func(r *http.Request, action, accountID string, outcome journal.Outcome, reason string)
 
-// HTTP serves signing in and sessions (API.md "Signing in and sessions").
+// HTTP serves signing in and sessions (docs/API.md "Signing in and sessions").
 type HTTP struct {
 	s       *Service
 	guard   *auth.Guard

@@ -1,4 +1,4 @@
-// Package signin is how a citizen signs in (DOMAIN.md §10): passwords
+// Package signin is how a citizen signs in (docs/DOMAIN.md §10): passwords
 // hashed with Argon2id, a second factor by a one-time code or an
 // authenticator app, a lock after repeated failures, recovery by a code,
 // and sessions with short access tokens and rotating refresh tokens. Its
@@ -28,7 +28,7 @@ import (
 	"github.com/kabinet/kabinet/platform/sqldb"
 )
 
-// The limits of DOMAIN.md §10.
+// The limits of docs/DOMAIN.md §10.
 const (
 	// AccessTTL is an access token's lifetime.
 	AccessTTL = 15 * time.Minute
@@ -168,7 +168,7 @@ func notifyChannel(ch domain.Channel) string {
 	return "sms"
 }
 
-// codeTTL is how long a code to ch stays valid (DOMAIN.md §2).
+// codeTTL is how long a code to ch stays valid (docs/DOMAIN.md §2).
 func codeTTL(ch domain.Channel) time.Duration {
 	if ch == domain.ChannelEmail {
 		return domain.EmailCodeTTL

@@ -38,7 +38,7 @@ type Attempt struct {
 	Locked    bool
 }
 
-// SetPassword checks pw against the rules (DOMAIN.md §10), stores its
+// SetPassword checks pw against the rules (docs/DOMAIN.md §10), stores its
 // Argon2id hash and records PasswordSet or PasswordChanged. Once a password
 // is set, current must be it (current_password_required,
 // current_password_wrong — a wrong one counts towards the lock).

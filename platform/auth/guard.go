@@ -179,7 +179,7 @@ func bearerToken(header string) (string, bool) {
 // RequireRoles is middleware that lets through only principals with one of
 // roles: 401 without a principal, 403 forbidden otherwise. A role check
 // does not depend on any id, so 403 tells the caller nothing about what
-// exists (API.md: 403 for a role mismatch).
+// exists (docs/API.md, "Errors").
 func (g *Guard) RequireRoles(roles ...Role) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -8,12 +8,12 @@ package auth
 
 import "fmt"
 
-// Role is what a principal may do (DOMAIN.md §9). The zero Role is no role.
+// Role is what a principal may do (docs/DOMAIN.md §9). The zero Role is no role.
 type Role struct {
 	s string
 }
 
-// The roles of DOMAIN.md §9.
+// The roles of docs/DOMAIN.md §9.
 var (
 	// RoleCitizen may act only on its own account.
 	RoleCitizen = Role{"citizen"}

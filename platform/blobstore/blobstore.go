@@ -1,4 +1,4 @@
-// Package blobstore keeps document scans (DOMAIN.md §3): the Store port the
+// Package blobstore keeps document scans (docs/DOMAIN.md §3): the Store port the
 // write side uploads through; FileStore, the embedded adapter that keeps
 // each scan AES-256-GCM-encrypted in one file under <dataDir>/blobs; and
 // PGStore, which keeps the same sealed bytes in a PostgreSQL row so every

@@ -139,7 +139,7 @@ var statusForCode = map[string]int{
 	domain.CodeFileType:                http.StatusUnsupportedMediaType,
 	domain.CodeFileTooLarge:            http.StatusRequestEntityTooLarge,
 	domain.CodeDocumentDuplicate:       http.StatusConflict,
-	// The rest of the cabinet (DOMAIN.md §12).
+	// The rest of the cabinet (docs/DOMAIN.md §12).
 	domain.CodeSlotTaken:                http.StatusConflict,
 	domain.CodeSupportRequestNotFound:   http.StatusNotFound,
 	domain.CodeAppointmentNotFound:      http.StatusNotFound,

@@ -178,7 +178,7 @@ func decrypt(aead cipher.AEAD, b64 string, ad []byte) ([]byte, error) {
 }
 
 // ShowErased marks, in a JSON object about to be shown, each erased field
-// as "[erased]" (histories, DOMAIN.md §11), replacing whatever zero value
+// as "[erased]" (histories, docs/DOMAIN.md §11), replacing whatever zero value
 // decoding left there.
 func ShowErased(raw []byte, erased []string) ([]byte, error) {
 	if len(erased) == 0 {

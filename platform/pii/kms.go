@@ -1,4 +1,4 @@
-// Package pii keeps personal data at rest encrypted per account (DOMAIN.md
+// Package pii keeps personal data at rest encrypted per account (docs/DOMAIN.md
 // §11): each account has its own AES-256-GCM data key, stored wrapped by a
 // master key behind the KMS port; the codec encrypts the personal fields of
 // an event with its account's key before it is stored and decrypts them on

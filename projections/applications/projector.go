@@ -1,5 +1,5 @@
-// Package applications is the application status read model (DOMAIN.md §6,
-// API.md queries): one row per application with its list columns indexed
+// Package applications is the application status read model (docs/DOMAIN.md §6,
+// docs/API.md "Applications"): one row per application with its list columns indexed
 // for an account's list and its whole state, history included, as a JSON
 // document for the detail view.
 package applications

@@ -16,7 +16,7 @@ import (
 	"github.com/kabinet/kabinet/projections/internal/readmodel"
 )
 
-// Item is one application in an account's list (API.md).
+// Item is one application in an account's list (docs/API.md).
 type Item struct {
 	ApplicationID string      `json:"application_id"`
 	Number        string      `json:"number"`

@@ -24,7 +24,7 @@ type View struct {
 	Consent      *Consent             `json:"consent,omitempty"`
 	PersonalData *domain.PersonalData `json:"personal_data,omitempty"`
 	Documents    []Document           `json:"documents"`
-	// Verification is identity verification (DOMAIN.md §4): status none,
+	// Verification is identity verification (docs/DOMAIN.md §4): status none,
 	// pending, verified or rejected, method, requested_at, deadline,
 	// extended, reasons.
 	Verification   domain.VerificationState `json:"identity_verification"`
@@ -115,7 +115,7 @@ type Rejection struct {
 }
 
 // Masked returns the view as anyone but the owner sees it: SNILS and INN
-// show only their last two digits (DOMAIN.md §5).
+// show only their last two digits (docs/DOMAIN.md §5).
 func (v View) Masked() View {
 	if v.Snils != "" {
 		if s, err := domain.ParseSnils(v.Snils); err == nil {

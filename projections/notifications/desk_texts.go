@@ -7,7 +7,7 @@ import (
 	"github.com/kabinet/kabinet/domain"
 )
 
-// Notification kinds of the rest of the cabinet (DOMAIN.md §12).
+// Notification kinds of the rest of the cabinet (docs/DOMAIN.md §12).
 const (
 	KindSupport     = "support"
 	KindAppointment = "appointment"

@@ -1,4 +1,4 @@
-// Package notifications is the notifications outbox of DOMAIN.md §7: every
+// Package notifications is the notifications outbox of docs/DOMAIN.md §7: every
 // verification outcome and every application status change becomes a
 // notification row for the account, addressed by the account's
 // preferences at that moment (channels on or off, "disable all"), either

@@ -45,7 +45,7 @@ var methodRU = map[string]string{
 	"video":          "по видеосвязи",
 }
 
-// reasonRU are the rejection reasons of DOMAIN.md §4 and §6 as the citizen reads them.
+// reasonRU are the rejection reasons of docs/DOMAIN.md §4 and §6 as the citizen reads them.
 var reasonRU = map[string]string{
 	"data_mismatch":         "данные не совпадают с документами",
 	"document_expired":      "срок действия документа истёк",

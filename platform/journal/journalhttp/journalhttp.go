@@ -1,4 +1,4 @@
-// Package journalhttp serves the action journal over HTTP (API.md): the
+// Package journalhttp serves the action journal over HTTP (docs/API.md): the
 // security team's entry list, verification and inclusion proofs, and the
 // public checkpoints, consistency proofs and verifier key that outside
 // parties and witnesses check the journal with.

@@ -1,4 +1,4 @@
-// Package readmodel holds what the read models of issues 3 and 4 share:
+// Package readmodel holds what the read models share:
 // which account a stream is, deterministic ids, and opaque list cursors.
 package readmodel
 
