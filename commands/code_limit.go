@@ -9,6 +9,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
 	"github.com/kabinet/kabinet/domain"
@@ -28,7 +29,12 @@ const (
 // CodeLimiter admits one more code to a destination or refuses it with
 // too_many_codes (and retry_after).
 type CodeLimiter interface {
+	// Take admits a code to the contact (ch, value).
 	Take(ctx context.Context, ch domain.Channel, value string) error
+	// TakeIdentity admits an identity-verification code (bank or Russian
+	// Post) to the person of account: the bank's contact or the address
+	// on file, which are the person's, not the account's contacts.
+	TakeIdentity(ctx context.Context, m domain.VerificationMethod, account uuid.UUID) error
 }
 
 // codeSend is one code sent to a destination; the destination is a keyed
@@ -78,7 +84,19 @@ func NewCodeLimit(ctx context.Context, db *sqldb.DB, key []byte, clock func() ti
 // the database's write lock on SQLite), so two instances cannot both take
 // the last slot.
 func (l *CodeLimit) Take(ctx context.Context, ch domain.Channel, value string) error {
-	dest := l.destination(ch, value)
+	return l.take(ctx, l.destination(domain.ContactKey(ch, value)),
+		"at most %d codes an hour go to one phone number or email address")
+}
+
+// TakeIdentity records one identity-verification code to account's
+// person by method m, within the same limit as Take.
+func (l *CodeLimit) TakeIdentity(ctx context.Context, m domain.VerificationMethod, account uuid.UUID) error {
+	return l.take(ctx, l.destination("identity:"+m.String()+":"+account.String()),
+		"at most %d verification codes an hour go to one person")
+}
+
+// take counts and records one code to the destination hash dest.
+func (l *CodeLimit) take(ctx context.Context, dest, refusalText string) error {
 	now := l.clock().UTC()
 	var refusal error
 	err := l.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
@@ -97,8 +115,7 @@ func (l *CodeLimit) Take(ctx context.Context, ch domain.Channel, value string) e
 		}
 		if len(sent) >= CodesPerDestination {
 			wait := sent[len(sent)-CodesPerDestination].SentAt.Add(CodeWindow).Sub(now)
-			refusal = domain.NewError(domain.CodeTooManyCodes,
-				"at most %d codes an hour go to one phone number or email address", CodesPerDestination).
+			refusal = domain.NewError(domain.CodeTooManyCodes, refusalText, CodesPerDestination).
 				WithDetail("retry_after", int(math.Ceil(wait.Seconds())))
 			return nil
 		}
@@ -114,8 +131,9 @@ func (l *CodeLimit) Take(ctx context.Context, ch domain.Channel, value string) e
 	return refusal
 }
 
-func (l *CodeLimit) destination(ch domain.Channel, value string) string {
+// destination is the keyed hash a destination's key is stored as.
+func (l *CodeLimit) destination(key string) string {
 	m := hmac.New(sha256.New, l.key)
-	m.Write([]byte(domain.ContactKey(ch, value)))
+	m.Write([]byte(key))
 	return hex.EncodeToString(m.Sum(nil))
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/kabinet/kabinet/commands/registry"
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/delivery"
@@ -30,6 +32,19 @@ func (b BankOutbox) Deliver(ctx context.Context, m registry.BankMessage) error {
 		Channel: ChannelBank, To: m.To, AccountID: m.AccountID.String(), Text: m.Text, Code: m.Code,
 		Kind: "identity_code", At: b.Clock(),
 	})
+}
+
+// takeIdentityCode counts a bank or Russian Post code against the hourly
+// limit of codes to one person before anything is recorded; an
+// e-signature challenge (no code is sent) is not counted.
+func (d Deps) takeIdentityCode(ctx context.Context, m domain.VerificationMethod, account uuid.UUID, code string) error {
+	if d.CodeLimit == nil || code == "" || m == domain.MethodESignature {
+		return nil
+	}
+	if err := d.CodeLimit.TakeIdentity(ctx, m, account); err != nil {
+		return abort(err)
+	}
+	return nil
 }
 
 // sendIdentityCode sends a bank or Russian Post code once the request that

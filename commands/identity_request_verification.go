@@ -61,7 +61,7 @@ func (h *RequestIdentityVerificationHandler) Handle(ctx context.Context, cmd Req
 			return err
 		}
 		code = c
-		return nil
+		return h.d.takeIdentityCode(ctx, cmd.Method, a.ID(), code)
 	})
 	out := verificationResult(res, acc)
 	if err != nil || code == "" {

@@ -25,7 +25,7 @@ func NewResendVerificationCodeHandler(d Deps) *ResendVerificationCodeHandler {
 
 // Handle records VerificationCodeIssued (voiding the old code) and sends
 // the new code once it is durable; resend_too_soon within the method's
-// interval.
+// interval, too_many_codes past the hourly limit of codes to the person.
 func (h *ResendVerificationCodeHandler) Handle(ctx context.Context, cmd ResendVerificationCode) (VerificationResult, error) {
 	md := MetadataFrom(ctx)
 	md.Command = "ResendVerificationCode"
@@ -35,8 +35,11 @@ func (h *ResendVerificationCodeHandler) Handle(ctx context.Context, cmd ResendVe
 	res, err := h.d.Repo.Update(ctx, cmd.AccountID, md, func(a *domain.ForeignerAccount) error {
 		acc = a
 		c, err := a.ResendVerificationCode(now, h.d.Random, h.d.Hasher)
+		if err != nil {
+			return err
+		}
 		code = c
-		return err
+		return h.d.takeIdentityCode(ctx, a.State().Verification.Method, a.ID(), code)
 	})
 	out := verificationResult(res, acc)
 	if err != nil {

@@ -7,10 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kabinet/kabinet/commands"
 	"github.com/kabinet/kabinet/commands/registry"
 	"github.com/kabinet/kabinet/domain"
 )
@@ -147,4 +149,26 @@ func TestVerification_ALevelDropIsNotified(t *testing.T) {
 	assert.Equal(t, "AccountLevelLowered", page[0]["event"])
 	assert.Contains(t, page[0]["text"], "подтверждённая → стандартная")
 	assert.Equal(t, "standard", ts.level(id))
+}
+
+func TestVerification_BankCodesToOnePersonAreLimitedPerHour(t *testing.T) {
+	clock := newFakeClock()
+	ts := startClocked(t, nil, clock)
+	id, tok := ts.standardAccount("+79167770009", 89)
+	ts.verify(id, tok, map[string]any{"method": "bank"}, http.StatusAccepted)
+	resend := func() answer {
+		return ts.do("POST", "/v1/accounts/"+id+"/identity-verification/code/resend", tok, nil)
+	}
+	for i := 2; i <= commands.CodesPerDestination; i++ {
+		clock.Advance(domain.BankCodeResendInterval + time.Second)
+		a := resend()
+		require.Equal(t, http.StatusAccepted, a.status, "code %d: %s", i, a.raw)
+	}
+	sent := len(ts.outboxCodes(id))
+	clock.Advance(domain.BankCodeResendInterval + time.Second)
+	a := resend()
+	require.Equal(t, http.StatusTooManyRequests, a.status, string(a.raw))
+	assert.Equal(t, "too_many_codes", a.body["code"])
+	assert.NotEmpty(t, a.header.Get("Retry-After"))
+	assert.Len(t, ts.outboxCodes(id), sent, "a refused code is not sent")
 }
