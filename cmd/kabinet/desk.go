@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net/http"
 	"os"
 
 	"github.com/go-chi/chi/v5"
@@ -53,12 +54,15 @@ func wireDesk(ctx context.Context, a *App, deps commands.Deps, fines registry.Fi
 }
 
 // routes mounts the desk's queries and commands: public ones (offices,
-// slots, ticket checks, the fines' payment callback) and authenticated ones.
-func (w *deskWiring) routes(q *readapi.Server, h *cmdhttp.HTTP, gw *commands.PaymentGateway, wrap func(chi.Router) chi.Router) (public, private func(chi.Router)) {
+// slots, ticket checks, the fines' payment callback) and authenticated
+// ones. Commands go through wrap; the payment callback through pay, then
+// its signature check, then idem, as the fee's callback does.
+func (w *deskWiring) routes(q *readapi.Server, h *cmdhttp.HTTP, gw *commands.PaymentGateway, wrap, pay func(chi.Router) chi.Router,
+	idem func(http.Handler) http.Handler) (public, private func(chi.Router)) {
 	pubQ, privQ := q.DeskRoutes(w.reads(q))
 	public = func(r chi.Router) {
 		pubQ(r)
-		wrap(r).Group(h.FinePaymentRoutes(gw, w.desk))
+		pay(r).Group(h.FinePaymentRoutes(gw, w.desk, idem))
 	}
 	private = func(r chi.Router) {
 		privQ(r)

@@ -117,3 +117,36 @@ func TestRateLimit_SharedByInstancesOnPostgreSQL(t *testing.T) {
 	assert.Equal(t, http.StatusTooManyRequests, a.registerFrom("", 5).status)
 	assert.Equal(t, http.StatusTooManyRequests, b.registerFrom("", 6).status)
 }
+
+// TestRateLimit_FinePaymentCallbacksShareThePaymentBudget: the fines'
+// callback is a payment route like the fee's, under the same per-IP limit.
+func TestRateLimit_FinePaymentCallbacksShareThePaymentBudget(t *testing.T) {
+	ts := startServer(t, map[string]string{"payment-rate-limit": "6"})
+	fine := "/v1/accounts/00000000-0000-7000-8000-000000000000/fines/18810177230000000011/payments"
+	fee := "/v1/applications/00000000-0000-7000-8000-000000000000/payments"
+	for i := range 5 {
+		path := fine
+		if i%2 == 1 {
+			path = fee
+		}
+		assert.Equal(t, http.StatusUnauthorized, ts.do("POST", path, "", `{}`).status)
+	}
+	a := ts.do("POST", fine, "", `{}`)
+	assert.Equal(t, http.StatusTooManyRequests, a.status)
+	assert.Equal(t, "rate_limited", a.body["code"])
+}
+
+// TestPayments_FineSignatureIsCheckedBeforeTheIdempotencyLayer: as for
+// the fee, an unsigned fine callback is bounded and leaves no record.
+func TestPayments_FineSignatureIsCheckedBeforeTheIdempotencyLayer(t *testing.T) {
+	ts := startServer(t, nil)
+	path := "/v1/accounts/00000000-0000-7000-8000-000000000000/fines/18810177230000000011/payments"
+	forged := ts.do("POST", path, "", []byte(`{"amount":1,"currency":"RUB","transaction_id":"gw-f"}`),
+		"Idempotency-Key", "f-1", commands.PaymentSignatureHeader, "sha256=00")
+	require.Equal(t, http.StatusUnauthorized, forged.status)
+	big := ts.do("POST", path, "", []byte(`{"pad":"`+strings.Repeat("x", 1<<20)+`"}`), "Idempotency-Key", "f-2")
+	assert.Equal(t, http.StatusRequestEntityTooLarge, big.status, "an unsigned megabyte is refused at the callback's bound")
+	var n int
+	require.NoError(t, ts.app.Read.QueryRowContext(context.Background(), `SELECT count(*) FROM idempotency_keys`).Scan(&n))
+	assert.Zero(t, n, "nothing unsigned reached the idempotency layer")
+}

@@ -390,7 +390,10 @@ func (w *wiring) apiRoutes(guard *auth.Guard, verifier auth.TokenVerifier, lim *
 	limited := limitSensitive(lim.sensitive)
 	payLimited := ratelimit.Middleware(lim.payment, ratelimit.ByIP)
 	commandMW := func(r chi.Router) chi.Router { return r.With(limited, refusals, w.idem.Middleware) }
-	deskPublic, deskPrivate := w.desk.routes(query, cmdHTTP, w.gateway, commandMW)
+	// Payment callbacks: rate-limited, the signature checked before the
+	// idempotency layer buffers anything.
+	paymentMW := func(r chi.Router) chi.Router { return r.With(payLimited, refusals) }
+	deskPublic, deskPrivate := w.desk.routes(query, cmdHTTP, w.gateway, commandMW, paymentMW, w.idem.Middleware)
 	r := chi.NewRouter()
 	r.Use(httpx.ClientAddress(c.TrustedProxies), httpx.SecureHeaders,
 		observability.CorrelationID, observability.SpanRoute, a.Metrics.Middleware, observability.AccessLog(a.Logger), httpx.Recoverer,
@@ -412,7 +415,7 @@ func (w *wiring) apiRoutes(guard *auth.Guard, verifier auth.TokenVerifier, lim *
 		}
 		commandMW(r).Group(cmdHTTP.PublicRoutes)
 		// The signature is checked before the idempotency layer buffers.
-		r.With(payLimited, refusals).Group(cmdHTTP.PaymentRoutes(w.gateway, w.idem.Middleware))
+		paymentMW(r).Group(cmdHTTP.PaymentRoutes(w.gateway, w.idem.Middleware))
 		// Signing in journals its own steps and answers credentials, which
 		// no idempotency record may keep.
 		r.With(limited).Group(signinHTTP.PublicRoutes)

@@ -14,13 +14,14 @@ import (
 
 // FinePaymentRoutes mounts the payment gateway's callback for fines and
 // debts: like the fee callback it carries no token and is authenticated by
-// its body's signature (X-Kabinet-Signature) before anything else.
-func (h *HTTP) FinePaymentRoutes(gw *commands.PaymentGateway, k *commands.Desk) func(chi.Router) {
+// its body's signature (X-Kabinet-Signature) before anything else; then
+// come after (the idempotency layer), then the handler.
+func (h *HTTP) FinePaymentRoutes(gw *commands.PaymentGateway, k *commands.Desk, after ...func(http.Handler) http.Handler) func(chi.Router) {
 	if gw == nil || k == nil {
-		panic("commands.FinePaymentRoutes: nil dependency")
+		panic("cmdhttp.FinePaymentRoutes: nil dependency")
 	}
 	return func(r chi.Router) {
-		r.With(h.paymentSignature(gw)).Post("/v1/accounts/{id}/fines/{fine}/payments",
+		r.With(h.paymentSignature(gw)).With(after...).Post("/v1/accounts/{id}/fines/{fine}/payments",
 			func(w http.ResponseWriter, r *http.Request) { h.payFine(w, r, k) })
 	}
 }
