@@ -15,6 +15,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/kabinet/kabinet/platform/journal"
+	"github.com/kabinet/kabinet/platform/sqldb"
 	"github.com/kabinet/kabinet/platform/sqldb/sqltest"
 )
 
@@ -110,4 +111,16 @@ func TestServe_OutsideEmbeddedModeRefusesTheDataDirsJournalKey(t *testing.T) {
 	assert.True(t, c.Embedded(), "the default is embedded: the data dir's key is fine")
 	_, _, err = parseConfig("serve", []string{"--env", "staging"})
 	assert.Error(t, err, "env is development or production")
+}
+
+// TestStores_EveryEmbeddedDatabaseCommitsDurably: the read store holds
+// sessions, password hashes and idempotency records besides the read
+// models, so it is synchronous=FULL like the events and the journal.
+func TestStores_EveryEmbeddedDatabaseCommitsDurably(t *testing.T) {
+	ts := startServer(t, nil)
+	for name, db := range map[string]*sqldb.DB{"events": ts.app.Events, "read": ts.app.Read, "journal": ts.app.JournalDB} {
+		var mode int
+		require.NoError(t, db.QueryRowContext(context.Background(), "PRAGMA synchronous").Scan(&mode), name)
+		assert.Equal(t, 2, mode, "%s: synchronous=FULL", name)
+	}
 }

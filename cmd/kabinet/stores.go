@@ -46,8 +46,10 @@ func openStores(ctx context.Context, c Config) (*sqldb.DB, *sqldb.DB, eventstore
 	}
 	read := events
 	if c.ReadStore != c.EventStore {
-		// Read models are rebuildable: WAL-consistent commits are enough.
-		if read, err = openRead(ctx, c.ReadStore, false); err != nil {
+		// Read models are rebuildable, but the read store also holds what
+		// is not: passwords, sessions, idempotency records, code counts,
+		// dead letters. Its commits are durable as the events' are.
+		if read, err = openRead(ctx, c.ReadStore, true); err != nil {
 			events.Close()
 			return nil, nil, nil, err
 		}
