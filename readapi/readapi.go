@@ -34,7 +34,9 @@ type CabinetReader interface {
 }
 
 // countingCabinet is a CabinetReader that also answers the account's
-// unread notifications in the same read (cabinet.Reader does).
+// unread notifications in the same read (cabinet.Reader does). Its views
+// are shared and never changed: the same *View while the account's
+// document is unchanged, a new one when it changes.
 type countingCabinet interface {
 	GetCounting(ctx context.Context, accountID uuid.UUID) (*cabinet.View, int, error)
 }
@@ -50,6 +52,7 @@ type Server struct {
 	queue      QueueReader
 	audit      AuditReader
 	clock      func() time.Time
+	encoded    encodedCabinets
 	tracker    *projections.Tracker
 	guard      *auth.Guard
 	wait       time.Duration
@@ -239,7 +242,8 @@ func (s *Server) getCabinet(w http.ResponseWriter, r *http.Request) {
 	}
 	var v *cabinet.View
 	unread := -1 // not read with the cabinet
-	if cc, ok := s.cabinet.(countingCabinet); ok {
+	cc, shared := s.cabinet.(countingCabinet)
+	if shared {
 		v, unread, err = cc.GetCounting(r.Context(), id)
 	} else {
 		v, err = s.cabinet.Get(r.Context(), id)
@@ -253,5 +257,9 @@ func (s *Server) getCabinet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.staffRead(r, id, "ReadCabinet")
+	if shared {
+		s.writeCabinet(w, r, id, v, unread)
+		return
+	}
 	httpx.WriteJSON(w, http.StatusOK, s.presentCabinet(r, id, v, unread))
 }
