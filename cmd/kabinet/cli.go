@@ -156,7 +156,7 @@ func cmdVersion(args []string, stdout io.Writer) error {
 // synopses are the positional arguments each command's help shows.
 var synopses = map[string]string{
 	"serve": "[flags]", "token": "--role ROLE --sub ID [--account ID] [flags]",
-	"migrate": "[flags]", "projections rebuild": "[NAME] [flags]", "journal verify": "[flags]",
+	"migrate": "[status|up] [flags]", "migrate up": "[flags]", "migrate status": "[flags]", "projections rebuild": "[NAME] [flags]", "journal verify": "[flags]",
 	"journal export": "[flags]", "journal witness": "--url URL --state FILE --key VERIFIER_KEY",
 	"history": "ACCOUNT_ID [flags]", "probe": "URL", "bench": "[flags]",
 	"delivery dead-letters": "[flags]", "projections poison list": "[--consumer NAME] [flags]",

@@ -18,7 +18,7 @@ const usage = `kabinet — the personal cabinet of foreign citizens (event-sourc
 Usage:
   kabinet serve [--addr 127.0.0.1:8080] [--data-dir ./data]
   kabinet token --data-dir DIR --role ROLE --sub ID [--account ID] [--ttl 1h]
-  kabinet migrate [--data-dir ./data]
+  kabinet migrate [status|up] [--data-dir ./data]
   kabinet projections rebuild [NAME] [--data-dir ./data]
   kabinet projections poison list [--consumer NAME] | replay ID [--data-dir ./data]
   kabinet journal verify [--data-dir ./data]

@@ -146,14 +146,15 @@ func openPlan(ctx context.Context, c Config) ([]database, func(), error) {
 // migration of every database with when it was applied; up (the default)
 // applies the pending ones.
 func cmdMigrate(ctx context.Context, args []string, stdout io.Writer) error {
-	sub := "up"
+	sub, name := "up", "migrate"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		sub, args = args[0], args[1:]
+		name += " " + sub
 	}
 	if sub != "up" && sub != "status" {
 		return usageError{"usage: kabinet migrate [status|up] [flags]"}
 	}
-	c, _, err := parseConfig("migrate "+sub, args)
+	c, _, err := parseConfig(name, args)
 	if err != nil {
 		return err
 	}
