@@ -12,6 +12,9 @@ var personalNames = []string{
 	"address_ru", "address_abroad", "address", "phone", "email", "value", "replaces", "contact",
 	"snils", "snils_masked", "inn", "inn_masked", "series", "document_number",
 	"form", "certificate_serial", "subject_name",
+	// What a person or an operator writes about the person: support
+	// requests and messages, complaints, decisions' comments.
+	"topic", "text", "corrections", "comment",
 }
 
 // personalByType adds fields personal only in one event type, where the

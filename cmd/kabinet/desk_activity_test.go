@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"net/http"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -20,7 +22,10 @@ func TestActivity_TheCitizensOwnJournalWithStaffByRoleOnly(t *testing.T) {
 		id, tok := ts.simplifiedApplicant("+79166660001")
 		other, otherTok := ts.simplifiedApplicant("+79166660002")
 		op := ts.staffToken("operator", "op-secret-7")
-		require.Equal(t, http.StatusOK, ts.do("GET", "/v1/accounts/"+id+"/cabinet", op, nil).status, "a staff read, journaled")
+		head, err := ts.app.Store.Head(context.Background())
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, ts.do("GET", "/v1/accounts/"+id+"/cabinet", op, nil,
+			"X-Kabinet-Min-Position", strconv.FormatUint(head, 10)).status, "a staff read, journaled")
 		require.Equal(t, http.StatusCreated, ts.do("POST", "/v1/accounts/"+id+"/support-requests", tok, map[string]any{"topic": "t", "text": "x"}).status)
 		require.Equal(t, http.StatusNotFound, ts.do("GET", "/v1/accounts/"+id+"/cabinet", otherTok, nil).status, "a denied read by someone else")
 

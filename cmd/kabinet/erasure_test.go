@@ -64,9 +64,12 @@ func (ts *testServer) erasablePerson(n int) erasable {
 	require.Equal(t, http.StatusOK, a.status, string(a.raw))
 	a = ts.do("POST", "/v1/accounts/"+p.id+"/inn", p.tok, map[string]string{"inn": inn}, ua...)
 	require.Equal(t, http.StatusOK, a.status, string(a.raw))
+	a = ts.do("POST", "/v1/accounts/"+p.id+"/support-requests", p.tok,
+		map[string]any{"topic": "TOPICMARK-ERASE", "text": "SUPPORTMARK-ERASE: мой паспорт ER утерян"}, ua...)
+	require.Equal(t, http.StatusCreated, a.status, string(a.raw))
 	digits := strings.NewReplacer("-", "", " ", "").Replace(snils)
 	p.values = []string{"Эрасова", "Зарема", phone, phone[2:], email, "Забвения", snils, digits, inn,
-		meta["number"].(string), probeAgent, "SCANMARK-ERASE-42"}
+		meta["number"].(string), probeAgent, "SCANMARK-ERASE-42", "TOPICMARK-ERASE", "SUPPORTMARK-ERASE"}
 	return p
 }
 

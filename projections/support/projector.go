@@ -93,6 +93,17 @@ func (*Projector) Reset(ctx context.Context, db bun.IDB) error {
 	return nil
 }
 
+// Purge implements projections.Purger: the account's requests and their
+// messages (which the person wrote) are deleted.
+func (*Projector) Purge(ctx context.Context, tx bun.Tx, accountID string) error {
+	if _, err := tx.NewDelete().Model((*messageRow)(nil)).
+		Where("request_id IN (SELECT request_id FROM support_requests WHERE account_id = ?)", accountID).Exec(ctx); err != nil {
+		return err
+	}
+	_, err := tx.NewDelete().Model((*requestRow)(nil)).Where("account_id = ?", accountID).Exec(ctx)
+	return err
+}
+
 // Project implements projections.Projector. The table, event → rows:
 //
 //	SupportRequestOpened   → a request (open, answer due) and its first message
