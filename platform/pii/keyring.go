@@ -36,17 +36,29 @@ type keyRow struct {
 var ErrErased = errors.New("pii: the account's data key was erased")
 
 // Keyring keeps the accounts' data keys, wrapped by a KMS, with the
-// unwrapped ones cached in memory. It is safe for concurrent use. Another
-// instance's cache may hold an erased key until the process restarts or
-// Forget is called there; erasure runs its purge in the instance that
-// erased, and every stored byte is unreadable once the last cache forgets.
+// unwrapped ones cached in memory for at most KeyCacheTTL. It is safe for
+// concurrent use. An erasure in another instance reaches this one's cache
+// within KeyCacheTTL (or at Forget): then every stored byte of the account
+// is unreadable here too. An erased key is remembered for good.
 type Keyring struct {
 	db  *sqldb.DB
 	kms KMS
 	now func() time.Time
+	ttl time.Duration
 
 	mu    sync.Mutex
-	cache map[string]*dataKey // account → its data key; nil: erased
+	cache map[string]cachedKey // account → its data key
+}
+
+// KeyCacheTTL is how long an unwrapped data key is used before the
+// keyring reads its row again, so that another instance's erasure is
+// noticed.
+const KeyCacheTTL = time.Minute
+
+// cachedKey is a cached data key (nil: erased) and when it was read.
+type cachedKey struct {
+	dk   *dataKey
+	read time.Time
 }
 
 // dataKey is an unwrapped data key and its ready cipher.
@@ -63,7 +75,13 @@ func NewKeyring(ctx context.Context, db *sqldb.DB, kms KMS) (*Keyring, error) {
 	if _, err := db.NewCreateTable().Model((*keyRow)(nil)).IfNotExists().Exec(ctx); err != nil {
 		return nil, fmt.Errorf("pii: create %s: %w", KeysTable, err)
 	}
-	return &Keyring{db: db, kms: kms, now: time.Now, cache: map[string]*dataKey{}}, nil
+	return &Keyring{db: db, kms: kms, now: time.Now, ttl: KeyCacheTTL, cache: map[string]cachedKey{}}, nil
+}
+
+// WithClock makes the keyring read the time from now (tests).
+func (k *Keyring) WithClock(now func() time.Time) *Keyring {
+	k.now = now
+	return k
 }
 
 // aad binds a wrapped key to its account, so a row copied to another
@@ -98,13 +116,13 @@ func (k *Keyring) aead(ctx context.Context, account string, create bool) (cipher
 
 func (k *Keyring) dataKey(ctx context.Context, account string, create bool) (*dataKey, bool, error) {
 	k.mu.Lock()
-	dk, cached := k.cache[account]
+	c, cached := k.cache[account]
 	k.mu.Unlock()
-	if cached {
-		if dk == nil {
-			return nil, false, ErrErased
-		}
-		return dk, true, nil
+	if cached && c.dk == nil {
+		return nil, false, ErrErased
+	}
+	if cached && k.now().Sub(c.read) < k.ttl {
+		return c.dk, true, nil
 	}
 	dk, ok, err := k.load(ctx, account)
 	if err != nil || ok || !create {
@@ -163,12 +181,13 @@ func (k *Keyring) create(ctx context.Context, account string) error {
 const cacheLimit = 100_000
 
 func (k *Keyring) remember(account string, key *dataKey) {
+	read := k.now()
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if len(k.cache) >= cacheLimit {
 		clear(k.cache)
 	}
-	k.cache[account] = key
+	k.cache[account] = cachedKey{dk: key, read: read}
 }
 
 // Forget drops the account's key from this process's cache.

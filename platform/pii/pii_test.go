@@ -288,3 +288,36 @@ func TestCodec_OpensOnlyTheTopLevelSealedMember(t *testing.T) {
 	_, err = codec.Seal(ctx, a, "AccountRegistered", pii.Data, sealed)
 	assert.Error(t, err, "a payload that already has a sealed member is refused")
 }
+
+// Two instances share the keys' table: an erasure in one reaches the
+// other's cache within KeyCacheTTL, and not a read later.
+func TestKeyring_AnotherInstancesErasureIsNoticedWithinTheCacheTTL(t *testing.T) {
+	ctx := context.Background()
+	db := sqltest.SQLite(t)
+	at := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return at }
+	erasing := keyring(t, db, master).WithClock(clock)
+	other := keyring(t, db, master).WithClock(clock)
+	account := uuid.NewString()
+	key, ok, err := erasing.Key(ctx, account, true)
+	require.NoError(t, err)
+	require.True(t, ok)
+	cached, ok, err := other.Key(ctx, account, false)
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, key, cached)
+
+	require.NoError(t, erasing.Destroy(ctx, account))
+	_, _, err = erasing.Key(ctx, account, false)
+	assert.ErrorIs(t, err, pii.ErrErased, "the erasing instance knows at once")
+
+	at = at.Add(pii.KeyCacheTTL - time.Second)
+	_, ok, err = other.Key(ctx, account, false)
+	require.NoError(t, err)
+	assert.True(t, ok, "within the TTL the other instance still holds its copy")
+
+	at = at.Add(2 * time.Second)
+	_, ok, err = other.Key(ctx, account, false)
+	assert.ErrorIs(t, err, pii.ErrErased, "past the TTL it reads the row again")
+	assert.False(t, ok)
+}
