@@ -44,6 +44,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, sta
 // their fields, the detail on top.
 func withProblem(v view, a apiAnswer) view {
 	p := a.Problem()
+	localizeProblem(v.Lang, a, &p)
 	for f, m := range p.Fields {
 		v.Fields[f] = m
 	}

@@ -15,7 +15,9 @@ import (
 const cookieESign = "kabinet_esign"
 
 // citizenRoutes mounts the citizen's own pages beyond the first ones:
-// sessions, SNILS and INN, identity verification, notifications.
+// sessions, SNILS and INN, identity verification, notifications, and
+// through deskRoutes and moreCitizenRoutes the desk, visits, contacts and
+// the activity log.
 func (s *Server) citizenRoutes(r chi.Router) {
 	r.Get("/cabinet/sessions", s.sessionsPage)
 	r.Post("/cabinet/sessions/{sid}/revoke", s.revokeSession)
@@ -30,6 +32,7 @@ func (s *Server) citizenRoutes(r chi.Router) {
 	r.Get("/cabinet/notifications", s.notificationsPage)
 	r.Post("/cabinet/notifications/preferences", s.notificationPreferences)
 	s.deskRoutes(r)
+	s.moreCitizenRoutes(r)
 }
 
 // accountPath is the API path of the signed-in person's account plus rest.

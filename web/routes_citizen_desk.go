@@ -7,12 +7,11 @@ import (
 	"github.com/go-chi/chi/v5"
 )
 
-// deskRoutes mounts the citizen's support requests, appointments, fines
-// and complaints.
+// deskRoutes mounts the citizen's support requests, fines and complaints
+// (the visits are in visitRoutes).
 func (s *Server) deskRoutes(r chi.Router) {
 	r.Get("/cabinet/support", s.supportPage)
 	r.Post("/cabinet/support", s.createSupportRequest)
-	r.Get("/cabinet/appointments", s.appointmentsPage)
 	r.Get("/cabinet/fines", s.finesPage)
 	r.Get("/applications/{app}/complaint", s.complaintForm)
 	r.Post("/applications/{app}/complaint", s.fileComplaint)
@@ -38,10 +37,6 @@ func (s *Server) createSupportRequest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/cabinet/support", http.StatusSeeOther)
-}
-
-func (s *Server) appointmentsPage(w http.ResponseWriter, r *http.Request) {
-	s.listPage(w, r, s.accountPath(r, "/appointments"), "appointments", s.newView(r))
 }
 
 func (s *Server) finesPage(w http.ResponseWriter, r *http.Request) {
