@@ -124,3 +124,20 @@ func TestStores_EveryEmbeddedDatabaseCommitsDurably(t *testing.T) {
 		assert.Equal(t, 2, mode, "%s: synchronous=FULL", name)
 	}
 }
+
+// TestStores_ReadModelsCommitOnTheReadFileWithoutTheirOwnFlush: the
+// projection runner commits the rebuildable read models through a second
+// pool on the read store's file at synchronous=NORMAL (a lost commit is
+// re-projected; durable commits on the file flush everything before them),
+// while the read store itself stays FULL.
+func TestStores_ReadModelsCommitOnTheReadFileWithoutTheirOwnFlush(t *testing.T) {
+	ts := startServer(t, nil)
+	runner := ts.app.Runner.DB
+	require.NotSame(t, ts.app.Read, runner)
+	assert.Equal(t, ts.app.Read.DSN, runner.DSN, "the same file")
+	var mode int
+	require.NoError(t, runner.QueryRowContext(context.Background(), "PRAGMA synchronous").Scan(&mode))
+	assert.Equal(t, 1, mode, "synchronous=NORMAL")
+	require.NoError(t, ts.app.Read.QueryRowContext(context.Background(), "PRAGMA synchronous").Scan(&mode))
+	assert.Equal(t, 2, mode, "the read store stays synchronous=FULL")
+}

@@ -63,6 +63,28 @@ func openStores(ctx context.Context, c Config) (*sqldb.DB, *sqldb.DB, eventstore
 	return events, read, store, nil
 }
 
+// openRebuildable opens the handle the projection runner commits the read
+// models through: on SQLite a second pool on the read store's file at
+// synchronous=NORMAL (owned true: the caller closes it), on PostgreSQL
+// the read store itself. A NORMAL commit is not flushed on its own, so
+// the last of them may be lost to a power loss; a read model and its
+// checkpoint commit together, so what is lost is re-projected from the
+// events after a restart. Nothing else is lost with them: the write-ahead
+// log is one file recovered as a prefix, and every durable commit on the
+// file (sessions, idempotency records, dead letters…, still FULL) flushes
+// all that precedes it. Each projection commit would otherwise wait for
+// its own fsync, which set the pace of the whole read side.
+func openRebuildable(ctx context.Context, read *sqldb.DB) (*sqldb.DB, bool, error) {
+	if read.IsPostgres() {
+		return read, false, nil
+	}
+	db, err := sqldb.OpenSQLite(ctx, read.DSN, false)
+	if err != nil {
+		return nil, false, fmt.Errorf("open read models: %w", err)
+	}
+	return db, true, nil
+}
+
 // openRead opens a read store DSN: PostgreSQL, or a SQLite file.
 func openRead(ctx context.Context, dsn string, durable bool) (*sqldb.DB, error) {
 	if strings.HasPrefix(dsn, "postgres") {

@@ -109,7 +109,7 @@ func cmdRebuild(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			progressbar.OptionSetDescription("rebuild "+p.Name()), progressbar.OptionShowCount(),
 			progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionShowIts())
 		start := time.Now()
-		err = projections.Rebuild(ctx, a.Read, a.Store, a.Runner.Checkpoint, p, func(done, _ uint64) { bar.Set64(int64(done)) })
+		err = projections.Rebuild(ctx, a.Runner.DB, a.Store, a.Runner.Checkpoint, p, func(done, _ uint64) { bar.Set64(int64(done)) })
 		bar.Finish()
 		fmt.Fprintln(stderr)
 		if err != nil {

@@ -294,8 +294,15 @@ func (w *wiring) projectionRunner(ctx context.Context, _ io.Writer) error {
 		return err
 	}
 	w.tracker = projections.NewTracker(readDB)
+	runnerDB, owned, err := openRebuildable(ctx, readDB)
+	if err != nil {
+		return err
+	}
+	if owned { // closed before the read store it shares a file with
+		a.closers = append([]func() error{runnerDB.Close}, a.closers...)
+	}
 	a.Runner = &projections.Runner{
-		DB: readDB, Store: a.Store, Checkpoint: cps, Poison: w.poison, Tracker: w.tracker, Logger: a.Logger,
+		DB: runnerDB, Store: a.Store, Checkpoint: cps, Poison: w.poison, Tracker: w.tracker, Logger: a.Logger,
 		Projectors: append([]projections.Projector{cabinet.NewProjector(), applications.NewProjector(),
 			notifications.NewProjector(), operatorqueue.NewProjector(), audit.NewProjector()}, w.desk.projectors...), Observer: a.Metrics,
 	}
