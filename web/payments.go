@@ -135,8 +135,14 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request) {
 // gatewayCallback sends the gateway's signed callback to the API
 // in-process, as the gateway would: no session, the body's signature.
 func (s *Server) gatewayCallback(r *http.Request, app string, body []byte) apiAnswer {
+	return s.gatewayCall(r, "/v1/applications/"+url.PathEscape(app)+"/payments", body)
+}
+
+// gatewayCall posts body to the API's callback at path, signed as the
+// gateway signs it.
+func (s *Server) gatewayCall(r *http.Request, path string, body []byte) apiAnswer {
 	ctx := context.WithValue(r.Context(), chi.RouteCtxKey, (*chi.Context)(nil))
-	req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/v1/applications/"+url.PathEscape(app)+"/payments", bytes.NewReader(body))
+	req := httptest.NewRequestWithContext(ctx, http.MethodPost, path, bytes.NewReader(body))
 	req.RemoteAddr = r.RemoteAddr
 	req.Header.Set("User-Agent", "kabinet-test-gateway")
 	req.Header.Set("Content-Type", "application/json")

@@ -13,6 +13,7 @@ func (s *Server) deskRoutes(r chi.Router) {
 	r.Get("/cabinet/support", s.supportPage)
 	r.Post("/cabinet/support", s.createSupportRequest)
 	r.Get("/cabinet/fines", s.finesPage)
+	s.fineRoutes(r)
 	r.Get("/applications/{app}/complaint", s.complaintForm)
 	r.Post("/applications/{app}/complaint", s.fileComplaint)
 }
@@ -37,10 +38,6 @@ func (s *Server) createSupportRequest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/cabinet/support", http.StatusSeeOther)
-}
-
-func (s *Server) finesPage(w http.ResponseWriter, r *http.Request) {
-	s.listPage(w, r, s.accountPath(r, "/fines"), "fines", s.newView(r))
 }
 
 func (s *Server) complaintForm(w http.ResponseWriter, r *http.Request) {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,12 +17,22 @@ import (
 )
 
 // tokenBrowser is a browser holding the session of account id with token
-// tok, as the sign-in page would have left it.
+// tok, as the sign-in page would have left it, whose pages read at least
+// what the store holds now.
 func tokenBrowser(t *testing.T, ts *testServer, id, tok string) *browser {
 	b := newBrowser(t, ts)
 	b.setCookie("kabinet_token", tok)
 	b.setCookie("kabinet_account", id)
+	b.setCookie("kabinet_position", ts.head())
 	return b
+}
+
+// head is the store's last global position.
+func (ts *testServer) head() string {
+	ts.t.Helper()
+	h, err := ts.app.Store.Head(ts.t.Context())
+	require.NoError(ts.t, err)
+	return strconv.FormatUint(h, 10)
 }
 
 func (b *browser) setCookie(name, value string) {
@@ -89,8 +100,10 @@ func TestWebCitizenMore_BookAVisitSeeItsTicketMoveAndCancelIt(t *testing.T) {
 	assert.Contains(t, page.body, "МФЦ района Тверской")
 
 	q := "/cabinet/appointments?" + url.Values{"office": {visitOffice}, "purpose": {domain.ServiceArrivalNotification}, "date": {day}}.Encode()
-	page = b.get(q)
-	require.Equal(t, http.StatusOK, page.status, page.body)
+	require.Eventually(t, func() bool {
+		page = b.get(q)
+		return page.status == http.StatusOK && strings.Contains(page.body, `for="doc-3"`)
+	}, 10*time.Second, 50*time.Millisecond, "the cabinet's read model has the documents recorded behind the API's back")
 	slot := attr(t, page.body, `name="slot" value`, day[:4]) // the first free slot's radio
 	assert.Contains(t, page.body, `name="slot"`)
 	assert.Contains(t, page.body, `for="slot-0"`, "every slot has its label")
@@ -352,7 +365,8 @@ func TestWebCitizenMore_TheActivityLog(t *testing.T) {
 	ts := startServer(t, nil)
 	id, tok := ts.confirmedAccount("+79160001601")
 	b := tokenBrowser(t, ts, id, tok)
-	require.Equal(t, http.StatusOK, ts.do("GET", "/v1/accounts/"+id+"/cabinet", ts.staffToken("operator", "op-secret-9"), nil).status)
+	require.Equal(t, http.StatusOK, ts.do("GET", "/v1/accounts/"+id+"/cabinet", ts.staffToken("operator", "op-secret-9"), nil,
+		"X-Kabinet-Min-Position", ts.head()).status)
 	var page page
 	require.Eventually(t, func() bool {
 		page = b.get("/cabinet/activity")
@@ -374,4 +388,34 @@ func text(p page) string { return html.UnescapeString(p.body) }
 func (ts *testServer) mustRegister(phone string) string {
 	id, _ := ts.register(phone)
 	return id
+}
+
+func TestWebCitizenMore_AFineIsPaidThroughTheTestGatewayOnce(t *testing.T) {
+	ts := startServer(t, nil)
+	id, tok := ts.karimov("+79160001701", newTestClock())
+	b := tokenBrowser(t, ts, id, tok)
+	page := b.get("/cabinet/fines")
+	require.Equal(t, http.StatusOK, page.status, page.body)
+	assert.Contains(t, text(page), "500.00 ₽", "the amount in roubles, not kopecks")
+	assert.Contains(t, page.body, `value="`+speedingFine+`"`, "an unpaid fine has its pay button")
+	assert.NotRegexp(t, `(href|action)="[^"]*`+speedingFine, page.body, "the fine's identifier is in no address")
+
+	anon := newBrowser(t, ts)
+	assert.Equal(t, "/signin", anon.post("/cabinet/fines/pay", url.Values{"fine": {speedingFine}}).header.Get("Location"))
+	assert.Equal(t, http.StatusForbidden, b.post("/cabinet/fines/pay", url.Values{"fine": {speedingFine}}, "Origin", "https://evil.example").status)
+	o, otok := ts.simplifiedApplicant("+79160001702")
+	assert.Equal(t, http.StatusNotFound, tokenBrowser(t, ts, o, otok).post("/cabinet/fines/pay", url.Values{"fine": {speedingFine}}).status,
+		"someone else's fine is not theirs to pay")
+	assert.Contains(t, b.get("/cabinet/fines").body, `data-status="unpaid"`, "no refused request paid anything")
+
+	paid := b.post("/cabinet/fines/pay", url.Values{"fine": {speedingFine}})
+	require.Equal(t, http.StatusSeeOther, paid.status, paid.body)
+	page = b.get("/cabinet/fines")
+	assert.Contains(t, page.body, "test-", "the payment's transaction is listed")
+	assert.Contains(t, page.body, "оплачен")
+	again := b.post("/cabinet/fines/pay", url.Values{"fine": {speedingFine}})
+	assert.Equal(t, http.StatusConflict, again.status)
+	assert.Contains(t, again.body, "уже оплачен")
+	l := ts.do("GET", "/v1/accounts/"+id+"/fines", tok, nil)
+	assert.Len(t, fineByID(t, l, speedingFine)["payments"], 1, "paid once")
 }
