@@ -114,7 +114,7 @@ func TestWebCitizenMore_BookAVisitSeeItsTicketMoveAndCancelIt(t *testing.T) {
 	assert.Equal(t, http.StatusUnprocessableEntity, missing.status, missing.body)
 	assert.Contains(t, missing.body, `id="documents-error"`, "the missing migration card is shown beside the documents")
 	assert.Contains(t, missing.body, "нужны ещё документы")
-	assert.Regexp(t, `checked> <label for="doc-\d">foreign_passport`, missing.body, "what was ticked stays ticked")
+	assert.Regexp(t, `checked> <label for="doc-\d">Паспорт иностранного гражданина`, missing.body, "what was ticked stays ticked")
 
 	assert.Equal(t, http.StatusForbidden, b.post("/cabinet/appointments", form, "Origin", "https://evil.example").status)
 
