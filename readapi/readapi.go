@@ -119,6 +119,7 @@ func (s *Server) PublicRoutes(r chi.Router) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(openapiJSON)
 	})
+	docsRoutes(r)
 }
 
 // Routes mounts the queries that need an authenticated principal.

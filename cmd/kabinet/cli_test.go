@@ -134,6 +134,7 @@ func TestServe_StartUpLogNamesTheURLTheDocsAndTheFilesItCreated(t *testing.T) {
 	}
 	assert.Equal(t, "http://"+p.addr, rec["url"])
 	assert.Equal(t, "http://"+p.addr+"/openapi.json", rec["openapi"])
+	assert.Equal(t, "http://"+p.addr+"/docs", rec["docs"], "the start-up log names the reference page")
 	created, _ := rec["created"].([]any)
 	for _, f := range []string{"events.db", "read.db", "jwt.secret", "hmac.key", "journal.key", "outbox.jsonl"} {
 		assert.Contains(t, created, f)

@@ -136,7 +136,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		}
 		srv = a.httpServer(handler)
 		url := "http://" + ln.Addr().String()
-		a.Logger.Info("kabinet serving", "addr", ln.Addr().String(), "url", url, "openapi", url+"/openapi.json",
+		a.Logger.Info("kabinet serving", "addr", ln.Addr().String(), "url", url, "openapi", url+"/openapi.json", "docs", url+"/docs",
 			"role", c.Role, "data_dir", c.DataDir, "created", a.created)
 		go func() {
 			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
