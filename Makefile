@@ -13,7 +13,7 @@ RACE_PKGS  := ./platform/delivery/... ./platform/eventstore/... ./platform/pii/.
 
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: build run test vet staticcheck fmt-check bench fuzz clean
+.PHONY: build run test vet staticcheck fmt-check contract-lint bench fuzz clean
 
 build:
 	$(GO) build -buildvcs=auto -o $(BIN) ./cmd/kabinet
@@ -31,7 +31,13 @@ staticcheck:
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-test: fmt-check vet staticcheck
+# Redocly's recommended rules over the OpenAPI document, where npm is
+# present (npx fetches the pinned CLI).
+contract-lint:
+	@if command -v npx >/dev/null 2>&1; then npx -y @redocly/cli@2.77.0 lint readapi/openapi.json; \
+	  else echo "npx not found: the OpenAPI lint (make contract-lint) did not run"; fi
+
+test: fmt-check vet staticcheck contract-lint
 	@all=$$($(GO) list ./...); listed=$$($(GO) list $(PLAIN_PKGS) $(RACE_PKGS)); \
 	  missing=$$(printf '%s\n%s\n%s\n' "$$listed" "$$listed" "$$all" | sort | uniq -u); \
 	  if [ -n "$$missing" ]; then echo "packages in no test list (add them to the Makefile):"; echo "$$missing"; exit 1; fi
