@@ -50,6 +50,17 @@ func (c claims) stream(prefix, value string) string {
 	return prefix + "-" + hex.EncodeToString(m.Sum(nil))[:40]
 }
 
+// BookkeepingTypes are the event types the write side records on its own
+// claim, index, number and slot streams, beside the account events of the
+// command that needed them.
+func BookkeepingTypes() map[string]bool {
+	return map[string]bool{
+		ContactClaimedType: true, ClaimReleasedType: true, IdentifierClaimedType: true,
+		PaymentTransactionClaimedType: true, ApplicationNumberAssignedType: true, ApplicationIndexedType: true,
+		LookupIndexedType: true, SlotClaimedType: true, SlotReleasedType: true,
+	}
+}
+
 // ClaimReleasedType is the event that gives a claimed value back: after
 // it, the claim stream's value is free for any account to claim again.
 const ClaimReleasedType = "ClaimReleased"

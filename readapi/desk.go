@@ -50,6 +50,10 @@ type Desk struct {
 	Fines        FinesReader
 	Journal      JournalReader
 	Calendar     *domain.Calendar
+	// Bookkeeping names the journal actions a citizen's activity leaves
+	// out: the write side's own records on its claim, index and slot
+	// streams, journaled beside the command that caused them.
+	Bookkeeping map[string]bool
 }
 
 // DeskRoutes returns the public and the authenticated routes of d.

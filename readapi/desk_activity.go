@@ -65,15 +65,34 @@ func (h *deskServer) activity(w http.ResponseWriter, r *http.Request) {
 		entries = entries[:limit]
 		next = strconv.FormatUint(entries[len(entries)-1].Seq+1, 10)
 	}
-	items := make([]activityItem, len(entries))
-	for i, e := range entries {
-		mine := e.ActorID == id.String() // a citizen acts as their account
+	writePage(w, r, h.activityItems(id.String(), entries), next, nil)
+}
+
+// activityItems turns journal entries into what the citizen sees: one
+// item per action. The write side's bookkeeping is left out, and the
+// entries one command left on several streams (the account's and a
+// claim's) are one item.
+func (h *deskServer) activityItems(account string, entries []journal.Entry) []activityItem {
+	items := make([]activityItem, 0, len(entries))
+	seen := map[[3]string]bool{} // correlation, action, outcome
+	for _, e := range entries {
+		if h.d.Bookkeeping[e.Action] {
+			continue
+		}
+		if e.CorrelationID != "" {
+			k := [3]string{e.CorrelationID, e.Action, string(e.Outcome)}
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+		}
+		mine := e.ActorID == account // a citizen acts as their account
 		it := activityItem{Seq: e.Seq, At: e.At.UTC(), Action: e.Action, Outcome: string(e.Outcome), Reason: e.Reason,
 			ActorRole: e.ActorRole, ByYou: mine}
 		if mine {
 			it.IP, it.UserAgent = e.IP, e.UserAgent
 		}
-		items[i] = it
+		items = append(items, it)
 	}
-	writePage(w, r, items, next, nil)
+	return items
 }

@@ -48,7 +48,8 @@ func wireDesk(ctx context.Context, a *App, deps commands.Deps, fines registry.Fi
 		projectors: []projections.Projector{support.NewProjector(), appointments.NewProjector()}}
 	w.reads = func(*readapi.Server) readapi.Desk {
 		return readapi.Desk{Support: support.NewReader(a.Read), Appointments: appointments.NewReader(a.Read),
-			Tickets: signer, Fines: desk, Journal: a.Journal, Calendar: deps.Applications.Calendar}
+			Tickets: signer, Fines: desk, Journal: a.Journal, Calendar: deps.Applications.Calendar,
+			Bookkeeping: commands.BookkeepingTypes()}
 	}
 	return w, nil
 }

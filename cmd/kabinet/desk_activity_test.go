@@ -3,11 +3,15 @@ package main
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kabinet/kabinet/commands"
 )
 
 func activityItems(t *testing.T, ts *testServer, account, token, query string) answer {
@@ -63,4 +67,39 @@ func TestActivity_TheCitizensOwnJournalWithStaffByRoleOnly(t *testing.T) {
 		assert.Equal(t, http.StatusBadRequest, ts.do("GET", "/v1/accounts/"+id+"/activity?cursor=x", tok, nil).status)
 		assert.Equal(t, http.StatusBadRequest, ts.do("GET", "/v1/accounts/"+id+"/activity?limit=0", tok, nil).status)
 	})
+}
+
+// TestActivity_OneItemPerActionWithoutTheWriteSidesBookkeeping: a
+// confirmation and a submission write claim, number and index streams
+// beside the account's; the citizen sees each action once.
+func TestActivity_OneItemPerActionWithoutTheWriteSidesBookkeeping(t *testing.T) {
+	ts := startServer(t, nil)
+	p := ts.confirmedApplicant("+79166660903")
+	sub := ts.submit(p, "patent")
+	require.Equal(t, http.StatusCreated, sub.status, string(sub.raw))
+	head, err := ts.app.Store.Head(context.Background())
+	require.NoError(t, err)
+	var actions []string
+	require.Eventually(t, func() bool {
+		a := activityItems(t, ts, p.id, p.token, "?limit=100")
+		actions = actions[:0]
+		for _, it := range a.body["items"].([]any) {
+			actions = append(actions, it.(map[string]any)["action"].(string))
+		}
+		return slices.Contains(actions, "SubmitApplication")
+	}, 5*time.Second, 50*time.Millisecond, "head %d", head)
+	for action := range commands.BookkeepingTypes() {
+		assert.NotContains(t, actions, action)
+	}
+	count := func(action string) (n int) {
+		for _, a := range actions {
+			if a == action {
+				n++
+			}
+		}
+		return n
+	}
+	assert.Equal(t, 1, count("ConfirmContact"), "%v", actions)
+	assert.Equal(t, 1, count("SubmitApplication"), "%v", actions)
+	assert.Equal(t, 1, count("RegisterAccount"), "%v", actions)
 }
