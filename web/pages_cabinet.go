@@ -185,9 +185,16 @@ func documentUpload(meta map[string]string, r *http.Request) (*multipartBody, er
 	return &multipartBody{data: buf.Bytes(), ctype: mw.FormDataContentType()}, nil
 }
 
-// translit answers the Latin spelling of ?text= for the form's preview.
+// translit answers the Latin spelling of the posted text for the form's
+// preview. The name travels in the body, never in a URL that proxies or
+// logs would keep.
 func (s *Server) translit(w http.ResponseWriter, r *http.Request) {
-	text := r.URL.Query().Get("text")
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad form", http.StatusBadRequest)
+		return
+	}
+	text := r.PostForm.Get("text")
 	if rs := []rune(text); len(rs) > 200 {
 		text = string(rs[:200])
 	}

@@ -100,7 +100,7 @@ func (s *Server) Routes(r chi.Router) {
 		r.Get("/services/{code}", s.serviceForm)
 		r.Post("/services/{code}", s.submitApplication)
 		r.Get("/applications/{app}", s.application)
-		r.Get("/translit", s.translit)
+		r.Post("/translit", s.translit)
 		r.Get("/lang/{lang}", s.switchLanguage)
 		s.citizenRoutes(r)
 		s.paymentRoutes(r)

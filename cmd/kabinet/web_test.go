@@ -149,3 +149,17 @@ func TestWeb_RegistrationWithoutConsentIsRefusedBesideTheCheckbox(t *testing.T) 
 	require.NoError(t, err)
 	assert.Zero(t, head, "no account without consent")
 }
+
+// TestWeb_TheLatinPreviewTakesTheNameInTheBodyOnly: the name is posted,
+// never put in a URL, and another site cannot ask.
+func TestWeb_TheLatinPreviewTakesTheNameInTheBodyOnly(t *testing.T) {
+	ts := startServer(t, nil)
+	b := newBrowser(t, ts)
+	p := b.post("/translit", url.Values{"text": {"Пётр"}})
+	require.Equal(t, http.StatusOK, p.status, p.body)
+	assert.JSONEq(t, `{"latin":"Pyotr"}`, p.body)
+	assert.Equal(t, http.StatusMethodNotAllowed, b.get("/translit?text=%D0%9F%D1%91%D1%82%D1%80").status)
+	assert.Equal(t, http.StatusForbidden, b.post("/translit", url.Values{"text": {"Пётр"}}, "Sec-Fetch-Site", "cross-site").status)
+	assert.Equal(t, http.StatusBadRequest, b.post("/translit", url.Values{"text": {strings.Repeat("я", 4000)}}).status,
+		"a body past its bound is refused")
+}

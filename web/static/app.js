@@ -8,7 +8,11 @@
     var timer = null;
     var update = function () {
       var text = input.value;
-      fetch("/translit?text=" + encodeURIComponent(text), { credentials: "same-origin" })
+      fetch("/translit", {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: "text=" + encodeURIComponent(text)
+      })
         .then(function (r) { return r.ok ? r.json() : { latin: "" }; })
         .then(function (j) { if (input.value === text) { out.textContent = j.latin || ""; } })
         .catch(function () {});
