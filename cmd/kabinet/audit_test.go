@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kabinet/kabinet/platform/journal"
+	"github.com/kabinet/kabinet/platform/journal/proofcheck"
 )
 
 // auditAll reads every page of the audit log query q (as auditor aud) and
@@ -79,7 +80,7 @@ func TestAuditEvents_FiltersAcrossAccountsOldestFirstWithProofs(t *testing.T) {
 			return page.status == http.StatusOK && !strings.Contains(string(page.raw), "not_yet_proven")
 		}, 20*time.Second, 20*time.Millisecond)
 		key := string(ts.do("GET", "/v1/journal/public-key", "", nil).raw)
-		res, err := checkHistory(bytes.NewReader(page.raw), key, "")
+		res, err := proofcheck.History(bytes.NewReader(page.raw), key, "")
 		require.NoError(t, err)
 		assert.Equal(t, 3, res.Proven)
 

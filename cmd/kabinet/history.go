@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/kabinet/kabinet/platform/journal/proofcheck"
 	"github.com/kabinet/kabinet/readapi"
 )
 
@@ -208,7 +209,7 @@ func provenHistory(ctx context.Context, c Config, id uuid.UUID, f historyFlags, 
 }
 
 func reportHistoryCheck(in io.Reader, key string, id uuid.UUID, stdout io.Writer) error {
-	res, err := checkHistory(in, key, "account-"+id.String())
+	res, err := proofcheck.History(in, key, "account-"+id.String())
 	if err != nil {
 		return fmt.Errorf("history verification FAILED: %w", err)
 	}

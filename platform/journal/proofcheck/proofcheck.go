@@ -1,4 +1,10 @@
-package main
+// Package proofcheck checks a person's history with proofs, as the API
+// answers it (GET /v1/accounts/{id}/history?proofs=true), with the
+// journal's verifier key alone: each page's signed checkpoint (C2SP
+// signed note), each event's hash recomputed from its stored form, and
+// each event's inclusion in the signed tree. `kabinet history --verify`
+// and the auditor's web timeline check with it.
+package proofcheck
 
 import (
 	"bytes"
@@ -18,15 +24,17 @@ import (
 	"github.com/kabinet/kabinet/platform/eventstore"
 )
 
-// provenPage is a page of a history with proofs, as the API answers it
+// Page is a page of a history with proofs, as the API answers it
 // (GET /v1/accounts/{id}/history?proofs=true) and `kabinet history --proofs`
 // prints it, read back without Kabinet's types.
-type provenPage struct {
-	Checkpoint string        `json:"checkpoint"`
-	Items      []provenEvent `json:"items"`
+type Page struct {
+	Checkpoint string  `json:"checkpoint"`
+	Items      []Event `json:"items"`
 }
 
-type provenEvent struct {
+// Event is one event of a Page: what the API shows of it, its stored
+// form, its hash and its inclusion proof.
+type Event struct {
 	Position   uint64    `json:"position"`
 	Version    int64     `json:"version"`
 	Type       string    `json:"type"`
@@ -50,28 +58,28 @@ type provenEvent struct {
 	} `json:"stored"`
 }
 
-// historyCheck is the outcome of checkHistory.
-type historyCheck struct {
+// Result is the outcome of History.
+type Result struct {
 	Proven, NotYetProven int
 	Size                 uint64 // the last page's checkpoint size
 }
 
-// checkHistory checks pages of a proven history read from r with the
+// History checks pages of a proven history read from r with the
 // journal's verifier key alone: each page's checkpoint signature (C2SP
 // signed note, golang.org/x/mod/sumdb/note and transparency-dev/formats),
 // each event's hash recomputed from its stored form, the shown actor
 // against the stored metadata, and each event leaf's RFC 6962 inclusion in
 // the signed tree (transparency-dev/merkle/proof). stream, when not "",
 // is the stream every event must belong to.
-func checkHistory(r io.Reader, key, stream string) (historyCheck, error) {
-	var res historyCheck
+func History(r io.Reader, key, stream string) (Result, error) {
+	var res Result
 	v, err := note.NewVerifier(strings.TrimSpace(key))
 	if err != nil {
 		return res, fmt.Errorf("verifier key: %w", err)
 	}
 	dec := json.NewDecoder(r)
 	for pages := 0; ; pages++ {
-		var p provenPage
+		var p Page
 		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
 			if pages == 0 {
 				return res, errors.New("no history page to check")
@@ -82,14 +90,12 @@ func checkHistory(r io.Reader, key, stream string) (historyCheck, error) {
 		}
 		var root []byte
 		if p.Checkpoint != "" {
-			cp, _, _, err := log.ParseCheckpoint([]byte(p.Checkpoint), v.Name(), v)
-			if err != nil {
-				return res, fmt.Errorf("page %d: checkpoint: %w", pages+1, err)
+			if res.Size, root, err = checkpoint(p.Checkpoint, v); err != nil {
+				return res, fmt.Errorf("page %d: %w", pages+1, err)
 			}
-			res.Size, root = cp.Size, cp.Hash
 		}
 		for _, it := range p.Items {
-			proven, err := checkEvent(it, root, res.Size, stream)
+			proven, err := CheckEvent(it, root, res.Size, stream)
 			if err != nil {
 				return res, fmt.Errorf("event %d: %w", it.Position, err)
 			}
@@ -102,9 +108,31 @@ func checkHistory(r io.Reader, key, stream string) (historyCheck, error) {
 	}
 }
 
-// checkEvent checks one item; proven is false for an event the journal has
-// not put under the checkpoint yet.
-func checkEvent(it provenEvent, root []byte, size uint64, stream string) (bool, error) {
+// Checkpoint checks a page's signed checkpoint with the journal's verifier
+// key and returns the tree size and root hash it signs.
+func Checkpoint(text, key string) (size uint64, root []byte, err error) {
+	v, err := note.NewVerifier(strings.TrimSpace(key))
+	if err != nil {
+		return 0, nil, fmt.Errorf("verifier key: %w", err)
+	}
+	return checkpoint(text, v)
+}
+
+func checkpoint(text string, v note.Verifier) (uint64, []byte, error) {
+	cp, _, _, err := log.ParseCheckpoint([]byte(text), v.Name(), v)
+	if err != nil {
+		return 0, nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	return cp.Size, cp.Hash, nil
+}
+
+// CheckEvent checks one event against the checkpoint of size and root
+// (Checkpoint's): its hash recomputed from its stored form, the shown
+// actor against the stored metadata, and its leaf's RFC 6962 inclusion in
+// the signed tree. stream, when not "", is the stream it must belong to.
+// proven is false, with no error, for an event the journal has not put
+// under the checkpoint yet.
+func CheckEvent(it Event, root []byte, size uint64, stream string) (proven bool, err error) {
 	if it.Stored == nil || it.EventHash == nil {
 		return false, errors.New("carries no proof (ask with proofs=true)")
 	}
