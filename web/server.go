@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 )
@@ -41,6 +42,10 @@ type Config struct {
 	// gateway's page. Never set in production: there the portal's gateway
 	// takes the payment and calls the API itself.
 	TestGateway func(body []byte) string
+	// Staff, when set, opens the staff pages under /staff, signed in
+	// through the identity provider; nil (no provider configured) leaves
+	// them answering that staff sign-in is not set up.
+	Staff *StaffConfig
 }
 
 // Server serves the web cabinet.
@@ -64,11 +69,15 @@ func New(cfg Config) *Server {
 		panic(err)
 	}
 	for _, n := range names {
-		if n == "templates/layout.html" || n == "templates/partials.html" {
+		if n == "templates/layout.html" || n == "templates/partials.html" || n == "templates/staff_layout.html" {
 			continue
 		}
+		layout := "layout.html"
+		if strings.HasPrefix(n, "templates/staff_") { // the staff pages have their own header
+			layout = "staff_layout.html"
+		}
 		s.pages[n[len("templates/"):len(n)-len(".html")]] = template.Must(
-			template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", n))
+			template.New(layout).Funcs(funcs).ParseFS(templateFS, "templates/"+layout, "templates/partials.html", n))
 	}
 	return s
 }
@@ -104,6 +113,7 @@ func (s *Server) Routes(r chi.Router) {
 		r.Get("/lang/{lang}", s.switchLanguage)
 		s.citizenRoutes(r)
 		s.paymentRoutes(r)
+		s.staffRoutes(r)
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -48,6 +49,8 @@ type Config struct {
 	OIDCIssuer         string      // staff identity provider; empty: embedded development mode
 	OIDCAudience       string
 	OIDCRoleClaim      string
+	OIDCRedirectURL    string        // the web's /staff/callback at the provider; empty: on the host asked for
+	OIDCClientSecret   string        // KABINET_OIDC_CLIENT_SECRET; empty: a public client (PKCE alone)
 	ESignCADir         string        // PEM files of the accredited CAs; empty: the data dir's test CA
 	CalendarFile       string        // production-calendar years beyond the shipped ones; empty: none
 	Retention          time.Duration // how long a closed account's personal data is kept
@@ -105,6 +108,7 @@ var settings = []setting{
 	{"oidc-issuer", "KABINET_OIDC_ISSUER", "", "staff OpenID Connect provider's issuer URL (empty: embedded development mode, staff tokens from kabinet token)"},
 	{"oidc-audience", "KABINET_OIDC_AUDIENCE", "", "audience a staff token must carry (required with an issuer)"},
 	{"oidc-role-claim", "KABINET_OIDC_ROLE_CLAIM", "kabinet_role", "claim of a staff token naming its role"},
+	{"oidc-redirect-url", "KABINET_OIDC_REDIRECT_URL", "", "absolute URL of the web's /staff/callback registered at the provider (empty: /staff/callback on the host the browser asked for)"},
 	{"esign-ca-dir", "KABINET_ESIGN_CA_DIR", "", "directory of PEM certificates of the accredited e-signature CAs (empty: the data dir's test CA, esign-ca.pem)"},
 	{"calendar", "KABINET_CALENDAR", "", "JSON file of production-calendar years ({\"years\":[{\"year\",\"holidays\",\"working_weekends\"}]}) added to the shipped 2025–2027"},
 	{"retention", "KABINET_RETENTION", "3y", "how long a closed account's personal data is kept before it is erased (a duration, 1095d or 3y)"},
@@ -144,6 +148,7 @@ func parseConfigWith(name string, args []string, extra func(*flag.FlagSet)) (Con
 		LogFormat: *vals["log-format"], JWTSecret: os.Getenv("KABINET_JWT_SECRET"),
 		JournalKey: os.Getenv("KABINET_JOURNAL_KEY"), JournalVerifierKey: os.Getenv("KABINET_JOURNAL_VERIFIER_KEY"), Env: *vals["env"], Delivery: readDeliveryEnv(),
 		OIDCIssuer: *vals["oidc-issuer"], OIDCAudience: *vals["oidc-audience"], OIDCRoleClaim: *vals["oidc-role-claim"],
+		OIDCRedirectURL: *vals["oidc-redirect-url"], OIDCClientSecret: os.Getenv("KABINET_OIDC_CLIENT_SECRET"),
 		ESignCADir: *vals["esign-ca-dir"], CalendarFile: *vals["calendar"],
 	}
 	var err error
@@ -199,6 +204,9 @@ func parseConfigWith(name string, args []string, extra func(*flag.FlagSet)) (Con
 	c.AdminAddr = *vals["admin-addr"]
 	if c.OIDCIssuer != "" && c.OIDCAudience == "" {
 		return c, fs, usageError{"oidc-audience is required with oidc-issuer"}
+	}
+	if u, perr := url.Parse(c.OIDCRedirectURL); c.OIDCRedirectURL != "" && (perr != nil || !u.IsAbs() || u.Host == "") {
+		return c, fs, usageError{"oidc-redirect-url must be an absolute http(s) URL"}
 	}
 	if c.Retention, err = parseRetention(*vals["retention"]); err != nil {
 		return c, fs, usageError{err.Error()}

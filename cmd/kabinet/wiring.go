@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -363,12 +364,13 @@ func (w *wiring) router(ctx context.Context, _ io.Writer) error {
 	// development a fee can be paid through the embedded test gateway.
 	webCfg := web.Config{
 		API:    http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { a.Handler.ServeHTTP(w, req) }),
-		Secure: os.Getenv("KABINET_ENV") == "production", Transliterate: domain.Transliterate, Logger: a.Logger,
+		Secure: c.Env != "development", Transliterate: domain.Transliterate, Logger: a.Logger,
 		ConsentVersion: consentVersion,
 	}
 	if c.Env == "development" {
 		webCfg.TestGateway = w.gateway.Sign
 	}
+	webCfg.Staff = staffWeb(c, verifier, a.Journal.PublicKey())
 	web.New(webCfg).Routes(r)
 	// Each request is a span (a trace when the OTEL_* variables enable it).
 	a.Handler = tracedRouter{Router: r, traced: otelhttp.NewHandler(r, "http.server")}
@@ -439,4 +441,18 @@ func (w *wiring) apiRoutes(guard *auth.Guard, verifier auth.TokenVerifier, lim *
 		r.With(refusals, w.idem.Middleware).Group(cmdHTTP.ClosureRoutes)
 	})
 	return r
+}
+
+// staffWeb is the staff pages' sign-in through the identity provider
+// whose tokens verifier accepts for staff: the web is the client whose id
+// is the API's audience, so its ID tokens are staff tokens the API takes.
+// nil without a provider (embedded development mode).
+func staffWeb(c Config, verifier auth.TokenVerifier, journalKey string) *web.StaffConfig {
+	sc, ok := verifier.(auth.StaffAndCitizens)
+	if !ok || sc.Staff == nil {
+		return nil
+	}
+	reasons := slices.DeleteFunc(domain.RejectionReasons(), func(r string) bool { return r == domain.ReasonClarificationTimeout })
+	return &web.StaffConfig{Provider: sc.Staff, ClientID: c.OIDCAudience, ClientSecret: c.OIDCClientSecret,
+		RedirectURL: c.OIDCRedirectURL, JournalKey: journalKey, RejectionReasons: reasons}
 }

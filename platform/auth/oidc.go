@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
 )
 
 // DefaultRoleClaim is the claim of a staff token that names its role when
@@ -59,6 +61,7 @@ type OIDCVerifier struct {
 	cfg OIDCConfig
 
 	mu       sync.Mutex
+	provider *oidc.Provider
 	verifier *oidc.IDTokenVerifier
 }
 
@@ -105,6 +108,7 @@ func (o *OIDCVerifier) idTokenVerifier(ctx context.Context) (*oidc.IDTokenVerifi
 	if err != nil {
 		return nil, fmt.Errorf("oidc discovery at %s: %w", o.cfg.Issuer, err)
 	}
+	o.provider = p
 	o.verifier = p.Verifier(&oidc.Config{
 		ClientID:             o.cfg.Audience,
 		SupportedSigningAlgs: StaffSigningAlgs,
@@ -117,36 +121,72 @@ func (o *OIDCVerifier) idTokenVerifier(ctx context.Context) (*oidc.IDTokenVerifi
 // match ErrInvalidToken; a token without a second factor also matches
 // ErrMFARequired.
 func (o *OIDCVerifier) VerifyToken(ctx context.Context, token string) (Principal, error) {
+	p, _, err := o.verify(ctx, token)
+	return p, err
+}
+
+// VerifyIDToken checks an ID token the provider's token endpoint answered
+// at the end of the authorization code flow: the rules of VerifyToken
+// (signature, issuer, audience, expiry, staff role, second factor) and
+// that it carries nonce, the one the flow started with. It also returns
+// when the token expires.
+func (o *OIDCVerifier) VerifyIDToken(ctx context.Context, token, nonce string) (Principal, time.Time, error) {
+	p, id, err := o.verify(ctx, token)
+	if err != nil {
+		return Principal{}, time.Time{}, err
+	}
+	if nonce == "" || subtle.ConstantTimeCompare([]byte(id.Nonce), []byte(nonce)) != 1 {
+		return Principal{}, time.Time{}, fmt.Errorf("%w: the nonce is not the sign-in's", ErrInvalidToken)
+	}
+	return p, id.Expiry, nil
+}
+
+// Endpoint is the provider's authorization and token endpoints, from its
+// discovery document (fetched now if it has not been yet).
+func (o *OIDCVerifier) Endpoint(ctx context.Context) (oauth2.Endpoint, error) {
+	if _, err := o.idTokenVerifier(ctx); err != nil {
+		return oauth2.Endpoint{}, err
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.provider.Endpoint(), nil
+}
+
+// HTTPClient is the client the verifier talks to the provider with; the
+// code exchange uses it too.
+func (o *OIDCVerifier) HTTPClient() *http.Client { return o.cfg.Client }
+
+func (o *OIDCVerifier) verify(ctx context.Context, token string) (Principal, *oidc.IDToken, error) {
 	v, err := o.idTokenVerifier(ctx)
 	if err != nil {
-		return Principal{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+		return Principal{}, nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
 	id, err := v.Verify(ctx, token)
 	if err != nil {
-		return Principal{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+		return Principal{}, nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
 	var raw map[string]json.RawMessage
 	if err := id.Claims(&raw); err != nil {
-		return Principal{}, fmt.Errorf("%w: claims: %w", ErrInvalidToken, err)
+		return Principal{}, nil, fmt.Errorf("%w: claims: %w", ErrInvalidToken, err)
 	}
 	role, err := staffRole(raw[o.cfg.RoleClaim])
 	if err != nil {
-		return Principal{}, fmt.Errorf("%w: claim %s: %w", ErrInvalidToken, o.cfg.RoleClaim, err)
+		return Principal{}, nil, fmt.Errorf("%w: claim %s: %w", ErrInvalidToken, o.cfg.RoleClaim, err)
 	}
 	p := Principal{Subject: id.Subject, Role: role}
 	if err := checkPrincipal(p); err != nil {
-		return Principal{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+		return Principal{}, nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
 	var amr []string
 	if b, ok := raw["amr"]; ok {
 		if err := json.Unmarshal(b, &amr); err != nil {
-			return Principal{}, fmt.Errorf("%w: amr is not a list of strings", ErrInvalidToken)
+			return Principal{}, nil, fmt.Errorf("%w: amr is not a list of strings", ErrInvalidToken)
 		}
 	}
 	if !slices.ContainsFunc(amr, func(m string) bool { return slices.Contains(SecondFactorMethods, m) }) {
-		return Principal{}, fmt.Errorf("%w: %w: amr %q shows no second factor", ErrInvalidToken, ErrMFARequired, amr)
+		return Principal{}, nil, fmt.Errorf("%w: %w: amr %q shows no second factor", ErrInvalidToken, ErrMFARequired, amr)
 	}
-	return p, nil
+	return p, id, nil
 }
 
 // staffRole reads a role claim: one string naming a staff role. A citizen

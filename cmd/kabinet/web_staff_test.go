@@ -1,0 +1,306 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kabinet/kabinet/domain"
+	"github.com/kabinet/kabinet/platform/auth/oidctest"
+)
+
+// staffServer is a server whose staff sign in through the provider double.
+func staffServer(t *testing.T) (*testServer, *oidctest.ProviderDouble) {
+	t.Helper()
+	idp := oidctest.NewProviderDouble(t)
+	return startServer(t, map[string]string{"oidc-issuer": idp.Issuer(), "oidc-audience": "kabinet"}), idp
+}
+
+// getURL fetches an absolute URL with the browser's cookies.
+func (b *browser) getURL(u string) page {
+	b.t.Helper()
+	resp, err := b.client.Get(u)
+	require.NoError(b.t, err)
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return page{status: resp.StatusCode, header: resp.Header, body: string(raw)}
+}
+
+// authorizeURL starts a staff sign-in and returns the provider's
+// authorization URL it redirects to.
+func (b *browser) authorizeURL() *url.URL {
+	b.t.Helper()
+	p := b.get("/staff/signin")
+	require.Equal(b.t, http.StatusFound, p.status, p.body)
+	u, err := url.Parse(p.header.Get("Location"))
+	require.NoError(b.t, err)
+	return u
+}
+
+// staffSignIn signs the browser in as sub with role through the provider:
+// /staff/signin, the provider's authorization endpoint, /staff/callback.
+func (b *browser) staffSignIn(idp *oidctest.ProviderDouble, sub, role string) {
+	b.t.Helper()
+	idp.SignInAs(idp.StaffClaims(sub, role, "kabinet"))
+	back := b.getURL(b.authorizeURL().String())
+	require.Equal(b.t, http.StatusFound, back.status, back.body)
+	p := b.getURL(back.header.Get("Location"))
+	require.Equal(b.t, http.StatusOK, p.status, p.body)
+	require.Contains(b.t, p.body, `http-equiv="refresh"`)
+}
+
+func TestWebStaff_SignInStartsTheCodeFlowWithPKCE(t *testing.T) {
+	ts, idp := staffServer(t)
+	b := newBrowser(t, ts)
+	p := b.get("/staff/signin")
+	require.Equal(t, http.StatusFound, p.status)
+	u, err := url.Parse(p.header.Get("Location"))
+	require.NoError(t, err)
+	assert.Equal(t, idp.Issuer()+"/authorize", u.Scheme+"://"+u.Host+u.Path)
+	q := u.Query()
+	assert.Equal(t, "code", q.Get("response_type"))
+	assert.Equal(t, "kabinet", q.Get("client_id"))
+	assert.Equal(t, "S256", q.Get("code_challenge_method"))
+	assert.NotEmpty(t, q.Get("code_challenge"))
+	assert.NotEmpty(t, q.Get("state"))
+	assert.NotEmpty(t, q.Get("nonce"))
+	assert.Equal(t, ts.srv.URL+"/staff/callback", q.Get("redirect_uri"))
+	assert.Contains(t, q.Get("scope"), "openid")
+	var flow string
+	for _, c := range p.header.Values("Set-Cookie") {
+		if strings.HasPrefix(c, "kabinet_staff_flow=") {
+			flow = c
+		}
+	}
+	require.NotEmpty(t, flow)
+	assert.Contains(t, flow, "HttpOnly")
+	assert.Contains(t, flow, "SameSite=Lax")
+	assert.Contains(t, flow, "Path=/staff")
+	assert.NotContains(t, flow, q.Get("code_challenge"), "the cookie holds the verifier, the provider sees only its challenge")
+
+	b.staffSignIn(idp, "op-web-1", "operator")
+	var session string
+	jarURL, _ := url.Parse(ts.srv.URL + "/staff/queue")
+	for _, c := range b.client.Jar.Cookies(jarURL) {
+		if c.Name == "kabinet_staff" {
+			session = c.Value
+		}
+	}
+	require.NotEmpty(t, session, "the session is the ID token")
+	a := ts.do("GET", "/v1/operator/queue", session, nil)
+	assert.Equal(t, http.StatusOK, a.status, "the API takes the session's ID token as the operator's bearer token")
+	p = b.get("/staff")
+	assert.Equal(t, "/staff/queue", p.header.Get("Location"))
+	p = b.get("/staff/queue")
+	require.Equal(t, http.StatusOK, p.status, p.body)
+	assert.Contains(t, p.body, "op-web-1")
+
+	p = b.post("/staff/signout", nil)
+	assert.Equal(t, http.StatusSeeOther, p.status)
+	assert.Equal(t, "/staff/signin", b.get("/staff/queue").header.Get("Location"), "signed out")
+}
+
+func TestWebStaff_TheSessionCookieIsStrictAndHttpOnly(t *testing.T) {
+	ts, idp := staffServer(t)
+	b := newBrowser(t, ts)
+	idp.SignInAs(idp.StaffClaims("op-web-2", "operator", "kabinet"))
+	back := b.getURL(b.authorizeURL().String())
+	p := b.getURL(back.header.Get("Location"))
+	require.Equal(t, http.StatusOK, p.status, p.body)
+	var session string
+	for _, c := range p.header.Values("Set-Cookie") {
+		if strings.HasPrefix(c, "kabinet_staff=") {
+			session = c
+		}
+	}
+	require.NotEmpty(t, session)
+	assert.Contains(t, session, "HttpOnly")
+	assert.Contains(t, session, "SameSite=Strict")
+	assert.Contains(t, session, "Path=/staff")
+}
+
+func TestWebStaff_PagesAskToSignInWithoutAStaffSession(t *testing.T) {
+	ts, _ := staffServer(t)
+	b := newBrowser(t, ts)
+	paths := []string{"/staff", "/staff/queue", "/staff/queue?kind=identity", "/staff/cases/" + uuid.NewString()}
+	for _, path := range paths {
+		p := b.get(path)
+		assert.Equal(t, http.StatusSeeOther, p.status, path)
+		assert.Equal(t, "/staff/signin", p.header.Get("Location"), path)
+	}
+
+	// A citizen signed in to the cabinet is no member of staff, even with
+	// their token in the staff cookie.
+	id, tok := ts.register("+79123458001")
+	u, _ := url.Parse(ts.srv.URL + "/staff")
+	b.client.Jar.SetCookies(u, []*http.Cookie{{Name: "kabinet_staff", Value: tok, Path: "/staff"}})
+	root, _ := url.Parse(ts.srv.URL + "/")
+	b.client.Jar.SetCookies(root, []*http.Cookie{{Name: "kabinet_token", Value: tok, Path: "/"}, {Name: "kabinet_account", Value: id, Path: "/"}})
+	require.Equal(t, http.StatusOK, b.get("/cabinet").status, "the citizen's own session works")
+	for _, path := range paths {
+		p := b.get(path)
+		assert.Equal(t, "/staff/signin", p.header.Get("Location"), path)
+	}
+}
+
+func TestWebStaff_CallbackRefusesWhatIsNotThisSignIn(t *testing.T) {
+	ts, idp := staffServer(t)
+	idp.SignInAs(idp.StaffClaims("op-web-3", "operator", "kabinet"))
+
+	b := newBrowser(t, ts)
+	p := b.get("/staff/callback?code=x&state=y")
+	assert.Equal(t, http.StatusBadRequest, p.status, "no sign-in was started")
+	assert.Contains(t, p.body, "Вход не был начат")
+
+	back := b.getURL(b.authorizeURL().String())
+	cb, err := url.Parse(back.header.Get("Location"))
+	require.NoError(t, err)
+	q := cb.Query()
+	q.Set("state", "forged")
+	p = b.get("/staff/callback?" + q.Encode())
+	assert.Equal(t, http.StatusBadRequest, p.status, "bad state")
+	assert.Contains(t, p.body, "state")
+	assert.Contains(t, b.get("/staff/queue").header.Get("Location"), "/staff/signin", "no session")
+
+	u := b.authorizeURL()
+	p = b.get("/staff/callback?state=" + url.QueryEscape(u.Query().Get("state")))
+	assert.Equal(t, http.StatusBadRequest, p.status, "missing code")
+	assert.Contains(t, p.body, "нет кода")
+
+	u = b.authorizeURL()
+	p = b.get("/staff/callback?code=forged&state=" + url.QueryEscape(u.Query().Get("state")))
+	assert.Equal(t, http.StatusUnauthorized, p.status, "forged code")
+	assert.Contains(t, p.body, "не приняла код")
+
+	// The flow cookie is one use: the same answer a second time is refused.
+	u = b.authorizeURL()
+	back = b.getURL(u.String())
+	p = b.getURL(back.header.Get("Location"))
+	require.Equal(t, http.StatusOK, p.status, p.body)
+	p = b.getURL(back.header.Get("Location"))
+	assert.Equal(t, http.StatusBadRequest, p.status, "replayed callback")
+
+	// A nonce that is not the sign-in's: the provider is asked for another.
+	b = newBrowser(t, ts)
+	u = b.authorizeURL()
+	q = u.Query()
+	q.Set("nonce", "someone-elses")
+	u.RawQuery = q.Encode()
+	back = b.getURL(u.String())
+	p = b.getURL(back.header.Get("Location"))
+	assert.Equal(t, http.StatusUnauthorized, p.status, "bad nonce")
+	assert.Contains(t, p.body, "nonce")
+
+	// No second factor, and a citizen's role, are the API's refusals too.
+	noMFA := idp.StaffClaims("op-web-4", "operator", "kabinet")
+	noMFA["amr"] = []string{"pwd"}
+	idp.SignInAs(noMFA)
+	back = b.getURL(b.authorizeURL().String())
+	p = b.getURL(back.header.Get("Location"))
+	assert.Equal(t, http.StatusUnauthorized, p.status)
+	assert.Contains(t, p.body, "второй фактор")
+	idp.SignInAs(idp.StaffClaims("cit-web", "citizen", "kabinet"))
+	back = b.getURL(b.authorizeURL().String())
+	p = b.getURL(back.header.Get("Location"))
+	assert.Equal(t, http.StatusUnauthorized, p.status)
+	assert.Contains(t, b.get("/staff/queue").header.Get("Location"), "/staff/signin", "no session after any refusal")
+
+	p = b.get("/staff/callback?error=access_denied&state=x")
+	assert.Equal(t, http.StatusBadRequest, p.status, "no flow left after the last callback")
+}
+
+func TestWebStaff_StaffPagesWithoutAProviderSayItIsNotSetUp(t *testing.T) {
+	ts := startServer(t, nil)
+	b := newBrowser(t, ts)
+	for _, path := range []string{"/staff/signin", "/staff/queue", "/staff/callback?code=x&state=y"} {
+		p := b.get(path)
+		assert.Equal(t, http.StatusNotFound, p.status, path)
+		assert.Contains(t, p.body, "KABINET_OIDC_ISSUER", path)
+	}
+}
+
+func TestWebStaff_CrossOriginPostsAreRefused(t *testing.T) {
+	ts, idp := staffServer(t)
+	b := newBrowser(t, ts)
+	b.staffSignIn(idp, "op-web-5", "operator")
+	app := uuid.NewString()
+	for _, path := range []string{"/staff/signout", "/staff/cases/" + app + "/approve", "/staff/cases/" + app + "/reject"} {
+		p := b.post(path, url.Values{"reason": {"other"}, "comment": {"x"}}, "Origin", "https://evil.example")
+		assert.Equal(t, http.StatusForbidden, p.status, path)
+		p = b.post(path, url.Values{"reason": {"other"}, "comment": {"x"}}, "Sec-Fetch-Site", "cross-site")
+		assert.Equal(t, http.StatusForbidden, p.status, path)
+	}
+	assert.Equal(t, http.StatusOK, b.get("/staff/queue").status, "still signed in")
+}
+
+func TestWebStaff_OperatorWorksACaseFromTheQueue(t *testing.T) {
+	ts, idp := staffServer(t)
+	p := ts.confirmedApplicant("+79123458003")
+	sub := ts.submit(p, domain.ServiceCertificate)
+	require.Equal(t, http.StatusCreated, sub.status, string(sub.raw))
+	app := sub.body["application_id"].(string)
+	number := sub.body["number"].(string)
+
+	b := newBrowser(t, ts)
+	b.staffSignIn(idp, "op-web-6", "operator")
+	var q page
+	require.Eventually(t, func() bool {
+		q = b.get("/staff/queue?kind=applications")
+		return strings.Contains(q.body, number)
+	}, 10*time.Second, 50*time.Millisecond, "the queue lists the application")
+	assert.Contains(t, q.body, `href="/staff/cases/`+app+`"`)
+	assert.Contains(t, q.body, "Иванов Пётр")
+	assert.Contains(t, q.body, "Срок", "deadlines are shown")
+
+	c := b.get("/staff/cases/" + app)
+	require.Equal(t, http.StatusOK, c.status, c.body)
+	assert.Contains(t, c.body, number)
+	assert.Contains(t, c.body, `id="do-accept"`)
+	assert.Contains(t, c.body, `id="reject-reason"`, "reject is open on a submitted application")
+
+	// Malformed input: a bad case id, an unknown decision, an unknown reason.
+	bad := b.get("/staff/cases/not-a-uuid")
+	assert.Equal(t, http.StatusNotFound, bad.status)
+	assert.Contains(t, bad.body, "Неверный номер дела")
+	assert.Equal(t, http.StatusNotFound, b.get("/staff/cases/"+uuid.NewString()).status)
+	assert.Equal(t, http.StatusNotFound, b.post("/staff/cases/"+app+"/delete", nil).status)
+	r := b.post("/staff/cases/"+app+"/reject", url.Values{"reason": {"because"}, "comment": {"нет"}})
+	assert.Equal(t, http.StatusUnprocessableEntity, r.status)
+	assert.Contains(t, r.body, `id="reject-reason-error"`)
+	assert.Contains(t, r.body, "Такой причины нет в перечне")
+	r = b.post("/staff/cases/"+app+"/reject", url.Values{"reason": {"clarification_timeout"}, "comment": {"нет"}})
+	assert.Equal(t, http.StatusUnprocessableEntity, r.status, "the scheduler's reason is not the operator's")
+	r = b.post("/staff/cases/"+app+"/reject", url.Values{"reason": {"other"}})
+	assert.Equal(t, http.StatusUnprocessableEntity, r.status)
+	assert.Contains(t, r.body, `id="reject-comment-error"`)
+	assert.Contains(t, r.body, `<option value="other" selected>`, "the choice is kept")
+	r = b.post("/staff/cases/"+app+"/approve", nil)
+	assert.Equal(t, http.StatusUnprocessableEntity, r.status, "the API's refusal of a decision out of turn")
+	assert.Contains(t, r.body, "невозможно в текущем статусе")
+
+	require.Equal(t, http.StatusSeeOther, b.get("/lang/en?back=/staff/cases/"+app).status)
+	r = b.post("/staff/cases/"+app+"/reject", url.Values{"reason": {"because"}, "comment": {"no"}})
+	assert.Contains(t, r.body, "That reason is not on the list", "in English after the switch")
+	require.Equal(t, http.StatusSeeOther, b.get("/lang/ru?back=/staff").status)
+
+	for _, step := range []string{"accept", "start-review"} {
+		r = b.post("/staff/cases/"+app+"/"+step, nil)
+		require.Equal(t, http.StatusSeeOther, r.status, "%s: %s", step, r.body)
+		assert.Equal(t, "/staff/cases/"+app, r.header.Get("Location"))
+	}
+	r = b.post("/staff/cases/"+app+"/request-clarification", url.Values{"comment": {"Приложите перевод"}, "due": {"01.01.2000"}})
+	assert.Equal(t, http.StatusUnprocessableEntity, r.status, "a date in the past")
+	assert.Contains(t, r.body, `id="request-clarification-due-error"`)
+	r = b.post("/staff/cases/"+app+"/approve", url.Values{"comment": {"Справка готова"}})
+	require.Equal(t, http.StatusSeeOther, r.status, r.body)
+	c = b.get("/staff/cases/" + app)
+	assert.Contains(t, c.body, `data-status="approved"`, "the page reads its own write")
+	assert.Contains(t, c.body, "Справка готова")
+}
