@@ -48,6 +48,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./platform/eventstore/sqlstore/ ./platform/pii/ ./platform/journal/... ./commands/journaling/ ./projections/... ./readapi/
 	$(GO) test -run '^$$' -bench BenchmarkStart -benchtime 1x ./platform/eventstore/kurrent/
 	$(GO) run ./cmd/kabinet bench --duration 10s --concurrency 32
+	$(GO) run ./cmd/kabinet bench reads --duration 5s --accounts 50
 
 fuzz:
 	$(GO) test ./domain/ -run '^$$' -fuzz FuzzParsePhone -fuzztime 20s
