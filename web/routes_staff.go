@@ -82,8 +82,8 @@ func (s *Server) staffRoutes(r chi.Router) {
 	r.Get("/staff/callback", s.staffCallback)
 	r.Post("/staff/signout", s.staffSignout)
 	s.operatorRoutes(r)
-	// s.auditRoutes(r)
-	// s.securityRoutes(r)
+	s.auditRoutes(r)
+	s.securityRoutes(r)
 }
 
 func (s *Server) staffCookie(name, value string, maxAge time.Duration, site http.SameSite) *http.Cookie {

@@ -129,7 +129,8 @@ func TestWebStaff_TheSessionCookieIsStrictAndHttpOnly(t *testing.T) {
 func TestWebStaff_PagesAskToSignInWithoutAStaffSession(t *testing.T) {
 	ts, _ := staffServer(t)
 	b := newBrowser(t, ts)
-	paths := []string{"/staff", "/staff/queue", "/staff/queue?kind=identity", "/staff/cases/" + uuid.NewString()}
+	paths := []string{"/staff", "/staff/queue", "/staff/queue?kind=identity", "/staff/cases/" + uuid.NewString(),
+		"/staff/audit", "/staff/audit/" + uuid.NewString(), "/staff/journal", "/staff/journal/verify"}
 	for _, path := range paths {
 		p := b.get(path)
 		assert.Equal(t, http.StatusSeeOther, p.status, path)
@@ -143,10 +144,42 @@ func TestWebStaff_PagesAskToSignInWithoutAStaffSession(t *testing.T) {
 	b.client.Jar.SetCookies(u, []*http.Cookie{{Name: "kabinet_staff", Value: tok, Path: "/staff"}})
 	root, _ := url.Parse(ts.srv.URL + "/")
 	b.client.Jar.SetCookies(root, []*http.Cookie{{Name: "kabinet_token", Value: tok, Path: "/"}, {Name: "kabinet_account", Value: id, Path: "/"}})
-	require.Equal(t, http.StatusOK, b.get("/cabinet").status, "the citizen's own session works")
+	require.Eventually(t, func() bool { return b.get("/cabinet").status == http.StatusOK }, 10*time.Second, 50*time.Millisecond,
+		"the citizen's own session works")
 	for _, path := range paths {
 		p := b.get(path)
 		assert.Equal(t, "/staff/signin", p.header.Get("Location"), path)
+	}
+}
+
+func TestWebStaff_EachRoleOpensOnlyItsOwnPages(t *testing.T) {
+	ts, idp := staffServer(t)
+	account, _ := ts.register("+79123458002")
+	pages := map[string][]string{
+		"operator": {"/staff/queue", "/staff/queue?kind=identity"},
+		"auditor":  {"/staff/audit", "/staff/audit/" + account},
+		"security": {"/staff/journal", "/staff/journal/verify"},
+	}
+	for role, own := range pages {
+		b := newBrowser(t, ts)
+		b.staffSignIn(idp, role+"-web", role)
+		for _, path := range own {
+			p := b.get(path)
+			if path == "/staff/audit/"+account { // the history waits for nothing: retry while the account is new
+				require.Eventually(t, func() bool { p = b.get(path); return p.status == http.StatusOK }, 5*time.Second, 50*time.Millisecond)
+			}
+			assert.Equal(t, http.StatusOK, p.status, "%s opens %s: %s", role, path, p.body)
+		}
+		for other, theirs := range pages {
+			if other == role {
+				continue
+			}
+			for _, path := range theirs {
+				p := b.get(path)
+				assert.Equal(t, http.StatusForbidden, p.status, "%s opens %s", role, path)
+				assert.Contains(t, p.body, "Доступ запрещён", "%s opens %s", role, path)
+			}
+		}
 	}
 }
 
@@ -303,4 +336,65 @@ func TestWebStaff_OperatorWorksACaseFromTheQueue(t *testing.T) {
 	c = b.get("/staff/cases/" + app)
 	assert.Contains(t, c.body, `data-status="approved"`, "the page reads its own write")
 	assert.Contains(t, c.body, "Справка готова")
+}
+
+func TestWebStaff_AuditorSeesATimelineWithEachProofCheckedAndTheStateAtAMoment(t *testing.T) {
+	ts, idp := staffServer(t)
+	account, _ := ts.register("+79123458004")
+	b := newBrowser(t, ts)
+	b.staffSignIn(idp, "aud-web-1", "auditor")
+
+	p := b.get("/staff/audit?account=not-a-uuid")
+	assert.Equal(t, http.StatusBadRequest, p.status)
+	assert.Contains(t, p.body, `id="account-error"`)
+	p = b.get("/staff/audit?account=" + account)
+	assert.Equal(t, "/staff/audit/"+account, p.header.Get("Location"))
+	assert.Equal(t, http.StatusNotFound, b.get("/staff/audit/"+uuid.NewString()).status, "no such account")
+	assert.Equal(t, http.StatusNotFound, b.get("/staff/audit/nope").status)
+
+	// Once the journal has signed a checkpoint over the events, each is proven.
+	require.Eventually(t, func() bool {
+		p = b.get("/staff/audit/" + account)
+		return p.status == http.StatusOK && strings.Contains(p.body, `data-pending="0"`)
+	}, 15*time.Second, 100*time.Millisecond, "every event proven: %s", p.body)
+	assert.Contains(t, p.body, `data-failed="0"`)
+	assert.Contains(t, p.body, `data-proof="verified"`)
+	assert.NotContains(t, p.body, `data-proof="failed"`)
+	assert.Contains(t, p.body, "AccountRegistered")
+
+	now := time.Now().In(time.FixedZone("MSK", 3*3600)).Format("2006-01-02T15:04")
+	p = b.get("/staff/audit/" + account + "?at=" + url.QueryEscape(now))
+	require.Equal(t, http.StatusOK, p.status, p.body)
+	assert.Contains(t, p.body, `<pre class="state">`)
+	p = b.get("/staff/audit/" + account + "?at=2000-01-01T00:00")
+	assert.Equal(t, http.StatusUnprocessableEntity, p.status, "before the account existed")
+	assert.Contains(t, p.body, `id="at-error"`)
+	p = b.get("/staff/audit/" + account + "?at=yesterday")
+	assert.Equal(t, http.StatusUnprocessableEntity, p.status)
+	assert.Contains(t, p.body, `id="at-error"`)
+}
+
+func TestWebStaff_SecuritySeesTheJournalItsCheckpointAndItsVerification(t *testing.T) {
+	ts, idp := staffServer(t)
+	account, _ := ts.register("+79123458005")
+	b := newBrowser(t, ts)
+	b.staffSignIn(idp, "sec-web-1", "security")
+	var p page
+	require.Eventually(t, func() bool {
+		p = b.get("/staff/journal?account_id=" + account)
+		return p.status == http.StatusOK && strings.Contains(p.body, "data-seq=") && strings.Contains(p.body, `data-signed="true"`)
+	}, 15*time.Second, 100*time.Millisecond, "the account's entries and a signed checkpoint: %s", p.body)
+	assert.Contains(t, p.body, account)
+	p = b.get("/staff/journal?outcome=denied")
+	require.Equal(t, http.StatusOK, p.status, p.body)
+	assert.NotContains(t, p.body, `data-outcome="done"`)
+	p = b.get("/staff/journal?from=nonsense")
+	assert.Equal(t, http.StatusBadRequest, p.status)
+	assert.Contains(t, p.body, `id="from-error"`)
+	p = b.get("/staff/journal?outcome=maybe")
+	assert.Equal(t, http.StatusBadRequest, p.status, "the API's refusal of an unknown outcome")
+
+	p = b.get("/staff/journal/verify")
+	require.Equal(t, http.StatusOK, p.status, p.body)
+	assert.Contains(t, p.body, `data-ok="true"`)
 }
