@@ -13,6 +13,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kabinet/kabinet/platform/auth/oidctest"
 )
 
 // chromium finds Debian's Chromium, or skips loudly (fails under
@@ -101,6 +103,47 @@ func TestWebE2E_CitizenFromRegistrationToAnApprovedApplication(t *testing.T) {
 	defer cancel()
 	ts := startServer(t, nil)
 	base := ts.srv.URL
+	app := citizenFilesAnApplication(t, ctx, ts)
+	op := ts.operatorToken()
+	for _, step := range []string{"accept", "start-review", "approve"} {
+		a := ts.do("POST", "/v1/applications/"+app+"/"+step, op, nil)
+		require.Equal(t, 200, a.status, "%s: %s", step, a.raw)
+	}
+	assert.Equal(t, "approved", citizenSeesStatus(t, ctx, base, app, "approved"))
+	require.NoError(t, chromedp.Run(ctx, shot("application-status")))
+	var steps int
+	require.NoError(t, chromedp.Run(ctx, chromedp.Evaluate(`document.querySelectorAll(".timeline li").length`, &steps)))
+	assert.GreaterOrEqual(t, steps, 4, "the history shows every status change")
+}
+
+// citizenSeesStatus reloads the citizen's application page until it shows
+// want (the read side catches up within moments) and returns the status
+// it shows last.
+func citizenSeesStatus(t *testing.T, ctx context.Context, base, app, want string) string {
+	t.Helper()
+	var status string
+	for range 80 {
+		require.NoError(t, chromedp.Run(ctx,
+			chromedp.Navigate(base+"/applications/"+app),
+			chromedp.WaitVisible("strong.status", chromedp.ByQuery),
+			chromedp.AttributeValue("strong.status", "data-status", &status, nil, chromedp.ByQuery),
+		))
+		if status == want {
+			break
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	return status
+}
+
+// citizenFilesAnApplication drives the browser through a citizen's
+// registration (with consent), the phone's confirmation with the code
+// from the outbox, personal data (the Latin preview appears while typing),
+// a passport scan's upload and a certificate application from the
+// catalog's form; it returns the application's id.
+func citizenFilesAnApplication(t *testing.T, ctx context.Context, ts *testServer) string {
+	t.Helper()
+	base := ts.srv.URL
 	scan := filepath.Join(t.TempDir(), "passport.pdf")
 	require.NoError(t, os.WriteFile(scan, []byte("%PDF-1.4\n% a scan\n"), 0o600))
 
@@ -167,7 +210,6 @@ func TestWebE2E_CitizenFromRegistrationToAnApprovedApplication(t *testing.T) {
 		chromedp.WaitVisible(".level", chromedp.ByQuery),
 	))
 
-	var status string
 	require.NoError(t, chromedp.Run(ctx,
 		chromedp.Navigate(base+"/services/certificate"),
 		chromedp.WaitVisible("#purpose", chromedp.ByQuery),
@@ -179,28 +221,7 @@ func TestWebE2E_CitizenFromRegistrationToAnApprovedApplication(t *testing.T) {
 	var location string
 	require.NoError(t, chromedp.Run(ctx, chromedp.Location(&location)))
 	app := location[strings.LastIndex(location, "/")+1:]
-	op := ts.operatorToken()
-	for _, step := range []string{"accept", "start-review", "approve"} {
-		a := ts.do("POST", "/v1/applications/"+app+"/"+step, op, nil)
-		require.Equal(t, 200, a.status, "%s: %s", step, a.raw)
-	}
-	// The read side catches up within moments: reload until it shows it.
-	for range 80 {
-		require.NoError(t, chromedp.Run(ctx,
-			chromedp.Navigate(base+"/applications/"+app),
-			chromedp.WaitVisible("strong.status", chromedp.ByQuery),
-			chromedp.AttributeValue("strong.status", "data-status", &status, nil, chromedp.ByQuery),
-		))
-		if status == "approved" {
-			break
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
-	require.NoError(t, chromedp.Run(ctx, shot("application-status")))
-	assert.Equal(t, "approved", status)
-	var steps int
-	require.NoError(t, chromedp.Run(ctx, chromedp.Evaluate(`document.querySelectorAll(".timeline li").length`, &steps)))
-	assert.GreaterOrEqual(t, steps, 4, "the history shows every status change")
+	return app
 }
 
 // accountByPhone is the account the newest outbox entry to phone belongs to.
@@ -219,4 +240,119 @@ func (ts *testServer) accountByPhone(phone string) string {
 		}
 	}
 	return account
+}
+
+// waitPath waits until the browser's page is at path (a sign-in ends on a
+// page that moves on by itself).
+func waitPath(t *testing.T, ctx context.Context, path string) {
+	t.Helper()
+	var loc string
+	for range 100 {
+		if chromedp.Run(ctx, chromedp.Location(&loc)) == nil && strings.HasSuffix(strings.SplitN(loc, "?", 2)[0], path) {
+			var ready bool
+			if chromedp.Run(ctx, chromedp.Evaluate(`document.readyState === "complete" && !!document.querySelector("main")`, &ready)) == nil && ready {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("the browser is at %s, not %s", loc, path)
+}
+
+// staffSignsIn signs the browser in through the provider double as sub
+// with role, and waits for the role's first page.
+func staffSignsIn(t *testing.T, ctx context.Context, idp *oidctest.ProviderDouble, base, sub, role, home string) {
+	t.Helper()
+	idp.SignInAs(idp.StaffClaims(sub, role, "kabinet"))
+	require.NoError(t, chromedp.Run(ctx, chromedp.Navigate(base+"/staff/signin")))
+	waitPath(t, ctx, home)
+}
+
+// TestWebE2E_OperatorApprovesInTheBrowserAndAnAuditorChecksTheProofs runs
+// the citizen's steps, then an operator signs in through the identity
+// provider (the OIDC double: code flow with PKCE in the real browser),
+// finds the application in the queue, opens the case and approves it in
+// three decisions; the citizen sees it approved; an auditor opens the
+// citizen's timeline and every event's proof verifies in the page; the
+// security team's journal shows the signed checkpoint.
+func TestWebE2E_OperatorApprovesInTheBrowserAndAnAuditorChecksTheProofs(t *testing.T) {
+	bctx := headless(t)
+	ctx, cancel := context.WithTimeout(bctx, 3*time.Minute)
+	defer cancel()
+	idp := oidctest.NewProviderDouble(t)
+	ts := startServer(t, map[string]string{"oidc-issuer": idp.Issuer(), "oidc-audience": "kabinet"})
+	base := ts.srv.URL
+	app := citizenFilesAnApplication(t, ctx, ts)
+	account := ts.accountByPhone("+79123457100")
+
+	staffSignsIn(t, ctx, idp, base, "op-e2e", "operator", "/staff/queue")
+	link := `a[href="/staff/cases/` + app + `"]`
+	var listed bool
+	for range 80 {
+		require.NoError(t, chromedp.Run(ctx,
+			chromedp.Navigate(base+"/staff/queue?kind=applications"),
+			chromedp.WaitVisible("main", chromedp.ByQuery),
+			chromedp.Evaluate(`!!document.querySelector('`+link+`')`, &listed)))
+		if listed {
+			break
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	require.True(t, listed, "the queue lists the application")
+	var status string
+	require.NoError(t, chromedp.Run(ctx,
+		shot("staff-queue"),
+		chromedp.Click(link, chromedp.ByQuery),
+		chromedp.WaitVisible("#do-accept", chromedp.ByQuery),
+		shot("staff-case"),
+		chromedp.Click("#do-accept", chromedp.ByQuery),
+		chromedp.WaitVisible("#do-start-review", chromedp.ByQuery),
+		chromedp.Click("#do-start-review", chromedp.ByQuery),
+		chromedp.WaitVisible("#do-approve", chromedp.ByQuery),
+		chromedp.SendKeys("#approve-comment", "Справка готова", chromedp.ByQuery),
+		shot("staff-decision"),
+		chromedp.Click("#do-approve", chromedp.ByQuery),
+		chromedp.WaitVisible(`strong.status[data-status="approved"]`, chromedp.ByQuery),
+		chromedp.AttributeValue("strong.status", "data-status", &status, nil, chromedp.ByQuery),
+	))
+	assert.Equal(t, "approved", status, "the operator's page shows the decision")
+
+	assert.Equal(t, "approved", citizenSeesStatus(t, ctx, base, app, "approved"), "the citizen sees it approved")
+
+	staffSignsIn(t, ctx, idp, base, "aud-e2e", "auditor", "/staff/audit")
+	require.NoError(t, chromedp.Run(ctx,
+		chromedp.WaitVisible("#account", chromedp.ByQuery),
+		chromedp.SendKeys("#account", account, chromedp.ByQuery),
+		chromedp.Click("#open-history", chromedp.ByQuery),
+		chromedp.WaitVisible(".proofs", chromedp.ByQuery),
+	))
+	var proofs map[string]string
+	for range 80 { // the journal signs a checkpoint over the last events within seconds
+		require.NoError(t, chromedp.Run(ctx,
+			chromedp.Navigate(base+"/staff/audit/"+account),
+			chromedp.WaitVisible(".proofs", chromedp.ByQuery),
+			chromedp.Evaluate(`Object.assign({}, document.querySelector(".proofs").dataset)`, &proofs)))
+		if proofs["pending"] == "0" {
+			break
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	assert.Equal(t, "0", proofs["pending"], "every event under the checkpoint")
+	assert.Equal(t, "0", proofs["failed"], "no proof fails")
+	assert.NotEqual(t, "0", proofs["verified"])
+	var approved bool
+	require.NoError(t, chromedp.Run(ctx,
+		chromedp.Evaluate(`[...document.querySelectorAll('.audit li[data-proof="verified"] strong')].some(e => e.textContent === "ApplicationApproved")`, &approved),
+		shot("staff-timeline"),
+	))
+	assert.True(t, approved, "the approval is on the timeline, proven")
+
+	staffSignsIn(t, ctx, idp, base, "sec-e2e", "security", "/staff/journal")
+	var signed string
+	require.NoError(t, chromedp.Run(ctx,
+		chromedp.WaitVisible(".checkpoint-status", chromedp.ByQuery),
+		chromedp.AttributeValue(".checkpoint-status", "data-signed", &signed, nil, chromedp.ByQuery),
+		shot("staff-journal"),
+	))
+	assert.Equal(t, "true", signed)
 }
