@@ -157,12 +157,10 @@ func TestApplications_FiftyConcurrentSubmissionsGetDistinctNumbers(t *testing.T)
 			req, _ := http.NewRequest("POST", ts.srv.URL+"/v1/accounts/"+a.id+"/applications", bytes.NewReader(body))
 			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("Authorization", "Bearer "+a.tok)
-			resp, err := http.DefaultClient.Do(req)
+			resp, raw, err := contractDo(t, nil, req)
 			if !assert.NoError(t, err) {
 				return
 			}
-			defer resp.Body.Close()
-			raw, _ := io.ReadAll(resp.Body)
 			if !assert.Equal(t, http.StatusCreated, resp.StatusCode, string(raw)) {
 				return
 			}

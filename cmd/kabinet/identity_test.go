@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"os"
@@ -86,10 +85,8 @@ func (ts *testServer) upload(id, tok string, meta map[string]any, files ...[]byt
 	require.NoError(ts.t, err)
 	req.Header.Set("Content-Type", w.FormDataContentType())
 	req.Header.Set("Authorization", "Bearer "+tok)
-	resp, err := http.DefaultClient.Do(req)
+	resp, raw, err := contractDo(ts.t, nil, req)
 	require.NoError(ts.t, err)
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
 	a := answer{status: resp.StatusCode, header: resp.Header, raw: raw}
 	_ = json.Unmarshal(raw, &a.body)
 	return a
