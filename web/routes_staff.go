@@ -40,6 +40,9 @@ type StaffConfig struct {
 	// RejectionReasons is the closed list of reasons an operator may
 	// reject an application for.
 	RejectionReasons []string
+	// IdentityRejectionReasons is the closed list of reasons an operator
+	// may reject an identity verification for.
+	IdentityRejectionReasons []string
 }
 
 // Cookies of the staff pages, scoped to /staff. The session holds the ID
@@ -82,6 +85,7 @@ func (s *Server) staffRoutes(r chi.Router) {
 	r.Get("/staff/callback", s.staffCallback)
 	r.Post("/staff/signout", s.staffSignout)
 	s.operatorRoutes(r)
+	s.identityRoutes(r)
 	s.auditRoutes(r)
 	s.securityRoutes(r)
 }
@@ -185,7 +189,12 @@ func (s *Server) staffPage(w http.ResponseWriter, r *http.Request) (staffSession
 // of their role (403, or the 404 it answers a role the route is not for)
 // is shown as a 403 page. staffCall answers false when it has answered.
 func (s *Server) staffCall(w http.ResponseWriter, r *http.Request, sess staffSession, role auth.Role, method, path string, body any) (apiAnswer, bool) {
-	a := s.call(r, method, path, sess.token, body)
+	return s.staffAnswered(w, r, sess, role, s.call(r, method, path, sess.token, body), method != http.MethodGet)
+}
+
+// staffAnswered is staffCall for an answer already received; write tells
+// a command's answer, whose position the next page waits for.
+func (s *Server) staffAnswered(w http.ResponseWriter, r *http.Request, sess staffSession, role auth.Role, a apiAnswer, write bool) (apiAnswer, bool) {
 	switch {
 	case a.Status == http.StatusUnauthorized:
 		http.SetCookie(w, s.staffCookie(cookieStaff, "", 0, http.SameSiteStrictMode))
@@ -195,7 +204,7 @@ func (s *Server) staffCall(w http.ResponseWriter, r *http.Request, sess staffSes
 		s.staffError(w, r, sess, http.StatusForbidden, "staff.forbidden")
 		return a, false
 	}
-	if pos := a.Header.Get("X-Kabinet-Position"); pos != "" && method != http.MethodGet && a.Status < 300 {
+	if pos := a.Header.Get("X-Kabinet-Position"); pos != "" && write && a.Status < 300 {
 		http.SetCookie(w, s.cookie(cookiePosition, pos, 10*time.Minute))
 	}
 	return a, true

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -397,4 +399,67 @@ func TestWebStaff_SecuritySeesTheJournalItsCheckpointAndItsVerification(t *testi
 	p = b.get("/staff/journal/verify")
 	require.Equal(t, http.StatusOK, p.status, p.body)
 	assert.Contains(t, p.body, `data-ok="true"`)
+}
+
+func TestWebStaff_OperatorDecidesAnIdentityVerificationFromTheQueue(t *testing.T) {
+	ts, idp := staffServer(t)
+	// standardAccount without its level check, which reads as a staff
+	// token Kabinet minted: with a provider, staff tokens are the provider's.
+	id, tok := ts.person("+79123458031")
+	for _, doc := range []struct {
+		meta  map[string]any
+		scans [][]byte
+	}{{passportMeta(), [][]byte{idPDF}}, {migrationCardMeta(), [][]byte{idPDF, idPDF}}, {patentMeta(), [][]byte{idPDF}}} {
+		a := ts.upload(id, tok, doc.meta, doc.scans...)
+		require.Equal(t, http.StatusCreated, a.status, string(a.raw))
+	}
+	require.Equal(t, http.StatusOK, ts.do("POST", "/v1/accounts/"+id+"/snils", tok, map[string]string{"snils": snilsFor(91)}).status)
+	ts.verify(id, tok, map[string]any{"method": "service_center"}, http.StatusAccepted)
+	level := func() string {
+		head, err := ts.app.Store.Head(context.Background())
+		require.NoError(t, err)
+		c := ts.do("GET", "/v1/accounts/"+id+"/cabinet", tok, nil, "X-Kabinet-Min-Position", strconv.FormatUint(head, 10))
+		require.Equal(t, http.StatusOK, c.status, string(c.raw))
+		return c.body["level"].(string)
+	}
+	require.Equal(t, "standard", level())
+
+	b := newBrowser(t, ts)
+	b.staffSignIn(idp, "op-web-id", "operator")
+	require.Eventually(t, func() bool {
+		return strings.Contains(b.get("/staff/queue?kind=identity").body, `href="/staff/identity/`+id+`"`)
+	}, 10*time.Second, 50*time.Millisecond, "the identity queue links the case")
+
+	c := b.get("/staff/identity/" + id)
+	require.Equal(t, http.StatusOK, c.status, c.body)
+	assert.Contains(t, c.body, "Иванов")
+	assert.Contains(t, c.body, `id="approve-method"`)
+	assert.Contains(t, c.body, `<option value="registry_mismatch"`, "the identity reasons' closed list")
+
+	// Bad input is answered beside its field, in the operator's language.
+	bad := b.post("/staff/identity/"+id+"/approve", url.Values{"method": {"bank"}})
+	assert.Equal(t, http.StatusUnprocessableEntity, bad.status)
+	assert.Contains(t, bad.body, `id="approve-method-error"`)
+	assert.Contains(t, bad.body, "Выберите, как проверена личность")
+	bad = b.post("/staff/identity/"+id+"/reject", url.Values{"reason": {"not_a_reason"}})
+	assert.Equal(t, http.StatusUnprocessableEntity, bad.status)
+	assert.Contains(t, bad.body, `id="reject-reason-error"`)
+	assert.Contains(t, bad.body, `id="reject-comment-error"`)
+	assert.Equal(t, http.StatusNotFound, b.get("/staff/identity/not-a-uuid").status)
+	assert.Equal(t, http.StatusNotFound, b.post("/staff/identity/"+id+"/erase", nil).status)
+	assert.Equal(t, "standard", level(), "nothing was decided")
+
+	ok := b.post("/staff/identity/"+id+"/approve", url.Values{"method": {"service_center"}, "comment": {"паспорт сверен"}})
+	require.Equal(t, http.StatusSeeOther, ok.status, ok.body)
+	assert.Equal(t, "/staff/identity/"+id, ok.header.Get("Location"))
+	assert.Equal(t, "confirmed", level())
+	after := b.get("/staff/identity/" + id)
+	assert.NotContains(t, after.body, `id="do-approve-identity"`, "a decided verification has no decision forms")
+
+	// Another role is refused the page.
+	aud := newBrowser(t, ts)
+	aud.staffSignIn(idp, "aud-web-id", "auditor")
+	assert.Equal(t, http.StatusForbidden, aud.get("/staff/identity/"+id).status)
+	assert.Equal(t, http.StatusForbidden, aud.post("/staff/identity/"+id+"/reject",
+		url.Values{"reason": {"scan_unreadable"}, "comment": {"x"}}).status)
 }

@@ -454,5 +454,6 @@ func staffWeb(c Config, verifier auth.TokenVerifier, journalKey string) *web.Sta
 	}
 	reasons := slices.DeleteFunc(domain.RejectionReasons(), func(r string) bool { return r == domain.ReasonClarificationTimeout })
 	return &web.StaffConfig{Provider: sc.Staff, ClientID: c.OIDCAudience, ClientSecret: c.OIDCClientSecret,
-		RedirectURL: c.OIDCRedirectURL, JournalKey: journalKey, RejectionReasons: reasons}
+		RedirectURL: c.OIDCRedirectURL, JournalKey: journalKey, RejectionReasons: reasons,
+		IdentityRejectionReasons: domain.VerificationRejectionReasons()}
 }
