@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"fmt"
@@ -71,15 +70,12 @@ func TestScaleOut_TwoInstancesOnePostgresSurviveAKill(t *testing.T) {
 				req, _ := http.NewRequest("POST", p.url("/v1/accounts"), strings.NewReader(fmt.Sprintf(
 					`{"surname":"Ким","given_names":"Анна","consent":{"personal_data":true,"version":"2026-01"},"citizenship":"KZ","phone":"+79%09d"}`, i)))
 				req.Header.Set("Content-Type", "application/json")
-				resp, err := http.DefaultClient.Do(req)
+				resp, raw, err := contractDo(t, nil, req)
 				if err != nil {
 					continue
 				}
-				var body bytes.Buffer
-				body.ReadFrom(resp.Body)
-				resp.Body.Close()
 				if resp.StatusCode == 201 {
-					id := strings.Split(strings.Split(body.String(), `"account_id":"`)[1], `"`)[0]
+					id := strings.Split(strings.Split(string(raw), `"account_id":"`)[1], `"`)[0]
 					mu.Lock()
 					accepted[id] = true
 					mu.Unlock()
@@ -106,9 +102,8 @@ func TestScaleOut_TwoInstancesOnePostgresSurviveAKill(t *testing.T) {
 		for {
 			req, _ := http.NewRequest("GET", b.url("/v1/accounts/"+id+"/cabinet"), nil)
 			req.Header.Set("Authorization", "Bearer "+op)
-			resp, err := http.DefaultClient.Do(req)
+			resp, _, err := contractDo(t, nil, req)
 			require.NoError(t, err)
-			resp.Body.Close()
 			if resp.StatusCode == 200 {
 				break
 			}
@@ -132,12 +127,9 @@ func TestScaleOut_TwoInstancesOnePostgresSurviveAKill(t *testing.T) {
 	assert.Equal(t, registered, countJournal(t, b, sec, "RegisterAccount"), "each command journaled once")
 	req, _ := http.NewRequest("GET", b.url("/v1/journal/verify"), nil)
 	req.Header.Set("Authorization", "Bearer "+sec)
-	resp, err := http.DefaultClient.Do(req)
+	_, out, err := contractDo(t, nil, req)
 	require.NoError(t, err)
-	var out bytes.Buffer
-	out.ReadFrom(resp.Body)
-	resp.Body.Close()
-	assert.Contains(t, out.String(), `"ok":true`)
+	assert.Contains(t, string(out), `"ok":true`)
 }
 
 // mintFor mints a staff token with the instances' shared secret.
@@ -153,16 +145,14 @@ func countJournal(t *testing.T, p *proc, sec, action string) int {
 	for {
 		req, _ := http.NewRequest("GET", p.url("/v1/journal?limit=500&action="+action+cursor), nil)
 		req.Header.Set("Authorization", "Bearer "+sec)
-		resp, err := http.DefaultClient.Do(req)
+		_, raw, err := contractDo(t, nil, req)
 		require.NoError(t, err)
-		var body bytes.Buffer
-		body.ReadFrom(resp.Body)
-		resp.Body.Close()
-		n += strings.Count(body.String(), `"seq":`)
-		i := strings.Index(body.String(), `"next_cursor":"`)
+		body := string(raw)
+		n += strings.Count(body, `"seq":`)
+		i := strings.Index(body, `"next_cursor":"`)
 		if i < 0 {
 			return n
 		}
-		cursor = "&cursor=" + strings.Split(body.String()[i+len(`"next_cursor":"`):], `"`)[0]
+		cursor = "&cursor=" + strings.Split(body[i+len(`"next_cursor":"`):], `"`)[0]
 	}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -83,11 +82,10 @@ func postJSON(t *testing.T, url, body string, hdr ...string) (int, map[string]an
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, raw, err := contractDo(t, nil, req)
 	require.NoError(t, err)
-	defer resp.Body.Close()
 	var m map[string]any
-	json.NewDecoder(resp.Body).Decode(&m)
+	_ = json.Unmarshal(raw, &m)
 	return resp.StatusCode, m
 }
 
@@ -114,13 +112,11 @@ func TestSIGTERM_DrainsInFlightThenRestartContinues(t *testing.T) {
 		req, _ := http.NewRequest("GET", p.url("/v1/accounts/"+id+"/cabinet"), nil)
 		req.Header.Set("Authorization", "Bearer "+tok)
 		req.Header.Set("X-Kabinet-Min-Position", "1000000")
-		resp, err := http.DefaultClient.Do(req)
+		resp, _, err := contractDo(t, nil, req)
 		if err != nil {
 			inflight <- -1
 			return
 		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
 		inflight <- resp.StatusCode
 	}()
 	time.Sleep(300 * time.Millisecond)
@@ -142,9 +138,8 @@ func TestSIGTERM_DrainsInFlightThenRestartContinues(t *testing.T) {
 	req, _ := http.NewRequest("GET", p2.url("/v1/accounts/"+id+"/cabinet"), nil)
 	req.Header.Set("Authorization", "Bearer "+tok)
 	req.Header.Set("X-Kabinet-Min-Position", "1")
-	resp, err := http.DefaultClient.Do(req)
+	resp, _, err := contractDo(t, nil, req)
 	require.NoError(t, err)
-	resp.Body.Close()
 	assert.Equal(t, 200, resp.StatusCode, "the token and the account survive a restart")
 	status, reg2 := postJSON(t, p2.url("/v1/accounts"), `{"surname":"Ли","given_names":"Мин","consent":{"personal_data":true,"version":"2026-01"},"citizenship":"CN","email":"min.li@example.com"}`)
 	require.Equal(t, 201, status)
