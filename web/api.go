@@ -54,11 +54,13 @@ func (a apiAnswer) Problem() problem {
 // agent, and the session's token.
 func (s *Server) call(r *http.Request, method, path, token string, body any) apiAnswer {
 	var rd io.Reader
-	ctype := ""
+	ctype, signature := "", ""
 	switch b := body.(type) {
 	case nil:
 	case *multipartBody:
 		rd, ctype = bytes.NewReader(b.data), b.ctype
+	case signedBody:
+		rd, ctype, signature = bytes.NewReader(b.data), "application/json", b.signature
 	default:
 		raw, err := json.Marshal(b)
 		if err != nil {
@@ -78,6 +80,10 @@ func (s *Server) call(r *http.Request, method, path, token string, body any) api
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	if signature != "" { // the gateway's call, not the browser's
+		req.Header.Set("X-Kabinet-Signature", signature)
+		req.Header.Set("User-Agent", "kabinet-test-gateway")
+	}
 	if c, err := r.Cookie(cookiePosition); err == nil && method == http.MethodGet && c.Value != "" {
 		req.Header.Set("X-Kabinet-Min-Position", c.Value)
 	}
@@ -86,6 +92,13 @@ func (s *Server) call(r *http.Request, method, path, token string, body any) api
 	a := apiAnswer{Status: rec.Code, Header: rec.Header(), Raw: rec.Body.Bytes()}
 	_ = json.Unmarshal(a.Raw, &a.Body)
 	return a
+}
+
+// signedBody is a JSON body sent as it is, with the payment gateway's
+// signature of it and as the gateway (the embedded test gateway's calls).
+type signedBody struct {
+	data      []byte
+	signature string
 }
 
 // multipartBody is a prepared multipart/form-data body.

@@ -8,7 +8,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/google/uuid"
 
 	"github.com/kabinet/kabinet/platform/auth"
 )
@@ -78,14 +77,9 @@ func (s *Server) identityRoutes(r chi.Router) {
 	r.Post("/staff/identity/{account}/{action}", s.identityDecision)
 }
 
-// identityAccount reads the case's account id; a malformed one is a 404.
+// identityAccount reads the case's account id.
 func (s *Server) identityAccount(w http.ResponseWriter, r *http.Request, sess staffSession) (string, bool) {
-	id, err := uuid.Parse(chi.URLParam(r, "account"))
-	if err != nil {
-		s.staffError(w, r, sess, http.StatusNotFound, "staff.bad_case")
-		return "", false
-	}
-	return id.String(), true
+	return s.caseParam(w, r, sess, "account")
 }
 
 func (s *Server) identityPage(w http.ResponseWriter, r *http.Request) {
@@ -179,17 +173,7 @@ func (s *Server) identityDecision(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if a.Status != http.StatusOK {
-		p := a.Problem()
-		for f, m := range p.Fields {
-			if strings.HasPrefix(f, "reasons") {
-				f = "reason"
-			}
-			fields[f] = m
-		}
-		msg := messages[lang]["staff.code."+p.Code]
-		if msg == "" {
-			msg = p.Detail
-		}
+		msg := decisionRefusal(a, lang, fields)
 		s.identityRefused(w, r, sess, account, action, form, fields, msg, statusOf(a))
 		return
 	}
@@ -204,15 +188,5 @@ func (s *Server) identityRefused(w http.ResponseWriter, r *http.Request, sess st
 	if !ok {
 		return
 	}
-	v.Error = msg
-	if v.Error == "" {
-		v.Error = messages[v.Lang]["err.generic"]
-	}
-	v.Form = form
-	v.Form["action"] = action
-	v.Fields = map[string]string{}
-	for f, m := range fields {
-		v.Fields[action+"."+f] = m
-	}
-	s.renderStaff(w, r, "staff_identity", status, v)
+	s.renderStaff(w, r, "staff_identity", status, withDecisionErrors(v, action, form, fields, msg))
 }

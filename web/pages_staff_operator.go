@@ -89,10 +89,15 @@ var operatorActions = map[string][]string{
 // decisionActions are the API's operator actions on an application.
 var decisionActions = []string{"accept", "start-review", "request-clarification", "approve", "reject"}
 
-// caseID reads the case's application id; a malformed one is a 404 page
-// saying so, without asking the API.
+// caseID reads the case's application id.
 func (s *Server) caseID(w http.ResponseWriter, r *http.Request, sess staffSession) (string, bool) {
-	id, err := uuid.Parse(chi.URLParam(r, "app"))
+	return s.caseParam(w, r, sess, "app")
+}
+
+// caseParam reads the uuid of a case from the path parameter name; a
+// malformed one is a 404 page saying so, without asking the API.
+func (s *Server) caseParam(w http.ResponseWriter, r *http.Request, sess staffSession, name string) (string, bool) {
+	id, err := uuid.Parse(chi.URLParam(r, name))
 	if err != nil {
 		s.staffError(w, r, sess, http.StatusNotFound, "staff.bad_case")
 		return "", false
@@ -227,25 +232,32 @@ func (s *Server) caseDecision(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if a.Status != http.StatusOK {
-		p := a.Problem()
-		for f, m := range p.Fields {
-			name := f
-			if strings.HasPrefix(f, "reasons") {
-				name = "reason"
-			}
-			if t := messages[lang]["staff.field."+fieldCode(a, f)]; t != "" {
-				m = t
-			}
-			fields[name] = m
-		}
-		msg := messages[lang]["staff.code."+p.Code]
-		if msg == "" {
-			msg = p.Detail
-		}
+		msg := decisionRefusal(a, lang, fields)
 		s.caseRefused(w, r, sess, app, action, form, fields, msg, statusOf(a))
 		return
 	}
 	http.Redirect(w, r, "/staff/cases/"+app, http.StatusSeeOther)
+}
+
+// decisionRefusal puts the API's refusal of a decision into fields (its
+// field errors, in lang where the pages know their code; reasons[i] is
+// the form's reason) and returns its message.
+func decisionRefusal(a apiAnswer, lang string, fields map[string]string) string {
+	p := a.Problem()
+	for f, m := range p.Fields {
+		name := f
+		if strings.HasPrefix(f, "reasons") {
+			name = "reason"
+		}
+		if t := messages[lang]["staff.field."+fieldCode(a, f)]; t != "" {
+			m = t
+		}
+		fields[name] = m
+	}
+	if msg := messages[lang]["staff.code."+p.Code]; msg != "" {
+		return msg
+	}
+	return p.Detail
 }
 
 // fieldCode is the code of the API's error on field.
@@ -267,6 +279,13 @@ func (s *Server) caseRefused(w http.ResponseWriter, r *http.Request, sess staffS
 	if !ok {
 		return
 	}
+	s.renderStaff(w, r, "staff_case", status, withDecisionErrors(v, action, form, fields, msg))
+}
+
+// withDecisionErrors shows a refused decision on its case's view: msg on
+// top, each field's error beside it (keyed by the decision's form), and
+// what was typed kept.
+func withDecisionErrors(v staffView, action string, form, fields map[string]string, msg string) staffView {
 	v.Error = msg
 	if v.Error == "" {
 		v.Error = messages[v.Lang]["err.generic"]
@@ -277,5 +296,5 @@ func (s *Server) caseRefused(w http.ResponseWriter, r *http.Request, sess staffS
 	for f, m := range fields {
 		v.Fields[action+"."+f] = m
 	}
-	s.renderStaff(w, r, "staff_case", status, v)
+	return v
 }

@@ -1,12 +1,9 @@
 package web
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"time"
 
@@ -141,15 +138,5 @@ func (s *Server) gatewayCallback(r *http.Request, app string, body []byte) apiAn
 // gatewayCall posts body to the API's callback at path, signed as the
 // gateway signs it.
 func (s *Server) gatewayCall(r *http.Request, path string, body []byte) apiAnswer {
-	ctx := context.WithValue(r.Context(), chi.RouteCtxKey, (*chi.Context)(nil))
-	req := httptest.NewRequestWithContext(ctx, http.MethodPost, path, bytes.NewReader(body))
-	req.RemoteAddr = r.RemoteAddr
-	req.Header.Set("User-Agent", "kabinet-test-gateway")
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Kabinet-Signature", s.cfg.TestGateway(body))
-	rec := httptest.NewRecorder()
-	s.cfg.API.ServeHTTP(rec, req)
-	a := apiAnswer{Status: rec.Code, Header: rec.Header(), Raw: rec.Body.Bytes()}
-	_ = json.Unmarshal(a.Raw, &a.Body)
-	return a
+	return s.call(r, http.MethodPost, path, "", signedBody{data: body, signature: s.cfg.TestGateway(body)})
 }

@@ -24,15 +24,21 @@ func (s *Server) newView(r *http.Request) view {
 // render writes page name with status; a template failure is logged and
 // answered 500 without a half-written page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, status int, v view) {
+	s.execute(w, r, name, status, v.Lang, v)
+}
+
+// execute writes page name, rendered with data, with status; lang is the
+// language of the message a template failure answers.
+func (s *Server) execute(w http.ResponseWriter, r *http.Request, name string, status int, lang string, data any) {
 	t, ok := s.pages[name]
 	if !ok {
 		http.NotFound(w, r)
 		return
 	}
 	var b bytes.Buffer
-	if err := t.Execute(&b, v); err != nil {
+	if err := t.Execute(&b, data); err != nil {
 		s.cfg.Logger.ErrorContext(r.Context(), "render page", "page", name, "err", err)
-		http.Error(w, messages[v.Lang]["err.generic"], http.StatusInternalServerError)
+		http.Error(w, messages[lang]["err.generic"], http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

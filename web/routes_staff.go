@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
@@ -113,20 +112,7 @@ func (s *Server) newStaffView(r *http.Request, sess staffSession) staffView {
 
 // renderStaff writes staff page name (a template staff_*.html) with status.
 func (s *Server) renderStaff(w http.ResponseWriter, r *http.Request, name string, status int, v staffView) {
-	t, ok := s.pages[name]
-	if !ok {
-		http.NotFound(w, r)
-		return
-	}
-	var b bytes.Buffer
-	if err := t.Execute(&b, v); err != nil {
-		s.cfg.Logger.ErrorContext(r.Context(), "render page", "page", name, "err", err)
-		http.Error(w, messages[v.Lang]["err.generic"], http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	w.Write(b.Bytes()) //nolint:errcheck // the client is gone; nothing to do
+	s.execute(w, r, name, status, v.Lang, v)
 }
 
 // staffError renders the staff error page with the message of key.

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -62,7 +60,7 @@ func TestDocs_TheReferenceRendersInABrowserWithinItsPolicy(t *testing.T) {
 		chromedp.WaitVisible(`[data-section-id^="tag/"]`, chromedp.ByQuery),
 		chromedp.Sleep(500*time.Millisecond),
 		chromedp.Evaluate(`window.__csp`, &violations),
-		viewportShot("api-reference"),
+		shotWith("api-reference", func(png *[]byte) chromedp.Action { return chromedp.CaptureScreenshot(png) }),
 	)
 	require.NoError(t, err)
 	assert.Contains(t, title, "Kabinet API")
@@ -76,19 +74,4 @@ func TestDocs_TheReferenceRendersInABrowserWithinItsPolicy(t *testing.T) {
 		}
 	}
 	assert.Empty(t, unexpected, "the page works within its Content-Security-Policy")
-}
-
-// viewportShot is shot for a long page: the window only.
-func viewportShot(name string) chromedp.Action {
-	dir := os.Getenv("KABINET_SCREENSHOTS")
-	return chromedp.ActionFunc(func(ctx context.Context) error {
-		if dir == "" {
-			return nil
-		}
-		var png []byte
-		if err := chromedp.CaptureScreenshot(&png).Do(ctx); err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)
-	})
 }

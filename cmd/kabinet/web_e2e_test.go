@@ -78,13 +78,19 @@ func headless(t *testing.T) context.Context {
 // shot saves a screenshot of the page to KABINET_SCREENSHOTS (when set),
 // for docs/.
 func shot(name string) chromedp.Action {
+	return shotWith(name, func(png *[]byte) chromedp.Action { return chromedp.FullScreenshot(png, 100) })
+}
+
+// shotWith is shot with capture taking the picture (the whole page, or
+// only the window of a long one).
+func shotWith(name string, capture func(*[]byte) chromedp.Action) chromedp.Action {
 	dir := os.Getenv("KABINET_SCREENSHOTS")
 	return chromedp.ActionFunc(func(ctx context.Context) error {
 		if dir == "" {
 			return nil
 		}
 		var png []byte
-		if err := chromedp.FullScreenshot(&png, 100).Do(ctx); err != nil {
+		if err := capture(&png).Do(ctx); err != nil {
 			return err
 		}
 		return os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)
