@@ -156,8 +156,13 @@ func (j *Journal) CheckpointAt(ctx context.Context, size uint64) (Checkpoint, er
 // Checkpoints returns the checkpoints with size ≥ fromSize, smallest first,
 // at most limit (all when limit ≤ 0).
 func (j *Journal) Checkpoints(ctx context.Context, fromSize uint64, limit int) ([]Checkpoint, error) {
+	return checkpointsIn(ctx, j.db, fromSize, limit)
+}
+
+// checkpointsIn is Checkpoints read through db (a transaction's snapshot).
+func checkpointsIn(ctx context.Context, db bun.IDB, fromSize uint64, limit int) ([]Checkpoint, error) {
 	var rows []checkpointRow
-	q := j.db.NewSelect().Model(&rows).Where("size >= ?", int64(fromSize)).OrderExpr("size ASC")
+	q := db.NewSelect().Model(&rows).Where("size >= ?", int64(fromSize)).OrderExpr("size ASC")
 	if limit > 0 {
 		q = q.Limit(int64(limit))
 	}

@@ -139,7 +139,7 @@ func (v *verifier) run(ctx context.Context) (VerifyResult, error) {
 
 func (v *verifier) loadCheckpoints(ctx context.Context) error {
 	var err error
-	v.cps, err = v.j.Checkpoints(ctx, 0, 0)
+	v.cps, err = checkpointsIn(ctx, v.tx, 0, 0) // the state's snapshot, not a later one
 	return err
 }
 
