@@ -16,7 +16,6 @@ import (
 	"github.com/uptrace/bun/dialect/pgdialect"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
 	"github.com/uptrace/bun/extra/bunotel"
-	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 )
 
 // Kind names a SQL backend.
@@ -35,6 +34,10 @@ type DB struct {
 	Kind Kind
 	DSN  string
 }
+
+// busyTimeout is how long a SQLite write waits for the file's lock, both
+// at the process's write gate and in SQLite's busy handler.
+const busyTimeout = 10 * time.Second
 
 // MaxIdleConns is how many idle connections a SQLite pool keeps open. It
 // is above the concurrency a server reaches (64 requests in flight each
@@ -67,16 +70,17 @@ func OpenSQLite(ctx context.Context, path string, durable bool) (*DB, error) {
 	q := url.Values{}
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous("+sync+")")
-	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
 	q.Add("_pragma", "foreign_keys(ON)")
 	// Deleted and overwritten content is zeroed, so erased personal data and
 	// destroyed keys do not linger in free pages.
 	q.Add("_pragma", "secure_delete(ON)")
 	q.Set("_txlock", "immediate")
-	sqldb, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	connector, err := newGatedConnector("file:"+path+"?"+q.Encode(), path, busyTimeout)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
+	sqldb := sql.OpenDB(connector)
 	// Keep connections open: each new SQLite connection runs its PRAGMAs
 	// and parses the schema again, which under concurrent reads cost more
 	// than the reads (database/sql keeps only two idle ones by default).
