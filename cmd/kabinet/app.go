@@ -146,11 +146,21 @@ func (a *App) Close() error {
 	return errors.Join(errs...)
 }
 
-// tracedRouter serves through otelhttp and is still the chi router for
-// whoever walks its routes (the OpenAPI test, the fuzz targets).
+// tracedRouter serves through otelhttp while a tracer provider records
+// spans, and is still the chi router for whoever walks its routes (the
+// OpenAPI test, the fuzz targets). With no provider recording, a request
+// only carries the caller's trace context on (into the events it writes):
+// otelhttp's span and attributes would be dropped unseen, at ~6 % of a
+// cabinet read's CPU.
 type tracedRouter struct {
 	chi.Router
 	traced http.Handler
 }
 
-func (t tracedRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) { t.traced.ServeHTTP(w, r) }
+func (t tracedRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if observability.Recording() {
+		t.traced.ServeHTTP(w, r)
+		return
+	}
+	t.Router.ServeHTTP(w, r.WithContext(observability.ExtractTrace(r)))
+}

@@ -26,6 +26,7 @@ func cmdBenchReads(ctx context.Context, args []string, stdout io.Writer) error {
 	duration := fs.Duration("duration", 10*time.Second, "how long each target is loaded")
 	conns := fs.Int("connections", 64, "concurrent keep-alive connections")
 	accounts := fs.Int("accounts", 200, "accounts (each with an application) the reads spread over")
+	rounds := fs.Int("rounds", 2, "rounds over all targets; each target's best round is reported")
 	profile := fs.String("cpuprofile", "", "write a CPU profile of each route's phase to this file, suffixed .cabinet, .application and .queue")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -67,32 +68,78 @@ func cmdBenchReads(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	defer stopBare()
 
-	fmt.Fprintf(stdout, "kabinet bench reads: %d connections, %s per target, embedded SQLite, %d accounts\n", *conns, *duration, len(targets))
-	fmt.Fprintf(stdout, "%-28s %10s %9s %9s %8s %8s\n", "target", "req/s", "p50_ms", "p99_ms", "ratio", "errors")
-	ref := loadPhase(client, *conns, *duration, func(int) (string, string) { return bare + "/bare", "" })
-	ref.print(stdout, "bare chi JSON handler", ref)
-	pick := func(i int) benchTarget { return targets[i%len(targets)] }
-	phase := func(name, suffix string, target func(i int) (string, string)) {
-		var res phaseResult
-		path := ""
-		if *profile != "" {
-			path = *profile + "." + suffix
-		}
-		withProfile(path, func() { res = loadPhase(client, *conns, *duration, target) })
-		res.print(stdout, name, ref)
+	if err := settle(ctx, a); err != nil {
+		return err
 	}
-	phase("GET /v1/accounts/{id}/cabinet", "cabinet", func(i int) (string, string) {
-		t := pick(i)
-		return base + "/v1/accounts/" + t.account + "/cabinet", t.token
-	})
-	phase("GET /v1/applications/{app}", "application", func(i int) (string, string) {
-		t := pick(i)
-		return base + "/v1/applications/" + t.app, t.token
-	})
-	phase("GET /v1/operator/queue", "queue", func(int) (string, string) {
-		return base + "/v1/operator/queue?kind=applications", op
-	})
+	fmt.Fprintf(stdout, "kabinet bench reads: %d connections, %s per target, %d rounds (best of each), embedded SQLite, %d accounts\n",
+		*conns, *duration, *rounds, len(targets))
+	pick := func(i int) benchTarget { return targets[i%len(targets)] }
+	phases := []readPhase{
+		{"bare chi JSON handler", "", func(int) (string, string) { return bare + "/bare", "" }},
+		{"GET /v1/accounts/{id}/cabinet", "cabinet", func(i int) (string, string) {
+			t := pick(i)
+			return base + "/v1/accounts/" + t.account + "/cabinet", t.token
+		}},
+		{"GET /v1/applications/{app}", "application", func(i int) (string, string) {
+			t := pick(i)
+			return base + "/v1/applications/" + t.app, t.token
+		}},
+		{"GET /v1/operator/queue", "queue", func(int) (string, string) {
+			return base + "/v1/operator/queue?kind=applications", op
+		}},
+	}
+	best := make([]phaseResult, len(phases))
+	for round := range *rounds {
+		for i, ph := range phases {
+			path := ""
+			if *profile != "" && ph.suffix != "" && round == 0 {
+				path = *profile + "." + ph.suffix
+			}
+			var res phaseResult
+			withProfile(path, func() { res = loadPhase(client, *conns, *duration, ph.target) })
+			if res.perSec > best[i].perSec {
+				best[i] = res
+			}
+			// The queue's reads are journaled: let the writer finish them
+			// before the next phase, which they would otherwise slow.
+			if err := settle(ctx, a); err != nil {
+				return err
+			}
+		}
+	}
+	fmt.Fprintf(stdout, "%-28s %10s %9s %9s %8s %8s %8s\n", "target", "req/s", "p50_ms", "p99_ms", "ratio", "p99x", "errors")
+	for i, ph := range phases {
+		best[i].print(stdout, ph.name, best[0])
+	}
 	return nil
+}
+
+// readPhase is one target of the read benchmark.
+type readPhase struct {
+	name, suffix string // suffix: of the CPU profile's file; "" for none
+	target       func(i int) (url, token string)
+}
+
+// settle waits until the journal writer has journaled everything so far,
+// so that no phase pays for the writes of the one before.
+func settle(ctx context.Context, a *App) error {
+	if a.JournalWriter == nil {
+		return nil
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		st, err := a.JournalWriter.Status(ctx)
+		if err != nil {
+			return fmt.Errorf("bench: journal status: %w", err)
+		}
+		if st.CaughtUp() {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("bench: the journal writer did not catch up in a minute (%+v)", st)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // benchTarget is one seeded account with its token and application.
@@ -165,8 +212,9 @@ type phaseResult struct {
 }
 
 func (p phaseResult) print(w io.Writer, name string, ref phaseResult) {
-	fmt.Fprintf(w, "%-28s %10.0f %9.2f %9.2f %8.2f %8d\n", name, p.perSec,
-		float64(p.p50.Microseconds())/1000, float64(p.p99.Microseconds())/1000, p.perSec/ref.perSec, p.errors)
+	fmt.Fprintf(w, "%-28s %10.0f %9.2f %9.2f %8.2f %8.2f %8d\n", name, p.perSec,
+		float64(p.p50.Microseconds())/1000, float64(p.p99.Microseconds())/1000, p.perSec/ref.perSec,
+		float64(p.p99)/float64(ref.p99), p.errors)
 }
 
 // loadPhase keeps conns requests in flight for d, each from target(i).

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"strings"
 
@@ -23,6 +24,20 @@ const TracerName = "github.com/kabinet/kabinet"
 // Tracer is Kabinet's tracer from the global provider (a no-op one until
 // tracing is set up).
 func Tracer() trace.Tracer { return otel.Tracer(TracerName) }
+
+// Recording reports whether the global tracer provider records spans: it
+// is the SDK's (SetupTracing installed one, or a test did), not the no-op
+// default.
+func Recording() bool {
+	_, ok := otel.GetTracerProvider().(*sdktrace.TracerProvider)
+	return ok
+}
+
+// ExtractTrace is r's context with the trace context its headers carry
+// (traceparent), as the global propagator reads it.
+func ExtractTrace(r *http.Request) context.Context {
+	return otel.GetTextMapPropagator().Extract(r.Context(), propagation.HeaderCarrier(r.Header))
+}
 
 // TracingEnabled reports whether the OTEL_* variables ask for traces: an
 // OTLP endpoint is set (OTEL_EXPORTER_OTLP_ENDPOINT or
