@@ -1,15 +1,12 @@
 package readapi
 
 import (
-	"encoding/json"
 	"net/http"
-	"sync"
 
 	"github.com/google/uuid"
 
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/auth"
-	"github.com/kabinet/kabinet/platform/httpx"
 	"github.com/kabinet/kabinet/platform/observability"
 	"github.com/kabinet/kabinet/projections/cabinet"
 )
@@ -34,20 +31,11 @@ func (s *Server) presentCabinet(r *http.Request, id uuid.UUID, v *cabinet.View, 
 	return out
 }
 
-// encodedCabinets keeps the encoded answers of cabinet views shared by
-// cabinet.Reader, which hands out the same *View for as long as the
-// document it decoded is unchanged in the read model (a changed document
-// is a new *View). An answer depends on nothing else than its key, so it
-// is encoded once per view, day, masking and unread count. Bounded by
-// encodedMax; emptied when full.
-type encodedCabinets struct {
-	mu  sync.Mutex
-	got map[encodedKey][]byte
-}
-
-const encodedMax = 4096
-
-type encodedKey struct {
+// cabinetKey names one encoded cabinet answer. cabinet.Reader hands out
+// the same *View for as long as the document it decoded is unchanged in
+// the read model (a changed document is a new *View), and an answer
+// depends on nothing else than this key.
+type cabinetKey struct {
 	view   *cabinet.View
 	today  domain.Date
 	masked bool
@@ -58,25 +46,6 @@ type encodedKey struct {
 // the encoded answers when it has this one.
 func (s *Server) writeCabinet(w http.ResponseWriter, r *http.Request, id uuid.UUID, v *cabinet.View, unread int) {
 	p, _ := principalOf(r)
-	key := encodedKey{view: v, today: s.today(), masked: p.Role != auth.RoleCitizen || p.AccountID != id, unread: unread}
-	s.encoded.mu.Lock()
-	body, ok := s.encoded.got[key]
-	s.encoded.mu.Unlock()
-	if !ok {
-		var err error
-		if body, err = json.Marshal(s.presentCabinet(r, id, v, unread)); err != nil {
-			httpx.WriteJSON(w, http.StatusOK, s.presentCabinet(r, id, v, unread)) // answers the failure
-			return
-		}
-		body = append(body, '\n')
-		s.encoded.mu.Lock()
-		if s.encoded.got == nil || len(s.encoded.got) >= encodedMax {
-			s.encoded.got = make(map[encodedKey][]byte)
-		}
-		s.encoded.got[key] = body
-		s.encoded.mu.Unlock()
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusOK)
-	w.Write(body) //nolint:errcheck // the client is gone; nothing to do
+	key := cabinetKey{view: v, today: s.today(), masked: p.Role != auth.RoleCitizen || p.AccountID != id, unread: unread}
+	s.cabinets.write(w, key, func() any { return s.presentCabinet(r, id, v, unread) })
 }

@@ -43,21 +43,22 @@ type countingCabinet interface {
 
 // Server serves queries.
 type Server struct {
-	histories  *Histories
-	staffReads func(r *http.Request, accountID uuid.UUID, action string)
-	staffMany  func(r *http.Request, accountIDs []uuid.UUID, action string)
-	cabinet    CabinetReader
-	apps       ApplicationsReader
-	notes      NotificationsReader
-	queue      QueueReader
-	audit      AuditReader
-	clock      func() time.Time
-	encoded    encodedCabinets
-	tracker    *projections.Tracker
-	guard      *auth.Guard
-	wait       time.Duration
-	ready      func(context.Context) error
-	poisoned   func(context.Context) (map[string]int, error)
+	histories    *Histories
+	staffReads   func(r *http.Request, accountID uuid.UUID, action string)
+	staffMany    func(r *http.Request, accountIDs []uuid.UUID, action string)
+	cabinet      CabinetReader
+	apps         ApplicationsReader
+	notes        NotificationsReader
+	queue        QueueReader
+	audit        AuditReader
+	clock        func() time.Time
+	cabinets     encodedAnswers[cabinetKey]
+	applications encodedAnswers[applicationKey]
+	tracker      *projections.Tracker
+	guard        *auth.Guard
+	wait         time.Duration
+	ready        func(context.Context) error
+	poisoned     func(context.Context) (map[string]int, error)
 }
 
 // Config wires a Server.

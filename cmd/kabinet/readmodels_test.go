@@ -192,6 +192,8 @@ func TestApplications_ListFiltersPagesAndDetailShowsHistory(t *testing.T) {
 	assert.Equal(t, "Неверная цель", h["comment"])
 	staff := ts.do("GET", "/v1/applications/"+apps[0], op, nil)
 	assert.Equal(t, "op-1", staff.body["history"].([]any)[3].(map[string]any)["by"])
+	again := ts.do("GET", "/v1/applications/"+apps[0], tok, nil)
+	assert.Nil(t, again.body["history"].([]any)[3].(map[string]any)["by"], "the staff answer is not served to the citizen")
 	byNumber := ts.do("GET", "/v1/applications/by-number/"+mine.body["number"].(string), tok, nil)
 	require.Equal(t, http.StatusOK, byNumber.status, string(byNumber.raw))
 	assert.Equal(t, apps[0], byNumber.body["application_id"])

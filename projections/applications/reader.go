@@ -152,9 +152,22 @@ func (rd *Reader) List(ctx context.Context, q ListQuery) ([]Item, string, error)
 
 // Get returns the application with id, or nil when there is none.
 func (rd *Reader) Get(ctx context.Context, id uuid.UUID, today domain.Date) (*Detail, error) {
+	account, st, err := rd.GetShared(ctx, id)
+	if err != nil || st == nil {
+		return nil, err
+	}
+	return detailOf(account, *st, today), nil
+}
+
+// GetShared returns the application's account and its state as decoded
+// from the read model, or a nil state when there is none. The state is
+// shared with other callers and never changed: the same pointer for as
+// long as the read model holds the same document, a new one when it
+// changes. Treat it as read-only; Detail presents it.
+func (rd *Reader) GetShared(ctx context.Context, id uuid.UUID) (string, *domain.ApplicationState, error) {
 	stmt, err := rd.byID.Stmt(ctx, rd.db)
 	if err != nil || stmt == nil {
-		return rd.one(ctx, "application_id = ?", id.String(), today)
+		return rd.oneState(ctx, "application_id = ?", id.String())
 	}
 	key := id.String()
 	var account, doc string
@@ -163,10 +176,10 @@ func (rd *Reader) Get(ctx context.Context, id uuid.UUID, today domain.Date) (*De
 		rd.mu.Lock()
 		delete(rd.decoded, key) // a purged application leaves nothing behind
 		rd.mu.Unlock()
-		return nil, nil
+		return "", nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read application %s: %w", key, err)
+		return "", nil, fmt.Errorf("read application %s: %w", key, err)
 	}
 	rd.mu.Lock()
 	d, ok := rd.decoded[key]
@@ -174,7 +187,7 @@ func (rd *Reader) Get(ctx context.Context, id uuid.UUID, today domain.Date) (*De
 	if !ok || d.doc != doc {
 		d = decodedState{doc: doc, state: &domain.ApplicationState{}}
 		if err := json.Unmarshal([]byte(doc), d.state); err != nil {
-			return nil, fmt.Errorf("decode application %s: %w", key, err)
+			return "", nil, fmt.Errorf("decode application %s: %w", key, err)
 		}
 		rd.mu.Lock()
 		if len(rd.decoded) >= decodedMax {
@@ -183,7 +196,12 @@ func (rd *Reader) Get(ctx context.Context, id uuid.UUID, today domain.Date) (*De
 		rd.decoded[key] = d
 		rd.mu.Unlock()
 	}
-	return detailOf(account, *d.state, today), nil
+	return account, d.state, nil
+}
+
+// Present is the application's answer from its state on day today.
+func Present(account string, st *domain.ApplicationState, today domain.Date) *Detail {
+	return detailOf(account, *st, today)
 }
 
 // GetByNumber returns the application with the human number, or nil.
@@ -192,19 +210,29 @@ func (rd *Reader) GetByNumber(ctx context.Context, number string, today domain.D
 }
 
 func (rd *Reader) one(ctx context.Context, where string, arg any, today domain.Date) (*Detail, error) {
+	account, st, err := rd.oneState(ctx, where, arg)
+	if err != nil || st == nil {
+		return nil, err
+	}
+	return detailOf(account, *st, today), nil
+}
+
+// oneState reads and decodes the first application matching where, for
+// the reads that take no prepared statement; a nil state when none does.
+func (rd *Reader) oneState(ctx context.Context, where string, arg any) (string, *domain.ApplicationState, error) {
 	r := &row{}
 	err := rd.db.NewSelect().Model(r).Where(where, arg).Order("seq").Limit(1).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
+		return "", nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read application %v: %w", arg, err)
+		return "", nil, fmt.Errorf("read application %v: %w", arg, err)
 	}
 	var s domain.ApplicationState
 	if err := json.Unmarshal([]byte(r.Doc), &s); err != nil {
-		return nil, fmt.Errorf("decode application %s: %w", r.ApplicationID, err)
+		return "", nil, fmt.Errorf("decode application %s: %w", r.ApplicationID, err)
 	}
-	return detailOf(r.AccountID, s, today), nil
+	return r.AccountID, &s, nil
 }
 
 func detailOf(account string, s domain.ApplicationState, today domain.Date) *Detail {
