@@ -19,8 +19,11 @@ import (
 // ApplicationsReader reads the application status read model.
 type ApplicationsReader interface {
 	List(ctx context.Context, q applications.ListQuery) ([]applications.Item, string, error)
-	Get(ctx context.Context, id uuid.UUID, today domain.Date) (*applications.Detail, error)
-	GetByNumber(ctx context.Context, number string, today domain.Date) (*applications.Detail, error)
+	// GetShared and GetStateByNumber answer the application's account and
+	// state, nil when there is none; GetShared's states are shared between
+	// callers and never changed.
+	GetShared(ctx context.Context, id uuid.UUID) (string, *domain.ApplicationState, error)
+	GetStateByNumber(ctx context.Context, number string) (string, *domain.ApplicationState, error)
 }
 
 // page is one page of a cursor-paginated list (docs/API.md "Lists").
@@ -88,19 +91,17 @@ func (s *Server) getApplication(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, httpx.NotFound("application not found"))
 		return
 	}
-	if sa, ok := s.apps.(sharedApplications); ok {
-		s.sharedApplication(w, r, sa, id)
-		return
-	}
-	s.application(w, r, func(ctx context.Context) (*applications.Detail, error) {
-		return s.apps.Get(ctx, id, s.today())
+	s.application(w, r, true, func(ctx context.Context) (string, *domain.ApplicationState, error) {
+		return s.apps.GetShared(ctx, id)
 	})
 }
 
-// sharedApplications is an ApplicationsReader that also hands out the
-// decoded state it shares between callers (applications.Reader does).
-type sharedApplications interface {
-	GetShared(ctx context.Context, id uuid.UUID) (string, *domain.ApplicationState, error)
+// GET /v1/applications/by-number/{number} — as getApplication.
+func (s *Server) getApplicationByNumber(w http.ResponseWriter, r *http.Request) {
+	number := chi.URLParam(r, "number")
+	s.application(w, r, false, func(ctx context.Context) (string, *domain.ApplicationState, error) {
+		return s.apps.GetStateByNumber(ctx, number)
+	})
 }
 
 // applicationKey names one encoded application answer: the shared state
@@ -112,13 +113,16 @@ type applicationKey struct {
 	citizen bool
 }
 
-// sharedApplication answers as application does, from the encoded
-// answers when it has this one.
-func (s *Server) sharedApplication(w http.ResponseWriter, r *http.Request, sa sharedApplications, id uuid.UUID) {
+// application answers one application to whoever may see its account;
+// anyone else learns nothing (404, as for an unknown one). A citizen sees
+// which role decided each step, not which operator. get answers the
+// account and the state; shared: a state shared between callers (see
+// applications.Reader.GetShared), whose answers are encoded once.
+func (s *Server) application(w http.ResponseWriter, r *http.Request, shared bool, get func(context.Context) (string, *domain.ApplicationState, error)) {
 	if !s.consistent(w, r, applications.ProjectorName) {
 		return
 	}
-	accountID, st, err := sa.GetShared(r.Context(), id)
+	accountID, st, err := get(r.Context())
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
@@ -134,46 +138,16 @@ func (s *Server) sharedApplication(w http.ResponseWriter, r *http.Request, sa sh
 	p, _ := principalOf(r)
 	s.staffRead(r, account, "ReadApplication")
 	key := applicationKey{state: st, today: s.today(), citizen: p.Role == auth.RoleCitizen}
-	s.applications.write(w, key, func() any {
+	present := func() any {
 		d := applications.Present(accountID, st, key.today)
 		if key.citizen {
 			d.WithoutStaffIDs()
 		}
 		return d
-	})
-}
-
-// GET /v1/applications/by-number/{number} — as getApplication.
-func (s *Server) getApplicationByNumber(w http.ResponseWriter, r *http.Request) {
-	number := chi.URLParam(r, "number")
-	s.application(w, r, func(ctx context.Context) (*applications.Detail, error) {
-		return s.apps.GetByNumber(ctx, number, s.today())
-	})
-}
-
-// application answers one application to whoever may see its account;
-// anyone else learns nothing (404, as for an unknown one). A citizen sees
-// which role decided each step, not which operator.
-func (s *Server) application(w http.ResponseWriter, r *http.Request, get func(context.Context) (*applications.Detail, error)) {
-	if !s.consistent(w, r, applications.ProjectorName) {
+	}
+	if !shared {
+		httpx.WriteJSON(w, http.StatusOK, present())
 		return
 	}
-	d, err := get(r.Context())
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	if d == nil {
-		httpx.WriteError(w, r, httpx.NotFound("application not found"))
-		return
-	}
-	account, err := uuid.Parse(d.AccountID)
-	if err != nil || !s.guard.AccountAccess(w, r, account, auth.RoleOperator) {
-		return
-	}
-	if p, _ := principalOf(r); p.Role == auth.RoleCitizen {
-		d.WithoutStaffIDs()
-	}
-	s.staffRead(r, account, "ReadApplication")
-	httpx.WriteJSON(w, http.StatusOK, d)
+	s.applications.write(w, key, present)
 }

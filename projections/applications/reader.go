@@ -209,6 +209,13 @@ func (rd *Reader) GetByNumber(ctx context.Context, number string, today domain.D
 	return rd.one(ctx, "number = ?", number, today)
 }
 
+// GetStateByNumber returns the account and the state of the application
+// with the human number, decoded for this caller alone; a nil state when
+// there is none.
+func (rd *Reader) GetStateByNumber(ctx context.Context, number string) (string, *domain.ApplicationState, error) {
+	return rd.oneState(ctx, "number = ?", number)
+}
+
 func (rd *Reader) one(ctx context.Context, where string, arg any, today domain.Date) (*Detail, error) {
 	account, st, err := rd.oneState(ctx, where, arg)
 	if err != nil || st == nil {
