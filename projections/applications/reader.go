@@ -170,8 +170,20 @@ func (rd *Reader) GetShared(ctx context.Context, id uuid.UUID) (string, *domain.
 		return rd.oneState(ctx, "application_id = ?", id.String())
 	}
 	key := id.String()
-	var account, doc string
-	err = stmt.QueryRowContext(ctx, key).Scan(&account, &doc)
+	rows, err := stmt.QueryContext(ctx, key)
+	if err != nil {
+		return "", nil, fmt.Errorf("read application %s: %w", key, err)
+	}
+	defer rows.Close()
+	// The document is read in place and copied only when it is not the
+	// one decoded last time.
+	var account string
+	var doc sql.RawBytes
+	if rows.Next() {
+		err = rows.Scan(&account, &doc)
+	} else if err = rows.Err(); err == nil {
+		err = sql.ErrNoRows
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		rd.mu.Lock()
 		delete(rd.decoded, key) // a purged application leaves nothing behind
@@ -184,9 +196,9 @@ func (rd *Reader) GetShared(ctx context.Context, id uuid.UUID) (string, *domain.
 	rd.mu.Lock()
 	d, ok := rd.decoded[key]
 	rd.mu.Unlock()
-	if !ok || d.doc != doc {
-		d = decodedState{doc: doc, state: &domain.ApplicationState{}}
-		if err := json.Unmarshal([]byte(doc), d.state); err != nil {
+	if !ok || d.doc != string(doc) {
+		d = decodedState{doc: string(doc), state: &domain.ApplicationState{}}
+		if err := json.Unmarshal(doc, d.state); err != nil {
 			return "", nil, fmt.Errorf("decode application %s: %w", key, err)
 		}
 		rd.mu.Lock()

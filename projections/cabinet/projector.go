@@ -202,9 +202,20 @@ func (rd *Reader) GetCounting(ctx context.Context, accountID uuid.UUID) (*View, 
 		return v, n, err
 	}
 	id := accountID.String()
-	var doc string
+	rows, err := stmt.QueryContext(ctx, id, id)
+	if err != nil {
+		return nil, 0, fmt.Errorf("read cabinet %s: %w", id, err)
+	}
+	defer rows.Close()
+	// The document is read in place and copied only when it is not the
+	// one decoded last time: a read of an unchanged cabinet allocates none.
+	var doc sql.RawBytes
 	var unread int
-	err = stmt.QueryRowContext(ctx, id, id).Scan(&doc, &unread)
+	if rows.Next() {
+		err = rows.Scan(&doc, &unread)
+	} else if err = rows.Err(); err == nil {
+		err = sql.ErrNoRows
+	}
 	v, err := rd.decode(id, doc, err)
 	return v, unread, err
 }
@@ -222,12 +233,12 @@ func (rd *Reader) Get(ctx context.Context, accountID uuid.UUID) (*View, error) {
 	default:
 		err = rd.db.NewSelect().Model(r).WherePK().Scan(ctx)
 	}
-	return rd.decode(r.AccountID, r.Doc, err)
+	return rd.decode(r.AccountID, []byte(r.Doc), err)
 }
 
 // decode turns the account's document as read (err: how the read went)
 // into its view, reusing the last decoding of the very same text.
-func (rd *Reader) decode(account, doc string, err error) (*View, error) {
+func (rd *Reader) decode(account string, doc []byte, err error) (*View, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		rd.mu.Lock()
 		delete(rd.decoded, account) // a purged account leaves nothing behind
@@ -240,11 +251,11 @@ func (rd *Reader) decode(account, doc string, err error) (*View, error) {
 	rd.mu.Lock()
 	d, ok := rd.decoded[account]
 	rd.mu.Unlock()
-	if ok && d.doc == doc {
+	if ok && d.doc == string(doc) {
 		return d.view, nil
 	}
 	v := &View{}
-	if err := json.Unmarshal([]byte(doc), v); err != nil {
+	if err := json.Unmarshal(doc, v); err != nil {
 		return nil, fmt.Errorf("decode cabinet %s: %w", account, err)
 	}
 	if v.NotificationPreferences.Frequency == "" {
@@ -255,7 +266,7 @@ func (rd *Reader) decode(account, doc string, err error) (*View, error) {
 	if len(rd.decoded) >= decodedMax {
 		clear(rd.decoded)
 	}
-	rd.decoded[account] = decodedView{doc: doc, view: v}
+	rd.decoded[account] = decodedView{doc: string(doc), view: v}
 	rd.mu.Unlock()
 	return v, nil
 }
