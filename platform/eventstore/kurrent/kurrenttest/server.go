@@ -34,6 +34,7 @@ package kurrenttest
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -104,9 +105,31 @@ func NewFollower(leader *Server) (*Server, error) {
 	return s, nil
 }
 
+// firstPort and lastPort bound the ports a double first listens on: below
+// Linux's ephemeral range (32768–60999), from which the kernel picks the
+// local port of outgoing connections. A double on an ephemeral port could
+// find it taken, after a restart, by another test's connection that the
+// kernel gave that port while it was free ("address already in use").
+const firstPort, lastPort = 20000, 32000
+
+// listen listens on s.addr; on a first start (port 0), on a free port
+// between firstPort and lastPort, or any free port if none is.
+func (s *Server) listen() (net.Listener, error) {
+	if s.addr != "127.0.0.1:0" {
+		return net.Listen("tcp", s.addr)
+	}
+	for range 64 {
+		port := firstPort + rand.IntN(lastPort-firstPort)
+		if lis, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
+			return lis, nil
+		}
+	}
+	return net.Listen("tcp", s.addr)
+}
+
 // serve listens on s.addr (the same port again after a restart) and serves.
 func (s *Server) serve() error {
-	lis, err := net.Listen("tcp", s.addr)
+	lis, err := s.listen()
 	if err != nil {
 		return fmt.Errorf("kurrenttest: listen: %w", err)
 	}
