@@ -282,6 +282,9 @@ func TestWebStaff_OperatorWorksACaseFromTheQueue(t *testing.T) {
 	require.Equal(t, http.StatusCreated, sub.status, string(sub.raw))
 	app := sub.body["application_id"].(string)
 	number := sub.body["number"].(string)
+	// The queue and the application are separate projections: the queue
+	// may list the application before its own read model has it.
+	require.Equal(t, http.StatusOK, ts.read("/v1/applications/"+app, p.token, sub).status)
 
 	b := newBrowser(t, ts)
 	b.staffSignIn(idp, "op-web-6", "operator")
