@@ -100,16 +100,8 @@ func (s *Server) identityPage(w http.ResponseWriter, r *http.Request) {
 // has answered.
 func (s *Server) identityView(w http.ResponseWriter, r *http.Request, sess staffSession, account string) (staffView, bool) {
 	v := s.newStaffView(r, sess)
-	a, ok := s.staffCall(w, r, sess, auth.RoleOperator, http.MethodGet, "/v1/accounts/"+url.PathEscape(account)+"/cabinet", nil)
+	a, ok := s.caseRead(w, r, sess, "/v1/accounts/"+url.PathEscape(account)+"/cabinet")
 	if !ok {
-		return v, false
-	}
-	if a.Status != http.StatusOK {
-		if a.Status == http.StatusNotFound {
-			s.staffError(w, r, sess, http.StatusNotFound, "staff.no_case")
-		} else {
-			s.staffProblem(w, r, sess, a)
-		}
 		return v, false
 	}
 	ver, _ := a.Body["identity_verification"].(map[string]any)

@@ -121,19 +121,29 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
 	s.renderStaff(w, r, "staff_case", http.StatusOK, v)
 }
 
+// caseRead reads a case's resource from the API as the operator; false
+// when it has answered (an unknown case is the case page's 404).
+func (s *Server) caseRead(w http.ResponseWriter, r *http.Request, sess staffSession, path string) (apiAnswer, bool) {
+	a, ok := s.staffCall(w, r, sess, auth.RoleOperator, http.MethodGet, path, nil)
+	if !ok {
+		return a, false
+	}
+	switch a.Status {
+	case http.StatusOK:
+		return a, true
+	case http.StatusNotFound:
+		s.staffError(w, r, sess, http.StatusNotFound, "staff.no_case")
+	default:
+		s.staffProblem(w, r, sess, a)
+	}
+	return a, false
+}
+
 // caseView reads the case from the API; false when it has answered.
 func (s *Server) caseView(w http.ResponseWriter, r *http.Request, sess staffSession, app string) (staffView, bool) {
 	v := s.newStaffView(r, sess)
-	a, ok := s.staffCall(w, r, sess, auth.RoleOperator, http.MethodGet, "/v1/applications/"+url.PathEscape(app), nil)
+	a, ok := s.caseRead(w, r, sess, "/v1/applications/"+url.PathEscape(app))
 	if !ok {
-		return v, false
-	}
-	if a.Status != http.StatusOK {
-		if a.Status == http.StatusNotFound {
-			s.staffError(w, r, sess, http.StatusNotFound, "staff.no_case")
-		} else {
-			s.staffProblem(w, r, sess, a)
-		}
 		return v, false
 	}
 	d := caseData{App: a.Body, Actions: operatorActions[str(a.Body, "status")], Reasons: s.cfg.Staff.RejectionReasons}

@@ -38,16 +38,18 @@ func TestApplications_StopAndRestartMatchesDomainFoldAndRebuild(t *testing.T) {
 			assert.Empty(t, next)
 			require.Len(t, items, len(want))
 			for i, s := range want {
-				got, err := rd.Get(ctx, s.ApplicationID, today)
+				acc, st, err := rd.GetShared(ctx, s.ApplicationID)
 				require.NoError(t, err)
-				require.NotNil(t, got)
+				require.NotNil(t, st)
+				got := Present(acc, st, today)
 				assert.JSONEq(t, jsonOf(t, detailOf(id.String(), s, today)), jsonOf(t, got), "application %s", s.Number)
 				item := items[len(items)-1-i] // newest first
 				assert.Equal(t, s.Number, item.Number)
 				assert.Equal(t, s.Status, item.Status)
 				assert.Equal(t, s.Overdue(today), item.Overdue)
-				byNumber, err := rd.GetByNumber(ctx, s.Number, today)
+				acc, st, err = rd.GetStateByNumber(ctx, s.Number)
 				require.NoError(t, err)
+				byNumber := Present(acc, st, today)
 				assert.Equal(t, got, byNumber)
 			}
 			total += len(want)

@@ -150,20 +150,11 @@ func (rd *Reader) List(ctx context.Context, q ListQuery) ([]Item, string, error)
 	return items, next, nil
 }
 
-// Get returns the application with id, or nil when there is none.
-func (rd *Reader) Get(ctx context.Context, id uuid.UUID, today domain.Date) (*Detail, error) {
-	account, st, err := rd.GetShared(ctx, id)
-	if err != nil || st == nil {
-		return nil, err
-	}
-	return detailOf(account, *st, today), nil
-}
-
 // GetShared returns the application's account and its state as decoded
 // from the read model, or a nil state when there is none. The state is
 // shared with other callers and never changed: the same pointer for as
 // long as the read model holds the same document, a new one when it
-// changes. Treat it as read-only; Detail presents it.
+// changes. Treat it as read-only; Present makes the answer of it.
 func (rd *Reader) GetShared(ctx context.Context, id uuid.UUID) (string, *domain.ApplicationState, error) {
 	stmt, err := rd.byID.Stmt(ctx, rd.db)
 	if err != nil || stmt == nil {
@@ -179,11 +170,7 @@ func (rd *Reader) GetShared(ctx context.Context, id uuid.UUID) (string, *domain.
 	// one decoded last time.
 	var account string
 	var doc sql.RawBytes
-	if rows.Next() {
-		err = rows.Scan(&account, &doc)
-	} else if err = rows.Err(); err == nil {
-		err = sql.ErrNoRows
-	}
+	err = readmodel.ScanFirst(rows, &account, &doc)
 	if errors.Is(err, sql.ErrNoRows) {
 		rd.mu.Lock()
 		delete(rd.decoded, key) // a purged application leaves nothing behind
@@ -216,24 +203,11 @@ func Present(account string, st *domain.ApplicationState, today domain.Date) *De
 	return detailOf(account, *st, today)
 }
 
-// GetByNumber returns the application with the human number, or nil.
-func (rd *Reader) GetByNumber(ctx context.Context, number string, today domain.Date) (*Detail, error) {
-	return rd.one(ctx, "number = ?", number, today)
-}
-
 // GetStateByNumber returns the account and the state of the application
 // with the human number, decoded for this caller alone; a nil state when
 // there is none.
 func (rd *Reader) GetStateByNumber(ctx context.Context, number string) (string, *domain.ApplicationState, error) {
 	return rd.oneState(ctx, "number = ?", number)
-}
-
-func (rd *Reader) one(ctx context.Context, where string, arg any, today domain.Date) (*Detail, error) {
-	account, st, err := rd.oneState(ctx, where, arg)
-	if err != nil || st == nil {
-		return nil, err
-	}
-	return detailOf(account, *st, today), nil
 }
 
 // oneState reads and decodes the first application matching where, for

@@ -211,11 +211,7 @@ func (rd *Reader) GetCounting(ctx context.Context, accountID uuid.UUID) (*View, 
 	// one decoded last time: a read of an unchanged cabinet allocates none.
 	var doc sql.RawBytes
 	var unread int
-	if rows.Next() {
-		err = rows.Scan(&doc, &unread)
-	} else if err = rows.Err(); err == nil {
-		err = sql.ErrNoRows
-	}
+	err = readmodel.ScanFirst(rows, &doc, &unread)
 	v, err := rd.decode(id, doc, err)
 	return v, unread, err
 }

@@ -63,3 +63,16 @@ func dollarPlaceholders(q string) string {
 	}
 	return b.String()
 }
+
+// ScanFirst scans the first row of rows into dest, sql.ErrNoRows when
+// there is none. A sql.RawBytes in dest reads a column in place: it is
+// valid until rows are closed, so the caller closes them after using it.
+func ScanFirst(rows *sql.Rows, dest ...any) error {
+	if rows.Next() {
+		return rows.Scan(dest...)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return sql.ErrNoRows
+}
