@@ -2,8 +2,12 @@ package readapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"strconv"
+	"sync"
 
 	"github.com/google/uuid"
 
@@ -15,6 +19,10 @@ import (
 // QueueReader reads the operators' work queue.
 type QueueReader interface {
 	List(ctx context.Context, q operatorqueue.Query) ([]operatorqueue.Item, string, error)
+	// Position is the log position the queue's tables reflect: every
+	// change to them moves it, so two reads at one position and query
+	// answer alike.
+	Position(ctx context.Context) (uint64, error)
 }
 
 // queueKinds maps ?kind= to the queue's item kinds ("" is both).
@@ -45,9 +53,8 @@ func (s *Server) getOperatorQueue(w http.ResponseWriter, r *http.Request) {
 	if !s.consistent(w, r, operatorqueue.ProjectorName) {
 		return
 	}
-	items, next, err := s.queue.List(r.Context(), operatorqueue.Query{
-		Kind: kind, Cursor: r.URL.Query().Get("cursor"), Limit: limit, Today: s.today(),
-	})
+	q := operatorqueue.Query{Kind: kind, Cursor: r.URL.Query().Get("cursor"), Limit: limit, Today: s.today()}
+	answer, err := s.queuePage(r.Context(), q)
 	if errors.Is(err, operatorqueue.ErrBadCursor) {
 		badCursor(w, r)
 		return
@@ -56,6 +63,41 @@ func (s *Server) getOperatorQueue(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
+	s.staffReadAll(r, answer.accounts, "ReadOperatorQueue")
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(answer.body)))
+	w.WriteHeader(http.StatusOK)
+	w.Write(answer.body) //nolint:errcheck // the client is gone; nothing to do
+}
+
+// queuePage answers q from the queue's tables, encoded once per query and
+// position of the queue: the position is read first, so the page read
+// after it reflects that position or a later one, never an earlier one.
+func (s *Server) queuePage(ctx context.Context, q operatorqueue.Query) (queueAnswer, error) {
+	pos, err := s.queue.Position(ctx)
+	if err != nil {
+		return queueAnswer{}, err
+	}
+	key := queueKey{query: q, position: pos}
+	if a, ok := s.queueAnswers.get(key); ok {
+		return a, nil
+	}
+	items, next, err := s.queue.List(ctx, q)
+	if err != nil {
+		return queueAnswer{}, err
+	}
+	body, err := json.Marshal(page[operatorqueue.Item]{Items: items, NextCursor: next})
+	if err != nil {
+		return queueAnswer{}, fmt.Errorf("encode operator queue: %w", err)
+	}
+	a := queueAnswer{body: append(body, '\n'), accounts: pageAccounts(items)}
+	s.queueAnswers.put(key, a)
+	return a, nil
+}
+
+// pageAccounts lists the accounts a page of the queue names, each once, in
+// the order they first appear.
+func pageAccounts(items []operatorqueue.Item) []uuid.UUID {
 	seen := map[string]bool{}
 	var ids []uuid.UUID
 	for _, it := range items {
@@ -66,6 +108,40 @@ func (s *Server) getOperatorQueue(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	s.staffReadAll(r, ids, "ReadOperatorQueue")
-	httpx.WriteJSON(w, http.StatusOK, page[operatorqueue.Item]{Items: items, NextCursor: next})
+	return ids
+}
+
+// queueKey is what a page of the queue depends on.
+type queueKey struct {
+	query    operatorqueue.Query
+	position uint64
+}
+
+// queueAnswer is an encoded page of the queue and the accounts it names.
+type queueAnswer struct {
+	body     []byte
+	accounts []uuid.UUID
+}
+
+// queueAnswers keeps recent pages of the queue, bounded by encodedMax and
+// emptied when full (pages of passed positions are never asked again).
+type queueAnswers struct {
+	mu  sync.Mutex
+	got map[queueKey]queueAnswer
+}
+
+func (c *queueAnswers) get(k queueKey) (queueAnswer, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	a, ok := c.got[k]
+	return a, ok
+}
+
+func (c *queueAnswers) put(k queueKey, a queueAnswer) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.got == nil || len(c.got) >= encodedMax {
+		c.got = make(map[queueKey]queueAnswer)
+	}
+	c.got[k] = a
 }

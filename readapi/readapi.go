@@ -50,6 +50,7 @@ type Server struct {
 	apps         ApplicationsReader
 	notes        NotificationsReader
 	queue        QueueReader
+	queueAnswers queueAnswers
 	audit        AuditReader
 	clock        func() time.Time
 	cabinets     encodedAnswers[cabinetKey]

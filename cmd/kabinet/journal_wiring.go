@@ -58,16 +58,20 @@ func (a *App) journalRefused(r *http.Request, action, accountID, code string) {
 	a.record(r, entryFor(r, action, accountID, journal.Refused, code))
 }
 
-// journalStaffReads records staff reading several people's data at once:
-// one entry each, committed together.
+// journalStaffReads records staff reading several people's data at once
+// (a page naming them): one entry that lists them all, found under each
+// person's account like an entry about them alone.
 func (a *App) journalStaffReads(r *http.Request, ids []uuid.UUID, action string) {
-	entries := make([]journal.Entry, len(ids))
+	if len(ids) == 1 {
+		a.journalStaffRead(r, ids[0], action)
+		return
+	}
+	e := entryFor(r, action, "", journal.Done, "")
+	e.AccountIDs = make([]string, len(ids))
 	for i, id := range ids {
-		entries[i] = entryFor(r, action, id.String(), journal.Done, "")
+		e.AccountIDs[i] = id.String()
 	}
-	if err := a.JournalWriter.RecordAll(context.WithoutCancel(r.Context()), entries); err != nil {
-		observability.LoggerFrom(r.Context()).Error("journal record", "err", err, "outcome", string(journal.Done))
-	}
+	a.record(r, e)
 }
 
 // journalStaffRead records staff reading a person's data.

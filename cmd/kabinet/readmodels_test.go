@@ -2,10 +2,12 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -244,4 +246,60 @@ func TestQueue_OperatorSeesPendingWorkOldestFirstOthersDoNot(t *testing.T) {
 	left := items(ts.read("/v1/operator/queue", op, done))
 	require.Len(t, left, 1, "a decided verification leaves the queue")
 	assert.Equal(t, "application", left[0]["kind"])
+}
+
+func TestQueue_APageIsOneJournalEntryFoundUnderEachPersonOnIt(t *testing.T) {
+	ts := startServer(t, nil)
+	id, tok := ts.standardAccount("+79162220016", 22)
+	ts.verify(id, tok, map[string]any{"method": "service_center"}, http.StatusAccepted)
+	other, otherTok := ts.simplifiedApplicant("+79162220017")
+	sub := ts.submit(applicant{id: other, token: otherTok}, domain.ServiceCertificate)
+	require.Equal(t, http.StatusCreated, sub.status, string(sub.raw))
+	op := ts.staffToken("operator", "op-queue-1")
+	for range 3 {
+		require.Len(t, items(ts.read("/v1/operator/queue", op, sub)), 2)
+	}
+	ts.waitJournalCaughtUp()
+
+	sec := ts.staffToken("security", "sec-1")
+	reads := func(account string) []map[string]any {
+		var out []map[string]any
+		for _, e := range journalItems(t, ts, sec, "&account_id="+account) {
+			if e["action"] == "ReadOperatorQueue" {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+	mine, theirs := reads(id), reads(other)
+	require.Len(t, mine, 3, "each read of the page is one entry")
+	assert.Equal(t, mine, theirs, "the same entries are found under each person")
+	want := []any{id, other}
+	slices.SortFunc(want, func(a, b any) int { return strings.Compare(a.(string), b.(string)) })
+	assert.Equal(t, want, mine[0]["account_ids"])
+	assert.Nil(t, mine[0]["account_id"])
+	assert.Equal(t, "op-queue-1", mine[0]["actor_id"])
+
+	// The citizen sees the read by role, and nothing of the other person on the page.
+	act := ts.do("GET", "/v1/accounts/"+id+"/activity", tok, nil)
+	require.Equal(t, http.StatusOK, act.status, string(act.raw))
+	assert.Contains(t, string(act.raw), `"ReadOperatorQueue"`)
+	assert.NotContains(t, string(act.raw), other)
+	assert.NotContains(t, string(act.raw), "op-queue-1")
+
+	// The page is encoded once per state of the queue: a decision changes it.
+	done := ts.do("POST", "/v1/accounts/"+id+"/identity-verification/approve", op, map[string]any{"method": "service_center"})
+	require.Equal(t, http.StatusOK, done.status, string(done.raw))
+	left := items(ts.read("/v1/operator/queue", op, done))
+	require.Len(t, left, 1)
+	assert.Equal(t, other, left[0]["account_id"])
+	ts.waitJournalCaughtUp()
+	one := reads(other)
+	require.Len(t, one, 4)
+	assert.Equal(t, other, one[3]["account_id"], "a page naming one person is an entry about them alone")
+	assert.Len(t, reads(id), 3)
+
+	res, err := ts.app.Journal.Verify(context.Background())
+	require.NoError(t, err)
+	assert.True(t, res.OK, res.Reason)
 }

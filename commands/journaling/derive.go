@@ -97,6 +97,7 @@ type inboxEntry struct {
 	ActorRole     string          `json:"actor_role,omitempty"`
 	Action        string          `json:"action"`
 	AccountID     string          `json:"account_id,omitempty"`
+	AccountIDs    []string        `json:"account_ids,omitempty"`
 	Outcome       journal.Outcome `json:"outcome"`
 	Reason        string          `json:"reason,omitempty"`
 	CorrelationID string          `json:"correlation_id,omitempty"`
@@ -107,7 +108,7 @@ type inboxEntry struct {
 func toInbox(e journal.Entry) inboxEntry {
 	return inboxEntry{
 		At: e.At, ActorID: e.ActorID, ActorRole: e.ActorRole, Action: e.Action, AccountID: e.AccountID,
-		Outcome: e.Outcome, Reason: e.Reason, CorrelationID: e.CorrelationID,
+		AccountIDs: e.AccountIDs, Outcome: e.Outcome, Reason: e.Reason, CorrelationID: e.CorrelationID,
 		IP: e.IP, UserAgent: e.UserAgent,
 	}
 }
@@ -120,7 +121,8 @@ const unreadableAction = "journal.inbox.unreadable"
 // fromInbox decodes an inbox row into its entry.
 func fromInbox(r inboxRow) journal.Entry {
 	var ie inboxEntry
-	if err := json.Unmarshal([]byte(r.entry), &ie); err != nil || ie.Action == "" || !ie.Outcome.Valid() {
+	if err := json.Unmarshal([]byte(r.entry), &ie); err != nil || ie.Action == "" || !ie.Outcome.Valid() ||
+		journal.CheckAccounts(ie.AccountID, ie.AccountIDs) != nil {
 		return journal.Entry{
 			ActorID: Unknown, ActorRole: Unknown, Action: unreadableAction,
 			Outcome: journal.Refused, Reason: "unreadable_inbox_entry",
@@ -128,7 +130,7 @@ func fromInbox(r inboxRow) journal.Entry {
 	}
 	return journal.Entry{
 		At: ie.At, ActorID: ie.ActorID, ActorRole: ie.ActorRole, Action: ie.Action, AccountID: ie.AccountID,
-		Outcome: ie.Outcome, Reason: ie.Reason, CorrelationID: ie.CorrelationID,
+		AccountIDs: ie.AccountIDs, Outcome: ie.Outcome, Reason: ie.Reason, CorrelationID: ie.CorrelationID,
 		IP: ie.IP, UserAgent: ie.UserAgent,
 	}
 }

@@ -32,6 +32,9 @@ func (w *Writer) RecordAll(ctx context.Context, entries []journal.Entry) error {
 		if !e.Outcome.Valid() {
 			return fmt.Errorf("journaling: record: outcome %q is not done, refused or denied", e.Outcome)
 		}
+		if err := journal.CheckAccounts(e.AccountID, e.AccountIDs); err != nil {
+			return fmt.Errorf("journaling: record: %w", err)
+		}
 		if len(e.EventPositions) > 0 {
 			return errors.New("journaling: record: event positions are derived from the log, not recorded")
 		}

@@ -184,6 +184,10 @@ func prepareRow(row *entryRow, e *Entry, seq uint64, now time.Time, s *sealer) e
 	if err != nil {
 		return err
 	}
+	if err := CheckAccounts(e.AccountID, e.AccountIDs); err != nil {
+		return err
+	}
+	list, set := accountList(e.AccountIDs)
 	*row = entryRow{
 		Seq:            int64(seq),
 		AtUS:           at.UnixMicro(),
@@ -197,6 +201,7 @@ func prepareRow(row *entryRow, e *Entry, seq uint64, now time.Time, s *sealer) e
 		EventPositions: formatPositions(e.EventPositions),
 		IP:             ip.value, IPSalt: ip.salt, IPHash: ip.hash,
 		UserAgent: ua.value, UASalt: ua.salt, UAHash: ua.hash,
+		AccountIDs: list, AccountSet: set,
 	}
 	return nil
 }
@@ -209,7 +214,7 @@ func (r *entryRow) leafFields() leafFields[string] {
 	return leafFields[string]{
 		seq: uint64(r.Seq), atMicros: r.AtUS,
 		actorID: r.ActorID, actorRole: r.ActorRole, action: r.Action, accountID: r.AccountID,
-		outcome: r.Outcome, reason: r.Reason, correlationID: r.CorrelationID,
+		accountIDs: r.AccountIDs, outcome: r.Outcome, reason: r.Reason, correlationID: r.CorrelationID,
 		eventPositions: r.EventPositions, ipHash: r.IPHash, uaHash: r.UAHash,
 	}
 }

@@ -36,6 +36,7 @@ type ExportEntry struct {
 	ActorRole      string    `json:"actor_role"`
 	Action         string    `json:"action"`
 	AccountID      string    `json:"account_id"`
+	AccountIDs     []string  `json:"account_ids,omitempty"`
 	Outcome        Outcome   `json:"outcome"`
 	Reason         string    `json:"reason"`
 	CorrelationID  string    `json:"correlation_id"`
@@ -125,7 +126,7 @@ func (j *Journal) exportLines(ctx context.Context, from, to uint64) ([]ExportEnt
 			leaf = appendLeaf(leaf[:0], &f)
 			out = append(out, ExportEntry{
 				Seq: e.Seq, At: e.At, ActorID: e.ActorID, ActorRole: e.ActorRole, Action: e.Action,
-				AccountID: e.AccountID, Outcome: e.Outcome, Reason: e.Reason, CorrelationID: e.CorrelationID,
+				AccountID: e.AccountID, AccountIDs: e.AccountIDs, Outcome: e.Outcome, Reason: e.Reason, CorrelationID: e.CorrelationID,
 				EventPositions: e.EventPositions, IPHash: e.IPHash, UAHash: e.UserAgentHash,
 				Leaf: string(leaf), LeafHash: e.LeafHash,
 			})

@@ -27,6 +27,9 @@ func insertRows(ctx context.Context, tx bun.IDB, rows []entryRow, nodes []nodeRo
 			return fmt.Errorf("insert entries: %w", err)
 		}
 	}
+	if err := insertSets(ctx, tx.ExecContext, rows); err != nil {
+		return err
+	}
 	for i := 0; i < len(nodes); i += 2 * insertChunk {
 		chunk := nodes[i:min(i+2*insertChunk, len(nodes))]
 		if _, err := tx.NewInsert().Model(&chunk).Exec(ctx); err != nil {
@@ -54,7 +57,7 @@ func sqliteTx(tx bun.IDB) *sql.Tx {
 const (
 	insertEntrySQL = `INSERT INTO journal_entries (seq, at_us, actor_id, actor_role, action, account_id,
 		outcome, reason, correlation_id, event_positions, ip, ip_salt, ip_hash, user_agent, ua_salt, ua_hash,
-		leaf_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+		leaf_hash, account_ids, account_set) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 	insertNodeSQL = `INSERT INTO journal_nodes (level, idx, hash) VALUES (?,?,?)`
 )
 
@@ -64,17 +67,20 @@ func insertSQLite(ctx context.Context, tx *sql.Tx, rows []entryRow, nodes []node
 		return fmt.Errorf("insert entries: %w", err)
 	}
 	defer es.Close()
-	args := make([]any, 17)
+	args := make([]any, 19)
 	for i := range rows {
 		r := &rows[i]
 		args[0], args[1], args[2], args[3], args[4], args[5] = r.Seq, r.AtUS, r.ActorID, r.ActorRole, r.Action, r.AccountID
 		args[6], args[7], args[8], args[9] = r.Outcome, r.Reason, r.CorrelationID, r.EventPositions
 		args[10], args[11], args[12] = nullText(r.IP), r.IPSalt, r.IPHash
 		args[13], args[14], args[15] = nullText(r.UserAgent), r.UASalt, r.UAHash
-		args[16] = r.LeafHash
+		args[16], args[17], args[18] = r.LeafHash, r.AccountIDs, r.AccountSet
 		if _, err := es.ExecContext(ctx, args...); err != nil {
 			return fmt.Errorf("insert entry %d: %w", r.Seq, err)
 		}
+	}
+	if err := insertSets(ctx, tx.ExecContext, rows); err != nil {
+		return err
 	}
 	ns, err := tx.PrepareContext(ctx, insertNodeSQL)
 	if err != nil {

@@ -24,6 +24,10 @@
 //	 "action":…,"account_id":…,"outcome":…,"reason":…,"correlation_id":…,
 //	 "event_positions":[…],"ip_hash":"<hex>","user_agent_hash":"<hex>"}
 //
+// An entry about several accounts at once (Entry.AccountIDs) has a version 2
+// leaf: "v":2, and after "account_id":"" the field "account_ids":[…], the ids
+// sorted, each once, as JSON strings. Every other leaf is version 1.
+//
 // Personal fields (IP, user agent) enter the leaf only as SHA-256(salt‖value)
 // with a random 16-byte salt stored beside the value ("" when the value is
 // empty), so erasing value and salt leaves every leaf hash and proof valid.
@@ -72,12 +76,16 @@ func (o Outcome) Valid() bool { return o == Done || o == Refused || o == Denied 
 
 // Entry is one journaled action.
 type Entry struct {
-	Seq            uint64    // leaf index, from 0; assigned by Append
-	At             time.Time // when; the journal's clock when zero; kept to the microsecond, UTC
-	ActorID        string
-	ActorRole      string
-	Action         string // e.g. "RegisterAccount", "GET cabinet"
-	AccountID      string // on whom; "" when none
+	Seq       uint64    // leaf index, from 0; assigned by Append
+	At        time.Time // when; the journal's clock when zero; kept to the microsecond, UTC
+	ActorID   string
+	ActorRole string
+	Action    string // e.g. "RegisterAccount", "GET cabinet"
+	AccountID string // on whom; "" when none or several
+	// AccountIDs are the people an action about several at once was about
+	// (a staff read of a page naming them), with AccountID "": sorted and
+	// each once when read back.
+	AccountIDs     []string
 	Outcome        Outcome
 	Reason         string // domain code, or "unauthorized"/"forbidden"/"not_found"
 	CorrelationID  string

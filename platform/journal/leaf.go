@@ -7,12 +7,17 @@ import (
 	"fmt"
 	"hash"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
 
-// leafVersion is the "v" field of the canonical leaf.
-const leafVersion = 1
+// leafVersion is the "v" field of the canonical leaf; leafVersionAccounts
+// that of an entry about several accounts, whose leaf lists them.
+const (
+	leafVersion         = 1
+	leafVersionAccounts = 2
+)
 
 // saltSize is the length of the random salt of a personal field.
 const saltSize = 16
@@ -33,6 +38,7 @@ type leafFields[T text] struct {
 	actorRole      T
 	action         T
 	accountID      T
+	accountIDs     T // stored form: ids separated by ","; "" for a v1 leaf
 	outcome        T
 	reason         T
 	correlationID  T
@@ -44,7 +50,11 @@ type leafFields[T text] struct {
 // appendLeaf appends the canonical leaf encoding of f to b.
 func appendLeaf[T text](b []byte, f *leafFields[T]) []byte {
 	b = append(b, `{"v":`...)
-	b = strconv.AppendInt(b, leafVersion, 10)
+	if len(f.accountIDs) > 0 {
+		b = strconv.AppendInt(b, leafVersionAccounts, 10)
+	} else {
+		b = strconv.AppendInt(b, leafVersion, 10)
+	}
 	b = append(b, `,"seq":`...)
 	b = strconv.AppendUint(b, f.seq, 10)
 	b = append(b, `,"at":"`...)
@@ -57,6 +67,9 @@ func appendLeaf[T text](b []byte, f *leafFields[T]) []byte {
 	b = appendJSONString(b, f.action)
 	b = append(b, `,"account_id":`...)
 	b = appendJSONString(b, f.accountID)
+	if len(f.accountIDs) > 0 {
+		b = appendAccountList(b, f.accountIDs)
+	}
 	b = append(b, `,"outcome":`...)
 	b = appendJSONString(b, f.outcome)
 	b = append(b, `,"reason":`...)
@@ -293,7 +306,7 @@ func CanonicalLeaf(e Entry) []byte {
 	f := leafFields[string]{
 		seq: e.Seq, atMicros: e.At.UnixMicro(),
 		actorID: e.ActorID, actorRole: e.ActorRole, action: e.Action, accountID: e.AccountID,
-		outcome: string(e.Outcome), reason: e.Reason, correlationID: e.CorrelationID,
+		accountIDs: strings.Join(e.AccountIDs, ","), outcome: string(e.Outcome), reason: e.Reason, correlationID: e.CorrelationID,
 		eventPositions: formatPositions(e.EventPositions), ipHash: e.IPHash, uaHash: e.UserAgentHash,
 	}
 	return appendLeaf(nil, &f)

@@ -37,14 +37,13 @@ func (j *Journal) Entries(ctx context.Context, f Filter) ([]Entry, error) {
 	limit = min(limit, MaxLimit)
 	var rows []entryRow
 	var err error
-	if f.ActorID != "" && f.AccountID == "" {
+	switch {
+	case f.AccountID != "":
+		err = j.scanByAccount(ctx, f, limit, &rows)
+	case f.ActorID != "":
 		err = j.scanByActor(ctx, f, limit, &rows)
-	} else {
-		q := filtered(j.db.NewSelect().Model(&rows), f)
-		if f.ActorID != "" {
-			q = q.Where("actor_id = ?", f.ActorID)
-		}
-		err = q.OrderExpr("seq ASC").Limit(int64(limit)).Scan(ctx)
+	default:
+		err = filtered(j.db.NewSelect().Model(&rows), f).OrderExpr("seq ASC").Limit(int64(limit)).Scan(ctx)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("journal: entries: %w", err)
@@ -124,6 +123,7 @@ func (r *entryRow) entry() (Entry, error) {
 		ActorRole:      r.ActorRole,
 		Action:         r.Action,
 		AccountID:      r.AccountID,
+		AccountIDs:     parseAccountList(r.AccountIDs),
 		Outcome:        Outcome(r.Outcome),
 		Reason:         r.Reason,
 		CorrelationID:  r.CorrelationID,
@@ -153,13 +153,15 @@ func (j *Journal) Erase(ctx context.Context, seq uint64) error {
 	return nil
 }
 
-// EraseAccount erases the personal fields of every entry about accountID
-// (see Erase) and returns how many entries it touched.
+// EraseAccount erases the personal fields of every entry about accountID,
+// alone or among others (see Erase), and returns how many entries it
+// touched.
 func (j *Journal) EraseAccount(ctx context.Context, accountID string) (int64, error) {
 	if accountID == "" {
 		return 0, fmt.Errorf("journal: erase account: %w: empty account id", ErrBadRequest)
 	}
-	res, err := j.db.ExecContext(ctx, eraseSQL+` WHERE account_id = ?`, accountID)
+	res, err := j.db.ExecContext(ctx, eraseSQL+` WHERE account_id = ?
+		OR account_set IN (SELECT set_id FROM journal_set_members WHERE account_id = ?)`, accountID, accountID)
 	if err != nil {
 		return 0, fmt.Errorf("journal: erase account %s: %w", accountID, err)
 	}

@@ -105,7 +105,7 @@ func TestOpen_ReplacesTheIndexOfEveryActorOfAnOlderJournal(t *testing.T) {
 		require.NoError(t, err)
 
 		j = open(t, db, k, journal.Options{})
-		assert.Equal(t, []string{"journal_entries_account", "journal_entries_actor_other", "journal_entries_at"},
+		assert.Equal(t, []string{"journal_entries_account", "journal_entries_actor_other", "journal_entries_at", "journal_entries_set"},
 			entryIndexes(t, db))
 		es, err := j.Entries(ctx, journal.Filter{ActorID: "op-1", Limit: 100})
 		require.NoError(t, err)

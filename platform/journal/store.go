@@ -76,6 +76,7 @@ var ddl = []string{
 var Migrations = schema.Component{Name: "journal", Migrations: []schema.Migration{
 	{ID: "0001_tables", Up: createTables},
 	{ID: "0002_event_leaves", Up: schema.SQL(eventLeafSchema...)},
+	{ID: "0003_account_sets", Up: createAccountSets},
 }}
 
 // createTables runs the DDL above: on a journal created before
@@ -115,6 +116,8 @@ type entryRow struct {
 	UASalt         []byte `bun:"ua_salt"`
 	UAHash         []byte `bun:"ua_hash"`
 	LeafHash       []byte `bun:"leaf_hash"`
+	AccountIDs     string `bun:"account_ids"`
+	AccountSet     []byte `bun:"account_set"`
 }
 
 // nodeRow is a journal_nodes row.

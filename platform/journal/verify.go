@@ -161,7 +161,7 @@ func (v *verifier) check(b *rowBatch, i int) (bool, error) {
 	f := leafFields[[]byte]{
 		seq: want, atMicros: b.rows[i].atUS,
 		actorID: b.field(i, fActorID), actorRole: b.field(i, fActorRole), action: b.field(i, fAction),
-		accountID: b.field(i, fAccountID), outcome: b.field(i, fOutcome), reason: b.field(i, fReason),
+		accountID: b.field(i, fAccountID), accountIDs: b.field(i, fAccountIDs), outcome: b.field(i, fOutcome), reason: b.field(i, fReason),
 		correlationID: b.field(i, fCorrelationID), eventPositions: b.field(i, fPositions),
 		ipHash: b.field(i, fIPHash), uaHash: b.field(i, fUAHash),
 	}
@@ -184,6 +184,12 @@ func (v *verifier) checkFields(b *rowBatch, i int) string {
 		if !utf8.Valid(b.field(i, f)) {
 			return "a text field is not valid UTF-8"
 		}
+	}
+	if !utf8.Valid(b.field(i, fAccountIDs)) {
+		return "a text field is not valid UTF-8"
+	}
+	if reason := checkAccountList(b.field(i, fAccountIDs), b.field(i, fAccountSet)); reason != "" {
+		return reason
 	}
 	if !canonicalPositions(b.field(i, fPositions)) {
 		return "event positions are not canonical"

@@ -2,6 +2,8 @@ package operatorqueue
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -46,10 +48,15 @@ type Query struct {
 }
 
 // Reader serves the operator queue.
-type Reader struct{ db bun.IDB }
+type Reader struct {
+	db       bun.IDB
+	position *readmodel.Prepared // the checkpoint, read on every page
+}
 
 // NewReader reads the queue from db.
-func NewReader(db bun.IDB) *Reader { return &Reader{db: db} }
+func NewReader(db bun.IDB) *Reader {
+	return &Reader{db: db, position: readmodel.NewPrepared(positionSQL)}
+}
 
 // listed is an item row joined with its person.
 type listed struct {
@@ -116,3 +123,28 @@ func itemOf(r listed, today domain.Date) Item {
 
 // ErrBadCursor is returned for a cursor this read model did not issue.
 var ErrBadCursor = readmodel.ErrBadCursor
+
+// Position is the log position the queue's tables reflect: the
+// projector's checkpoint, which moves in the transaction of every change
+// it makes (purges of erased accounts included).
+func (rd *Reader) Position(ctx context.Context) (uint64, error) {
+	var pos int64
+	st, err := rd.position.Stmt(ctx, rd.db)
+	switch {
+	case err != nil:
+	case st != nil:
+		err = st.QueryRowContext(ctx, ProjectorName).Scan(&pos)
+	default:
+		err = rd.db.NewRaw(positionSQL, ProjectorName).Scan(ctx, &pos)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("operator queue position: %w", err)
+	}
+	return uint64(pos), nil
+}
+
+// positionSQL reads the projector's checkpoint.
+const positionSQL = `SELECT position FROM checkpoints WHERE consumer = ?`

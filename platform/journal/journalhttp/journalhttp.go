@@ -73,6 +73,7 @@ type Item struct {
 	ActorRole      string    `json:"actor_role"`
 	Action         string    `json:"action"`
 	AccountID      string    `json:"account_id,omitempty"`
+	AccountIDs     []string  `json:"account_ids,omitempty"`
 	Outcome        string    `json:"outcome"`
 	Reason         string    `json:"reason,omitempty"`
 	CorrelationID  string    `json:"correlation_id,omitempty"`
@@ -136,7 +137,7 @@ func (h handlers) list(w http.ResponseWriter, r *http.Request) {
 	for _, e := range es {
 		out.Items = append(out.Items, Item{
 			Seq: e.Seq, At: e.At, ActorID: e.ActorID, ActorRole: e.ActorRole, Action: e.Action,
-			AccountID: e.AccountID, Outcome: string(e.Outcome), Reason: e.Reason, CorrelationID: e.CorrelationID,
+			AccountID: e.AccountID, AccountIDs: e.AccountIDs, Outcome: string(e.Outcome), Reason: e.Reason, CorrelationID: e.CorrelationID,
 			EventPositions: e.EventPositions, SourceIP: e.IP, UserAgent: e.UserAgent, IPHash: e.IPHash,
 			UserAgentHash: e.UserAgentHash, Erased: e.Erased, LeafHash: e.LeafHash,
 		})
