@@ -158,10 +158,14 @@ func (s *Server) serve() error {
 // (they are in memory), the events stay.
 func (s *Server) Restart() error {
 	s.mu.Lock()
-	srv, pers := s.grpc, s.pers
+	srv, pers, lis := s.grpc, s.pers, s.lis
 	s.mu.Unlock()
 	pers.close()
 	srv.Stop()
+	// Stop closes only the listeners Serve has taken: one whose Serve
+	// goroutine has not started yet stays bound until it does, and the
+	// port would not be free to listen on again.
+	_ = lis.Close()
 	return s.serve()
 }
 
