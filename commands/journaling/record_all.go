@@ -14,8 +14,9 @@ import (
 	"github.com/kabinet/kabinet/platform/sqldb"
 )
 
-// RecordAll hands several entries to the inbox in one transaction (one
-// durable commit, not one per entry, shared with concurrent Records): what
+// RecordAll hands several entries to this process's live writer, or else
+// to the inbox in one transaction (one durable commit, not one per entry,
+// shared with concurrent Records; see direct): what
 // one request journals at once, such as a staff read of a page naming many
 // people. The entries are checked as Record checks one; if any is invalid
 // none is recorded.
@@ -24,7 +25,7 @@ func (w *Writer) RecordAll(ctx context.Context, entries []journal.Entry) error {
 		return nil
 	}
 	now := w.cfg.Now()
-	rows := make([]string, len(entries))
+	es := make([]journal.Entry, len(entries))
 	for i, e := range entries {
 		if e.Action == "" {
 			return errors.New("journaling: record: action is required")
@@ -41,6 +42,16 @@ func (w *Writer) RecordAll(ctx context.Context, entries []journal.Entry) error {
 		if e.At.IsZero() {
 			e.At = now
 		}
+		es[i] = e
+	}
+	if done, ok := w.direct.offer(es); ok {
+		w.signal()
+		if <-done == nil {
+			return nil
+		} // the cycle failed: the inbox keeps them
+	}
+	rows := make([]string, len(es))
+	for i, e := range es {
 		b, err := json.Marshal(toInbox(e))
 		if err != nil {
 			return fmt.Errorf("journaling: record: %w", err)

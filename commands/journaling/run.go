@@ -1,6 +1,7 @@
 package journaling
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -61,17 +62,27 @@ func (w *Writer) follow(ctx context.Context) error {
 	}
 	f := &feed{store: w.cfg.Store, cursor: cursor, last: cursor, reveal: w.cfg.RevealMetadata}
 	defer f.unsubscribe()
+	w.direct.setLive(true)
+	defer w.direct.setLive(false)
 	poll := time.NewTicker(w.cfg.PollInterval)
 	defer poll.Stop()
 	var last time.Time
 	more := true // a first cycle at once: the log and the inbox may hold work
 	for {
-		if !more {
+		if !more && !w.direct.pending() {
 			if ok, err := w.wait(ctx, f, poll); err != nil || !ok {
 				return err
 			}
-			// Let more arrive, so that one transaction carries them all.
-			if !sleep(ctx, w.cfg.MinInterval-time.Since(last)) {
+			// Let more arrive, so that one transaction carries them all;
+			// a request waiting for its entry ends the pause.
+			if !w.direct.pending() && !pause(ctx, w.cfg.MinInterval-time.Since(last), w.direct.arrived()) {
+				return nil
+			}
+		}
+		if !more && w.direct.pending() {
+			// Requests wait for their entries: a moment lets the requests
+			// arriving meanwhile share the cycle's commit.
+			if !sleep(ctx, w.cfg.DirectDelay) {
 				return nil
 			}
 		}
@@ -150,10 +161,25 @@ func (w *Writer) cycle(ctx context.Context, f *feed) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("journaling: %w", err)
 	}
-	if n == 0 && len(inbox) == 0 {
+	waiters := w.direct.take(w.cfg.InboxBatch)
+	if n == 0 && len(inbox) == 0 && len(waiters) == 0 {
 		return false, nil
 	}
-	leaves, entries := w.build(f.buf[:n], inbox)
+	return w.commitCycle(ctx, f, n, inbox, waiters)
+}
+
+// commitCycle journals the first n events of f, the inbox rows and the
+// waiters' entries in one transaction, then issues a due checkpoint. The
+// waiters learn of the commit as soon as it is done, or of the failure
+// that kept their entries out.
+func (w *Writer) commitCycle(ctx context.Context, f *feed, n int, inbox []inboxRow, waiters []directWait) (more bool, err error) {
+	answered := false
+	defer func() {
+		if !answered {
+			answer(waiters, cmp.Or(err, errNotLive))
+		}
+	}()
+	leaves, entries := w.build(f.buf[:n], inbox, waiters)
 	ctx, span := w.span(ctx, f.buf[:n], len(entries))
 	defer span.End()
 	if err := w.cfg.Hooks.afterBuild(ctx, entries); err != nil {
@@ -191,6 +217,8 @@ func (w *Writer) cycle(ctx context.Context, f *feed) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("journaling: journal %d entries: %w", len(entries), err)
 	}
+	answer(waiters, nil)
+	answered = true
 	f.consume(n)
 	if w.cfg.Observer != nil {
 		for i := range entries {
@@ -205,7 +233,7 @@ func (w *Writer) cycle(ctx context.Context, f *feed) (bool, error) {
 		return false, err
 	}
 	// Behind: go again at once rather than wait for MinInterval.
-	more := f.full || len(inbox) == w.cfg.InboxBatch || (len(f.buf) > 0 && !f.partial)
+	more = f.full || len(inbox) == w.cfg.InboxBatch || (len(f.buf) > 0 && !f.partial)
 	return more, nil
 }
 
@@ -220,9 +248,9 @@ func (w *Writer) span(ctx context.Context, evs []event, entries int) (context.Co
 }
 
 // build derives the leaves of the runs in evs — each run's event leaves,
-// then its entry — and then the entries of the inbox rows; entries are the
-// action entries among the leaves.
-func (w *Writer) build(evs []event, inbox []inboxRow) ([]journal.Leaf, []journal.Entry) {
+// then its entry — and then the entries of the inbox rows and of the
+// waiters; entries are the action entries among the leaves.
+func (w *Writer) build(evs []event, inbox []inboxRow, waiters []directWait) ([]journal.Leaf, []journal.Entry) {
 	ends := groupEnds(evs)
 	entries := make([]journal.Entry, 0, len(ends)+len(inbox))
 	refs := make([]journal.EventRef, len(evs))
@@ -238,6 +266,9 @@ func (w *Writer) build(evs []event, inbox []inboxRow) ([]journal.Leaf, []journal
 	}
 	for _, r := range inbox {
 		entries = append(entries, fromInbox(r))
+	}
+	for _, wt := range waiters {
+		entries = append(entries, wt.entries...)
 	}
 	leaves := make([]journal.Leaf, 0, len(evs)+len(entries))
 	start = 0
@@ -260,6 +291,23 @@ func (w *Writer) checkpoint(ctx context.Context) {
 	if _, err := w.cfg.Journal.CheckpointIfDue(ctx); err != nil && ctx.Err() == nil {
 		w.cfg.Logger.WarnContext(ctx, "journal checkpoint failed; retrying later", "err", err)
 	}
+}
+
+// pause waits d (nothing when d ≤ 0), or until hurry receives, and
+// reports false when ctx ended first.
+func pause(ctx context.Context, d time.Duration, hurry <-chan struct{}) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+	case <-hurry:
+	}
+	return true
 }
 
 // sleep waits d (nothing when d ≤ 0) and reports false when ctx ended first.

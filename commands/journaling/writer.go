@@ -95,6 +95,10 @@ type Config struct {
 	// takes the database's write lock seldom (default 25ms). An idle
 	// writer journals a new action at once.
 	MinInterval time.Duration
+	// DirectDelay is how long a writer with requests waiting for their
+	// entries (see direct) lets others join them before its cycle
+	// (default 1ms).
+	DirectDelay time.Duration
 	// PollInterval is how often an idle writer looks for inbox rows other
 	// processes inserted and for a due checkpoint (default 250ms).
 	PollInterval time.Duration
@@ -122,6 +126,9 @@ func (c Config) withDefaults() Config {
 	if c.MinInterval <= 0 {
 		c.MinInterval = 25 * time.Millisecond
 	}
+	if c.DirectDelay <= 0 {
+		c.DirectDelay = time.Millisecond
+	}
 	if c.PollInterval <= 0 {
 		c.PollInterval = 250 * time.Millisecond
 	}
@@ -142,6 +149,7 @@ type Writer struct {
 	wake    chan struct{}
 	running atomic.Bool
 	inbox   inboxCommits // concurrent Records share one commit
+	direct  direct       // Records handed to the running writer
 }
 
 // New checks cfg and creates the inbox and cursor tables when missing.

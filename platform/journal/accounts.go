@@ -16,22 +16,23 @@ import (
 )
 
 // An entry about several people at once (Entry.AccountIDs, a staff read of
-// a page naming them) is one leaf that lists them all. Its row keeps the
-// list in account_ids and, in account_set, the SHA-256 of that stored
-// form: the set's id. Each distinct set is written once, with one member
-// row per account, so a person's entries are found through the sets that
-// name them (scanByAccount) while reading the same page again costs one
-// entry, not one per person on it.
+// a page naming them) is one leaf that lists them all. Its row keeps, in
+// account_set, the SHA-256 of the list's stored form (the ids sorted and
+// joined by commas): the set's id. Each distinct set is written once, its
+// list in journal_account_sets and one member row per account, so a
+// person's entries are found through the sets that name them
+// (scanByAccount), and reading the same page again costs one small entry,
+// not one per person on it.
 
 // accountSetColumns are the columns the third migration adds to
 // journal_entries; accountSetSchema is the rest of it ({blob} as in
 // createTables, {suffix} WITHOUT ROWID on SQLite).
-var accountSetColumns = [][2]string{{"account_ids", "TEXT NOT NULL DEFAULT ''"}, {"account_set", "{blob}"}}
+var accountSetColumns = [][2]string{{"account_set", "{blob}"}}
 
 var accountSetSchema = []string{
 	`CREATE INDEX IF NOT EXISTS journal_entries_set ON journal_entries (account_set, seq)
 		WHERE account_set IS NOT NULL`,
-	`CREATE TABLE IF NOT EXISTS journal_account_sets (set_id {blob} PRIMARY KEY)`,
+	`CREATE TABLE IF NOT EXISTS journal_account_sets (set_id {blob} PRIMARY KEY, account_ids TEXT NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS journal_set_members (
 		account_id TEXT NOT NULL,
 		set_id {blob} NOT NULL,
@@ -165,7 +166,7 @@ func insertSets(ctx context.Context, exec func(ctx context.Context, query string
 			done = map[string]bool{}
 		}
 		done[string(r.AccountSet)] = true
-		res, err := exec(ctx, insertSetSQL, r.AccountSet)
+		res, err := exec(ctx, insertSetSQL, r.AccountSet, r.AccountIDs)
 		if err != nil {
 			return fmt.Errorf("insert account set: %w", err)
 		}
@@ -184,9 +185,46 @@ func insertSets(ctx context.Context, exec func(ctx context.Context, query string
 }
 
 const (
-	insertSetSQL    = `INSERT INTO journal_account_sets (set_id) VALUES (?) ON CONFLICT (set_id) DO NOTHING`
+	insertSetSQL    = `INSERT INTO journal_account_sets (set_id, account_ids) VALUES (?, ?) ON CONFLICT (set_id) DO NOTHING`
 	insertMemberSQL = `INSERT INTO journal_set_members (account_id, set_id) VALUES (?, ?)`
 )
+
+// fillAccounts reads the lists of the account sets rows name.
+func fillAccounts(ctx context.Context, db bun.IDB, rows []entryRow) error {
+	var ids [][]byte
+	seen := map[string]bool{}
+	for i := range rows {
+		if s := rows[i].AccountSet; s != nil && !seen[string(s)] {
+			seen[string(s)] = true
+			ids = append(ids, s)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	var sets []struct {
+		SetID      []byte `bun:"set_id"`
+		AccountIDs string `bun:"account_ids"`
+	}
+	if err := db.NewSelect().Table("journal_account_sets").Column("set_id", "account_ids").
+		Where("set_id IN (?)", bun.List(ids)).Scan(ctx, &sets); err != nil {
+		return fmt.Errorf("read account sets: %w", err)
+	}
+	lists := make(map[string]string, len(sets))
+	for _, s := range sets {
+		lists[string(s.SetID)] = s.AccountIDs
+	}
+	for i := range rows {
+		if s := rows[i].AccountSet; s != nil {
+			list, ok := lists[string(s)]
+			if !ok {
+				return fmt.Errorf("entry %d: account set %x is missing", rows[i].Seq, s)
+			}
+			rows[i].AccountIDs = list
+		}
+	}
+	return nil
+}
 
 // scanByAccount reads the first limit entries of f, which names an
 // account, in two halves, each in seq order from an index: the entries

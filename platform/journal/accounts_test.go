@@ -106,10 +106,10 @@ func TestAccountSets_OneEntryNamesEveryPersonAndEachFindsIt(t *testing.T) {
 
 func TestAccountSets_VerifyCatchesAnEditedListOrSet(t *testing.T) {
 	cases := []struct{ name, edit, reason string }{
-		{"a person removed from the list", `UPDATE journal_entries SET account_ids = 'acc-1,acc-9' WHERE seq = 1`, "account set"},
-		{"the list reordered", `UPDATE journal_entries SET account_ids = 'acc-9,acc-2,acc-1' WHERE seq = 1`, "not canonical"},
-		{"the set moved to another list", `UPDATE journal_entries SET account_set = (SELECT account_set FROM journal_entries WHERE seq = 2) WHERE seq = 1`, "account set"},
-		{"the list and its hash rewritten", `UPDATE journal_entries SET account_ids = 'acc-1', account_set = (SELECT account_set FROM journal_entries WHERE seq = 3) WHERE seq = 1`, "leaf hash"},
+		{"a person removed from the list", `UPDATE journal_account_sets SET account_ids = 'acc-1,acc-9' WHERE account_ids = 'acc-1,acc-2,acc-9'`, "account set"},
+		{"the list reordered", `UPDATE journal_account_sets SET account_ids = 'acc-9,acc-2,acc-1' WHERE account_ids = 'acc-1,acc-2,acc-9'`, "not canonical"},
+		{"the entry moved to another set", `UPDATE journal_entries SET account_set = (SELECT account_set FROM journal_entries WHERE seq = 2) WHERE seq = 1`, "leaf hash"},
+		{"the set deleted", `DELETE FROM journal_account_sets WHERE account_ids = 'acc-1,acc-2,acc-9'`, "without its accounts"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

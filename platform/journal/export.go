@@ -108,6 +108,9 @@ func (j *Journal) exportLines(ctx context.Context, from, to uint64) ([]ExportEnt
 		OrderExpr("seq ASC").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("read entries from %d: %w", from, err)
 	}
+	if err := fillAccounts(ctx, j.db, rows); err != nil {
+		return nil, fmt.Errorf("read entries from %d: %w", from, err)
+	}
 	var evs []eventLeafRow
 	if err := j.db.NewSelect().Model(&evs).Where("seq >= ? AND seq < ?", int64(from), int64(to)).
 		OrderExpr("seq ASC").Scan(ctx); err != nil {

@@ -57,7 +57,7 @@ func sqliteTx(tx bun.IDB) *sql.Tx {
 const (
 	insertEntrySQL = `INSERT INTO journal_entries (seq, at_us, actor_id, actor_role, action, account_id,
 		outcome, reason, correlation_id, event_positions, ip, ip_salt, ip_hash, user_agent, ua_salt, ua_hash,
-		leaf_hash, account_ids, account_set) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+		leaf_hash, account_set) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 	insertNodeSQL = `INSERT INTO journal_nodes (level, idx, hash) VALUES (?,?,?)`
 )
 
@@ -67,14 +67,14 @@ func insertSQLite(ctx context.Context, tx *sql.Tx, rows []entryRow, nodes []node
 		return fmt.Errorf("insert entries: %w", err)
 	}
 	defer es.Close()
-	args := make([]any, 19)
+	args := make([]any, 18)
 	for i := range rows {
 		r := &rows[i]
 		args[0], args[1], args[2], args[3], args[4], args[5] = r.Seq, r.AtUS, r.ActorID, r.ActorRole, r.Action, r.AccountID
 		args[6], args[7], args[8], args[9] = r.Outcome, r.Reason, r.CorrelationID, r.EventPositions
 		args[10], args[11], args[12] = nullText(r.IP), r.IPSalt, r.IPHash
 		args[13], args[14], args[15] = nullText(r.UserAgent), r.UASalt, r.UAHash
-		args[16], args[17], args[18] = r.LeafHash, r.AccountIDs, r.AccountSet
+		args[16], args[17] = r.LeafHash, r.AccountSet
 		if _, err := es.ExecContext(ctx, args...); err != nil {
 			return fmt.Errorf("insert entry %d: %w", r.Seq, err)
 		}

@@ -45,6 +45,9 @@ func (j *Journal) Entries(ctx context.Context, f Filter) ([]Entry, error) {
 	default:
 		err = filtered(j.db.NewSelect().Model(&rows), f).OrderExpr("seq ASC").Limit(int64(limit)).Scan(ctx)
 	}
+	if err == nil {
+		err = fillAccounts(ctx, j.db, rows)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("journal: entries: %w", err)
 	}
@@ -61,10 +64,14 @@ func (j *Journal) Entries(ctx context.Context, f Filter) ([]Entry, error) {
 
 // Entry returns the entry at seq; ErrNotFound when there is none.
 func (j *Journal) Entry(ctx context.Context, seq uint64) (Entry, error) {
-	var row entryRow
-	err := j.db.NewSelect().Model(&row).Where("seq = ?", int64(seq)).Scan(ctx)
+	rows := make([]entryRow, 1)
+	row := &rows[0]
+	err := j.db.NewSelect().Model(row).Where("seq = ?", int64(seq)).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Entry{}, fmt.Errorf("journal: entry %d: %w", seq, ErrNotFound)
+	}
+	if err == nil {
+		err = fillAccounts(ctx, j.db, rows)
 	}
 	if err != nil {
 		return Entry{}, fmt.Errorf("journal: entry %d: %w", seq, err)

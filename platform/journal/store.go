@@ -116,7 +116,7 @@ type entryRow struct {
 	UASalt         []byte `bun:"ua_salt"`
 	UAHash         []byte `bun:"ua_hash"`
 	LeafHash       []byte `bun:"leaf_hash"`
-	AccountIDs     string `bun:"account_ids"`
+	AccountIDs     string `bun:"-"` // the set's list, read by fillAccounts
 	AccountSet     []byte `bun:"account_set"`
 }
 

@@ -82,14 +82,14 @@ func TestVerify_NamesTheFirstBadSeqOfEveryTampering(t *testing.T) {
 		{"row appended beyond the tree", func(t *testing.T, db *sqldb.DB, _ *journal.Journal) {
 			exec(t, db, `INSERT INTO journal_entries SELECT 35, at_us, actor_id, actor_role, action, account_id,
 				outcome, reason, correlation_id, event_positions, ip, ip_salt, ip_hash, user_agent, ua_salt,
-				ua_hash, leaf_hash, account_ids, account_set FROM journal_entries WHERE seq = 5`)
+				ua_hash, leaf_hash, account_set FROM journal_entries WHERE seq = 5`)
 		}, u64(35), nil, "beyond the tree size"},
 		{"row inserted in the middle", func(t *testing.T, db *sqldb.DB, _ *journal.Journal) {
 			exec(t, db, `UPDATE journal_entries SET seq = seq + 1000 WHERE seq >= 12`)
 			exec(t, db, `UPDATE journal_entries SET seq = seq - 999 WHERE seq >= 1000`)
 			exec(t, db, `INSERT INTO journal_entries SELECT 12, at_us, actor_id, actor_role, action, account_id,
 				outcome, reason, correlation_id, event_positions, ip, ip_salt, ip_hash, user_agent, ua_salt,
-				ua_hash, leaf_hash, account_ids, account_set FROM journal_entries WHERE seq = 5`)
+				ua_hash, leaf_hash, account_set FROM journal_entries WHERE seq = 5`)
 		}, u64(12), nil, "leaf hash"},
 		{"edited row with its leaf hash rewritten", func(t *testing.T, db *sqldb.DB, j *journal.Journal) {
 			rewriteLeaf(t, db, j, 13)

@@ -10,10 +10,10 @@ import (
 // three integers (kind, seq, at_us), then the byte fields f0…f16 (see the
 // field indexes below). An event leaf (kind 1) carries its position in at_us
 // and its event hash in the fEventHash slot; its other fields are NULL.
-const verifyLeaves = `SELECT 0, seq, at_us, actor_id, actor_role, action, account_id, outcome, reason,
+const verifyLeaves = `SELECT 0, seq, at_us, actor_id, actor_role, action, e.account_id, outcome, reason,
 	correlation_id, event_positions, ip, ip_salt, ip_hash, user_agent, ua_salt, ua_hash, leaf_hash,
-	account_ids, account_set
-	FROM journal_entries
+	s.account_ids, account_set
+	FROM journal_entries AS e LEFT JOIN journal_account_sets AS s ON s.set_id = e.account_set
 	UNION ALL SELECT 1, seq, position, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
 	event_hash, NULL, NULL, NULL, NULL, leaf_hash, NULL, NULL FROM journal_event_leaves
 	ORDER BY 2`
