@@ -123,8 +123,13 @@ type queueAnswer struct {
 	accounts []uuid.UUID
 }
 
-// queueAnswers keeps recent pages of the queue, bounded by encodedMax and
-// emptied when full (pages of passed positions are never asked again).
+// queueMax bounds the pages a queueAnswers keeps: a page is up to a
+// thousand times an answer of the cabinet, and pages of passed positions
+// are never asked again.
+const queueMax = 256
+
+// queueAnswers keeps recent pages of the queue, bounded by queueMax and
+// emptied when full.
 type queueAnswers struct {
 	mu  sync.Mutex
 	got map[queueKey]queueAnswer
@@ -140,7 +145,7 @@ func (c *queueAnswers) get(k queueKey) (queueAnswer, bool) {
 func (c *queueAnswers) put(k queueKey, a queueAnswer) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.got == nil || len(c.got) >= encodedMax {
+	if c.got == nil || len(c.got) >= queueMax {
 		c.got = make(map[queueKey]queueAnswer)
 	}
 	c.got[k] = a

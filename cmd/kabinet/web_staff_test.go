@@ -16,6 +16,7 @@ import (
 
 	"github.com/kabinet/kabinet/domain"
 	"github.com/kabinet/kabinet/platform/auth/oidctest"
+	"github.com/kabinet/kabinet/platform/journal"
 )
 
 // staffServer is a server whose staff sign in through the provider double.
@@ -389,6 +390,16 @@ func TestWebStaff_SecuritySeesTheJournalItsCheckpointAndItsVerification(t *testi
 		p = b.get("/staff/journal?account_id=" + account)
 		return p.status == http.StatusOK && strings.Contains(p.body, "data-seq=") && strings.Contains(p.body, `data-signed="true"`)
 	}, 15*time.Second, 100*time.Millisecond, "the account's entries and a signed checkpoint: %s", p.body)
+	assert.Contains(t, p.body, account)
+	// An entry about several people is listed under each, naming them all.
+	other := uuid.NewString()
+	require.NoError(t, ts.app.JournalWriter.RecordAll(context.Background(), []journal.Entry{{
+		ActorID: "op-web-9", ActorRole: "operator", Action: "ReadOperatorQueue", AccountIDs: []string{account, other}, Outcome: journal.Done,
+	}}))
+	require.Eventually(t, func() bool {
+		p = b.get("/staff/journal?action=ReadOperatorQueue&account_id=" + other)
+		return p.status == http.StatusOK && strings.Contains(p.body, "op-web-9")
+	}, 15*time.Second, 100*time.Millisecond, "the page read, under the other person: %s", p.body)
 	assert.Contains(t, p.body, account)
 	p = b.get("/staff/journal?outcome=denied")
 	require.Equal(t, http.StatusOK, p.status, p.body)
