@@ -293,8 +293,8 @@ func (w *Writer) checkpoint(ctx context.Context) {
 	}
 }
 
-// pause waits d (nothing when d ≤ 0), or until hurry receives, and
-// reports false when ctx ended first.
+// pause waits d (nothing when d ≤ 0), or until hurry receives (never when
+// nil), and reports false when ctx ended first.
 func pause(ctx context.Context, d time.Duration, hurry <-chan struct{}) bool {
 	if d <= 0 {
 		return ctx.Err() == nil
@@ -311,16 +311,4 @@ func pause(ctx context.Context, d time.Duration, hurry <-chan struct{}) bool {
 }
 
 // sleep waits d (nothing when d ≤ 0) and reports false when ctx ended first.
-func sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
-}
+func sleep(ctx context.Context, d time.Duration) bool { return pause(ctx, d, nil) }
