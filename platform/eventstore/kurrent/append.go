@@ -2,7 +2,9 @@ package kurrent
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
@@ -84,14 +86,16 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 const leaderRetries = 5
 
 // appendFollowingLeader appends, and when the node answers NotLeader (the
-// client then reconnects to the leader named in the answer) or is
-// unavailable, sends the same events again after a short pause: KurrentDB
-// treats a repeat of the same event ids at the same place as one append.
+// client then reconnects to the leader named in the answer), is
+// unavailable, or the request could not be sent on a connection the server
+// had just closed (io.EOF; gRPC dials again), sends the same events again
+// after a short pause: KurrentDB treats a repeat of the same event ids at
+// the same place as one append.
 func (s *Store) appendFollowingLeader(ctx context.Context, stream string, rev esdb.ExpectedRevision, data []esdb.EventData) (*esdb.WriteResult, error) {
 	pause := 20 * time.Millisecond
 	for try := 0; ; try++ {
 		res, err := s.client.AppendToStream(ctx, stream, esdb.AppendToStreamOptions{ExpectedRevision: rev}, data...)
-		if try == leaderRetries || !(isCode(err, esdb.ErrorCodeNotLeader) || isCode(err, esdb.ErrorUnavailable)) {
+		if try == leaderRetries || !(isCode(err, esdb.ErrorCodeNotLeader) || isCode(err, esdb.ErrorUnavailable) || errors.Is(err, io.EOF)) {
 			return res, err
 		}
 		s.opts.Logger.Warn("kurrentdb: append answered not-leader or unavailable; sending it again", "stream", stream, "try", try+1, "err", err)
