@@ -15,6 +15,7 @@ import (
 	"github.com/kabinet/kabinet/platform/eventstore"
 	"github.com/kabinet/kabinet/platform/sqldb"
 	"github.com/kabinet/kabinet/platform/sqldb/sqltest"
+	"github.com/kabinet/kabinet/projections/esbus"
 	"github.com/kabinet/kabinet/projections/internal/projtest"
 	"github.com/kabinet/kabinet/projections/operatorqueue"
 )
@@ -47,9 +48,26 @@ func TestQueue_StopAndRestartMatchesDomainFoldAndRebuild(t *testing.T) {
 				projtest.Dump(t, db, "operator_queue_accounts", "account_id"),
 			}
 		}
+		// Position is the projector's checkpoint: the head once caught up.
+		head, err := r.Store.Head(context.Background())
+		require.NoError(t, err)
+		rd := operatorqueue.NewReader(db)
+		pos, err := rd.Position(context.Background())
+		require.NoError(t, err)
+		assert.Equal(t, head, pos)
+		fresh := sqltest.SQLite(t)
+		_, err = esbus.NewSQLCheckpoints(context.Background(), fresh)
+		require.NoError(t, err)
+		empty, err := operatorqueue.NewReader(fresh).Position(context.Background())
+		require.NoError(t, err, "a queue with no checkpoint yet")
+		assert.Zero(t, empty)
+
 		before := tables()
 		r.Rebuild(t, operatorqueue.NewProjector())
 		assert.Equal(t, before, tables(), "a rebuild from 0 gives the same rows")
+		pos, err = rd.Position(context.Background())
+		require.NoError(t, err)
+		assert.Equal(t, head, pos, "a rebuild ends where the log does")
 	})
 }
 
