@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
-	"sync"
 
 	"github.com/google/uuid"
 
@@ -64,10 +62,7 @@ func (s *Server) getOperatorQueue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.staffReadAll(r, answer.accounts, "ReadOperatorQueue")
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(answer.body)))
-	w.WriteHeader(http.StatusOK)
-	w.Write(answer.body) //nolint:errcheck // the client is gone; nothing to do
+	writeEncoded(w, answer.body)
 }
 
 // queuePage answers q from the queue's tables, encoded once per query and
@@ -91,7 +86,7 @@ func (s *Server) queuePage(ctx context.Context, q operatorqueue.Query) (queueAns
 		return queueAnswer{}, fmt.Errorf("encode operator queue: %w", err)
 	}
 	a := queueAnswer{body: append(body, '\n'), accounts: pageAccounts(items)}
-	s.queueAnswers.put(key, a)
+	s.queueAnswers.put(key, a, queueMax)
 	return a, nil
 }
 
@@ -123,30 +118,7 @@ type queueAnswer struct {
 	accounts []uuid.UUID
 }
 
-// queueMax bounds the pages a queueAnswers keeps: a page is up to a
-// thousand times an answer of the cabinet, and pages of passed positions
-// are never asked again.
+// queueMax bounds the pages the server keeps: a page is up to a thousand
+// times an answer of the cabinet, and pages of passed positions are never
+// asked again.
 const queueMax = 256
-
-// queueAnswers keeps recent pages of the queue, bounded by queueMax and
-// emptied when full.
-type queueAnswers struct {
-	mu  sync.Mutex
-	got map[queueKey]queueAnswer
-}
-
-func (c *queueAnswers) get(k queueKey) (queueAnswer, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	a, ok := c.got[k]
-	return a, ok
-}
-
-func (c *queueAnswers) put(k queueKey, a queueAnswer) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.got == nil || len(c.got) >= queueMax {
-		c.got = make(map[queueKey]queueAnswer)
-	}
-	c.got[k] = a
-}

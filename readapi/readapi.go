@@ -50,7 +50,7 @@ type Server struct {
 	apps         ApplicationsReader
 	notes        NotificationsReader
 	queue        QueueReader
-	queueAnswers queueAnswers
+	queueAnswers bounded[queueKey, queueAnswer]
 	audit        AuditReader
 	clock        func() time.Time
 	cabinets     encodedAnswers[cabinetKey]

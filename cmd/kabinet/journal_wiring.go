@@ -62,10 +62,6 @@ func (a *App) journalRefused(r *http.Request, action, accountID, code string) {
 // (a page naming them): one entry that lists them all, found under each
 // person's account like an entry about them alone.
 func (a *App) journalStaffReads(r *http.Request, ids []uuid.UUID, action string) {
-	if len(ids) == 1 {
-		a.journalStaffRead(r, ids[0], action)
-		return
-	}
 	e := entryFor(r, action, "", journal.Done, "")
 	e.AccountIDs = make([]string, len(ids))
 	for i, id := range ids {

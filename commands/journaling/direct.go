@@ -18,20 +18,11 @@ import (
 type direct struct {
 	mu      sync.Mutex
 	live    bool
-	waiting []directWait
-	count   int           // entries waiting
-	hurry   chan struct{} // told of every offer: the writer's pause ends
+	waiting []directWait  // each with at least one entry
+	hurry   chan struct{} // told of every offer (capacity 1): the writer's pause ends
 }
 
-// arrived is what a pausing writer listens on for offers.
-func (d *direct) arrived() <-chan struct{} {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.hurry == nil {
-		d.hurry = make(chan struct{}, 1)
-	}
-	return d.hurry
-}
+func newDirect() direct { return direct{hurry: make(chan struct{}, 1)} }
 
 type directWait struct {
 	entries []journal.Entry
@@ -41,8 +32,8 @@ type directWait struct {
 // errNotLive answers the waiters a writer leaves behind when it stops.
 var errNotLive = errors.New("journaling: the writer stopped before journaling the entries")
 
-// offer queues entries for the live writer and returns the channel its
-// cycle answers on; false when no writer is live.
+// offer queues entries (at least one) for the live writer and returns the
+// channel its cycle answers on; false when no writer is live.
 func (d *direct) offer(entries []journal.Entry) (<-chan error, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -51,10 +42,6 @@ func (d *direct) offer(entries []journal.Entry) (<-chan error, bool) {
 	}
 	done := make(chan error, 1)
 	d.waiting = append(d.waiting, directWait{entries: entries, done: done})
-	d.count += len(entries)
-	if d.hurry == nil {
-		d.hurry = make(chan struct{}, 1)
-	}
 	select {
 	case d.hurry <- struct{}{}:
 	default:
@@ -69,7 +56,7 @@ func (d *direct) setLive(live bool) {
 	d.live = live
 	var left []directWait
 	if !live {
-		left, d.waiting, d.count = d.waiting, nil, 0
+		left, d.waiting = d.waiting, nil
 	}
 	d.mu.Unlock()
 	for _, w := range left {
@@ -88,7 +75,6 @@ func (d *direct) take(limit int) []directWait {
 	}
 	out := d.waiting[:k:k]
 	d.waiting = d.waiting[k:]
-	d.count -= n
 	return out
 }
 
@@ -96,7 +82,7 @@ func (d *direct) take(limit int) []directWait {
 func (d *direct) pending() bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.count > 0
+	return len(d.waiting) > 0
 }
 
 // answer tells each waiter how its cycle ended.

@@ -48,7 +48,8 @@ func (w *Writer) RecordAll(ctx context.Context, entries []journal.Entry) error {
 		w.signal()
 		if <-done == nil {
 			return nil
-		} // the cycle failed: the inbox keeps them
+		}
+		// The cycle failed or the writer stopped: the inbox keeps them.
 	}
 	rows := make([]string, len(es))
 	for i, e := range es {

@@ -75,7 +75,7 @@ func (w *Writer) follow(ctx context.Context) error {
 			}
 			// Let more arrive, so that one transaction carries them all;
 			// a request waiting for its entry ends the pause.
-			if !w.direct.pending() && !pause(ctx, w.cfg.MinInterval-time.Since(last), w.direct.arrived()) {
+			if !w.direct.pending() && !pause(ctx, w.cfg.MinInterval-time.Since(last), w.direct.hurry) {
 				return nil
 			}
 		}

@@ -161,7 +161,7 @@ func New(ctx context.Context, cfg Config) (*Writer, error) {
 	if err := migrate(ctx, cfg.DB, cfg.Name); err != nil {
 		return nil, err
 	}
-	return &Writer{cfg: cfg, wake: make(chan struct{}, 1)}, nil
+	return &Writer{cfg: cfg, wake: make(chan struct{}, 1), direct: newDirect()}, nil
 }
 
 // Record journals an action that wrote no events: a refused command, a

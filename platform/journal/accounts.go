@@ -24,11 +24,8 @@ import (
 // (scanByAccount), and reading the same page again costs one small entry,
 // not one per person on it.
 
-// accountSetColumns are the columns the third migration adds to
-// journal_entries; accountSetSchema is the rest of it ({blob} as in
-// createTables, {suffix} WITHOUT ROWID on SQLite).
-var accountSetColumns = [][2]string{{"account_set", "{blob}"}}
-
+// accountSetSchema is the third migration after the account_set column it
+// adds to journal_entries (placeholders as in ddlTypes).
 var accountSetSchema = []string{
 	`CREATE INDEX IF NOT EXISTS journal_entries_set ON journal_entries (account_set, seq)
 		WHERE account_set IS NOT NULL`,
@@ -40,21 +37,14 @@ var accountSetSchema = []string{
 }
 
 func createAccountSets(ctx context.Context, tx bun.Tx) error {
-	blob, suffix := "BLOB", " WITHOUT ROWID"
-	if tx.Dialect().Name() == dialect.PG {
-		blob, suffix = "BYTEA", ""
+	r := ddlTypes(tx.Dialect().Name())
+	// A journal that predates versioned migrations runs them all again.
+	var n int
+	if err := tx.NewRaw(`SELECT COUNT(*) FROM `+columnsOf(tx.Dialect().Name()), "account_set").Scan(ctx, &n); err != nil {
+		return fmt.Errorf("create journal account sets: %w", err)
 	}
-	r := strings.NewReplacer("{blob}", blob, "{suffix}", suffix)
-	for _, c := range accountSetColumns {
-		// A journal that predates versioned migrations runs them all again.
-		var n int
-		if err := tx.NewRaw(`SELECT COUNT(*) FROM `+columnsOf(tx.Dialect().Name()), c[0]).Scan(ctx, &n); err != nil {
-			return fmt.Errorf("create journal account sets: %w", err)
-		}
-		if n > 0 {
-			continue
-		}
-		if _, err := tx.ExecContext(ctx, r.Replace("ALTER TABLE journal_entries ADD COLUMN "+c[0]+" "+c[1])); err != nil {
+	if n == 0 {
+		if _, err := tx.ExecContext(ctx, r.Replace("ALTER TABLE journal_entries ADD COLUMN account_set {blob}")); err != nil {
 			return fmt.Errorf("create journal account sets: %w", err)
 		}
 	}
@@ -192,9 +182,12 @@ const (
 // fillAccounts reads the lists of the account sets rows name.
 func fillAccounts(ctx context.Context, db bun.IDB, rows []entryRow) error {
 	var ids [][]byte
-	seen := map[string]bool{}
+	var seen map[string]bool // allocated only when an entry names a set
 	for i := range rows {
 		if s := rows[i].AccountSet; s != nil && !seen[string(s)] {
+			if seen == nil {
+				seen = map[string]bool{}
+			}
 			seen[string(s)] = true
 			ids = append(ids, s)
 		}

@@ -60,6 +60,13 @@ func TestAccountSets_OneEntryNamesEveryPersonAndEachFindsIt(t *testing.T) {
 		one, err := j.Entry(ctx, 0)
 		require.NoError(t, err)
 		assert.Contains(t, string(journal.CanonicalLeaf(one)), `{"v":1,`, "an entry about one account keeps its leaf")
+		single, err := j.Append(ctx, pageRead(7, "acc-5", "acc-5"))
+		require.NoError(t, err)
+		e, err = j.Entry(ctx, single[0])
+		require.NoError(t, err)
+		assert.Equal(t, "acc-5", e.AccountID, "a list of one is an entry about that account")
+		assert.Empty(t, e.AccountIDs)
+		assert.Contains(t, string(journal.CanonicalLeaf(e)), `{"v":1,`)
 
 		// Two pages with the same people share one set: its members are written once.
 		assert.Equal(t, 2, count(t, db, `SELECT COUNT(*) FROM journal_account_sets`))

@@ -187,14 +187,18 @@ func prepareRow(row *entryRow, e *Entry, seq uint64, now time.Time, s *sealer) e
 	if err := CheckAccounts(e.AccountID, e.AccountIDs); err != nil {
 		return err
 	}
+	account := clean(e.AccountID)
 	list, set := accountList(e.AccountIDs)
+	if list != "" && !strings.Contains(list, ",") {
+		account, list, set = list, "", nil // a list of one is an entry about that account
+	}
 	*row = entryRow{
 		Seq:            int64(seq),
 		AtUS:           at.UnixMicro(),
 		ActorID:        clean(e.ActorID),
 		ActorRole:      clean(e.ActorRole),
 		Action:         clean(e.Action),
-		AccountID:      clean(e.AccountID),
+		AccountID:      account,
 		Outcome:        string(e.Outcome),
 		Reason:         clean(e.Reason),
 		CorrelationID:  clean(e.CorrelationID),

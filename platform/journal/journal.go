@@ -84,7 +84,7 @@ type Entry struct {
 	AccountID string // on whom; "" when none or several
 	// AccountIDs are the people an action about several at once was about
 	// (a staff read of a page naming them), with AccountID "": sorted and
-	// each once when read back.
+	// each once when read back; a list of one is stored as AccountID.
 	AccountIDs     []string
 	Outcome        Outcome
 	Reason         string // domain code, or "unauthorized"/"forbidden"/"not_found"

@@ -82,17 +82,22 @@ var Migrations = schema.Component{Name: "journal", Migrations: []schema.Migratio
 // createTables runs the DDL above: on a journal created before
 // migrations were versioned it only replaces the index of every actor.
 func createTables(ctx context.Context, tx bun.Tx) error {
-	blob, suffix, seq := "BLOB", " WITHOUT ROWID", "INTEGER"
-	if tx.Dialect().Name() == dialect.PG {
-		blob, suffix, seq = "BYTEA", "", "BIGINT"
-	}
-	r := strings.NewReplacer("{blob}", blob, "{suffix}", suffix, "{seq}", seq)
+	r := ddlTypes(tx.Dialect().Name())
 	for _, stmt := range ddl {
 		if _, err := tx.ExecContext(ctx, r.Replace(stmt), []byte{}); err != nil {
 			return fmt.Errorf("create journal tables: %w", err)
 		}
 	}
 	return nil
+}
+
+// ddlTypes fills in the journal's DDL for dialect d: {blob} the binary
+// type, {suffix} the suffix of a table without row ids, {seq} seq's type.
+func ddlTypes(d dialect.Name) *strings.Replacer {
+	if d == dialect.PG {
+		return strings.NewReplacer("{blob}", "BYTEA", "{suffix}", "", "{seq}", "BIGINT")
+	}
+	return strings.NewReplacer("{blob}", "BLOB", "{suffix}", " WITHOUT ROWID", "{seq}", "INTEGER")
 }
 
 // entryRow is a journal_entries row.

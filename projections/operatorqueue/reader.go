@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kabinet/kabinet/domain"
+	"github.com/kabinet/kabinet/projections/esbus"
 	"github.com/kabinet/kabinet/projections/internal/readmodel"
 )
 
@@ -128,15 +129,15 @@ var ErrBadCursor = readmodel.ErrBadCursor
 // projector's checkpoint, which moves in the transaction of every change
 // it makes (purges of erased accounts included).
 func (rd *Reader) Position(ctx context.Context) (uint64, error) {
-	var pos int64
 	st, err := rd.position.Stmt(ctx, rd.db)
-	switch {
-	case err != nil:
-	case st != nil:
-		err = st.QueryRowContext(ctx, ProjectorName).Scan(&pos)
-	default:
-		err = rd.db.NewRaw(positionSQL, ProjectorName).Scan(ctx, &pos)
+	if err != nil {
+		return 0, fmt.Errorf("operator queue position: %w", err)
 	}
+	if st == nil { // not a pool: nothing to keep prepared
+		return esbus.LoadTx(ctx, rd.db, ProjectorName)
+	}
+	var pos int64
+	err = st.QueryRowContext(ctx, ProjectorName).Scan(&pos)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
@@ -146,5 +147,5 @@ func (rd *Reader) Position(ctx context.Context) (uint64, error) {
 	return uint64(pos), nil
 }
 
-// positionSQL reads the projector's checkpoint.
+// positionSQL is esbus.LoadTx's query, kept prepared for the queue.
 const positionSQL = `SELECT position FROM checkpoints WHERE consumer = ?`
