@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -155,5 +157,78 @@ func TestAccountSets_RefusesAmbiguousOrUnstorableLists(t *testing.T) {
 		es, err := j.Entries(ctx, journal.Filter{})
 		require.NoError(t, err)
 		assert.Empty(t, es, "nothing was appended")
+	})
+}
+
+// TestAccountSets_PagesMergeInterleavedSets pages through one person's
+// entries, about them alone and on pages of four compositions whose reads
+// interleave (two queues read in turn, a third only now and then), and
+// finds each entry once, in seq order, whatever the limit and filters.
+func TestAccountSets_PagesMergeInterleavedSets(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		j := open(t, db, newKey(t), journal.Options{})
+		pages := [][]string{{"p", "a"}, {"p", "b"}, {"p", "c", "d"}, {"p", "a", "b"}}
+		var es []journal.Entry
+		var mine, mineReads, others []uint64
+		for i := range 120 {
+			var e journal.Entry
+			switch {
+			case i%7 == 0:
+				e = entry(i)
+				e.AccountID = "p"
+			case i%11 == 0:
+				e = pageRead(i, "x", "y") // not naming p
+			case i < 40:
+				e = pageRead(i, pages[i%2]...)
+			case i < 80:
+				e = pageRead(i, pages[2+i%5/4]...)
+			default:
+				e = pageRead(i, pages[i%4]...)
+			}
+			es = append(es, e)
+		}
+		seqs, err := j.Append(ctx, es...)
+		require.NoError(t, err)
+		for i, e := range es {
+			switch {
+			case e.AccountID == "p":
+				mine = append(mine, seqs[i])
+			case slices.Contains(e.AccountIDs, "p"):
+				mine, mineReads = append(mine, seqs[i]), append(mineReads, seqs[i])
+			default:
+				others = append(others, seqs[i])
+			}
+		}
+		require.NotEmpty(t, others)
+		page := func(f journal.Filter) []uint64 {
+			var got []uint64
+			for {
+				es, err := j.Entries(ctx, f)
+				require.NoError(t, err)
+				require.LessOrEqual(t, len(es), f.Limit)
+				for _, e := range es {
+					got = append(got, e.Seq)
+				}
+				if len(es) < f.Limit {
+					return got
+				}
+				f.FromSeq = es[len(es)-1].Seq + 1
+			}
+		}
+		for _, limit := range []int{1, 3, 7, 50, 500} {
+			assert.Equal(t, mine, page(journal.Filter{AccountID: "p", Limit: limit}), "limit %d", limit)
+			assert.Equal(t, mineReads, page(journal.Filter{AccountID: "p", Action: "ReadOperatorQueue", Limit: limit}), "limit %d", limit)
+			assert.Equal(t, mineReads, page(journal.Filter{AccountID: "p", ActorID: "op-1", Limit: limit}), "limit %d", limit)
+		}
+		from := t0.Add(30 * time.Second)
+		to := t0.Add(90 * time.Second)
+		var inTime []uint64
+		for i, e := range es {
+			if (e.AccountID == "p" || slices.Contains(e.AccountIDs, "p")) && !e.At.Before(from) && e.At.Before(to) {
+				inTime = append(inTime, seqs[i])
+			}
+		}
+		assert.Equal(t, inTime, page(journal.Filter{AccountID: "p", From: from, To: to, Limit: 4}))
 	})
 }
