@@ -161,7 +161,7 @@ func (rd *Reader) GetShared(ctx context.Context, id uuid.UUID) (string, *domain.
 		return rd.oneState(ctx, "application_id = ?", id.String())
 	}
 	key := id.String()
-	rows, err := stmt.QueryContext(ctx, key)
+	rows, err := stmt.QueryContext(rd.byID.ReadContext(ctx), key)
 	if err != nil {
 		return "", nil, fmt.Errorf("read application %s: %w", key, err)
 	}

@@ -202,7 +202,7 @@ func (rd *Reader) GetCounting(ctx context.Context, accountID uuid.UUID) (*View, 
 		return v, n, err
 	}
 	id := accountID.String()
-	rows, err := stmt.QueryContext(ctx, id, id)
+	rows, err := stmt.QueryContext(rd.counting.ReadContext(ctx), id, id)
 	if err != nil {
 		return nil, 0, fmt.Errorf("read cabinet %s: %w", id, err)
 	}
@@ -225,7 +225,7 @@ func (rd *Reader) Get(ctx context.Context, accountID uuid.UUID) (*View, error) {
 	switch {
 	case err != nil:
 	case stmt != nil:
-		err = stmt.QueryRowContext(ctx, r.AccountID).Scan(&r.Doc)
+		err = stmt.QueryRowContext(rd.get.ReadContext(ctx), r.AccountID).Scan(&r.Doc)
 	default:
 		err = rd.db.NewSelect().Model(r).WherePK().Scan(ctx)
 	}

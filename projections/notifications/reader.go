@@ -108,7 +108,7 @@ func nsTime(ns int64) *time.Time {
 func (rd *Reader) Unread(ctx context.Context, accountID uuid.UUID) (int, error) {
 	if stmt, err := rd.unread.Stmt(ctx, rd.db); err == nil && stmt != nil {
 		var n int
-		if err := stmt.QueryRowContext(ctx, accountID.String(), KindDigest).Scan(&n); err != nil {
+		if err := stmt.QueryRowContext(rd.unread.ReadContext(ctx), accountID.String(), KindDigest).Scan(&n); err != nil {
 			return 0, fmt.Errorf("count unread notifications of %s: %w", accountID, err)
 		}
 		return n, nil

@@ -137,7 +137,7 @@ func (rd *Reader) Position(ctx context.Context) (uint64, error) {
 		return esbus.LoadTx(ctx, rd.db, ProjectorName)
 	}
 	var pos int64
-	err = st.QueryRowContext(ctx, ProjectorName).Scan(&pos)
+	err = st.QueryRowContext(rd.position.ReadContext(ctx), ProjectorName).Scan(&pos)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}

@@ -23,6 +23,7 @@ type Prepared struct {
 	once  sync.Once
 	stmt  *sql.Stmt
 	err   error
+	local bool // the pool is SQLite's: a file of this machine
 }
 
 // NewPrepared keeps query (placeholders written ?) for Stmt.
@@ -43,10 +44,26 @@ func (p *Prepared) Stmt(ctx context.Context, db bun.IDB) (*sql.Stmt, error) {
 		q := p.query
 		if pool.Dialect().Name() == dialect.PG {
 			q = dollarPlaceholders(q)
+		} else {
+			p.local = true
 		}
 		p.stmt, p.err = pool.DB.PrepareContext(context.WithoutCancel(ctx), q)
 	})
 	return p.stmt, p.err
+}
+
+// ReadContext is the context to run the statement in, once Stmt has
+// answered one: on SQLite ctx without its cancellation. A lookup by key in
+// a local file takes microseconds and waits on no lock (WAL readers do not
+// block), while a cancellable context costs more than that: database/sql
+// starts a goroutine per Rows to watch it and the driver arms its
+// interrupt. On PostgreSQL ctx stays as it is, so that a server that stops
+// answering fails the request at its deadline.
+func (p *Prepared) ReadContext(ctx context.Context) context.Context {
+	if p.local {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
 }
 
 // dollarPlaceholders turns ? into $1, $2 … (the query holds no ? in literals).

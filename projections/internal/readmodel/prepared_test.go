@@ -39,3 +39,28 @@ func TestPrepared_AnswersOnBothBackendsAndStepsAsideInATransaction(t *testing.T)
 		assert.Nil(t, stmt, "a transaction uses bun")
 	})
 }
+
+type ctxKey struct{}
+
+func TestPrepared_ReadContextDropsCancellationOnlyOnSQLite(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		ctx, cancel := context.WithCancel(context.WithValue(context.Background(), ctxKey{}, "trace"))
+		defer cancel()
+		p := NewPrepared("SELECT 1 WHERE 1 = ?")
+		stmt, err := p.Stmt(ctx, db)
+		require.NoError(t, err)
+		require.NotNil(t, stmt)
+		rctx := p.ReadContext(ctx)
+		assert.Equal(t, "trace", rctx.Value(ctxKey{}), "the request's values go along")
+		cancel()
+		var one int
+		err = stmt.QueryRowContext(rctx, 1).Scan(&one)
+		if db.IsPostgres() {
+			assert.ErrorIs(t, err, context.Canceled, "a PostgreSQL read still ends with its request")
+			return
+		}
+		assert.Nil(t, rctx.Done(), "nothing for database/sql or the driver to watch")
+		require.NoError(t, err, "a lookup in the local file runs to its end")
+		assert.Equal(t, 1, one)
+	})
+}
