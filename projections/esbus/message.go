@@ -1,10 +1,15 @@
 package esbus
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"encoding/json/jsontext"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -77,14 +82,20 @@ func Position(msg *message.Message) (uint64, error) {
 	return p, nil
 }
 
-// Event rebuilds the recorded event a message was made from, for consumers
-// such as projectors that work on eventstore.RecordedEvent. Metadata is the
-// message's metadata less the store's own keys, as a JSON object;
-// RecordedAt is not carried and stays zero.
+// Event is the recorded event a message was made from, for consumers such
+// as projectors that work on eventstore.RecordedEvent. A message a
+// Subscriber delivered carries the event itself, as read from the store.
+// Any other (one a poison queue replays, say) is rebuilt from its metadata:
+// Metadata is the message's metadata less the store's own keys, as a JSON
+// object, and RecordedAt is not carried and stays zero.
 func Event(msg *message.Message) (eventstore.RecordedEvent, error) {
 	pos, err := Position(msg)
 	if err != nil {
 		return eventstore.RecordedEvent{}, err
+	}
+	if ev, ok := msg.Context().Value(recordedKey{}).(eventstore.RecordedEvent); ok &&
+		ev.Position == pos && ev.ID.String() == msg.Metadata.Get(MetadataEventID) {
+		return ev, nil
 	}
 	md := msg.Metadata
 	ev := eventstore.RecordedEvent{
@@ -111,14 +122,24 @@ func Event(msg *message.Message) (eventstore.RecordedEvent, error) {
 	return ev, nil
 }
 
+// recordedKey is the context key under which a delivered message carries
+// the event it was made from.
+type recordedKey struct{}
+
+// withRecorded is ctx carrying ev, for the message made from it.
+func withRecorded(ctx context.Context, ev eventstore.RecordedEvent) context.Context {
+	return context.WithValue(ctx, recordedKey{}, ev)
+}
+
 // Message is the message the Subscriber delivers for ev: what a handler
 // outside the router (a catch-up that poisons an event) hands on.
 func Message(ev eventstore.RecordedEvent) *message.Message { return toMessage(ev) }
 
 // toMessage turns a recorded event into a fresh, unacknowledged message.
 func toMessage(ev eventstore.RecordedEvent) *message.Message {
-	md := message.Metadata{}
-	if len(ev.Metadata) > 0 {
+	md := make(message.Metadata, 16)
+	if len(ev.Metadata) > 0 && !readFlat(md, ev.Metadata) {
+		clear(md)
 		var obj map[string]json.RawMessage
 		if err := json.Unmarshal(ev.Metadata, &obj); err == nil {
 			for k, raw := range obj {
@@ -129,12 +150,13 @@ func toMessage(ev eventstore.RecordedEvent) *message.Message {
 			md["metadata"] = string(ev.Metadata)
 		}
 	}
-	id := ev.ID.String()
+	eventID := ev.ID.String()
+	id := eventID
 	if orig := md[MetadataMessageUUID]; orig != "" {
 		id = orig
 		delete(md, MetadataMessageUUID)
 	}
-	md[MetadataEventID] = ev.ID.String()
+	md[MetadataEventID] = eventID
 	md[MetadataEventType] = ev.Type
 	md[MetadataStreamID] = ev.StreamID
 	md[MetadataVersion] = strconv.FormatInt(ev.Version, 10)
@@ -146,6 +168,61 @@ func toMessage(ev eventstore.RecordedEvent) *message.Message {
 	msg.Metadata = md
 	return msg
 }
+
+// readFlat reads metadata, a JSON object, into md in one pass, as the
+// json.RawMessage way in toMessage does (strings unquoted, null empty,
+// anything else as its JSON text, a name given twice as its last value),
+// and reports whether it could: text that is not valid JSON in UTF-8 is
+// left to that way, which decides it as it always has.
+func readFlat(md message.Metadata, metadata []byte) bool {
+	f := flatReaders.Get().(*flatReader)
+	defer flatReaders.Put(f)
+	f.src.Reset(metadata)
+	f.dec.Reset(&f.src, jsontext.AllowDuplicateNames(true))
+	dec := &f.dec
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
+		return false
+	}
+	for dec.PeekKind() == '"' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return false
+		}
+		name := tok.String() // a token lasts until the next read
+		switch dec.PeekKind() {
+		case '"':
+			v, err := dec.ReadToken()
+			if err != nil {
+				return false
+			}
+			md[name] = v.String()
+		case 'n':
+			if _, err := dec.ReadToken(); err != nil {
+				return false
+			}
+			md[name] = ""
+		default:
+			v, err := dec.ReadValue()
+			if err != nil {
+				return false
+			}
+			md[name] = string(v)
+		}
+	}
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '}' {
+		return false
+	}
+	_, err := dec.ReadToken()
+	return err == io.EOF
+}
+
+// flatReader is a decoder kept for readFlat with the reader it reads.
+type flatReader struct {
+	src bytes.Reader
+	dec jsontext.Decoder
+}
+
+var flatReaders = sync.Pool{New: func() any { return new(flatReader) }}
 
 // rawString renders one JSON metadata value as a watermill metadata string:
 // strings unquoted, null empty, anything else as its JSON text.

@@ -159,3 +159,33 @@ func TestNewRouter_NeedsAPoisonQueue(t *testing.T) {
 	_, err := esbus.NewRouter(nil, nil, esbus.DefaultRetry)
 	assert.Error(t, err)
 }
+
+func TestRouter_HandlersGetTheEventAsStored(t *testing.T) {
+	ctx := context.Background()
+	db := sqltest.SQLite(t)
+	store := newSQLStore(t, db)
+	queue, err := poison.New(ctx, db, poison.Options{})
+	require.NoError(t, err)
+	stored := appendEvent(t, store, "account-1", "AccountRegistered", `{"z":"last","a":"first"}`)
+	want, err := store.ReadAll(ctx, stored.Position-1, 1)
+	require.NoError(t, err)
+	require.Len(t, want, 1)
+
+	router, err := esbus.NewRouter(quietLogger(), queue, esbus.DefaultRetry)
+	require.NoError(t, err)
+	got := make(chan eventstore.RecordedEvent, 1)
+	router.AddConsumerHandler("cabinet", esbus.AllTopic, newSubscriber(t, store, esbus.SubscriberConfig{}), func(msg *message.Message) error {
+		ev, err := esbus.Event(msg)
+		if err == nil {
+			got <- ev
+		}
+		return err
+	})
+	runRouter(t, router)
+	select {
+	case ev := <-got:
+		assert.Equal(t, want[0], ev, "through the router's middleware, metadata byte for byte and its recording time")
+	case <-time.After(wait):
+		t.Fatal("no event delivered")
+	}
+}

@@ -207,7 +207,7 @@ func (s *Subscriber) deliver(ctx context.Context, ev eventstore.RecordedEvent, o
 	for {
 		msg := toMessage(ev)
 		msgCtx, cancel := context.WithCancel(ctx)
-		msg.SetContext(msgCtx)
+		msg.SetContext(withRecorded(msgCtx, ev)) // Event then needs no decoding
 		select {
 		case out <- msg:
 		case <-ctx.Done():
