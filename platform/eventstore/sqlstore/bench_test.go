@@ -117,3 +117,35 @@ func BenchmarkReadAll(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkReadAllLive reads the last three events of the log with the
+// limit of a live batch (255), as a projector does after each delivered
+// event; one op is one read.
+func BenchmarkReadAllLive(b *testing.B) {
+	for _, bd := range benchDBs {
+		b.Run(bd.name, func(b *testing.B) {
+			ctx := context.Background()
+			s, err := New(ctx, bd.open(b), Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			batch := make([]eventstore.EventData, 100)
+			for i := range batch {
+				batch[i] = benchEvent(i)
+			}
+			res, err := s.Append(ctx, "account-1", eventstore.NoStream, batch)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				evs, err := s.ReadAll(ctx, res.LastPosition-3, 255)
+				if err != nil || len(evs) != 3 {
+					b.Fatal(len(evs), err)
+				}
+			}
+		})
+	}
+}

@@ -117,9 +117,15 @@ func sqlLimit(limit int) int64 {
 
 func scanEvents(rows *sql.Rows, hint int) ([]eventstore.RecordedEvent, error) {
 	defer rows.Close()
+	// Room for a few events at first, however large the limit: most reads
+	// (a command's stream, a live batch after a delivered event) return
+	// far fewer events than they allow, and a slice sized to the limit
+	// (255 events of a live batch: 43 KB to zero and for the GC to scan)
+	// was the largest allocation of the write path. Growing costs a few
+	// copies on a long read.
 	var out []eventstore.RecordedEvent
-	if hint > 0 && hint <= 4096 {
-		out = make([]eventstore.RecordedEvent, 0, hint)
+	if hint > 0 {
+		out = make([]eventstore.RecordedEvent, 0, min(hint, initialEvents))
 	}
 	for rows.Next() {
 		var (
@@ -143,6 +149,10 @@ func scanEvents(rows *sql.Rows, hint int) ([]eventstore.RecordedEvent, error) {
 	}
 	return out, rows.Err()
 }
+
+// initialEvents is the room scanEvents makes before it sees how many rows
+// come.
+const initialEvents = 16
 
 // maxPositions bounds the positions of one ReadPositions query.
 const maxPositions = 500
