@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -38,6 +39,15 @@ type Runner struct {
 	Observer   Observer // optional
 
 	head atomic.Uint64 // the log's head, sampled for the lag metric
+
+	aheadOnce sync.Once
+	shared    *readAhead // the live batches' reads, shared by the projectors
+}
+
+// ahead is the Runner's shared read of live batches.
+func (r *Runner) ahead() *readAhead {
+	r.aheadOnce.Do(func() { r.shared = newReadAhead(r.Store) })
+	return r.shared
 }
 
 // sampleHead keeps r.head fresh for the lag metric without a query per

@@ -124,7 +124,8 @@ type Store struct {
 
 	groups   atomic.Int64 // groups committed, for benchmarks
 	wake     *broadcast
-	life     context.Context // ends when the store closes: subscriptions, listener
+	pages    eventstore.SharedReads[pageKey] // the feeds' page reads, shared
+	life     context.Context                 // ends when the store closes: subscriptions, listener
 	stop     context.CancelFunc
 	bg       sync.WaitGroup
 	listen   sync.Once

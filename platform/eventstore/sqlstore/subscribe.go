@@ -32,6 +32,16 @@ func (b *broadcast) notify() {
 	b.ch = make(chan struct{})
 }
 
+// pageKey is what a page of a feed answers: the events after a position,
+// read since the commit that made wake the broadcast's channel. The feeds at
+// one position share a page read while no commit came since it began (each
+// took wake before it asked): a later commit closes wake and they all read
+// again.
+type pageKey struct {
+	wake  <-chan struct{}
+	after uint64
+}
+
 // subscription is a feed of the global log fed by one goroutine.
 type subscription struct {
 	ch  chan eventstore.RecordedEvent
@@ -103,7 +113,9 @@ func (s *Store) feed(ctx context.Context, sub *subscription, pos *uint64) error 
 	defer poll.Stop()
 	for {
 		wake := s.wake.wait()
-		evs, err := s.ReadAll(ctx, *pos, s.opts.PageSize)
+		evs, err := s.pages.Read(ctx, pageKey{wake: wake, after: *pos}, func() ([]eventstore.RecordedEvent, error) {
+			return s.ReadAll(ctx, *pos, s.opts.PageSize)
+		})
 		if err != nil {
 			return err
 		}
