@@ -128,10 +128,14 @@ func (k *Keyring) dataKey(ctx context.Context, account string, create bool) (*da
 	if err != nil || ok || !create {
 		return dk, ok, err
 	}
-	if err := k.create(ctx, account); err != nil {
+	dk, err = k.create(ctx, account)
+	if err != nil {
 		return nil, false, err
 	}
-	return k.load(ctx, account)
+	if dk != nil {
+		return dk, true, nil
+	}
+	return k.load(ctx, account) // another writer's key came first
 }
 
 // load reads and unwraps the account's key, caching what it found.
@@ -161,21 +165,32 @@ func (k *Keyring) load(ctx context.Context, account string) (*dataKey, bool, err
 	return dk, true, nil
 }
 
-// create inserts a fresh key unless another writer got there first.
-func (k *Keyring) create(ctx context.Context, account string) error {
+// create inserts a fresh key unless another writer got there first, and
+// returns it (cached) when it was the one stored, else nil.
+func (k *Keyring) create(ctx context.Context, account string) (*dataKey, error) {
 	key := make([]byte, 32)
 	if _, err := rand.Read(key); err != nil {
-		return fmt.Errorf("pii: new data key: %w", err)
+		return nil, fmt.Errorf("pii: new data key: %w", err)
+	}
+	a, err := newAEAD(key)
+	if err != nil {
+		return nil, err
 	}
 	wrapped, err := k.kms.Wrap(ctx, key, aad(account))
 	if err != nil {
-		return fmt.Errorf("pii: wrap data key: %w", err)
+		return nil, fmt.Errorf("pii: wrap data key: %w", err)
 	}
 	row := keyRow{AccountID: account, Wrapped: wrapped, CreatedAt: k.now().UTC()}
-	if _, err := k.db.NewInsert().Model(&row).On("CONFLICT (account_id) DO NOTHING").Exec(ctx); err != nil {
-		return fmt.Errorf("pii: store data key: %w", err)
+	res, err := k.db.NewInsert().Model(&row).On("CONFLICT (account_id) DO NOTHING").Exec(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("pii: store data key: %w", err)
 	}
-	return nil
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return nil, nil // not known to be ours: read what is stored
+	}
+	dk := &dataKey{key: key, aead: a}
+	k.remember(account, dk)
+	return dk, nil
 }
 
 const cacheLimit = 100_000

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -320,4 +321,34 @@ func TestKeyring_AnotherInstancesErasureIsNoticedWithinTheCacheTTL(t *testing.T)
 	_, ok, err = other.Key(ctx, account, false)
 	assert.ErrorIs(t, err, pii.ErrErased, "past the TTL it reads the row again")
 	assert.False(t, ok)
+}
+
+func TestKeyring_InstancesCreatingOneAccountsKeyAtOnceAllUseTheStoredOne(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		account := uuid.NewString()
+		rings := make([]*pii.Keyring, 4)
+		keys := make([][]byte, len(rings))
+		for i := range rings {
+			rings[i] = keyring(t, db, master)
+		}
+		var wg sync.WaitGroup
+		for i, ring := range rings {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				key, ok, err := ring.Key(ctx, account, true)
+				assert.NoError(t, err)
+				assert.True(t, ok)
+				keys[i] = key
+			}()
+		}
+		wg.Wait()
+		stored, ok, err := keyring(t, db, master).Key(ctx, account, false)
+		require.NoError(t, err)
+		require.True(t, ok)
+		for i, key := range keys {
+			assert.Equal(t, stored, key, "instance %d uses the key that was stored, whichever it created", i)
+		}
+	})
 }
