@@ -162,3 +162,45 @@ func TestSubscribe_IdleSubscriptionWakesOnAppendWithoutPolling(t *testing.T) {
 		}
 	})
 }
+
+// Two feeds at one position share their page reads; another process's
+// commit on the same file wakes neither, and the safety poll must still
+// find it rather than the shared page of before.
+func TestSubscribe_FeedsSharingAPageStillPollForAnotherProcessesCommits(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "shared.db")
+	open := func() *sqldb.DB {
+		db, err := sqldb.OpenSQLite(ctx, path, true)
+		require.NoError(t, err)
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	here := newStore(t, open(), Options{PollInterval: 20 * time.Millisecond})
+	elsewhere := newStore(t, open(), Options{})
+	subs := make([]eventstore.Subscription, 2)
+	for i := range subs {
+		sub, err := here.Subscribe(ctx, 0)
+		require.NoError(t, err)
+		subs[i] = sub
+	}
+	next := func(sub eventstore.Subscription, want uint64, what string) {
+		t.Helper()
+		select {
+		case e := <-sub.Events():
+			assert.Equal(t, want, e.Position, what)
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: position %d never came", what, want)
+		}
+	}
+	_, err := here.Append(ctx, "a", eventstore.NoStream, events(1))
+	require.NoError(t, err)
+	for _, sub := range subs {
+		next(sub, 1, "this store's commit")
+	}
+	time.Sleep(50 * time.Millisecond) // both idle at the tail, on one shared page
+	_, err = elsewhere.Append(ctx, "b", eventstore.NoStream, events(1))
+	require.NoError(t, err)
+	for _, sub := range subs {
+		next(sub, 2, "another process's commit, found by the poll")
+	}
+}

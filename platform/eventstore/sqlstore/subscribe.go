@@ -36,7 +36,8 @@ func (b *broadcast) notify() {
 // read since the commit that made wake the broadcast's channel. The feeds at
 // one position share a page read while no commit came since it began (each
 // took wake before it asked): a later commit closes wake and they all read
-// again.
+// again. After the safety poll a feed reads alone, since what it polls for
+// (another process's commit) closes no wake.
 type pageKey struct {
 	wake  <-chan struct{}
 	after uint64
@@ -111,11 +112,18 @@ func (s *Store) follow(ctx context.Context, sub *subscription, pos uint64) {
 func (s *Store) feed(ctx context.Context, sub *subscription, pos *uint64) error {
 	poll := time.NewTimer(s.opts.PollInterval)
 	defer poll.Stop()
+	polled := false
 	for {
 		wake := s.wake.wait()
-		evs, err := s.pages.Read(ctx, pageKey{wake: wake, after: *pos}, func() ([]eventstore.RecordedEvent, error) {
-			return s.ReadAll(ctx, *pos, s.opts.PageSize)
-		})
+		read := func() ([]eventstore.RecordedEvent, error) { return s.ReadAll(ctx, *pos, s.opts.PageSize) }
+		var evs []eventstore.RecordedEvent
+		var err error
+		if polled { // for commits nobody told this store of: a read of its own
+			evs, err = read()
+		} else {
+			evs, err = s.pages.Read(ctx, pageKey{wake: wake, after: *pos}, read)
+		}
+		polled = false
 		if err != nil {
 			return err
 		}
@@ -134,6 +142,7 @@ func (s *Store) feed(ctx context.Context, sub *subscription, pos *uint64) error 
 		select {
 		case <-wake:
 		case <-poll.C:
+			polled = true
 		case <-ctx.Done():
 			return ctx.Err()
 		}
