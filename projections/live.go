@@ -40,7 +40,7 @@ func (r *Runner) liveHandler(p Projector) message.NoPublishHandlerFunc {
 		}
 		ctx := msg.Context()
 		batch := []eventstore.RecordedEvent{rec}
-		if more, err := r.ahead().after(ctx, rec.Position, LiveBatch-1); err == nil {
+		if more, err := r.ahead.after(ctx, r.Store, rec.Position, LiveBatch-1); err == nil {
 			batch = append(batch, more...)
 		}
 		last, err := r.apply(ctx, p, batch)

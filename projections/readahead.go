@@ -16,8 +16,7 @@ import (
 // change, so a shared one is never wrong: at most shorter than a read now
 // would be, and the events after it come as their own messages.
 type readAhead struct {
-	store eventstore.Store
-	now   func() time.Time
+	now   func() time.Time // nil: time.Now
 	reads eventstore.SharedReads[aheadKey]
 }
 
@@ -33,15 +32,15 @@ type aheadKey struct {
 	window int64 // readAheadTTL windows since the epoch
 }
 
-func newReadAhead(store eventstore.Store) *readAhead {
-	return &readAhead{store: store, now: time.Now}
-}
-
-// after returns up to limit events after position, shared with the other
-// projectors' asks for the same; callers must not change them.
-func (ra *readAhead) after(ctx context.Context, position uint64, limit int) ([]eventstore.RecordedEvent, error) {
-	key := aheadKey{after: position, limit: limit, window: ra.now().UnixNano() / int64(readAheadTTL)}
+// after returns up to limit events of store after position, shared with
+// the other projectors' asks for the same; callers must not change them.
+func (ra *readAhead) after(ctx context.Context, store eventstore.Store, position uint64, limit int) ([]eventstore.RecordedEvent, error) {
+	now := time.Now
+	if ra.now != nil {
+		now = ra.now
+	}
+	key := aheadKey{after: position, limit: limit, window: now().UnixNano() / int64(readAheadTTL)}
 	return ra.reads.Read(ctx, key, func() ([]eventstore.RecordedEvent, error) {
-		return ra.store.ReadAll(ctx, position, limit)
+		return store.ReadAll(ctx, position, limit)
 	})
 }

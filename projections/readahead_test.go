@@ -42,8 +42,7 @@ func TestReadAhead_ProjectorsShareTheReadOfTheEventsAfterOnePosition(t *testing.
 	}
 	store := &countingStore{Store: inner}
 	clock := time.Now()
-	ra := newReadAhead(store)
-	ra.now = func() time.Time { return clock }
+	ra := &readAhead{now: func() time.Time { return clock }}
 
 	var wg sync.WaitGroup
 	got := make([][]eventstore.RecordedEvent, 4)
@@ -51,7 +50,7 @@ func TestReadAhead_ProjectorsShareTheReadOfTheEventsAfterOnePosition(t *testing.
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			evs, err := ra.after(ctx, 2, 255)
+			evs, err := ra.after(ctx, store, 2, 255)
 			assert.NoError(t, err)
 			got[i] = evs
 		}()
@@ -64,14 +63,14 @@ func TestReadAhead_ProjectorsShareTheReadOfTheEventsAfterOnePosition(t *testing.
 		assert.Equal(t, uint64(5), evs[2].Position)
 	}
 
-	_, err = ra.after(ctx, 3, 255)
+	_, err = ra.after(ctx, store, 3, 255)
 	require.NoError(t, err)
-	_, err = ra.after(ctx, 2, 10)
+	_, err = ra.after(ctx, store, 2, 10)
 	require.NoError(t, err)
 	assert.Equal(t, int64(3), store.reads.Load(), "another position or limit reads again")
 
 	clock = clock.Add(readAheadTTL)
-	_, err = ra.after(ctx, 2, 255)
+	_, err = ra.after(ctx, store, 2, 255)
 	require.NoError(t, err)
 	assert.Equal(t, int64(4), store.reads.Load(), "a read is shared only within its window")
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -38,16 +37,8 @@ type Runner struct {
 	Logger     *slog.Logger
 	Observer   Observer // optional
 
-	head atomic.Uint64 // the log's head, sampled for the lag metric
-
-	aheadOnce sync.Once
-	shared    *readAhead // the live batches' reads, shared by the projectors
-}
-
-// ahead is the Runner's shared read of live batches.
-func (r *Runner) ahead() *readAhead {
-	r.aheadOnce.Do(func() { r.shared = newReadAhead(r.Store) })
-	return r.shared
+	head  atomic.Uint64 // the log's head, sampled for the lag metric
+	ahead readAhead     // the live batches' reads, shared by the projectors
 }
 
 // sampleHead keeps r.head fresh for the lag metric without a query per

@@ -69,20 +69,20 @@ func (w *Writer) follow(ctx context.Context) error {
 	var last time.Time
 	more := true // a first cycle at once: the log and the inbox may hold work
 	for {
-		if !more && !w.direct.pending() {
-			if ok, err := w.wait(ctx, f, poll); err != nil || !ok {
-				return err
+		if !more {
+			if !w.direct.pending() {
+				if ok, err := w.wait(ctx, f, poll); err != nil || !ok {
+					return err
+				}
+				// Let more arrive, so that one transaction carries them
+				// all; a request waiting for its entry ends the pause.
+				if !w.direct.pending() && !pause(ctx, w.cfg.MinInterval-time.Since(last), w.direct.hurry) {
+					return nil
+				}
 			}
-			// Let more arrive, so that one transaction carries them all;
-			// a request waiting for its entry ends the pause.
-			if !w.direct.pending() && !pause(ctx, w.cfg.MinInterval-time.Since(last), w.direct.hurry) {
-				return nil
-			}
-		}
-		if !more && w.direct.pending() {
 			// Requests wait for their entries: a moment lets the requests
 			// arriving meanwhile share the cycle's commit.
-			if !sleep(ctx, w.cfg.DirectDelay) {
+			if w.direct.pending() && !sleep(ctx, w.cfg.DirectDelay) {
 				return nil
 			}
 		}
@@ -252,7 +252,7 @@ func (w *Writer) span(ctx context.Context, evs []event, entries int) (context.Co
 // waiters; entries are the action entries among the leaves.
 func (w *Writer) build(evs []event, inbox []inboxRow, waiters []directWait) ([]journal.Leaf, []journal.Entry) {
 	ends := groupEnds(evs)
-	entries := make([]journal.Entry, 0, len(ends)+len(inbox))
+	entries := make([]journal.Entry, 0, len(ends)+len(inbox)+len(waiters))
 	refs := make([]journal.EventRef, len(evs))
 	hashes := make([]byte, 0, len(evs)*eventstore.HashSize)
 	for i := range evs {

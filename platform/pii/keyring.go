@@ -156,13 +156,21 @@ func (k *Keyring) load(ctx context.Context, account string) (*dataKey, bool, err
 	if err != nil {
 		return nil, false, fmt.Errorf("pii: data key of %s: %w", account, err)
 	}
-	a, err := newAEAD(key)
+	dk, err := newDataKey(key)
 	if err != nil {
 		return nil, false, err
 	}
-	dk := &dataKey{key: key, aead: a}
 	k.remember(account, dk)
 	return dk, true, nil
+}
+
+// newDataKey is key with its cipher.
+func newDataKey(key []byte) (*dataKey, error) {
+	a, err := newAEAD(key)
+	if err != nil {
+		return nil, err
+	}
+	return &dataKey{key: key, aead: a}, nil
 }
 
 // create inserts a fresh key unless another writer got there first, and
@@ -172,7 +180,7 @@ func (k *Keyring) create(ctx context.Context, account string) (*dataKey, error) 
 	if _, err := rand.Read(key); err != nil {
 		return nil, fmt.Errorf("pii: new data key: %w", err)
 	}
-	a, err := newAEAD(key)
+	dk, err := newDataKey(key)
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +196,6 @@ func (k *Keyring) create(ctx context.Context, account string) (*dataKey, error) 
 	if n, err := res.RowsAffected(); err != nil || n != 1 {
 		return nil, nil // not known to be ours: read what is stored
 	}
-	dk := &dataKey{key: key, aead: a}
 	k.remember(account, dk)
 	return dk, nil
 }

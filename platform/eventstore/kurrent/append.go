@@ -98,7 +98,7 @@ func (s *Store) appendFollowingLeader(ctx context.Context, stream string, rev es
 		if try == leaderRetries || !(isCode(err, esdb.ErrorCodeNotLeader) || isCode(err, esdb.ErrorUnavailable) || errors.Is(err, io.EOF)) {
 			return res, err
 		}
-		s.opts.Logger.Warn("kurrentdb: append answered not-leader or unavailable; sending it again", "stream", stream, "try", try+1, "err", err)
+		s.opts.Logger.Warn("kurrentdb: append answered not-leader or unavailable, or was not sent; sending it again", "stream", stream, "try", try+1, "err", err)
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()

@@ -119,10 +119,8 @@ func scanEvents(rows *sql.Rows, hint int) ([]eventstore.RecordedEvent, error) {
 	defer rows.Close()
 	// Room for a few events at first, however large the limit: most reads
 	// (a command's stream, a live batch after a delivered event) return
-	// far fewer events than they allow, and a slice sized to the limit
-	// (255 events of a live batch: 43 KB to zero and for the GC to scan)
-	// was the largest allocation of the write path. Growing costs a few
-	// copies on a long read.
+	// far fewer events than they allow, and growing costs a few copies on
+	// a long read.
 	var out []eventstore.RecordedEvent
 	if hint > 0 {
 		out = make([]eventstore.RecordedEvent, 0, min(hint, initialEvents))
