@@ -77,3 +77,40 @@ func BenchmarkReadAll1000(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkReveal opens one event's data and metadata: first, an event the
+// codec has not opened yet (more events in turn than it keeps), and again,
+// one it has (each reader after the first).
+func BenchmarkReveal(b *testing.B) {
+	ctx := context.Background()
+	codec := pii.NewCodec(keyringB(b))
+	account := uuid.New()
+	data, err := codec.Seal(ctx, account.String(), "PersonalDataProvided", pii.Data, personalDataPayload(b))
+	require.NoError(b, err)
+	meta, err := codec.Seal(ctx, account.String(), "PersonalDataProvided", pii.Metadata,
+		[]byte(`{"actor_id":"a","source_ip":"203.0.113.7","user_agent":"curl/8"}`))
+	require.NoError(b, err)
+	recs := make([]eventstore.RecordedEvent, 3*2048)
+	for i := range recs {
+		recs[i] = eventstore.RecordedEvent{Position: uint64(i + 1), StreamID: "account-" + account.String(),
+			Version: int64(i), ID: uuid.New(), Type: "PersonalDataProvided", SchemaVersion: 1, Data: data, Metadata: meta}
+	}
+	b.Run("first", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			if _, _, _, err := codec.Reveal(ctx, recs[i%len(recs)]); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
+	b.Run("again", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, _, _, err := codec.Reveal(ctx, recs[0]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

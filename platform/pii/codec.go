@@ -27,7 +27,10 @@ const (
 
 // Codec encrypts and decrypts the personal fields of events with their
 // account's data key.
-type Codec struct{ keys *Keyring }
+type Codec struct {
+	keys   *Keyring
+	opened openedEvents
+}
 
 // NewCodec builds a codec over a keyring.
 func NewCodec(keys *Keyring) *Codec {
@@ -115,7 +118,35 @@ type Opened struct {
 // personal) is returned as is. When the account's key was erased the
 // sealed member is dropped and Erased names the fields it held.
 func (c *Codec) Open(ctx context.Context, account, typ string, part Part, raw []byte) (Opened, error) {
-	if !bytes.Contains(raw, []byte(`"`+SealedField+`"`)) {
+	return c.open(&keyOf{keys: c.keys, ctx: ctx, account: account}, typ, part, raw)
+}
+
+// mayBeSealed tells whether raw can hold a sealed member at all.
+func mayBeSealed(raw []byte) bool { return bytes.Contains(raw, []byte(`"`+SealedField+`"`)) }
+
+// keyOf looks the account's data key up once, when first needed, for the
+// parts of one event.
+type keyOf struct {
+	keys    *Keyring
+	ctx     context.Context
+	account string
+
+	looked bool
+	dk     *dataKey
+	ok     bool
+	err    error
+}
+
+func (k *keyOf) get() (*dataKey, bool, error) {
+	if !k.looked {
+		k.dk, k.ok, k.err = k.keys.dataKey(k.ctx, k.account, false)
+		k.looked = true
+	}
+	return k.dk, k.ok, k.err
+}
+
+func (c *Codec) open(key *keyOf, typ string, part Part, raw []byte) (Opened, error) {
+	if !mayBeSealed(raw) {
 		return Opened{Raw: raw}, nil
 	}
 	start, end, sealed, ok := sealedMember(raw)
@@ -126,7 +157,7 @@ func (c *Codec) Open(ctx context.Context, account, typ string, part Part, raw []
 	if !ok {
 		return Opened{}, fmt.Errorf("pii: open %s: malformed %q member", typ, SealedField)
 	}
-	aead, ok, err := c.keys.aead(ctx, account, false)
+	dk, ok, err := key.get()
 	if errors.Is(err, ErrErased) {
 		return erasedOpen(raw, list)
 	}
@@ -134,11 +165,11 @@ func (c *Codec) Open(ctx context.Context, account, typ string, part Part, raw []
 		return Opened{}, fmt.Errorf("pii: open %s: %w", typ, err)
 	}
 	if !ok {
-		return Opened{}, fmt.Errorf("pii: open %s: account %s has no data key", typ, account)
+		return Opened{}, fmt.Errorf("pii: open %s: account %s has no data key", typ, key.account)
 	}
-	plain, err := decrypt(aead, ct, sealAAD(account, typ, part, list))
+	plain, err := decrypt(dk.aead, ct, sealAAD(key.account, typ, part, list))
 	if err != nil {
-		return Opened{}, fmt.Errorf("pii: open %s of %s: %w", typ, account, err)
+		return Opened{}, fmt.Errorf("pii: open %s of %s: %w", typ, key.account, err)
 	}
 	// The sealed member's place takes the members it held: the plaintext
 	// is a JSON object Seal wrote, so its inside is a list of members.

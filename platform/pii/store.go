@@ -70,21 +70,35 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 
 // Reveal returns rec with its personal fields opened, and the fields that
 // could not be because the account's key was erased (data and metadata).
+// Callers must not change the bytes of what it returns: an event's readers
+// share them.
 func (c *Codec) Reveal(ctx context.Context, rec eventstore.RecordedEvent) (eventstore.RecordedEvent, []string, []string, error) {
 	account := AccountOf(rec.StreamID, rec.Data)
-	if account == "" {
+	if account == "" || !mayBeSealed(rec.Data) && !mayBeSealed(rec.Metadata) {
 		return rec, nil, nil, nil
 	}
-	d, err := c.Open(ctx, account, rec.Type, Data, rec.Data)
+	key := &keyOf{keys: c.keys, ctx: ctx, account: account}
+	dk, ok, _ := key.get()
+	if ok {
+		if e, hit := c.opened.get(rec, dk); hit {
+			return e.opened, e.erasedData, e.erasedMetadata, nil
+		}
+	}
+	d, err := c.open(key, rec.Type, Data, rec.Data)
 	if err != nil {
 		return rec, nil, nil, fmt.Errorf("%s v%d: %w", rec.StreamID, rec.Version, err)
 	}
-	m, err := c.Open(ctx, account, rec.Type, Metadata, rec.Metadata)
+	m, err := c.open(key, rec.Type, Metadata, rec.Metadata)
 	if err != nil {
 		return rec, nil, nil, fmt.Errorf("%s v%d: %w", rec.StreamID, rec.Version, err)
 	}
-	rec.Data, rec.Metadata = d.Raw, m.Raw
-	return rec, d.Erased, m.Erased, nil
+	opened := rec
+	opened.Data, opened.Metadata = d.Raw, m.Raw
+	if ok {
+		c.opened.put(openedEvent{key: dk, sealedData: rec.Data, sealedMetadata: rec.Metadata,
+			opened: opened, erasedData: d.Erased, erasedMetadata: m.Erased})
+	}
+	return opened, d.Erased, m.Erased, nil
 }
 
 func (s *Store) open(ctx context.Context, recs []eventstore.RecordedEvent) ([]eventstore.RecordedEvent, error) {
