@@ -30,6 +30,7 @@ type Repository struct {
 	store      eventstore.Store
 	newID      func() uuid.UUID
 	maxRetries int
+	streams    streamCache
 }
 
 // NewRepository builds a repository over store. newID mints event ids.
@@ -43,45 +44,71 @@ func NewRepository(store eventstore.Store, newID func() uuid.UUID) *Repository {
 // Load folds the account's stream. An account without events is
 // account_not_found.
 func (r *Repository) Load(ctx context.Context, id uuid.UUID) (*domain.ForeignerAccount, error) {
-	events, err := r.loadEvents(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if len(events) == 0 {
-		return nil, domain.NewError(domain.CodeAccountNotFound, "account %s not found", id)
-	}
-	return domain.NewAccountFromHistory(id, events), nil
+	a, _, err := r.load(ctx, id)
+	return a, err
 }
 
-func (r *Repository) loadEvents(ctx context.Context, id uuid.UUID) ([]domain.Event, error) {
-	const page = 1000
-	var out []domain.Event
+// load is Load, with the stream's events it folded.
+func (r *Repository) load(ctx context.Context, id uuid.UUID) (*domain.ForeignerAccount, []storedEvent, error) {
+	stored, err := r.loadStream(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(stored) == 0 {
+		return nil, nil, domain.NewError(domain.CodeAccountNotFound, "account %s not found", id)
+	}
 	stream := StreamName(id)
-	for from := int64(0); ; {
+	events := make([]domain.Event, len(stored))
+	for i, se := range stored {
+		if events[i], err = domain.DecodeEvent(se.typ, se.schemaVersion, se.data); err != nil {
+			return nil, nil, fmt.Errorf("load %s v%d: %w", stream, i, err)
+		}
+	}
+	a := domain.NewAccountFromHistory(id, events)
+	if a.Closed() {
+		r.streams.drop(id)
+	} else {
+		r.streams.put(id, stored)
+	}
+	return a, stored, nil
+}
+
+// loadStream returns the stream's events: those cached, then those after
+// them in the store.
+func (r *Repository) loadStream(ctx context.Context, id uuid.UUID) ([]storedEvent, error) {
+	const page = 1000
+	stream := StreamName(id)
+	out := r.streams.get(id)
+	for {
+		from := int64(len(out))
 		recs, err := r.store.ReadStream(ctx, stream, eventstore.Forward, from, page)
 		if err != nil {
 			return nil, fmt.Errorf("load %s: %w", stream, err)
 		}
-		for _, rec := range recs {
-			e, err := domain.DecodeEvent(rec.Type, rec.SchemaVersion, rec.Data)
-			if err != nil {
-				return nil, fmt.Errorf("load %s v%d: %w", stream, rec.Version, err)
+		if len(recs) > 0 && recs[0].Version != from {
+			if from == 0 {
+				return nil, fmt.Errorf("load %s: first event has version %d", stream, recs[0].Version)
 			}
-			out = append(out, e)
+			r.streams.drop(id) // not the prefix it was taken for: read it all
+			out = nil
+			continue
+		}
+		for _, rec := range recs {
+			out = append(out, storedEvent{typ: rec.Type, schemaVersion: rec.SchemaVersion, data: rec.Data})
 		}
 		if len(recs) < page {
 			return out, nil
 		}
-		from = recs[len(recs)-1].Version + 1
 	}
 }
 
 // Create appends the events of a new account; the stream must not exist.
 func (r *Repository) Create(ctx context.Context, a *domain.ForeignerAccount, md Metadata) (Result, error) {
-	res, err := r.save(ctx, a.ID(), eventstore.NoStream, a.Changes(), md)
+	res, written, err := r.save(ctx, a.ID(), eventstore.NoStream, a.Changes(), md)
 	if err != nil {
 		return Result{}, err
 	}
+	r.streams.put(a.ID(), written)
 	return res, nil
 }
 
@@ -105,7 +132,7 @@ func (r *Repository) UpdateClosed(ctx context.Context, id uuid.UUID, md Metadata
 
 func (r *Repository) update(ctx context.Context, id uuid.UUID, md Metadata, decide func(a *domain.ForeignerAccount) error, closedToo bool) (Result, error) {
 	for attempt := 0; ; attempt++ {
-		a, err := r.Load(ctx, id)
+		a, loaded, err := r.load(ctx, id)
 		if err != nil {
 			return Result{}, err
 		}
@@ -126,40 +153,52 @@ func (r *Repository) update(ctx context.Context, id uuid.UUID, md Metadata, deci
 		if errors.As(decision, &de) {
 			saved.Outcome, saved.Reason = "refused", de.Code
 		}
-		res, err := r.save(ctx, id, eventstore.Exact(a.Version()), changes, saved)
-		if errors.Is(err, eventstore.ErrConflict) && attempt < r.maxRetries {
-			continue
+		res, written, err := r.save(ctx, id, eventstore.Exact(a.Version()), changes, saved)
+		if errors.Is(err, eventstore.ErrConflict) {
+			r.streams.drop(id) // read it whole again, whatever came in between
+			if attempt < r.maxRetries {
+				continue
+			}
 		}
 		if err != nil {
 			return Result{}, err
+		}
+		if a.Closed() {
+			r.streams.drop(id)
+		} else {
+			r.streams.put(id, append(loaded[:len(loaded):len(loaded)], written...))
 		}
 		return res, decision
 	}
 }
 
-func (r *Repository) save(ctx context.Context, id uuid.UUID, expected eventstore.ExpectedVersion, changes []domain.Event, md Metadata) (Result, error) {
+// save appends changes with the expectation and returns, besides where they
+// landed, the events as the stream now holds them after the expected version.
+func (r *Repository) save(ctx context.Context, id uuid.UUID, expected eventstore.ExpectedVersion, changes []domain.Event, md Metadata) (Result, []storedEvent, error) {
 	meta, err := md.EncodeIn(ctx)
 	if err != nil {
-		return Result{}, fmt.Errorf("encode metadata: %w", err)
+		return Result{}, nil, fmt.Errorf("encode metadata: %w", err)
 	}
 	data := make([]eventstore.EventData, len(changes))
+	written := make([]storedEvent, len(changes))
 	for i, e := range changes {
 		typ, ver, payload, err := domain.EncodeEvent(e)
 		if err != nil {
-			return Result{}, fmt.Errorf("encode %T: %w", e, err)
+			return Result{}, nil, fmt.Errorf("encode %T: %w", e, err)
 		}
 		data[i] = eventstore.EventData{
 			ID: r.newID(), Type: typ, SchemaVersion: ver, Data: payload, Metadata: meta,
 			OccurredAt: domain.EventTime(e),
 		}
+		written[i] = storedEvent{typ: typ, schemaVersion: ver, data: payload}
 	}
 	stream := StreamName(id)
 	res, err := r.store.Append(ctx, stream, expected, data)
 	if err != nil {
-		return Result{}, fmt.Errorf("append %s: %w", stream, err)
+		return Result{}, nil, fmt.Errorf("append %s: %w", stream, err)
 	}
 	markWrote(ctx)
-	return Result{AccountID: id, Position: res.LastPosition, Version: res.NextVersion}, nil
+	return Result{AccountID: id, Position: res.LastPosition, Version: res.NextVersion}, written, nil
 }
 
 // abortError makes Update discard what a decision recorded.
