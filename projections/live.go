@@ -28,8 +28,7 @@ const LiveBatch = 256
 // the projector has already applied that way are acknowledged at once. If
 // the batch fails, the delivered event is tried alone, so that only the
 // event that cannot be projected reaches the poison queue.
-func (r *Runner) liveHandler(p Projector) message.NoPublishHandlerFunc {
-	var applied atomic.Uint64 // the highest position this handler committed
+func (r *Runner) liveHandler(p Projector, applied *atomic.Uint64) message.NoPublishHandlerFunc {
 	return func(msg *message.Message) error {
 		rec, err := esbus.Event(msg)
 		if err != nil {

@@ -117,14 +117,16 @@ func (r *Runner) Run(ctx context.Context) error {
 	}
 	var subs []*esbus.Subscriber
 	for _, p := range r.Projectors {
+		applied := new(atomic.Uint64) // the highest position its handler committed
 		sub, err := esbus.NewSubscriber(r.Store, esbus.SubscriberConfig{
 			ConsumerGroup: p.Name(), Checkpoints: r.Checkpoint, SaveOnAck: false, Logger: logger,
+			Handled: func(position uint64) bool { return position <= applied.Load() },
 		})
 		if err != nil {
 			return fmt.Errorf("projection subscriber %s: %w", p.Name(), err)
 		}
 		subs = append(subs, sub)
-		router.AddConsumerHandler(p.Name(), esbus.AllTopic, sub, r.liveHandler(p))
+		router.AddConsumerHandler(p.Name(), esbus.AllTopic, sub, r.liveHandler(p, applied))
 	}
 	go r.sampleHead(ctx)
 	err = router.Run(ctx)

@@ -54,6 +54,11 @@ type SubscriberConfig struct {
 	// Logger receives delivery problems that cannot be returned (a failed
 	// checkpoint save, a broken store subscription); NopLogger when nil.
 	Logger watermill.LoggerAdapter
+	// Handled, when set, tells that the consumer already has the event at a
+	// position (its handler took it along with an earlier message, as a
+	// projector's live batch does): such an event is passed over without a
+	// message, as one of another topic is, where the handler would only ack it.
+	Handled func(position uint64) bool
 }
 
 // Subscriber is a watermill message.Subscriber over the event store's global
@@ -191,7 +196,7 @@ func (s *Subscriber) follow(ctx context.Context, topic string, feed eventstore.S
 				}
 				return errors.New("event store subscription ended")
 			}
-			if InTopic(topic, ev.StreamID) && !s.deliver(ctx, ev, out) {
+			if InTopic(topic, ev.StreamID) && !s.handled(ev.Position) && !s.deliver(ctx, ev, out) {
 				return ctx.Err()
 			}
 			*after = ev.Position
@@ -199,6 +204,10 @@ func (s *Subscriber) follow(ctx context.Context, topic string, feed eventstore.S
 			return ctx.Err()
 		}
 	}
+}
+
+func (s *Subscriber) handled(position uint64) bool {
+	return s.cfg.Handled != nil && s.cfg.Handled(position)
 }
 
 // deliver hands ev out until it is acked, redelivering it after each Nack.

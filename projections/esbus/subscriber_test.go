@@ -143,6 +143,27 @@ func TestSubscribe_AllTopicDeliversEveryEvent(t *testing.T) {
 	}
 }
 
+// Events the consumer says it already has come as no message; the others
+// still come, in order.
+func TestSubscribe_EventsTheConsumerAlreadyHandledComeAsNoMessage(t *testing.T) {
+	store := newMemStore()
+	var recs []eventstore.RecordedEvent
+	for _, typ := range []string{"A", "B", "C", "D", "E"} {
+		recs = append(recs, appendEvent(t, store, "account-1", typ, `{}`))
+	}
+	taken := map[uint64]bool{recs[1].Position: true, recs[2].Position: true, recs[4].Position: true}
+	msgs, err := newSubscriber(t, store, esbus.SubscriberConfig{
+		Handled: func(p uint64) bool { return taken[p] },
+	}).Subscribe(context.Background(), "account")
+	require.NoError(t, err)
+	for _, want := range []eventstore.RecordedEvent{recs[0], recs[3]} {
+		msg := receive(t, msgs)
+		assert.Equal(t, want.ID.String(), msg.UUID)
+		msg.Ack()
+	}
+	assertQuiet(t, msgs)
+}
+
 func TestSubscribe_NextMessageWaitsForTheAck(t *testing.T) {
 	store := newMemStore()
 	appendEvent(t, store, "account-1", "A", `{}`)
