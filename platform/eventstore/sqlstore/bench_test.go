@@ -149,3 +149,35 @@ func BenchmarkReadAllLive(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkReadAllLimits is BenchmarkReadAllLive with two readers' limits in
+// turn (a live batch's and a feed page's), as the log's readers ask.
+func BenchmarkReadAllLimits(b *testing.B) {
+	for _, bd := range benchDBs {
+		b.Run(bd.name, func(b *testing.B) {
+			ctx := context.Background()
+			s, err := New(ctx, bd.open(b), Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			batch := make([]eventstore.EventData, 100)
+			for i := range batch {
+				batch[i] = benchEvent(i)
+			}
+			res, err := s.Append(ctx, "account-1", eventstore.NoStream, batch)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				evs, err := s.ReadAll(ctx, res.LastPosition-3, []int{254, 512}[i%2])
+				if err != nil || len(evs) != 3 {
+					b.Fatal(len(evs), err)
+				}
+				i++
+			}
+		})
+	}
+}

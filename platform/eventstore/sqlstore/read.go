@@ -17,30 +17,41 @@ const eventColumns = `position, stream_id, version, event_id, type, schema_versi
 // readStmts are the read queries, prepared once. Reads run outside any
 // transaction: each is one statement, which sees one committed state.
 type readStmts struct {
-	all, forward, backward, head *sql.Stmt
+	all, forward, backward *limitedQuery
+	head                   *sql.Stmt
 }
 
 func (r *readStmts) prepare(ctx context.Context, db *sql.DB) error {
-	err := prepareAll(ctx, db, []prep{
+	var err error
+	for _, q := range []struct {
+		dst  **limitedQuery
+		base string
+		n    int
+	}{
 		{&r.all, `SELECT ` + eventColumns + ` FROM events
-			WHERE position > $1 ORDER BY position LIMIT $2`},
+			WHERE position > $1 ORDER BY position LIMIT `, 2},
 		{&r.forward, `SELECT ` + eventColumns + ` FROM events
-			WHERE stream_id = $1 AND version >= $2 ORDER BY version LIMIT $3`},
+			WHERE stream_id = $1 AND version >= $2 ORDER BY version LIMIT `, 3},
 		{&r.backward, `SELECT ` + eventColumns + ` FROM events
-			WHERE stream_id = $1 AND version <= $2 ORDER BY version DESC LIMIT $3`},
-		{&r.head, `SELECT position FROM event_head WHERE id = 1`},
-	})
-	if err != nil {
+			WHERE stream_id = $1 AND version <= $2 ORDER BY version DESC LIMIT `, 3},
+	} {
+		if *q.dst, err = prepareLimited(ctx, db, q.base, q.n); err != nil {
+			r.close()
+			return err
+		}
+	}
+	if err = prepareAll(ctx, db, []prep{{&r.head, `SELECT position FROM event_head WHERE id = 1`}}); err != nil {
 		r.close()
 	}
 	return err
 }
 
 func (r *readStmts) close() {
-	for _, st := range []*sql.Stmt{r.all, r.forward, r.backward, r.head} {
-		if st != nil {
-			st.Close()
-		}
+	for _, q := range []*limitedQuery{r.all, r.forward, r.backward} {
+		q.close()
+	}
+	if r.head != nil {
+		r.head.Close()
 	}
 }
 
@@ -57,12 +68,12 @@ func (s *Store) ReadStream(ctx context.Context, stream string, dir eventstore.Di
 	)
 	switch dir {
 	case eventstore.Forward:
-		rows, err = s.reads.forward.QueryContext(ctx, stream, max(from, 0), sqlLimit(limit))
+		rows, err = s.reads.forward.query(ctx, sqlLimit(limit), stream, max(from, 0))
 	case eventstore.Backward:
 		if from < 0 {
 			from = math.MaxInt64
 		}
-		rows, err = s.reads.backward.QueryContext(ctx, stream, from, sqlLimit(limit))
+		rows, err = s.reads.backward.query(ctx, sqlLimit(limit), stream, from)
 	default:
 		return nil, fmt.Errorf("read %s: unknown direction %d", stream, dir)
 	}
@@ -84,7 +95,7 @@ func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) ([]eventst
 	if after > math.MaxInt64 {
 		return nil, nil
 	}
-	rows, err := s.reads.all.QueryContext(ctx, int64(after), sqlLimit(limit))
+	rows, err := s.reads.all.query(ctx, sqlLimit(limit), int64(after))
 	if err != nil {
 		return nil, fmt.Errorf("read all after %d: %w", after, err)
 	}
