@@ -121,38 +121,15 @@ func BenchmarkReadAll(b *testing.B) {
 // BenchmarkReadAllLive reads the last three events of the log with the
 // limit of a live batch (255), as a projector does after each delivered
 // event; one op is one read.
-func BenchmarkReadAllLive(b *testing.B) {
-	for _, bd := range benchDBs {
-		b.Run(bd.name, func(b *testing.B) {
-			ctx := context.Background()
-			s, err := New(ctx, bd.open(b), Options{})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer s.Close()
-			batch := make([]eventstore.EventData, 100)
-			for i := range batch {
-				batch[i] = benchEvent(i)
-			}
-			res, err := s.Append(ctx, "account-1", eventstore.NoStream, batch)
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.ReportAllocs()
-			b.ResetTimer()
-			for range b.N {
-				evs, err := s.ReadAll(ctx, res.LastPosition-3, 255)
-				if err != nil || len(evs) != 3 {
-					b.Fatal(len(evs), err)
-				}
-			}
-		})
-	}
-}
+func BenchmarkReadAllLive(b *testing.B) { benchLiveReads(b, 255) }
 
 // BenchmarkReadAllLimits is BenchmarkReadAllLive with two readers' limits in
 // turn (a live batch's and a feed page's), as the log's readers ask.
-func BenchmarkReadAllLimits(b *testing.B) {
+func BenchmarkReadAllLimits(b *testing.B) { benchLiveReads(b, 254, 512) }
+
+// benchLiveReads reads the last three of 100 events with each of limits in
+// turn.
+func benchLiveReads(b *testing.B, limits ...int) {
 	for _, bd := range benchDBs {
 		b.Run(bd.name, func(b *testing.B) {
 			ctx := context.Background()
@@ -172,7 +149,7 @@ func BenchmarkReadAllLimits(b *testing.B) {
 			b.ReportAllocs()
 			i := 0
 			for b.Loop() {
-				evs, err := s.ReadAll(ctx, res.LastPosition-3, []int{254, 512}[i%2])
+				evs, err := s.ReadAll(ctx, res.LastPosition-3, limits[i%len(limits)])
 				if err != nil || len(evs) != 3 {
 					b.Fatal(len(evs), err)
 				}
