@@ -27,15 +27,16 @@ type openedEvents struct {
 // log, which is when its readers come.
 const openedLimit = 2048
 
-// openedEvent is one event as stored and as opened, with the key that
-// opened it.
+// openedEvent is one event's data and metadata as stored and as opened,
+// with the key that opened them.
 type openedEvent struct {
-	key            *dataKey
-	sealedData     []byte
-	sealedMetadata []byte
-	opened         eventstore.RecordedEvent
-	erasedData     []string
-	erasedMetadata []string
+	key                        *dataKey
+	id                         uuid.UUID
+	position                   uint64
+	stream                     string
+	sealedData, sealedMeta     []byte
+	data, metadata             []byte
+	erasedData, erasedMetadata []string
 }
 
 // get returns the opened form of rec if rec was opened under key.
@@ -47,8 +48,8 @@ func (o *openedEvents) get(rec eventstore.RecordedEvent, key *dataKey) (openedEv
 		return openedEvent{}, false
 	}
 	e := o.ring[i]
-	if e.key != key || e.opened.Position != rec.Position || e.opened.StreamID != rec.StreamID ||
-		!bytes.Equal(e.sealedData, rec.Data) || !bytes.Equal(e.sealedMetadata, rec.Metadata) {
+	if e.key != key || e.position != rec.Position || e.stream != rec.StreamID ||
+		!bytes.Equal(e.sealedData, rec.Data) || !bytes.Equal(e.sealedMeta, rec.Metadata) {
 		return openedEvent{}, false
 	}
 	return e, true
@@ -61,14 +62,14 @@ func (o *openedEvents) put(e openedEvent) {
 	if o.index == nil {
 		o.index = make(map[uuid.UUID]int, openedLimit)
 	}
-	if i, ok := o.index[e.opened.ID]; ok {
+	if i, ok := o.index[e.id]; ok {
 		o.ring[i] = e
 		return
 	}
 	if old := o.ring[o.next]; old.key != nil {
-		delete(o.index, old.opened.ID)
+		delete(o.index, old.id)
 	}
 	o.ring[o.next] = e
-	o.index[e.opened.ID] = o.next
+	o.index[e.id] = o.next
 	o.next = (o.next + 1) % openedLimit
 }

@@ -90,6 +90,13 @@ func TestCodec_ASharedOpeningAnswersOnlyTheSameStoredBytes(t *testing.T) {
 	again, _, _, err := codec.Reveal(ctx, stored[0])
 	require.NoError(t, err)
 	assert.Equal(t, a, again)
+
+	later := stored[0]
+	later.RecordedAt = later.RecordedAt.Add(time.Hour)
+	shared, _, _, err := codec.Reveal(ctx, later)
+	require.NoError(t, err)
+	assert.Equal(t, later.RecordedAt, shared.RecordedAt, "a shared opening gives its bytes, the record stays the caller's")
+	assert.Equal(t, a.Metadata, shared.Metadata)
 }
 
 func mustReadAll(t *testing.T, s eventstore.Store) []eventstore.RecordedEvent {

@@ -81,7 +81,8 @@ func (c *Codec) Reveal(ctx context.Context, rec eventstore.RecordedEvent) (event
 	dk, ok, _ := key.get()
 	if ok {
 		if e, hit := c.opened.get(rec, dk); hit {
-			return e.opened, e.erasedData, e.erasedMetadata, nil
+			rec.Data, rec.Metadata = e.data, e.metadata
+			return rec, e.erasedData, e.erasedMetadata, nil
 		}
 	}
 	d, err := c.open(key, rec.Type, Data, rec.Data)
@@ -92,13 +93,13 @@ func (c *Codec) Reveal(ctx context.Context, rec eventstore.RecordedEvent) (event
 	if err != nil {
 		return rec, nil, nil, fmt.Errorf("%s v%d: %w", rec.StreamID, rec.Version, err)
 	}
-	opened := rec
-	opened.Data, opened.Metadata = d.Raw, m.Raw
 	if ok {
-		c.opened.put(openedEvent{key: dk, sealedData: rec.Data, sealedMetadata: rec.Metadata,
-			opened: opened, erasedData: d.Erased, erasedMetadata: m.Erased})
+		c.opened.put(openedEvent{key: dk, id: rec.ID, position: rec.Position, stream: rec.StreamID,
+			sealedData: rec.Data, sealedMeta: rec.Metadata, data: d.Raw, metadata: m.Raw,
+			erasedData: d.Erased, erasedMetadata: m.Erased})
 	}
-	return opened, d.Erased, m.Erased, nil
+	rec.Data, rec.Metadata = d.Raw, m.Raw
+	return rec, d.Erased, m.Erased, nil
 }
 
 func (s *Store) open(ctx context.Context, recs []eventstore.RecordedEvent) ([]eventstore.RecordedEvent, error) {
