@@ -7,7 +7,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -82,20 +81,6 @@ func columnsOf(d dialect.Name) string {
 	return `pragma_table_info('journal_entries') WHERE name = ?`
 }
 
-// accountList returns the stored form of ids, which CheckAccounts passed
-// (sorted, each once, joined by commas), and its set id; "" and nil for
-// none.
-func accountList(ids []string) (string, []byte) {
-	if len(ids) == 0 {
-		return "", nil
-	}
-	sorted := slices.Clone(ids)
-	slices.Sort(sorted)
-	list := strings.Join(slices.Compact(sorted), ",")
-	sum := sha256.Sum256([]byte(list))
-	return list, sum[:]
-}
-
 // parseAccountList splits the stored form of a list of accounts.
 func parseAccountList(s string) []string {
 	if s == "" {
@@ -124,23 +109,6 @@ func checkAccountList(list, set []byte) string {
 		return "the account set is not the hash of its accounts"
 	}
 	return ""
-}
-
-// appendAccountList appends the leaf's "account_ids" array of a stored list.
-func appendAccountList[T text](b []byte, list T) []byte {
-	b = append(b, `,"account_ids":[`...)
-	start := 0
-	for i := 0; i <= len(list); i++ {
-		if i < len(list) && list[i] != ',' {
-			continue
-		}
-		if start > 0 {
-			b = append(b, ',')
-		}
-		b = appendJSONString(b, list[start:i])
-		start = i + 1
-	}
-	return append(b, ']')
 }
 
 // insertSets writes the account sets of rows that are not yet stored, each
