@@ -25,7 +25,8 @@ type Result struct {
 }
 
 // Repository loads ForeignerAccount streams, runs decisions and appends
-// their events with optimistic concurrency, retrying on conflicts.
+// their events with optimistic concurrency, retrying on conflicts. It keeps
+// the streams it loaded or wrote lately and reads only what came after them.
 type Repository struct {
 	store      eventstore.Store
 	newID      func() uuid.UUID
