@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -81,7 +82,7 @@ func (r *Runner) Migrate(ctx context.Context) error {
 
 // Run catches up and then follows the log until ctx ends (then it returns
 // nil); on return every handler has finished its message and committed its
-// checkpoint.
+// checkpoint, and nothing of the Runner reads the store any more.
 func (r *Runner) Run(ctx context.Context) error {
 	// Not cancelled half-way: a CREATE abandoned by the client may still be
 	// running in PostgreSQL when the next Run creates the same table.
@@ -128,8 +129,14 @@ func (r *Runner) Run(ctx context.Context) error {
 		subs = append(subs, sub)
 		router.AddConsumerHandler(p.Name(), esbus.AllTopic, sub, r.liveHandler(p, applied))
 	}
-	go r.sampleHead(ctx)
+	// The head sampler ends with Run: a store closed after Run returns
+	// must not be asked for its head any more.
+	sampleCtx, stopSampling := context.WithCancel(ctx)
+	var sampling sync.WaitGroup
+	sampling.Go(func() { r.sampleHead(sampleCtx) })
 	err = router.Run(ctx)
+	stopSampling()
+	sampling.Wait()
 	for _, s := range subs {
 		s.Close()
 	}

@@ -9,6 +9,7 @@ import (
 	"math/big"
 	mrand "math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -193,4 +194,46 @@ func assertSame(t *testing.T, want domain.AccountState, got *cabinet.View) {
 	}
 	b, _ := json.Marshal(got)
 	_ = b
+}
+
+// slowHead is a store whose Head, once trapped, still takes a while to
+// return after its caller gave up, as a remote store's call in flight does.
+type slowHead struct {
+	eventstore.Store
+	trapped  atomic.Bool
+	inFlight atomic.Int32
+}
+
+func (s *slowHead) Head(ctx context.Context) (uint64, error) {
+	if !s.trapped.Load() {
+		return s.Store.Head(ctx)
+	}
+	s.inFlight.Add(1)
+	defer s.inFlight.Add(-1)
+	<-ctx.Done()
+	time.Sleep(time.Second)
+	return 0, ctx.Err()
+}
+
+// When Run returns nothing of the Runner still asks the store: the caller
+// closes the store next (a KurrentDB client closed under a call races).
+func TestRunner_RunReturnsOnlyWhenNothingOfItAsksTheStore(t *testing.T) {
+	rg := newRig(t, sqltest.SQLite(t), sqltest.SQLite(t))
+	store := &slowHead{Store: rg.store}
+	rg.runner.Store = store
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- rg.runner.Run(ctx) }()
+	time.Sleep(300 * time.Millisecond) // caught up (an empty log): following it
+	store.trapped.Store(true)
+	require.Eventually(t, func() bool { return store.inFlight.Load() == 1 }, 5*time.Second, 5*time.Millisecond,
+		"the head sampler asks within its period")
+	cancel()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return")
+	}
+	assert.Zero(t, store.inFlight.Load(), "the head sampler still asked the store after Run returned")
 }
