@@ -51,7 +51,7 @@ func (r *Repository) Load(ctx context.Context, id uuid.UUID) (*domain.ForeignerA
 
 // load is Load, with the stream's events it folded.
 func (r *Repository) load(ctx context.Context, id uuid.UUID) (*domain.ForeignerAccount, []storedEvent, error) {
-	stored, err := r.loadStream(ctx, id)
+	stored, read, err := r.loadStream(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -66,29 +66,31 @@ func (r *Repository) load(ctx context.Context, id uuid.UUID) (*domain.ForeignerA
 		}
 	}
 	a := domain.NewAccountFromHistory(id, events)
-	if a.Closed() {
+	switch {
+	case a.Closed():
 		r.streams.drop(id)
-	} else {
+	case read > 0:
 		r.streams.put(id, stored)
 	}
 	return a, stored, nil
 }
 
-// loadStream returns the stream's events: those cached, then those after
-// them in the store.
-func (r *Repository) loadStream(ctx context.Context, id uuid.UUID) ([]storedEvent, error) {
+// loadStream returns the stream's events, those cached and then those after
+// them in the store, and how many it read from the store.
+func (r *Repository) loadStream(ctx context.Context, id uuid.UUID) ([]storedEvent, int, error) {
 	const page = 1000
 	stream := StreamName(id)
 	out := r.streams.get(id)
+	read := 0
 	for {
 		from := int64(len(out))
 		recs, err := r.store.ReadStream(ctx, stream, eventstore.Forward, from, page)
 		if err != nil {
-			return nil, fmt.Errorf("load %s: %w", stream, err)
+			return nil, 0, fmt.Errorf("load %s: %w", stream, err)
 		}
 		if len(recs) > 0 && recs[0].Version != from {
 			if from == 0 {
-				return nil, fmt.Errorf("load %s: first event has version %d", stream, recs[0].Version)
+				return nil, 0, fmt.Errorf("load %s: first event has version %d", stream, recs[0].Version)
 			}
 			r.streams.drop(id) // not the prefix it was taken for: read it all
 			out = nil
@@ -97,8 +99,9 @@ func (r *Repository) loadStream(ctx context.Context, id uuid.UUID) ([]storedEven
 		for _, rec := range recs {
 			out = append(out, storedEvent{typ: rec.Type, schemaVersion: rec.SchemaVersion, data: rec.Data})
 		}
+		read += len(recs)
 		if len(recs) < page {
-			return out, nil
+			return out, read, nil
 		}
 	}
 }

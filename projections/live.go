@@ -24,8 +24,10 @@ const LiveBatch = 256
 
 // liveHandler applies a delivered event, and with it the events already
 // committed after it, in one transaction with the checkpoint: under load a
-// projector then commits once per burst instead of once per event. Messages
-// the projector has already applied that way are acknowledged at once. If
+// projector then commits once per burst instead of once per event. The
+// events it has applied that way (up to applied) its subscription passes
+// over (esbus.SubscriberConfig.Handled); a message for one that comes all
+// the same is acknowledged at once. If
 // the batch fails, the delivered event is tried alone, so that only the
 // event that cannot be projected reaches the poison queue.
 func (r *Runner) liveHandler(p Projector, applied *atomic.Uint64) message.NoPublishHandlerFunc {

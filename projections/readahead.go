@@ -98,13 +98,13 @@ func (ra *readAhead) kept(position uint64, limit int, now time.Time) []eventstor
 // keep adds the events a read returned to those kept: after them when they
 // continue them, in their place when they do not.
 func (ra *readAhead) keep(evs []eventstore.RecordedEvent, now time.Time) {
+	if len(evs) == 0 {
+		return
+	}
 	for i := range evs {
 		if evs[i].Position != evs[0].Position+uint64(i) {
 			return // not consecutive: not what kept answers from
 		}
-	}
-	if len(evs) == 0 {
-		return
 	}
 	ra.mu.Lock()
 	defer ra.mu.Unlock()
