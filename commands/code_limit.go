@@ -99,7 +99,8 @@ func (l *CodeLimit) TakeIdentity(ctx context.Context, m domain.VerificationMetho
 func (l *CodeLimit) take(ctx context.Context, dest, refusalText string) error {
 	now := l.clock().UTC()
 	var refusal error
-	err := l.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err := l.db.RunGrouped(ctx, func(ctx context.Context, tx bun.Tx) error {
+		refusal = nil // a run again after a failed group starts afresh
 		if l.db.IsPostgres() {
 			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", dest); err != nil {
 				return fmt.Errorf("lock destination: %w", err)

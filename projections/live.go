@@ -74,13 +74,15 @@ func (r *Runner) liveHandler(p Projector, applied *atomic.Uint64) message.NoPubl
 }
 
 // apply projects batch and moves the checkpoint to its last event, in one
-// transaction; it returns that position. Its span continues the trace of
-// the command that wrote the batch's first event and links the others.
+// transaction, shared with the other projectors' batches ready at the same
+// time (sqldb.DB.RunGrouped); it returns that position. Its span continues
+// the trace of the command that wrote the batch's first event and links the
+// others.
 func (r *Runner) apply(ctx context.Context, p Projector, batch []eventstore.RecordedEvent) (uint64, error) {
 	last := batch[len(batch)-1].Position
 	ctx, span := batchSpan(ctx, p, batch, "live")
 	defer span.End()
-	err := r.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err := r.DB.RunGrouped(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := project(ctx, tx, p, batch); err != nil {
 			return err
 		}

@@ -195,3 +195,34 @@ func TestActive_UnknownSessionIsNotActive(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, ok)
 }
+
+// Sessions opened while the file's writer is busy are committed together,
+// and each is a session of its own that can be refreshed.
+func TestOpen_SessionsOpenedTogetherShareATransaction(t *testing.T) {
+	db := sqltest.SQLite(t)
+	f := newFixture(t, db)
+	s := f.service(t, cheap)
+	other, err := sqldb.OpenSQLite(context.Background(), db.DSN, true)
+	require.NoError(t, err)
+	defer other.Close()
+	hold, err := other.BeginTx(context.Background(), nil)
+	require.NoError(t, err)
+	toks := make([]commands.SessionTokens, 8)
+	errs := make([]error, 8)
+	var wg sync.WaitGroup
+	for i := range toks {
+		wg.Go(func() { toks[i], errs[i] = s.Open(context.Background(), uuid.New(), "agent") })
+	}
+	time.Sleep(300 * time.Millisecond) // all eight wait for the writer
+	require.NoError(t, hold.Rollback())
+	wg.Wait()
+	seen := map[string]bool{}
+	for i := range toks {
+		require.NoError(t, errs[i])
+		require.False(t, seen[toks[i].SessionID])
+		seen[toks[i].SessionID] = true
+		_, _, err := s.Refresh(context.Background(), toks[i].RefreshToken)
+		require.NoError(t, err, "session %d was stored with its refresh token", i)
+	}
+	require.NotZero(t, db.Groups())
+}

@@ -70,7 +70,7 @@ func (s *Service) Open(ctx context.Context, account uuid.UUID, userAgent string)
 	if err != nil {
 		return commands.SessionTokens{}, err
 	}
-	err = s.c.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err = s.c.DB.RunGrouped(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.NewInsert().Model(sess).Exec(ctx); err != nil {
 			return fmt.Errorf("insert session: %w", err)
 		}

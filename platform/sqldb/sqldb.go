@@ -33,6 +33,8 @@ type DB struct {
 	*bun.DB
 	Kind Kind
 	DSN  string
+
+	group *txGroup // RunGrouped's queue; nil on PostgreSQL
 }
 
 // busyTimeout is how long a SQLite write waits for the file's lock, both
@@ -90,7 +92,7 @@ func OpenSQLite(ctx context.Context, path string, durable bool) (*DB, error) {
 		sqldb.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	return traced(&DB{DB: bun.NewDB(sqldb, sqlitedialect.New()), Kind: SQLite, DSN: path}), nil
+	return traced(&DB{DB: bun.NewDB(sqldb, sqlitedialect.New()), Kind: SQLite, DSN: path, group: new(txGroup)}), nil
 }
 
 // Shred pushes what was deleted or overwritten out of the database's files

@@ -6,9 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
 
 	"github.com/kabinet/kabinet/platform/sqldb"
 	"github.com/kabinet/kabinet/platform/sqldb/sqltest"
@@ -19,6 +21,34 @@ func TestOpen_BothBackendsAnswerQueries(t *testing.T) {
 		var n int
 		require.NoError(t, db.NewRaw("SELECT 1").Scan(context.Background(), &n))
 		require.Equal(t, 1, n)
+	})
+}
+
+func TestRunGrouped_BothBackendsCommitConcurrentCalls(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		_, err := db.ExecContext(ctx, "CREATE TABLE grouped (n INTEGER PRIMARY KEY)")
+		require.NoError(t, err)
+		var wg sync.WaitGroup
+		errs := make([]error, 16)
+		for i := range 16 {
+			wg.Go(func() {
+				errs[i] = db.RunGrouped(ctx, func(ctx context.Context, tx bun.Tx) error {
+					_, err := tx.ExecContext(ctx, "INSERT INTO grouped VALUES (?)", i)
+					return err
+				})
+			})
+		}
+		wg.Wait()
+		for i, err := range errs {
+			require.NoError(t, err, "call %d", i)
+		}
+		var n int
+		require.NoError(t, db.NewRaw("SELECT count(*) FROM grouped").Scan(ctx, &n))
+		require.Equal(t, 16, n)
+		if db.IsPostgres() {
+			require.Zero(t, db.Groups(), "PostgreSQL has writers in parallel: each call is its own transaction")
+		}
 	})
 }
 
