@@ -53,7 +53,7 @@ func TestRunner_ProjectorsReadyTogetherShareOneTransaction(t *testing.T) {
 	hold, err := other.BeginTx(context.Background(), nil)
 	require.NoError(t, err)
 	scriptedTraffic(t, rg.store, 3, 10, 2)
-	time.Sleep(500 * time.Millisecond) // every projector's batch is handed its events and queues
+	time.Sleep(time.Second) // every projector's batch is handed its events and queues
 	require.False(t, atHead(), "nothing commits while the writer is held")
 	require.NoError(t, hold.Rollback())
 
