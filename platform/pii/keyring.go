@@ -189,11 +189,22 @@ func (k *Keyring) create(ctx context.Context, account string) (*dataKey, error) 
 		return nil, fmt.Errorf("pii: wrap data key: %w", err)
 	}
 	row := keyRow{AccountID: account, Wrapped: wrapped, CreatedAt: k.now().UTC()}
-	res, err := k.db.NewInsert().Model(&row).On("CONFLICT (account_id) DO NOTHING").Exec(ctx)
+	// Keys of accounts registered at the same moment share one durable
+	// commit.
+	stored := false
+	err = k.db.RunGrouped(ctx, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewInsert().Model(&row).On("CONFLICT (account_id) DO NOTHING").Exec(ctx)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		stored = err == nil && n == 1
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("pii: store data key: %w", err)
 	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
+	if !stored {
 		return nil, nil // not known to be ours: read what is stored
 	}
 	k.remember(account, dk)

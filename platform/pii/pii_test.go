@@ -352,3 +352,36 @@ func TestKeyring_InstancesCreatingOneAccountsKeyAtOnceAllUseTheStoredOne(t *test
 		}
 	})
 }
+
+// Keys created while keys.db's writer is busy (registrations at the same
+// moment) are stored in one shared commit, each the key its account uses.
+func TestKeyring_KeysCreatedTogetherShareACommitAndEachIsStored(t *testing.T) {
+	ctx := context.Background()
+	db := sqltest.SQLite(t)
+	ring := keyring(t, db, master)
+	other, err := sqldb.OpenSQLite(ctx, db.DSN, true)
+	require.NoError(t, err)
+	defer other.Close()
+	hold, err := other.BeginTx(ctx, nil)
+	require.NoError(t, err)
+	accounts := make([]string, 8)
+	keys := make([][]byte, len(accounts))
+	errs := make([]error, len(accounts))
+	var wg sync.WaitGroup
+	for i := range accounts {
+		accounts[i] = uuid.NewString()
+		wg.Go(func() { keys[i], _, errs[i] = ring.Key(ctx, accounts[i], true) })
+	}
+	time.Sleep(300 * time.Millisecond) // all eight wait for the writer
+	require.NoError(t, hold.Rollback())
+	wg.Wait()
+	fresh := keyring(t, db, master)
+	for i, account := range accounts {
+		require.NoError(t, errs[i])
+		stored, ok, err := fresh.Key(ctx, account, false)
+		require.NoError(t, err)
+		require.True(t, ok, "account %d has a stored key", i)
+		require.Equal(t, stored, keys[i], "account %d uses the key that was stored", i)
+	}
+	require.NotZero(t, db.Groups())
+}
