@@ -2,6 +2,7 @@ package sqldb
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -22,17 +23,18 @@ type TxFunc = func(ctx context.Context, tx bun.Tx) error
 // needs no timer. On PostgreSQL, which has writers in parallel, it is
 // RunInTx.
 //
-// A group is all or nothing: if any of its calls' fn fails, or the commit
-// does, the transaction is rolled back and each fn of the group runs again
-// alone in its own transaction, so that a failure is its call's only and
-// nothing of a failed fn commits with the others; if the transaction
-// cannot begin or commit, every call of the group returns that error. So
-// fn may run twice: it
-// must touch nothing outside tx that a second run would repeat, and set
-// (not accumulate) what it hands back to its caller. Inside a group fn's
-// ctx does not cancel its statements, for on SQLite an interrupted write
-// rolls back the whole transaction, the others' work included; the group
-// begins when the file's writer is free, at most the busy timeout later.
+// A group is all or nothing: if any of its calls' fn fails, the transaction
+// is rolled back and each fn of the group runs again alone in its own
+// transaction, so that a failure is its call's only and nothing of a failed
+// fn commits with the others; if the transaction cannot begin or commit,
+// every call of the group returns that error. So fn may run twice: it must
+// touch nothing outside tx that a second run would repeat, and set (not
+// accumulate) what it hands back to its caller. A fn that panics fails its
+// group the same way and panics again in its caller, not run a second time.
+// Inside a group fn's ctx does not cancel its statements, for on SQLite an
+// interrupted write rolls back the whole transaction, the others' work
+// included; the group begins when the file's writer is free, at most the
+// busy timeout later.
 // fn must not call RunGrouped on db itself.
 func (db *DB) RunGrouped(ctx context.Context, fn TxFunc) error {
 	if db.group == nil {
@@ -61,10 +63,30 @@ type txGroup struct {
 
 // txJob is one call waiting for its group.
 type txJob struct {
-	ctx  context.Context
-	fn   TxFunc
-	err  error
-	done chan struct{}
+	ctx      context.Context
+	fn       TxFunc
+	err      error
+	panicked any // what fn panicked with, for its caller to panic with
+	done     chan struct{}
+}
+
+// errPanicked stands for a fn's panic in the transaction it was part of.
+var errPanicked = errors.New("panicked")
+
+// call runs j's fn, turning a panic into errPanicked (the group's loop
+// must outlive it) and keeping its value for the caller.
+func (j *txJob) call(ctx context.Context, tx bun.Tx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			j.panicked, err = r, errPanicked
+		}
+	}()
+	return j.fn(ctx, tx)
+}
+
+// alone runs j in a transaction of its own.
+func (j *txJob) alone(db *DB) {
+	j.err = db.RunInTx(j.ctx, nil, j.call)
 }
 
 func (g *txGroup) run(ctx context.Context, db *DB, fn TxFunc) error {
@@ -80,6 +102,9 @@ func (g *txGroup) run(ctx context.Context, db *DB, fn TxFunc) error {
 	}
 	g.mu.Unlock()
 	<-j.done
+	if j.panicked != nil {
+		panic(j.panicked)
+	}
 	return j.err
 }
 
@@ -110,13 +135,13 @@ func (g *txGroup) commit(db *DB, jobs []*txJob) {
 		}
 	}()
 	if len(jobs) == 1 {
-		jobs[0].err = db.RunInTx(jobs[0].ctx, nil, jobs[0].fn)
+		jobs[0].alone(db)
 		return
 	}
 	failed := false
 	err := db.RunInTx(context.Background(), nil, func(_ context.Context, tx bun.Tx) error {
 		for _, j := range jobs {
-			if err := j.fn(context.WithoutCancel(j.ctx), tx); err != nil {
+			if err := j.call(context.WithoutCancel(j.ctx), tx); err != nil {
 				failed = true
 				return err
 			}
@@ -128,7 +153,9 @@ func (g *txGroup) commit(db *DB, jobs []*txJob) {
 		g.groups.Add(1)
 	case failed:
 		for _, j := range jobs {
-			j.err = db.RunInTx(j.ctx, nil, j.fn)
+			if j.panicked == nil {
+				j.alone(db)
+			}
 		}
 	default:
 		for _, j := range jobs {

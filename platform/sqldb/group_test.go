@@ -62,14 +62,20 @@ func (r *groupRig) taken() bool {
 
 // start runs n RunGrouped calls while the file is held, so that the first
 // waits at the writer alone and the others queue for one group behind it;
-// fn(i) is call i's work. It returns each call's error once all returned.
-func (r *groupRig) start(t *testing.T, n int, fn func(i int) TxFunc) []error {
+// fn(i) is call i's work, and around, if given, runs each call. It returns
+// each call's error once all returned.
+func (r *groupRig) start(t *testing.T, n int, fn func(i int) TxFunc, around ...func(i int, call func())) []error {
 	t.Helper()
 	r.block(t)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
-		wg.Go(func() { errs[i] = r.db.RunGrouped(context.Background(), fn(i)) })
+		call := func() { errs[i] = r.db.RunGrouped(context.Background(), fn(i)) }
+		if len(around) > 0 {
+			wg.Go(func() { around[0](i, call) })
+		} else {
+			wg.Go(call)
+		}
 		if i == 0 {
 			require.Eventually(t, r.taken,
 				5*time.Second, time.Millisecond, "the first call is taken into a group of its own")
@@ -246,4 +252,38 @@ func TestRunGrouped_ManyConcurrentCallersAllCommit(t *testing.T) {
 		require.NoError(t, err)
 	}
 	require.Equal(t, 32*20, r.count(t))
+}
+
+func TestRunGrouped_APanicReachesItsCallerAloneAndTheGroupGoesOn(t *testing.T) {
+	r := newGroupRig(t)
+	var panicked []any
+	var mu sync.Mutex
+	errs := r.start(t, 4, func(i int) TxFunc {
+		return func(ctx context.Context, tx bun.Tx) error {
+			if err := insert(i)(ctx, tx); err != nil {
+				return err
+			}
+			if i == 2 {
+				panic("projector bug")
+			}
+			return nil
+		}
+	}, func(i int, call func()) {
+		defer func() {
+			if p := recover(); p != nil {
+				mu.Lock()
+				panicked = append(panicked, p)
+				mu.Unlock()
+			}
+		}()
+		call()
+	})
+	require.Equal(t, []any{"projector bug"}, panicked, "the panic came back in its caller's goroutine, once")
+	for i, err := range errs {
+		if i != 2 {
+			require.NoError(t, err, "call %d", i)
+		}
+	}
+	require.Equal(t, 3, r.count(t), "the others committed; the panicking call's row did not")
+	require.NoError(t, r.db.RunGrouped(context.Background(), insert(9)), "the queue still serves")
 }
