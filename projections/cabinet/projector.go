@@ -101,35 +101,49 @@ func (p *Projector) Project(ctx context.Context, tx bun.Tx, events []eventstore.
 	if len(order) == 0 {
 		return nil
 	}
-	save, err := tx.PrepareContext(ctx, saveSQL(tx))
+	save, done, err := saver(ctx, tx)
 	if err != nil {
-		return fmt.Errorf("prepare cabinet save: %w", err)
+		return err
 	}
-	defer save.Close()
+	defer done()
 	for _, id := range order {
 		d := docs[id]
 		b, err := json.Marshal(d.doc)
 		if err != nil {
 			return fmt.Errorf("encode cabinet %s: %w", id, err)
 		}
-		if _, err := save.ExecContext(ctx, id, d.row.Version, d.row.Position, string(b)); err != nil {
+		if err := save(ctx, id, d.row.Version, d.row.Position, string(b)); err != nil {
 			return fmt.Errorf("save cabinet %s: %w", id, err)
 		}
 	}
 	return nil
 }
 
-// saveSQL writes one account's document, its values bound: prepared once
-// per batch, it is parsed once however many accounts the batch saves, and
-// a document of kilobytes is never written into SQL text for the database
-// to parse again (as bun's rendered INSERT did for every account).
-func saveSQL(tx bun.Tx) string {
+// saver returns how the batch writes one account's document, its values
+// bound, so that a document of kilobytes is never written into SQL text
+// for the database to parse again (as bun's rendered INSERT did for every
+// account): on SQLite through a statement prepared once for the batch, on
+// PostgreSQL as a query with parameters, which pgx prepares once per
+// connection and keeps.
+func saver(ctx context.Context, tx bun.Tx) (save func(ctx context.Context, args ...any) error, done func(), err error) {
 	if tx.Dialect().Name() == dialect.PG {
-		return `INSERT INTO cabinet_views (account_id, version, position, doc) VALUES ($1, $2, $3, $4)` + saveConflict
+		q := `INSERT INTO cabinet_views (account_id, version, position, doc) VALUES ($1, $2, $3, $4)` + saveConflict
+		return func(ctx context.Context, args ...any) error {
+			_, err := tx.Tx.ExecContext(ctx, q, args...)
+			return err
+		}, func() {}, nil
 	}
-	return `INSERT INTO cabinet_views (account_id, version, position, doc) VALUES (?, ?, ?, ?)` + saveConflict
+	st, err := tx.Tx.PrepareContext(ctx, `INSERT INTO cabinet_views (account_id, version, position, doc) VALUES (?, ?, ?, ?)`+saveConflict)
+	if err != nil {
+		return nil, nil, fmt.Errorf("prepare cabinet save: %w", err)
+	}
+	return func(ctx context.Context, args ...any) error {
+		_, err := st.ExecContext(ctx, args...)
+		return err
+	}, func() { st.Close() }, nil
 }
 
+// saveConflict makes a save of an existing account's document replace it.
 const saveConflict = ` ON CONFLICT (account_id) DO UPDATE
 	SET version = EXCLUDED.version, position = EXCLUDED.position, doc = EXCLUDED.doc`
 
