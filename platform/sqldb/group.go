@@ -34,8 +34,7 @@ type TxFunc = func(ctx context.Context, tx bun.Tx) error
 // Inside a group fn's ctx does not cancel its statements, for on SQLite an
 // interrupted write rolls back the whole transaction, the others' work
 // included; the group begins when the file's writer is free, at most the
-// busy timeout later.
-// fn must not call RunGrouped on db itself.
+// busy timeout later. fn must not call RunGrouped on db itself.
 func (db *DB) RunGrouped(ctx context.Context, fn TxFunc) error {
 	if db.group == nil {
 		return db.RunInTx(ctx, nil, fn)
