@@ -49,15 +49,10 @@ func TestCodeLimit_ABurstCommittedTogetherAdmitsOnlyTheLimit(t *testing.T) {
 	clock := func() time.Time { return time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC) }
 	l, err := commands.NewCodeLimit(context.Background(), db, []byte("code-limit-test-key-0123456789ab"), clock)
 	require.NoError(t, err)
-	other, err := sqldb.OpenSQLite(context.Background(), db.DSN, true)
-	require.NoError(t, err)
-	defer other.Close()
-	hold, err := other.BeginTx(context.Background(), nil)
-	require.NoError(t, err)
-
+	release := sqltest.HoldWriter(t, db)
 	admitted, refused := takeAll(t, l, 12, func() {
 		time.Sleep(300 * time.Millisecond) // all twelve wait for the writer
-		require.NoError(t, hold.Rollback())
+		release()
 	})
 	require.Equal(t, commands.CodesPerDestination, admitted)
 	require.Equal(t, 12-commands.CodesPerDestination, refused)

@@ -7,7 +7,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/kabinet/kabinet/platform/sqldb"
 	"github.com/kabinet/kabinet/platform/sqldb/sqltest"
 	"github.com/kabinet/kabinet/projections"
 	"github.com/kabinet/kabinet/projections/applications"
@@ -47,15 +46,11 @@ func TestRunner_ProjectorsReadyTogetherShareOneTransaction(t *testing.T) {
 	require.Eventually(t, atHead, 10*time.Second, 5*time.Millisecond, "caught up, following the log")
 	before := read.Groups()
 
-	other, err := sqldb.OpenSQLite(context.Background(), read.DSN, true)
-	require.NoError(t, err)
-	defer other.Close()
-	hold, err := other.BeginTx(context.Background(), nil)
-	require.NoError(t, err)
+	release := sqltest.HoldWriter(t, read)
 	scriptedTraffic(t, rg.store, 3, 10, 2)
 	time.Sleep(time.Second) // every projector's batch is handed its events and queues
 	require.False(t, atHead(), "nothing commits while the writer is held")
-	require.NoError(t, hold.Rollback())
+	release()
 
 	require.Eventually(t, atHead, 10*time.Second, 5*time.Millisecond)
 	require.Greater(t, read.Groups(), before, "the batches that queued committed in a shared transaction")

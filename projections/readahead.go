@@ -46,16 +46,12 @@ type aheadKey struct {
 	window int64 // readAheadTTL windows since the epoch
 }
 
-// after returns up to limit events of store after position (limit <= 0:
-// as many as are kept), shared with the other projectors' asks; callers
-// must not change them.
+// after returns up to limit events of store after position, shared with
+// the other projectors' asks; callers must not change them.
 func (ra *readAhead) after(ctx context.Context, store eventstore.Store, position uint64, limit int) ([]eventstore.RecordedEvent, error) {
 	now := time.Now
 	if ra.now != nil {
 		now = ra.now
-	}
-	if limit <= 0 {
-		limit = aheadKept
 	}
 	t := now()
 	if evs := ra.kept(position, limit, t); len(evs) > 0 {

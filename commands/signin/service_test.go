@@ -202,11 +202,7 @@ func TestOpen_SessionsOpenedTogetherShareATransaction(t *testing.T) {
 	db := sqltest.SQLite(t)
 	f := newFixture(t, db)
 	s := f.service(t, cheap)
-	other, err := sqldb.OpenSQLite(context.Background(), db.DSN, true)
-	require.NoError(t, err)
-	defer other.Close()
-	hold, err := other.BeginTx(context.Background(), nil)
-	require.NoError(t, err)
+	release := sqltest.HoldWriter(t, db)
 	toks := make([]commands.SessionTokens, 8)
 	errs := make([]error, 8)
 	var wg sync.WaitGroup
@@ -214,7 +210,7 @@ func TestOpen_SessionsOpenedTogetherShareATransaction(t *testing.T) {
 		wg.Go(func() { toks[i], errs[i] = s.Open(context.Background(), uuid.New(), "agent") })
 	}
 	time.Sleep(300 * time.Millisecond) // all eight wait for the writer
-	require.NoError(t, hold.Rollback())
+	release()
 	wg.Wait()
 	seen := map[string]bool{}
 	for i := range toks {

@@ -76,7 +76,7 @@ func appendAccountList[T text](b []byte, list T) []byte {
 	return b
 }
 
-// encodeAccountList appends the leaf's "account_ids" array of a stored list.
+// encodeAccountList is what appendAccountList appends, computed.
 func encodeAccountList[T text](b []byte, list T) []byte {
 	b = append(b, `,"account_ids":[`...)
 	start := 0

@@ -359,11 +359,7 @@ func TestKeyring_KeysCreatedTogetherShareACommitAndEachIsStored(t *testing.T) {
 	ctx := context.Background()
 	db := sqltest.SQLite(t)
 	ring := keyring(t, db, master)
-	other, err := sqldb.OpenSQLite(ctx, db.DSN, true)
-	require.NoError(t, err)
-	defer other.Close()
-	hold, err := other.BeginTx(ctx, nil)
-	require.NoError(t, err)
+	release := sqltest.HoldWriter(t, db)
 	accounts := make([]string, 8)
 	keys := make([][]byte, len(accounts))
 	errs := make([]error, len(accounts))
@@ -373,7 +369,7 @@ func TestKeyring_KeysCreatedTogetherShareACommitAndEachIsStored(t *testing.T) {
 		wg.Go(func() { keys[i], _, errs[i] = ring.Key(ctx, accounts[i], true) })
 	}
 	time.Sleep(300 * time.Millisecond) // all eight wait for the writer
-	require.NoError(t, hold.Rollback())
+	release()
 	wg.Wait()
 	fresh := keyring(t, db, master)
 	for i, account := range accounts {

@@ -98,54 +98,59 @@ func (p *Projector) Project(ctx context.Context, tx bun.Tx, events []eventstore.
 			order = append(order, id)
 		}
 	}
-	if len(order) == 0 {
-		return nil
-	}
-	save, done, err := saver(ctx, tx)
-	if err != nil {
-		return err
-	}
-	defer done()
+	rows := make([]row, 0, len(order))
 	for _, id := range order {
 		d := docs[id]
 		b, err := json.Marshal(d.doc)
 		if err != nil {
 			return fmt.Errorf("encode cabinet %s: %w", id, err)
 		}
-		if err := save(ctx, id, d.row.Version, d.row.Position, string(b)); err != nil {
-			return fmt.Errorf("save cabinet %s: %w", id, err)
+		d.row.Doc = string(b)
+		rows = append(rows, *d.row)
+	}
+	return save(ctx, tx, rows)
+}
+
+// saveChunk bounds the rows one INSERT statement carries.
+const saveChunk = 500
+
+// save writes rows back. On SQLite each goes through one statement prepared
+// for the batch, its document bound: bun's rendered INSERT wrote the
+// document's kilobytes into the SQL text, which SQLite parsed again for
+// every account. On PostgreSQL bun's multi-row INSERT saves a round trip
+// per row.
+func save(ctx context.Context, tx bun.Tx, rows []row) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	if tx.Dialect().Name() == dialect.SQLite {
+		st, err := tx.PrepareContext(ctx, `INSERT INTO cabinet_views (account_id, version, position, doc)
+			VALUES (?, ?, ?, ?) ON CONFLICT (account_id) DO UPDATE
+			SET version = EXCLUDED.version, position = EXCLUDED.position, doc = EXCLUDED.doc`)
+		if err != nil {
+			return fmt.Errorf("prepare cabinet save: %w", err)
+		}
+		defer st.Close()
+		for i := range rows {
+			r := &rows[i]
+			if _, err := st.ExecContext(ctx, r.AccountID, r.Version, r.Position, r.Doc); err != nil {
+				return fmt.Errorf("save cabinet %s: %w", r.AccountID, err)
+			}
+		}
+		return nil
+	}
+	for start := 0; start < len(rows); start += saveChunk {
+		part := rows[start:min(start+saveChunk, len(rows))]
+		_, err := tx.NewInsert().Model(&part).
+			On("CONFLICT (account_id) DO UPDATE").
+			Set("version = EXCLUDED.version, position = EXCLUDED.position, doc = EXCLUDED.doc").
+			Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("save cabinets: %w", err)
 		}
 	}
 	return nil
 }
-
-// saver returns how the batch writes one account's document, its values
-// bound, so that a document of kilobytes is never written into SQL text
-// for the database to parse again (as bun's rendered INSERT did for every
-// account): on SQLite through a statement prepared once for the batch, on
-// PostgreSQL as a query with parameters, which pgx prepares once per
-// connection and keeps.
-func saver(ctx context.Context, tx bun.Tx) (save func(ctx context.Context, args ...any) error, done func(), err error) {
-	if tx.Dialect().Name() == dialect.PG {
-		q := `INSERT INTO cabinet_views (account_id, version, position, doc) VALUES ($1, $2, $3, $4)` + saveConflict
-		return func(ctx context.Context, args ...any) error {
-			_, err := tx.Tx.ExecContext(ctx, q, args...)
-			return err
-		}, func() {}, nil
-	}
-	st, err := tx.Tx.PrepareContext(ctx, `INSERT INTO cabinet_views (account_id, version, position, doc) VALUES (?, ?, ?, ?)`+saveConflict)
-	if err != nil {
-		return nil, nil, fmt.Errorf("prepare cabinet save: %w", err)
-	}
-	return func(ctx context.Context, args ...any) error {
-		_, err := st.ExecContext(ctx, args...)
-		return err
-	}, func() { st.Close() }, nil
-}
-
-// saveConflict makes a save of an existing account's document replace it.
-const saveConflict = ` ON CONFLICT (account_id) DO UPDATE
-	SET version = EXCLUDED.version, position = EXCLUDED.position, doc = EXCLUDED.doc`
 
 type loaded struct {
 	row *row

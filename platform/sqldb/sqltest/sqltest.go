@@ -77,3 +77,16 @@ func Each(t *testing.T, f func(t *testing.T, db *sqldb.DB)) {
 
 // Name describes db for test messages.
 func Name(db *sqldb.DB) string { return string(db.Kind) }
+
+// HoldWriter holds the writer of db's SQLite file with a transaction on a
+// pool of its own, as another writer busy on the file would; writes through
+// db wait until release ends it.
+func HoldWriter(t testing.TB, db *sqldb.DB) (release func()) {
+	t.Helper()
+	other, err := sqldb.OpenSQLite(context.Background(), db.DSN, true)
+	require.NoError(t, err)
+	t.Cleanup(func() { other.Close() })
+	hold, err := other.BeginTx(context.Background(), nil)
+	require.NoError(t, err)
+	return func() { require.NoError(t, hold.Rollback()) }
+}
