@@ -127,7 +127,7 @@ func (b *pgBackend) args(w writeSet, payload string) []any {
 	var (
 		pos, ver       = make([]int64, n), make([]int64, n)
 		stream, typ    = make([]string, n), make([]string, n)
-		ids            = make([]uuid.UUID, n)
+		ids            = make([][16]byte, n) // not uuid.UUID: pgx would take its driver.Valuer's text and parse it back
 		schema         = make([]int32, n)
 		data, meta     = make([][]byte, n), make([][]byte, n)
 		occurred, recd = make([]time.Time, n), make([]time.Time, n)

@@ -213,3 +213,77 @@ func requireGapFree(t *testing.T, all []eventstore.RecordedEvent) {
 		require.Equal(t, uint64(i+1), e.Position)
 	}
 }
+
+// groupOfThree commits a group of three appends behind the gate's plug and
+// returns once it has: the writer's last group then had three requests.
+func groupOfThree(t *testing.T, s *Store, g *gate) {
+	t.Helper()
+	plug := g.plug(t, s, "")
+	var outs []<-chan outcome
+	for i := range 3 {
+		outs = append(outs, appendAsync(context.Background(), s, streamN(i), eventstore.NoStream, events(1)))
+	}
+	waitQueued(t, s, 3)
+	g.open()
+	require.NoError(t, <-plug)
+	for _, o := range outs {
+		require.NoError(t, await(t, o).err)
+	}
+	require.Equal(t, int32(2), g.calls.Load(), "the plug's group, then the three")
+}
+
+func TestGroupCommit_AfterAGroupOfSeveralTheNextWaitsForAsMany(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *sqldb.DB) {
+		g := newGate()
+		// A wait of a thousand commits: the next group is cut when three
+		// are queued, whenever they come.
+		s := newStore(t, db, Options{BeforeCommit: g.hook, GroupWait: 1000})
+		groupOfThree(t, s, g)
+		first := appendAsync(context.Background(), s, streamN(3), eventstore.NoStream, events(1))
+		time.Sleep(50 * time.Millisecond) // long enough for a lone group to have committed
+		rest := []<-chan outcome{
+			appendAsync(context.Background(), s, streamN(4), eventstore.NoStream, events(1)),
+			appendAsync(context.Background(), s, streamN(5), eventstore.NoStream, events(1)),
+		}
+		for _, o := range append(rest, first) {
+			require.NoError(t, await(t, o).err)
+		}
+		assert.Equal(t, int32(3), g.calls.Load(), "the three late appends committed as one group")
+		requireGapFree(t, readAll(t, s))
+	})
+}
+
+func TestGroupCommit_TheWaitForTheNextGroupIsBounded(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *sqldb.DB) {
+		g := newGate()
+		s := newStore(t, db, Options{BeforeCommit: g.hook}) // the default: a quarter of a commit
+		groupOfThree(t, s, g)
+		lone := appendAsync(context.Background(), s, streamN(3), eventstore.NoStream, events(1))
+		require.NoError(t, await(t, lone).err, "an append with nobody to join it still commits")
+		assert.Equal(t, int32(3), g.calls.Load())
+	})
+}
+
+func TestClose_EndsTheWaitForTheNextGroup(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *sqldb.DB) {
+		g := newGate()
+		s := newStore(t, db, Options{BeforeCommit: g.hook, GroupWait: 1e9})
+		groupOfThree(t, s, g)
+		lone := appendAsync(context.Background(), s, streamN(3), eventstore.NoStream, events(1))
+		time.Sleep(20 * time.Millisecond) // the writer takes it and waits for two more
+		closed := make(chan error, 1)
+		go func() { closed <- s.Close() }()
+		select {
+		case err := <-closed:
+			require.NoError(t, err)
+		case <-time.After(10 * time.Second):
+			t.Fatal("Close waited for the group to fill")
+		}
+		want := 5
+		if err := await(t, lone).err; err != nil {
+			require.ErrorIs(t, err, eventstore.ErrClosed, "only an append not yet taken is refused")
+			want = 4
+		}
+		assert.Len(t, readAll(t, newStore(t, db, Options{})), want)
+	})
+}
