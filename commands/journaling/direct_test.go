@@ -2,9 +2,11 @@ package journaling_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -112,6 +114,47 @@ func TestRecord_ACycleThatFailsLeavesItsEntriesToTheInboxJournaledOnce(t *testin
 			actions = append(actions, e.Action)
 		}
 		assert.Equal(t, []string{"Doomed", "Later"}, actions, "each once")
+		verified(t, r.j)
+	})
+}
+
+func TestRecord_ACommitWhoseAnswerIsLostIsJournaledOnce(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		r := newRig(t, db, 4)
+		var carries, lost atomic.Bool
+		w := r.writer(t, func(c *journaling.Config) {
+			c.Hooks = &journaling.Hooks{
+				AfterBuild: func(_ context.Context, es []journal.Entry) error {
+					carries.Store(slices.ContainsFunc(es, func(e journal.Entry) bool { return e.Action == "Unlucky" }))
+					return nil
+				},
+				LoseCommitAnswer: func(context.Context) error {
+					if carries.Load() && lost.CompareAndSwap(false, true) {
+						return errors.New("connection reset before the commit's answer")
+					}
+					return nil
+				},
+			}
+		})
+		stop := live(t, r, w)
+		require.NoError(t, w.Record(context.Background(), journal.Entry{Action: "Unlucky", AccountID: "acc-u", Outcome: journal.Done}))
+		require.True(t, lost.Load(), "the cycle that carried the entry lost its commit's answer")
+		st, err := w.Status(context.Background())
+		require.NoError(t, err)
+		assert.Zero(t, st.Inbox, "the entry was found journaled, not handed to the inbox")
+
+		// The writer starts over from its cursor and goes on (the entry
+		// waits in the inbox while it restarts).
+		r.record(t, w, journal.Entry{Action: "After", AccountID: "acc-u", Outcome: journal.Done})
+		require.Eventually(t, func() bool {
+			return slices.ContainsFunc(entriesFor(t, r.j, "acc-u"), func(e journal.Entry) bool { return e.Action == "After" })
+		}, 10*time.Second, 5*time.Millisecond)
+		var actions []string
+		for _, e := range entriesFor(t, r.j, "acc-u") {
+			actions = append(actions, e.Action)
+		}
+		assert.Equal(t, []string{"Unlucky", "After"}, actions, "each once")
+		require.NoError(t, stop())
 		verified(t, r.j)
 	})
 }

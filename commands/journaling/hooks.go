@@ -31,6 +31,12 @@ type Hooks struct {
 	// AfterCheckpoint runs after the checkpoint step (whether or not a
 	// checkpoint was due).
 	AfterCheckpoint func(ctx context.Context) error
+	// LoseCommitAnswer, unlike the others, stands for a lost connection,
+	// not a dying process: it runs after a commit that succeeded, and an
+	// error it returns is taken for the commit's answer, as when the
+	// database committed but the connection broke before it could say so.
+	// The writer then goes on as after any failed cycle.
+	LoseCommitAnswer func(ctx context.Context) error
 }
 
 // HookError is what Run returns when a hook stopped it.
@@ -83,4 +89,13 @@ func (h *Hooks) afterCommit(ctx context.Context) error {
 
 func (h *Hooks) afterCheckpoint(ctx context.Context) error {
 	return h.call(ctx, "AfterCheckpoint", func(h *Hooks) func(context.Context) error { return h.AfterCheckpoint })
+}
+
+// commitAnswer is the answer of a commit that succeeded: nil, or the
+// LoseCommitAnswer hook's error.
+func (h *Hooks) commitAnswer(ctx context.Context) error {
+	if h == nil || h.LoseCommitAnswer == nil {
+		return nil
+	}
+	return h.LoseCommitAnswer(ctx)
 }

@@ -1,6 +1,7 @@
 package journaling
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -189,6 +190,10 @@ func (w *Writer) commitCycle(ctx context.Context, f *feed, n int, inbox []inboxR
 	if n > 0 {
 		to = f.buf[n-1].Position
 	}
+	// The waiters' entries are the cycle's last leaves; mark is the last
+	// one's seq and hash, by which a commit whose answer was lost is
+	// known to have landed (see landed).
+	var mark leafMark
 	// The transaction is finished even when ctx ends meanwhile.
 	err = w.cfg.DB.RunInTx(context.WithoutCancel(ctx), nil, func(ctx context.Context, tx bun.Tx) error {
 		cur, err := readCursor(ctx, tx, w.cfg.Name, true)
@@ -198,8 +203,15 @@ func (w *Writer) commitCycle(ctx context.Context, f *feed, n int, inbox []inboxR
 		if cur != from {
 			return fmt.Errorf("cursor at %d, this writer expected %d: %w", cur, from, ErrConcurrentWriter)
 		}
-		if _, err := w.cfg.Journal.AppendLeavesTx(ctx, tx, leaves); err != nil {
+		seqs, err := w.cfg.Journal.AppendLeavesTx(ctx, tx, leaves)
+		if err != nil {
 			return err
+		}
+		if len(waiters) > 0 {
+			mark.seq = seqs[len(seqs)-1]
+			if mark.hash, err = w.cfg.Journal.LeafHashAt(ctx, tx, mark.seq); err != nil {
+				return err
+			}
 		}
 		if err := w.cfg.Hooks.afterAppend(ctx); err != nil {
 			return err
@@ -214,7 +226,16 @@ func (w *Writer) commitCycle(ctx context.Context, f *feed, n int, inbox []inboxR
 		}
 		return w.cfg.Hooks.beforeCommit(ctx)
 	})
+	if err == nil {
+		err = w.cfg.Hooks.commitAnswer(ctx)
+	}
 	if err != nil {
+		if mark.hash != nil && w.landed(ctx, mark) {
+			// Committed after all: the waiters' entries are journaled, and
+			// handing them to the inbox would journal them twice.
+			answer(waiters, nil)
+			answered = true
+		}
 		return false, fmt.Errorf("journaling: journal %d entries: %w", len(entries), err)
 	}
 	answer(waiters, nil)
@@ -312,3 +333,20 @@ func pause(ctx context.Context, d time.Duration, hurry <-chan struct{}) bool {
 
 // sleep waits d (nothing when d ≤ 0) and reports false when ctx ended first.
 func sleep(ctx context.Context, d time.Duration) bool { return pause(ctx, d, nil) }
+
+// leafMark is a leaf a cycle appended: its seq and hash.
+type leafMark struct {
+	seq  uint64
+	hash []byte
+}
+
+// landed reports whether the journal holds m, read afresh: whether a cycle
+// whose commit failed, as far as the writer could tell, committed all the
+// same. A leaf another writer appended at that seq has another hash (its
+// entry, its time). When the journal cannot be read, nothing is known and
+// the answer is false: the waiters then go to the inbox as before, where
+// an entry is journaled twice rather than not at all.
+func (w *Writer) landed(ctx context.Context, m leafMark) bool {
+	h, err := w.cfg.Journal.LeafHashAt(context.WithoutCancel(ctx), w.cfg.DB, m.seq)
+	return err == nil && bytes.Equal(h, m.hash)
+}

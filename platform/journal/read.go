@@ -180,3 +180,18 @@ func (j *Journal) EraseAccount(ctx context.Context, accountID string) (int64, er
 }
 
 const eraseSQL = `UPDATE journal_entries SET ip = NULL, ip_salt = NULL, user_agent = NULL, ua_salt = NULL`
+
+// LeafHashAt returns the hash of the leaf at seq as db holds it (the
+// journal's database, or a transaction on it that may not have committed
+// yet), or ErrNotFound when db holds no leaf there.
+func (j *Journal) LeafHashAt(ctx context.Context, db bun.IDB, seq uint64) ([]byte, error) {
+	var h []byte
+	err := db.QueryRowContext(ctx, `SELECT leaf_hash FROM `+allLeaves+` l WHERE seq = ?`, int64(seq)).Scan(&h)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("journal: leaf %d: %w", seq, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("journal: leaf %d: %w", seq, err)
+	}
+	return h, nil
+}

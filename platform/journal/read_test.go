@@ -151,3 +151,22 @@ func TestEntries_ActorFilterOnSQLiteReadsIndexesNotTheTable(t *testing.T) {
 	assert.Contains(t, plan, "USING INDEX journal_entries_account (account_id=? AND seq>?)", plan)
 	assert.NotContains(t, plan, "SCAN journal_entries", plan)
 }
+
+func TestLeafHashAt_IsTheStoredLeafsHashAndNotFoundPastTheTree(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		j := open(t, db, newKey(t), journal.Options{})
+		seqs, err := j.Append(ctx, entry(0), entry(1))
+		require.NoError(t, err)
+		es, err := j.Entries(ctx, journal.Filter{})
+		require.NoError(t, err)
+		require.Len(t, es, 2)
+		for i, seq := range seqs {
+			h, err := j.LeafHashAt(ctx, db, seq)
+			require.NoError(t, err)
+			assert.Equal(t, es[i].LeafHash, h)
+		}
+		_, err = j.LeafHashAt(ctx, db, seqs[1]+1)
+		assert.ErrorIs(t, err, journal.ErrNotFound)
+	})
+}
