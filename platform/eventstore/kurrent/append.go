@@ -45,9 +45,11 @@ const unknownVersion = -3
 // The global positions of the result come from reading the appended events
 // back from the stream and numbering them with the index.
 func (s *Store) Append(ctx context.Context, stream string, expected eventstore.ExpectedVersion, events []eventstore.EventData) (eventstore.AppendResult, error) {
-	if err := s.checkOpen("append to " + stream); err != nil {
+	leave, err := s.enter("append to " + stream)
+	if err != nil {
 		return eventstore.AppendResult{}, err
 	}
+	defer leave()
 	if err := validate(stream, expected, events); err != nil {
 		return eventstore.AppendResult{}, fmt.Errorf("append to %s: %w", stream, err)
 	}

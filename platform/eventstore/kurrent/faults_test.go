@@ -1,6 +1,9 @@
 package kurrent_test
 
 import (
+	"context"
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/google/uuid"
@@ -64,4 +67,66 @@ func TestSubscribe_ServerRestartResumesWithoutLosingOrRepeating(t *testing.T) {
 	assert.Equal(t, ids(append(before, live...)), ids(got), "every event once, in order")
 	assert.GreaterOrEqual(t, srv.Subscriptions(), 2, "the adapter resubscribed after the restart")
 	t.Logf("saw: %d events in order across two restarts, %d subscriptions opened", len(got), srv.Subscriptions())
+}
+
+// TestClose_AppendsUnderWayGetTheirOutcome closes the store while 16
+// writers append: an append answered with ErrClosed wrote nothing, every
+// other one succeeded and its events are where it said; none fails with
+// the connection closed under it.
+func TestClose_AppendsUnderWayGetTheirOutcome(t *testing.T) {
+	srv := kurrenttest.Start(t, kurrenttest.Options{})
+	s, err := kurrent.New(ctxT(t), srv.ConnString(), kurrent.Options{})
+	require.NoError(t, err)
+	type result struct {
+		stream string
+		evs    []eventstore.EventData
+		res    eventstore.AppendResult
+		err    error
+	}
+	results := make(chan result, 4096)
+	var wg sync.WaitGroup
+	started := make(chan struct{}, 16)
+	for w := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				stream := fmt.Sprintf("acc-%d-%d-%s", w, i, uuid.NewString())
+				evs := events(2)
+				res, err := s.Append(context.Background(), stream, eventstore.NoStream, evs)
+				results <- result{stream, evs, res, err}
+				if i == 0 {
+					started <- struct{}{}
+				}
+				if err != nil {
+					return
+				}
+			}
+		}()
+	}
+	for range 16 {
+		<-started
+	}
+	require.NoError(t, s.Close())
+	wg.Wait()
+	close(results)
+
+	check := open(t, srv.ConnString(), kurrent.Options{})
+	var ok, refused int
+	for r := range results {
+		got, err := check.ReadStream(ctxT(t), r.stream, eventstore.Forward, 0, 10)
+		require.NoError(t, err)
+		if r.err != nil {
+			require.ErrorIs(t, r.err, eventstore.ErrClosed, "an append under way at Close gets its outcome")
+			assert.Empty(t, got, "an append refused as closed wrote nothing")
+			refused++
+			continue
+		}
+		ok++
+		require.Equal(t, ids(r.evs), ids(got))
+		assert.Equal(t, r.res.FirstPosition, got[0].Position)
+		assert.Equal(t, r.res.LastPosition, got[1].Position)
+	}
+	assert.Equal(t, 16, refused, "each writer's append after Close was refused")
+	t.Logf("%d appends succeeded, %d refused", ok, refused)
 }

@@ -21,9 +21,11 @@ const noLimit = math.MaxInt32
 // A missing (or deleted) stream reads as no events. A limit <= 0 means no
 // limit.
 func (s *Store) ReadStream(ctx context.Context, stream string, dir eventstore.Direction, from int64, limit int) ([]eventstore.RecordedEvent, error) {
-	if err := s.checkOpen("read " + stream); err != nil {
+	leave, err := s.enter("read " + stream)
+	if err != nil {
 		return nil, err
 	}
+	defer leave()
 	count := uint64(noLimit)
 	if limit > 0 {
 		count = uint64(limit)
@@ -103,9 +105,11 @@ func (s *Store) globalPosition(ctx context.Context, r *esdb.RecordedEvent) (uint
 // after (a limit <= 0 means no limit). It starts at the $all position the
 // index holds for after and numbers the user events it meets from there.
 func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) ([]eventstore.RecordedEvent, error) {
-	if err := s.checkOpen("read all"); err != nil {
+	leave, err := s.enter("read all")
+	if err != nil {
 		return nil, err
 	}
+	defer leave()
 	from, start := esdb.Position{}, true
 	if after > 0 {
 		p, ok, err := s.idx.at(ctx, after)
@@ -120,7 +124,7 @@ func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) ([]eventst
 	var out []eventstore.RecordedEvent
 	var failed error
 	n := after
-	err := s.scanAll(ctx, from, start, pageFor(limit, s.opts.PageSize), func(r *esdb.RecordedEvent) bool {
+	err = s.scanAll(ctx, from, start, pageFor(limit, s.opts.PageSize), func(r *esdb.RecordedEvent) bool {
 		if !isUserEvent(r.StreamID, r.EventType) {
 			return true
 		}
@@ -152,9 +156,11 @@ func pageFor(limit, pageSize int) int {
 // Head returns the global position of the last user event in $all, 0 when
 // there is none. It reads the tail of $all that the index has not seen.
 func (s *Store) Head(ctx context.Context) (uint64, error) {
-	if err := s.checkOpen("head"); err != nil {
+	leave, err := s.enter("head")
+	if err != nil {
 		return 0, err
 	}
+	defer leave()
 	h, err := s.idx.sync(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("head: %w", err)

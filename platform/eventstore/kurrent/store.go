@@ -89,6 +89,8 @@ type Store struct {
 	numbering positions
 
 	closed   atomic.Bool
+	entry    sync.RWMutex    // makes "closed" and a call's start one step (see enter)
+	calls    sync.WaitGroup  // Append, reads and Head under way
 	life     context.Context // ends at Close: subscriptions stop
 	stop     context.CancelFunc
 	bg       sync.WaitGroup
@@ -147,12 +149,27 @@ func New(ctx context.Context, connString string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-// Close ends subscriptions (their Err is eventstore.ErrClosed) and closes
-// the connection; later calls fail with eventstore.ErrClosed. Closing twice
+// closeGrace bounds how long Close waits for the calls under way.
+const closeGrace = 10 * time.Second
+
+// Close refuses new calls (eventstore.ErrClosed), waits for those under
+// way to finish on the open connection (at most closeGrace), ends
+// subscriptions (their Err is eventstore.ErrClosed) and closes the
+// connection. So an append that was sent is answered with its outcome,
+// never with ErrClosed for events that were in fact written. Closing twice
 // is harmless.
 func (s *Store) Close() (err error) {
 	s.shutdown.Do(func() {
+		s.entry.Lock()
 		s.closed.Store(true)
+		s.entry.Unlock()
+		done := make(chan struct{})
+		go func() { s.calls.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(closeGrace):
+			s.opts.Logger.Warn("kurrent: closing with calls still under way", "waited", closeGrace)
+		}
 		s.stop()
 		s.bg.Wait()
 		s.client.Close()
@@ -186,6 +203,18 @@ func (s *Store) checkOpen(op string) error {
 		return fmt.Errorf("%s: %w", op, eventstore.ErrClosed)
 	}
 	return nil
+}
+
+// enter starts a call that Close waits for: it returns ErrClosed, wrapped
+// with op, after Close, and else the function that ends the call.
+func (s *Store) enter(op string) (func(), error) {
+	s.entry.RLock()
+	defer s.entry.RUnlock()
+	if err := s.checkOpen(op); err != nil {
+		return nil, err
+	}
+	s.calls.Add(1)
+	return s.calls.Done, nil
 }
 
 // isUserEvent tells the events of the port from KurrentDB's own: system
