@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime/pprof"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -62,13 +63,20 @@ func cmdBenchReads(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	bare, stopBare, err := bareJSON()
+	if err := settle(ctx, a); err != nil {
+		return err
+	}
+	queueURL := base + "/v1/operator/queue?kind=applications"
+	queueBody, err := fetchBody(client, queueURL, op)
+	if err != nil {
+		return err
+	}
+	bare, stopBare, err := bareJSON(queueBody)
 	if err != nil {
 		return err
 	}
 	defer stopBare()
-
-	if err := settle(ctx, a); err != nil {
+	if err := settle(ctx, a); err != nil { // the page's read above is journaled
 		return err
 	}
 	fmt.Fprintf(stdout, "kabinet bench reads: %d connections, %s per target, %d rounds (best of each), embedded SQLite, %d accounts\n",
@@ -76,6 +84,7 @@ func cmdBenchReads(ctx context.Context, args []string, stdout io.Writer) error {
 	pick := func(i int) benchTarget { return targets[i%len(targets)] }
 	phases := []readPhase{
 		{"bare chi JSON handler", "", func(int) (string, string) { return bare + "/bare", "" }},
+		{"bare, the queue's page", "", func(int) (string, string) { return bare + "/page", "" }},
 		{"GET /v1/accounts/{id}/cabinet", "cabinet", func(i int) (string, string) {
 			t := pick(i)
 			return base + "/v1/accounts/" + t.account + "/cabinet", t.token
@@ -84,9 +93,7 @@ func cmdBenchReads(ctx context.Context, args []string, stdout io.Writer) error {
 			t := pick(i)
 			return base + "/v1/applications/" + t.app, t.token
 		}},
-		{"GET /v1/operator/queue", "queue", func(int) (string, string) {
-			return base + "/v1/operator/queue?kind=applications", op
-		}},
+		{"GET /v1/operator/queue", "queue", func(int) (string, string) { return queueURL, op }},
 	}
 	best := make([]phaseResult, len(phases))
 	for round := range *rounds {
@@ -111,6 +118,9 @@ func cmdBenchReads(ctx context.Context, args []string, stdout io.Writer) error {
 	for i, ph := range phases {
 		best[i].print(stdout, ph.name, best[0])
 	}
+	page, queue := best[1], best[len(best)-1]
+	fmt.Fprintf(stdout, "the queue's page is %d bytes; the queue against the bare handler serving it: %.2f (p99 %.2f times)\n",
+		len(queueBody), queue.perSec/page.perSec, float64(queue.p99)/float64(page.p99))
 	return nil
 }
 
@@ -189,12 +199,15 @@ func serveOn(ctx context.Context, a *App) (string, func(), error) {
 	return "http://" + ln.Addr().String(), func() { stop(); <-served }, nil
 }
 
-// bareJSON serves the reference: a chi router with one handler writing a
-// small JSON object through the same httpx.WriteJSON the API uses.
-func bareJSON() (string, func(), error) {
+// bareJSON serves the references: a chi router with one handler writing a
+// small JSON object through the same httpx.WriteJSON the API uses, and one
+// writing page (the operator queue's, fetched once) as the API writes it,
+// which tells what of the queue's cost is the size of its answer.
+func bareJSON(page []byte) (string, func(), error) {
 	r := chi.NewRouter()
 	body := map[string]any{"account_id": "01966b3a-0000-7000-8000-000000000000", "level": "simplified", "position": 12345}
 	r.Get("/bare", func(w http.ResponseWriter, _ *http.Request) { httpx.WriteJSON(w, http.StatusOK, body) })
+	r.Get("/page", func(w http.ResponseWriter, _ *http.Request) { writeBytes(w, page) })
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", nil, err
@@ -254,6 +267,34 @@ func loadPhase(client *http.Client, conns int, d time.Duration, target func(i in
 		r.p50, r.p99 = all[len(all)/2], all[int(0.99*float64(len(all)-1))]
 	}
 	return r
+}
+
+// writeBytes answers body as JSON of a known length, as the read API
+// writes a page it encoded before.
+func writeBytes(w http.ResponseWriter, body []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	w.Write(body) //nolint:errcheck // the client is gone; nothing to do
+}
+
+// fetchBody GETs url once and returns its answer's body, which must be a 200.
+func fetchBody(client *http.Client, url, token string) ([]byte, error) {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("bench: GET %s: %w", url, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("bench: GET %s: %d %s %v", url, resp.StatusCode, body, err)
+	}
+	return body, nil
 }
 
 // get sends one GET and drains the answer.
