@@ -91,6 +91,7 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	withJournal := fs.Bool("journal", true, "run the journal writer (false: measure what journaling costs)")
 	every := fs.Duration("report-every", 0, "print throughput, p99, memory and WAL sizes every interval (a soak test; 0: only the summary)")
 	profile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	memProfile := fs.String("memprofile", "", "write a heap profile (what is live once the clients stop) to this file")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -158,8 +159,12 @@ func cmdBench(ctx context.Context, args []string, stdout io.Writer) error {
 	wg.Wait()
 	elapsed := time.Since(start)
 	stopProfile()
+	heapErr := writeHeapProfile(*memProfile)
 	stop()
 	<-served
+	if heapErr != nil {
+		return heapErr
+	}
 	fmt.Fprintf(stdout, "kabinet bench: %d clients, %s, embedded SQLite, journal writer %v, data dir %s\n", *workers, elapsed.Round(time.Millisecond), *withJournal, dir)
 	if !load.statusReads {
 		fmt.Fprintln(stdout, "(GET /v1/applications/{app} is not served yet: no status reads)")

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"sort"
 	"strconv"
@@ -317,6 +318,24 @@ func get(client *http.Client, url, token string) (int, time.Duration) {
 func withProfile(path string, f func()) {
 	defer startProfile(path)()
 	f()
+}
+
+// writeHeapProfile writes what is live on the heap, after a collection, to
+// path ("": nothing).
+func writeHeapProfile(path string) error {
+	if path == "" {
+		return nil
+	}
+	out, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("bench: heap profile: %w", err)
+	}
+	runtime.GC()
+	if err := pprof.Lookup("heap").WriteTo(out, 0); err != nil {
+		out.Close()
+		return fmt.Errorf("bench: heap profile: %w", err)
+	}
+	return out.Close()
 }
 
 // startProfile starts a CPU profile written to path ("": none) and returns

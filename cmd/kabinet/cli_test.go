@@ -74,7 +74,7 @@ func TestHelp_EveryCommandExitsZeroWithItsFlagsAndTypes(t *testing.T) {
 		{[]string{"journal", "keygen", "--help"}, []string{"Usage: kabinet journal keygen"}},
 		{[]string{"history", "--help"}, []string{"Usage: kabinet history ACCOUNT_ID", "--format ndjson|table"}},
 		{[]string{"probe", "--help"}, []string{"Usage: kabinet probe URL"}},
-		{[]string{"bench", "--help"}, []string{"--duration duration", "--concurrency int", "--journal bool", "--report-every duration"}},
+		{[]string{"bench", "--help"}, []string{"--duration duration", "--concurrency int", "--journal bool", "--report-every duration", "--memprofile string"}},
 		{[]string{"bench", "reads", "--help"}, []string{"--connections int", "--cpuprofile string"}},
 		{[]string{"projections", "poison", "--help"}, []string{"kabinet projections poison list"}},
 		{[]string{"projections", "poison", "list", "--help"}, []string{"--consumer string"}},
