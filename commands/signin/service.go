@@ -70,6 +70,7 @@ type Service struct {
 	seal  sealer
 	mu    sync.Mutex
 	cache map[string]cachedSession
+	swept time.Time // when entries past CacheFor were last let go
 }
 
 type cachedSession struct {

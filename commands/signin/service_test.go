@@ -222,3 +222,38 @@ func TestOpen_SessionsOpenedTogetherShareATransaction(t *testing.T) {
 	}
 	require.NotZero(t, db.Groups())
 }
+
+// What Active read is kept for CacheFor: past it, an entry is let go when
+// the next is cached, so the cache holds about CacheFor's worth of
+// sessions, not every one seen.
+func TestActive_LetsGoOfWhatItReadCacheForAgo(t *testing.T) {
+	f := newFixture(t, sqltest.SQLite(t))
+	ctx := context.Background()
+	at := time.Now().UTC()
+	var mu sync.Mutex
+	f.deps.Clock = func() time.Time { mu.Lock(); defer mu.Unlock(); return at }
+	s := f.service(t, cheap)
+	cached := func() int {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return len(s.cache)
+	}
+	var ids []string
+	for range 20 {
+		sess, err := s.Open(ctx, uuid.New(), "test")
+		require.NoError(t, err)
+		ids = append(ids, sess.SessionID)
+		ok, err := s.Active(ctx, sess.SessionID)
+		require.NoError(t, err)
+		require.True(t, ok)
+	}
+	require.Equal(t, 20, cached())
+
+	mu.Lock()
+	at = at.Add(CacheFor)
+	mu.Unlock()
+	ok, err := s.Active(ctx, ids[0])
+	require.NoError(t, err)
+	assert.True(t, ok, "read again, still active")
+	assert.Equal(t, 1, cached(), "the 19 others read CacheFor ago are gone")
+}

@@ -260,6 +260,9 @@ func (s *Service) Active(ctx context.Context, sessionID string) (bool, error) {
 	}
 	if !s.c.NoCache {
 		s.mu.Lock()
+		if now.Sub(s.swept) >= CacheFor || now.Before(s.swept) {
+			s.sweep(now)
+		}
 		if len(s.cache) > 100_000 {
 			clear(s.cache)
 		}
@@ -267,6 +270,18 @@ func (s *Service) Active(ctx context.Context, sessionID string) (bool, error) {
 		s.mu.Unlock()
 	}
 	return active, nil
+}
+
+// sweep lets go of what was read CacheFor ago or more (or in what is now
+// the future), which Active would read again anyway: the cache holds about
+// CacheFor's worth of sessions, not every one seen. s.mu held.
+func (s *Service) sweep(now time.Time) {
+	for id, c := range s.cache {
+		if now.Sub(c.at) >= CacheFor || now.Before(c.at) {
+			delete(s.cache, id)
+		}
+	}
+	s.swept = now
 }
 
 // forget drops what this instance cached of a session.

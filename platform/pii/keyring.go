@@ -48,6 +48,7 @@ type Keyring struct {
 
 	mu    sync.Mutex
 	cache map[string]cachedKey // account → its data key
+	swept time.Time            // when keys past the TTL were last let go
 }
 
 // KeyCacheTTL is how long an unwrapped data key is used before the
@@ -217,10 +218,26 @@ func (k *Keyring) remember(account string, key *dataKey) {
 	read := k.now()
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	if read.Sub(k.swept) >= k.ttl {
+		k.sweep(read)
+	}
 	if len(k.cache) >= cacheLimit {
 		clear(k.cache)
 	}
 	k.cache[account] = cachedKey{dk: key, read: read}
+}
+
+// sweep lets go of the unwrapped keys read a TTL ago or more, which their
+// next use would read again anyway: the cache holds the keys of about one
+// TTL's worth of accounts, not of every account seen, and no key stays in
+// memory long unused. Erased marks stay. Once a TTL at most; k.mu held.
+func (k *Keyring) sweep(now time.Time) {
+	for account, c := range k.cache {
+		if c.dk != nil && now.Sub(c.read) >= k.ttl {
+			delete(k.cache, account)
+		}
+	}
+	k.swept = now
 }
 
 // Forget drops the account's key from this process's cache.
