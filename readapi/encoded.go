@@ -3,7 +3,6 @@ package readapi
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"sync"
 
 	"github.com/kabinet/kabinet/platform/httpx"
@@ -56,13 +55,5 @@ func (e *encodedAnswers[K]) write(w http.ResponseWriter, key K, present func() a
 		body = append(body, '\n')
 		e.put(key, body, encodedMax)
 	}
-	writeEncoded(w, body)
-}
-
-// writeEncoded answers 200 with an encoded JSON body.
-func writeEncoded(w http.ResponseWriter, body []byte) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(http.StatusOK)
-	w.Write(body) //nolint:errcheck // the client is gone; nothing to do
+	httpx.WriteEncodedJSON(w, body)
 }

@@ -62,7 +62,7 @@ func (s *Server) getOperatorQueue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.staffReadAll(r, answer.accounts, "ReadOperatorQueue")
-	writeEncoded(w, answer.body)
+	httpx.WriteEncodedJSON(w, answer.body)
 }
 
 // queuePage answers q from the queue's tables, encoded once per query and

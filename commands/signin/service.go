@@ -78,6 +78,12 @@ type cachedSession struct {
 	at     time.Time
 }
 
+// fresh reports whether what was read at c.at may still be trusted at now:
+// read CacheFor ago at most, and not in what is now the future.
+func (c cachedSession) fresh(now time.Time) bool {
+	return now.Sub(c.at) < CacheFor && !now.Before(c.at)
+}
+
 // New creates the tables if needed and returns the service.
 func New(ctx context.Context, c Config) (*Service, error) {
 	if c.DB == nil || c.Repo == nil || c.Claims == nil || c.Notifier == nil || c.CodeLimit == nil ||

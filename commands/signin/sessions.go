@@ -242,7 +242,7 @@ func (s *Service) Active(ctx context.Context, sessionID string) (bool, error) {
 		s.mu.Lock()
 		c, ok := s.cache[sessionID]
 		s.mu.Unlock()
-		if ok && now.Sub(c.at) < CacheFor && !now.Before(c.at) {
+		if ok && c.fresh(now) {
 			return c.active, nil
 		}
 	}
@@ -277,7 +277,7 @@ func (s *Service) Active(ctx context.Context, sessionID string) (bool, error) {
 // CacheFor's worth of sessions, not every one seen. s.mu held.
 func (s *Service) sweep(now time.Time) {
 	for id, c := range s.cache {
-		if now.Sub(c.at) >= CacheFor || now.Before(c.at) {
+		if !c.fresh(now) {
 			delete(s.cache, id)
 		}
 	}

@@ -202,6 +202,18 @@ func TestWriteJSON(t *testing.T) {
 	assert.JSONEq(t, `{"account_id":"a","position":7}`, rec.Body.String())
 }
 
+func TestWriteEncodedJSON_SendsTheBytesWithTheirLength(t *testing.T) {
+	rec := httptest.NewRecorder()
+	body := []byte(`{"items":[]}` + "\n")
+
+	httpx.WriteEncodedJSON(rec, body)
+
+	assert.Equal(t, http.StatusOK, rec.Code)
+	assert.Equal(t, "application/json", rec.Header().Get("Content-Type"))
+	assert.Equal(t, "13", rec.Header().Get("Content-Length"))
+	assert.Equal(t, body, rec.Body.Bytes())
+}
+
 func TestWriteJSON_UnencodableValueIs500(t *testing.T) {
 	rec := httptest.NewRecorder()
 

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sort"
+	"strconv"
 
 	"github.com/kabinet/kabinet/domain"
 )
@@ -90,6 +91,15 @@ func WriteProblem(w http.ResponseWriter, p Problem) {
 	h.Del("Content-Length")
 	w.WriteHeader(p.Status)
 	w.Write(append(body, '\n')) //nolint:errcheck // the client is gone; nothing to do
+}
+
+// WriteEncodedJSON answers 200 with body, JSON encoded before (and kept),
+// with its length.
+func WriteEncodedJSON(w http.ResponseWriter, body []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	w.Write(body) //nolint:errcheck // the client is gone; nothing to do
 }
 
 // WriteJSON sends v as application/json with status. v must marshal: a

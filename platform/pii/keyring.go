@@ -122,7 +122,7 @@ func (k *Keyring) dataKey(ctx context.Context, account string, create bool) (*da
 	if cached && c.dk == nil {
 		return nil, false, ErrErased
 	}
-	if cached && k.now().Sub(c.read) < k.ttl {
+	if cached && k.fresh(c, k.now()) {
 		return c.dk, true, nil
 	}
 	dk, ok, err := k.load(ctx, account)
@@ -227,13 +227,17 @@ func (k *Keyring) remember(account string, key *dataKey) {
 	k.cache[account] = cachedKey{dk: key, read: read}
 }
 
+// fresh reports whether a key read at c.read is still used at now, not
+// read again.
+func (k *Keyring) fresh(c cachedKey, now time.Time) bool { return now.Sub(c.read) < k.ttl }
+
 // sweep lets go of the unwrapped keys read a TTL ago or more, which their
 // next use would read again anyway: the cache holds the keys of about one
 // TTL's worth of accounts, not of every account seen, and no key stays in
 // memory long unused. Erased marks stay. Once a TTL at most; k.mu held.
 func (k *Keyring) sweep(now time.Time) {
 	for account, c := range k.cache {
-		if c.dk != nil && now.Sub(c.read) >= k.ttl {
+		if c.dk != nil && !k.fresh(c, now) {
 			delete(k.cache, account)
 		}
 	}
